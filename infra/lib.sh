@@ -1,0 +1,139 @@
+# shellcheck shell=bash
+# Shared helpers for infra/*.sh. Source it; do not run it.
+#
+# Everything downloaded or generated lives outside the repo, in
+#   $BACKEND_EVENT_CACHE (default ~/.cache/backend-event)
+
+INFRA_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+REPO_ROOT="$(cd "$INFRA_DIR/.." && pwd)"
+CACHE="${BACKEND_EVENT_CACHE:-$HOME/.cache/backend-event}"
+mkdir -p "$CACHE"
+
+KAFKA_VERSION="${KAFKA_VERSION:-4.1.1}"
+KAFKA_HOME="$CACHE/kafka-$KAFKA_VERSION"
+KAFKA_RUN="$CACHE/kafka-run"                 # generated config, pid, log
+KAFKA_DATA_DIR="${KAFKA_DATA_DIR:-$CACHE/kafka-data}"
+KAFKA_PORT=9092
+KAFKA_CONTROLLER_PORT=9093
+KAFKA_HEAP_OPTS="${KAFKA_HEAP_OPTS:--Xms256m -Xmx768m}"
+
+# java_major JAVA: the feature version of a java binary (17, 21, 25...).
+java_major() {
+  local home rel v
+  home="$(dirname "$(dirname "$(readlink -f "$1")")")"
+  rel="$home/release"
+  if [ -f "$rel" ]; then
+    v="$(sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$rel")"
+  fi
+  if [ -z "${v:-}" ]; then
+    v="$("$1" -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -n 1)"
+  fi
+  echo "${v:-0}"
+}
+
+# find_java MIN: path of a java >= MIN ($APICURIO_JAVA_HOME, $JAVA_HOME, the
+# JDKs under /usr/lib/jvm, java on PATH), or nothing.
+find_java() {
+  local min="$1" j
+  for j in ${APICURIO_JAVA_HOME:+"$APICURIO_JAVA_HOME/bin/java"} ${JAVA_HOME:+"$JAVA_HOME/bin/java"} \
+    /usr/lib/jvm/*/bin/java "$(command -v java || true)"; do
+    if [ -x "$j" ] && [ "$(java_major "$j")" -ge "$min" ]; then
+      echo "$j"
+      return 0
+    fi
+  done
+  return 0
+}
+
+# Apicurio Registry 3.3.x needs Java 21+ (class files of version 65). The
+# machines carry Temurin 25 under /usr/lib/jvm; without a Java 21+, fall
+# back to 3.0.9, the last line that runs on Java 17.
+APICURIO_JAVA="$(find_java 21)"
+if [ -z "${APICURIO_VERSION:-}" ]; then
+  if [ -n "$APICURIO_JAVA" ]; then APICURIO_VERSION=3.3.3; else APICURIO_VERSION=3.0.9; fi
+fi
+[ -n "$APICURIO_JAVA" ] || APICURIO_JAVA="$(command -v java || echo java)"
+APICURIO_HOME="$CACHE/apicurio-$APICURIO_VERSION"
+APICURIO_RUN="$CACHE/apicurio-run"
+APICURIO_PORT=8081
+APICURIO_MGMT_PORT=9001
+APICURIO_HEAP_OPTS="${APICURIO_HEAP_OPTS:--Xms64m -Xmx512m}"
+
+PG_PORT=5432
+REDIS_PORT=6379
+PG_DB=backend_event
+
+INFRA_ENV_FILE="$CACHE/infra.env"
+
+log() { printf '%s\n' "$*"; }
+err() { printf 'infra: %s\n' "$*" >&2; }
+
+# die MESSAGE [LOGFILE]: print the message and the tail of the log, exit 1.
+die() {
+  err "$1"
+  if [ -n "${2:-}" ] && [ -f "$2" ]; then
+    err "---- last 40 lines of $2 ----"
+    tail -n 40 "$2" >&2
+  fi
+  exit 1
+}
+
+# port_open PORT: something listens on 127.0.0.1:PORT.
+port_open() {
+  (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
+# wait_for TIMEOUT_S DESCRIPTION COMMAND...: retry COMMAND every 0.5 s.
+wait_for() {
+  local timeout="$1" what="$2"
+  shift 2
+  local deadline=$((SECONDS + timeout))
+  until "$@" >/dev/null 2>&1; do
+    if [ "$SECONDS" -ge "$deadline" ]; then
+      return 1
+    fi
+    sleep 0.5
+  done
+}
+
+# pid_alive PIDFILE: the pid in PIDFILE is a running java process (a stale
+# pid file after a reboot may name some other process).
+pid_alive() {
+  [ -f "$1" ] || return 1
+  local pid
+  pid="$(cat "$1")"
+  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q java
+}
+
+# stop_pidfile NAME PIDFILE [GRACE_S]: SIGTERM, wait, then SIGKILL.
+stop_pidfile() {
+  local name="$1" pidfile="$2" grace="${3:-30}"
+  if ! pid_alive "$pidfile"; then
+    rm -f "$pidfile"
+    log "$name: not running"
+    return 0
+  fi
+  local pid
+  pid="$(cat "$pidfile")"
+  kill -TERM "$pid" 2>/dev/null || true
+  local deadline=$((SECONDS + grace))
+  while kill -0 "$pid" 2>/dev/null; do
+    if [ "$SECONDS" -ge "$deadline" ]; then
+      err "$name: still running after ${grace}s, sending SIGKILL to $pid"
+      kill -KILL "$pid" 2>/dev/null || true
+      sleep 0.5
+      break
+    fi
+    sleep 0.3
+  done
+  rm -f "$pidfile"
+  log "$name: stopped (pid $pid)"
+}
+
+# mvn_quiet ARGS...: batch-mode Maven, output to a log, tail on failure.
+mvn_quiet() {
+  local logf="$CACHE/mvn.log"
+  if ! mvn -B -q "$@" >"$logf" 2>&1; then
+    die "mvn $* failed" "$logf"
+  fi
+}

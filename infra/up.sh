@@ -1,0 +1,314 @@
+#!/usr/bin/env bash
+# Brings up the real stack for development, tests and CI, idempotently:
+#   PostgreSQL + Redis (Debian packages), Apache Kafka 4.x (one KRaft node,
+#   jars from Maven Central), Apicurio Registry 3.x (Confluent-compatible
+#   schema registry, from Maven Central), and the topics of infra/topics.ts.
+# Prints one line per component and writes the environment a test run needs
+# to $CACHE/infra.env. Downloads and data live in $CACHE, not in the repo.
+set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+. "$INFRA_DIR/node.sh"
+# kafkajs 2.2.4 passes negative delays to setTimeout (harmless, Node >= 23 warns).
+export NODE_OPTIONS="${NODE_OPTIONS:+$NODE_OPTIONS }--disable-warning=TimeoutNegativeWarning"
+
+T0=$SECONDS
+
+# ---------------------------------------------------------------- apt ----
+APT_UPDATED=0
+apt_install() {
+  command -v apt-get >/dev/null || die "apt-get not found: install $* by hand"
+  local logf="$CACHE/apt.log"
+  if [ "$APT_UPDATED" = 0 ]; then
+    log "apt: apt-get update"
+    apt-get update >"$logf" 2>&1 || die "apt-get update failed" "$logf"
+    APT_UPDATED=1
+  fi
+  log "apt: installing $*"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "$@" >>"$logf" 2>&1 ||
+    die "apt-get install $* failed" "$logf"
+}
+
+# ---------------------------------------------------------- postgres ----
+pg_psql() { psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres -v ON_ERROR_STOP=1 -qtA "$@"; }
+
+ensure_postgres() {
+  local how="running"
+  if ! port_open "$PG_PORT"; then
+    if ! command -v pg_ctlcluster >/dev/null || [ -z "$(ls /etc/postgresql 2>/dev/null)" ]; then
+      apt_install postgresql postgresql-client
+      how="installed, started"
+    else
+      how="started"
+    fi
+    local ver
+    ver="$(ls /etc/postgresql | sort -V | tail -n 1)"
+    [ -n "$ver" ] || die "postgres: no cluster under /etc/postgresql"
+    if [ ! -d "/etc/postgresql/$ver/main" ]; then
+      pg_createcluster "$ver" main >/dev/null
+    fi
+    pg_ctlcluster --skip-systemctl-redirect "$ver" main start >/dev/null 2>&1 || true
+    wait_for 30 postgres port_open "$PG_PORT" ||
+      die "postgres: not listening on $PG_PORT" "/var/log/postgresql/postgresql-$ver-main.log"
+  fi
+  # Tests connect as postgres over TCP without a password: trust on loopback.
+  if ! pg_psql -c 'select 1' >/dev/null 2>&1; then
+    local hba
+    hba="$(ls /etc/postgresql/*/main/pg_hba.conf 2>/dev/null | sort -V | tail -n 1)"
+    [ -n "$hba" ] || die "postgres: cannot connect as postgres@127.0.0.1 and no pg_hba.conf found"
+    log "postgres: enabling trust auth on loopback in $hba"
+    { printf 'host all all 127.0.0.1/32 trust\nhost all all ::1/128 trust\n'; cat "$hba"; } >"$hba.new"
+    mv "$hba.new" "$hba"
+    chown postgres:postgres "$hba" 2>/dev/null || true
+    local ver
+    ver="$(basename "$(dirname "$(dirname "$hba")")")"
+    pg_ctlcluster --skip-systemctl-redirect "$ver" main reload >/dev/null 2>&1 || true
+    wait_for 10 postgres pg_psql -c 'select 1' || die "postgres: cannot connect as postgres@127.0.0.1:$PG_PORT"
+  fi
+  if [ "$(pg_psql -c "select 1 from pg_database where datname = '$PG_DB'")" != 1 ]; then
+    pg_psql -c "create database $PG_DB" >/dev/null 2>&1 ||
+      [ "$(pg_psql -c "select 1 from pg_database where datname = '$PG_DB'")" = 1 ] ||
+      die "postgres: cannot create database $PG_DB"
+    how="$how, database $PG_DB created"
+  fi
+  log "postgres: $how (127.0.0.1:$PG_PORT, database $PG_DB)"
+}
+
+# ------------------------------------------------------------- redis ----
+redis_ping() { [ "$(redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping 2>/dev/null)" = PONG ]; }
+
+ensure_redis() {
+  local how="running"
+  if ! port_open "$REDIS_PORT"; then
+    if ! command -v redis-server >/dev/null; then
+      apt_install redis-server
+      how="installed, started"
+    else
+      how="started"
+    fi
+    mkdir -p /var/lib/redis /var/log/redis
+    chown redis:redis /var/lib/redis /var/log/redis 2>/dev/null || true
+    if ! port_open "$REDIS_PORT"; then # the package's own init may have started it
+      redis-server --daemonize yes --bind 127.0.0.1 -::1 --port "$REDIS_PORT" --save "" --appendonly no \
+        --dir /var/lib/redis --logfile /var/log/redis/ci.log >/dev/null ||
+        die "redis: redis-server failed to start" /var/log/redis/ci.log
+    fi
+  fi
+  wait_for 20 redis redis_ping || die "redis: no PONG on 127.0.0.1:$REDIS_PORT" /var/log/redis/ci.log
+  log "redis: $how (127.0.0.1:$REDIS_PORT)"
+}
+
+# ------------------------------------------------------------- kafka ----
+POM="$INFRA_DIR/kafka/pom.xml"
+KAFKA_STAMP="$KAFKA_HOME/.complete"
+kafka_stamp_value() { echo "$KAFKA_VERSION $(sha256sum "$POM" | cut -c1-16)"; }
+
+ensure_kafka_libs() {
+  if [ -f "$KAFKA_STAMP" ] && [ "$(cat "$KAFKA_STAMP")" = "$(kafka_stamp_value)" ]; then
+    return 0
+  fi
+  command -v mvn >/dev/null || die "kafka: mvn not found"
+  log "kafka: resolving org.apache.kafka:kafka_2.13:$KAFKA_VERSION + log4j2 from Maven Central"
+  rm -rf "$KAFKA_HOME.tmp"
+  mvn_quiet -f "$POM" dependency:copy-dependencies -Dkafka.version="$KAFKA_VERSION" \
+    -DincludeScope=runtime -DoutputDirectory="$KAFKA_HOME.tmp/libs"
+  rm -rf "$KAFKA_HOME"
+  mv "$KAFKA_HOME.tmp" "$KAFKA_HOME"
+  kafka_stamp_value >"$KAFKA_STAMP"
+}
+
+kafka_java() {
+  java -Xms64m -Xmx256m -Dlog4j2.configurationFile="$INFRA_DIR/kafka/log4j2.xml" \
+    -cp "$KAFKA_HOME/libs/*" "$@"
+}
+
+KAFKA_STARTED=0
+start_kafka() {
+  mkdir -p "$KAFKA_RUN" "$KAFKA_DATA_DIR"
+  if pid_alive "$KAFKA_RUN/kafka.pid"; then
+    return 0
+  fi
+  if port_open "$KAFKA_PORT"; then
+    err "kafka: port $KAFKA_PORT is taken by a process infra/ did not start; using it as the broker"
+    return 0
+  fi
+  ensure_kafka_libs
+  sed "s#@LOG_DIRS@#$KAFKA_DATA_DIR#" "$INFRA_DIR/kafka/server.properties" >"$KAFKA_RUN/server.properties"
+  if [ ! -f "$KAFKA_DATA_DIR/meta.properties" ]; then
+    local cid
+    cid="$(kafka_java kafka.tools.StorageTool random-uuid 2>"$KAFKA_RUN/format.log" | tail -n 1)"
+    [ -n "$cid" ] || die "kafka: StorageTool random-uuid failed" "$KAFKA_RUN/format.log"
+    kafka_java kafka.tools.StorageTool format --standalone -t "$cid" -c "$KAFKA_RUN/server.properties" \
+      >>"$KAFKA_RUN/format.log" 2>&1 || die "kafka: storage format failed" "$KAFKA_RUN/format.log"
+    log "kafka: formatted $KAFKA_DATA_DIR (cluster id $cid)"
+  fi
+  [ -f "$KAFKA_RUN/kafka.log" ] && mv -f "$KAFKA_RUN/kafka.log" "$KAFKA_RUN/kafka.log.1"
+  # shellcheck disable=SC2086
+  nohup setsid java $KAFKA_HEAP_OPTS -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:+ExitOnOutOfMemoryError \
+    -Djava.awt.headless=true \
+    -Dlog4j2.configurationFile="$INFRA_DIR/kafka/log4j2.xml" -Dkafka.logs.dir="$KAFKA_RUN" \
+    -cp "$KAFKA_HOME/libs/*" kafka.Kafka "$KAFKA_RUN/server.properties" \
+    </dev/null >"$KAFKA_RUN/kafka.log" 2>&1 &
+  echo $! >"$KAFKA_RUN/kafka.pid"
+  KAFKA_STARTED=1
+}
+
+# Node + kafkajs: the broker answers metadata requests (listTopics).
+kafka_ready() {
+  KAFKA_BROKERS="127.0.0.1:$KAFKA_PORT" node --input-type=module -e '
+    import kafkajs from "kafkajs"
+    const kafka = new kafkajs.Kafka({ clientId: "infra-up", brokers: process.env.KAFKA_BROKERS.split(","),
+      logLevel: kafkajs.logLevel.NOTHING, connectionTimeout: 1000, requestTimeout: 3000, retry: { retries: 0 } })
+    const admin = kafka.admin()
+    const deadline = Date.now() + Number(process.argv[1]) * 1000
+    for (;;) {
+      try {
+        await admin.connect()
+        await admin.listTopics()
+        const c = await admin.describeCluster()
+        if (c.brokers.length > 0 && c.controller !== null) break
+      } catch (e) {
+        if (Date.now() > deadline) { console.error(String(e)); process.exit(1) }
+      }
+      try { await admin.disconnect() } catch {}
+      await new Promise((r) => setTimeout(r, 500))
+    }
+    await admin.disconnect()
+  ' "$1"
+}
+
+wait_kafka() {
+  local deadline=$((SECONDS + 90))
+  # Fail fast when the JVM dies (port clash, bad config...).
+  until port_open "$KAFKA_PORT"; do
+    if [ -f "$KAFKA_RUN/kafka.pid" ] && ! pid_alive "$KAFKA_RUN/kafka.pid"; then
+      rm -f "$KAFKA_RUN/kafka.pid"
+      die "kafka: the broker exited during start-up" "$KAFKA_RUN/kafka.log"
+    fi
+    [ "$SECONDS" -lt "$deadline" ] || die "kafka: not listening on $KAFKA_PORT after 90 s" "$KAFKA_RUN/kafka.log"
+    sleep 0.5
+  done
+  local left=$((deadline - SECONDS))
+  [ "$left" -gt 5 ] || left=5
+  kafka_ready "$left" 2>>"$KAFKA_RUN/kafka.log" || die "kafka: broker not answering after 90 s" "$KAFKA_RUN/kafka.log"
+  local how="running"
+  [ "$KAFKA_STARTED" = 1 ] && how="started (pid $(cat "$KAFKA_RUN/kafka.pid"))"
+  log "kafka: $how, $KAFKA_VERSION KRaft (127.0.0.1:$KAFKA_PORT, data $KAFKA_DATA_DIR, log $KAFKA_RUN/kafka.log)"
+}
+
+# A fresh broker loads (or, the first time, creates) __transaction_state and
+# __consumer_offsets on first use, answering COORDINATOR_LOAD_IN_PROGRESS
+# meanwhile: do that now rather than in the first test's time budget.
+warm_kafka() {
+  KAFKA_BROKERS="127.0.0.1:$KAFKA_PORT" node --input-type=module -e '
+    import kafkajs from "kafkajs"
+    const kafka = new kafkajs.Kafka({ clientId: "infra-up-warmup", brokers: process.env.KAFKA_BROKERS.split(","),
+      logLevel: kafkajs.logLevel.NOTHING, retry: { retries: 30, initialRetryTime: 200, maxRetryTime: 2000 } })
+    const producer = kafka.producer({ transactionalId: "infra-up-warmup", idempotent: true, maxInFlightRequests: 1 })
+    await producer.connect() // InitProducerId: the transaction coordinator is ready
+    await producer.disconnect()
+    const admin = kafka.admin()
+    await admin.connect()
+    await admin.describeGroups(["infra-up-warmup"]) // FindCoordinator: the group coordinator is ready
+    await admin.disconnect()
+  ' 2>>"$KAFKA_RUN/kafka.log" || die "kafka: transaction/group coordinators not ready" "$KAFKA_RUN/kafka.log"
+}
+
+# ---------------------------------------------------------- apicurio ----
+APICURIO_STAMP="$APICURIO_HOME/.complete"
+APICURIO_URL="http://127.0.0.1:$APICURIO_PORT/apis/ccompat/v7"
+
+ensure_apicurio_dist() {
+  [ -f "$APICURIO_STAMP" ] && return 0
+  command -v mvn >/dev/null || die "apicurio: mvn not found"
+  log "apicurio: resolving io.apicurio:apicurio-registry-app:$APICURIO_VERSION:tar.gz:all from Maven Central"
+  local dl="$CACHE/downloads"
+  mkdir -p "$dl"
+  (cd "$dl" && mvn_quiet dependency:copy \
+    -Dartifact="io.apicurio:apicurio-registry-app:$APICURIO_VERSION:tar.gz:all" -DoutputDirectory="$dl")
+  rm -rf "$APICURIO_HOME.tmp"
+  mkdir -p "$APICURIO_HOME.tmp"
+  tar xzf "$dl/apicurio-registry-app-$APICURIO_VERSION-all.tar.gz" -C "$APICURIO_HOME.tmp" ||
+    die "apicurio: cannot unpack the archive"
+  # 3.3.x ships a fast-jar (quarkus-run.jar), 3.0.x an uber-jar (*-runner.jar).
+  [ -f "$APICURIO_HOME.tmp/quarkus-run.jar" ] || compgen -G "$APICURIO_HOME.tmp/*-runner.jar" >/dev/null ||
+    die "apicurio: no quarkus-run.jar or *-runner.jar in the archive"
+  rm -f "$dl/apicurio-registry-app-$APICURIO_VERSION-all.tar.gz" # a copy of the one in ~/.m2
+  rm -rf "$APICURIO_HOME"
+  mv "$APICURIO_HOME.tmp" "$APICURIO_HOME"
+  touch "$APICURIO_STAMP"
+}
+
+APICURIO_STARTED=0
+start_apicurio() {
+  mkdir -p "$APICURIO_RUN"
+  if pid_alive "$APICURIO_RUN/apicurio.pid"; then
+    return 0
+  fi
+  if port_open "$APICURIO_PORT"; then
+    err "apicurio: port $APICURIO_PORT is taken by a process infra/ did not start; using it as the registry"
+    return 0
+  fi
+  ensure_apicurio_dist
+  local jar="$APICURIO_HOME/quarkus-run.jar"
+  [ -f "$jar" ] || jar="$(ls "$APICURIO_HOME"/*-runner.jar | head -n 1)"
+  [ -f "$APICURIO_RUN/apicurio.log" ] && mv -f "$APICURIO_RUN/apicurio.log" "$APICURIO_RUN/apicurio.log.1"
+  # shellcheck disable=SC2086
+  (cd "$APICURIO_RUN"
+  nohup setsid "$APICURIO_JAVA" $APICURIO_HEAP_OPTS -XX:+UseSerialGC -XX:TieredStopAtLevel=1 \
+    -Dquarkus.http.host=127.0.0.1 -Dquarkus.http.port="$APICURIO_PORT" \
+    -Dquarkus.management.host=127.0.0.1 -Dquarkus.management.port="$APICURIO_MGMT_PORT" \
+    -Dapicurio.rules.global.compatibility=BACKWARD \
+    -jar "$jar" </dev/null >"$APICURIO_RUN/apicurio.log" 2>&1 &
+  echo $! >"$APICURIO_RUN/apicurio.pid")
+  APICURIO_STARTED=1
+}
+
+wait_apicurio() {
+  local deadline=$((SECONDS + 90))
+  until curl -sf -o /dev/null "$APICURIO_URL/subjects"; do
+    if [ -f "$APICURIO_RUN/apicurio.pid" ] && ! pid_alive "$APICURIO_RUN/apicurio.pid"; then
+      rm -f "$APICURIO_RUN/apicurio.pid"
+      die "apicurio: the registry exited during start-up" "$APICURIO_RUN/apicurio.log"
+    fi
+    [ "$SECONDS" -lt "$deadline" ] || die "apicurio: $APICURIO_URL/subjects not answering after 90 s" \
+      "$APICURIO_RUN/apicurio.log"
+    sleep 0.5
+  done
+  # The global compatibility rule must be BACKWARD (storage is in memory, so
+  # this holds for the life of the process).
+  local cfg
+  cfg="$(curl -sf "$APICURIO_URL/config" || true)"
+  if ! grep -q '"BACKWARD"' <<<"$cfg"; then
+    curl -sf -X PUT -H 'Content-Type: application/vnd.schemaregistry.v1+json' \
+      --data '{"compatibility":"BACKWARD"}' "$APICURIO_URL/config" >/dev/null ||
+      die "apicurio: cannot set global compatibility BACKWARD (config was: $cfg)" "$APICURIO_RUN/apicurio.log"
+    cfg="$(curl -sf "$APICURIO_URL/config" || true)"
+    grep -q '"BACKWARD"' <<<"$cfg" || die "apicurio: global compatibility is not BACKWARD: $cfg"
+  fi
+  local how="running"
+  [ "$APICURIO_STARTED" = 1 ] && how="started (pid $(cat "$APICURIO_RUN/apicurio.pid"))"
+  log "apicurio: $how, registry $APICURIO_VERSION on Java $(java_major "$APICURIO_JAVA") ($APICURIO_URL, compatibility BACKWARD, log $APICURIO_RUN/apicurio.log)"
+}
+
+# --------------------------------------------------------------- main ----
+ensure_postgres
+ensure_redis
+# Both JVMs boot in parallel; then wait for each.
+start_kafka
+start_apicurio
+wait_kafka
+(cd "$REPO_ROOT" && KAFKA_BROKERS="127.0.0.1:$KAFKA_PORT" node infra/create-topics.ts) ||
+  die "topics: creating the topics of infra/topics.ts failed" "$KAFKA_RUN/kafka.log"
+if [ "$KAFKA_STARTED" = 1 ]; then warm_kafka; fi
+wait_apicurio
+
+cat >"$INFRA_ENV_FILE.tmp" <<ENV
+export KAFKA_BROKERS=127.0.0.1:$KAFKA_PORT
+export SCHEMA_REGISTRY_URL=$APICURIO_URL
+export DATABASE_URL=postgres://postgres@127.0.0.1:$PG_PORT/$PG_DB
+export REDIS_URL=redis://127.0.0.1:$REDIS_PORT
+ENV
+mv "$INFRA_ENV_FILE.tmp" "$INFRA_ENV_FILE"
+log "env ($INFRA_ENV_FILE):"
+sed 's/^/  /' "$INFRA_ENV_FILE"
+log "infra: up in $((SECONDS - T0)) s"
