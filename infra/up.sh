@@ -86,7 +86,6 @@ ensure_redis() {
       how="started"
     fi
     mkdir -p /var/lib/redis /var/log/redis
-    chown redis:redis /var/lib/redis /var/log/redis 2>/dev/null || true
     if ! port_open "$REDIS_PORT"; then # the package's own init may have started it
       redis-server --daemonize yes --bind 127.0.0.1 -::1 --port "$REDIS_PORT" --save "" --appendonly no \
         --dir /var/lib/redis --logfile /var/log/redis/ci.log >/dev/null ||

@@ -25,14 +25,31 @@ export {
   type FailureStage,
   type HandlerResponse,
 } from './exception-handlers.ts'
-export { EmbeddedStreams, type EmbeddedStreamsConfig, type StreamsState } from './embedded/embedded-streams.ts'
+export {
+  EmbeddedStreams,
+  type EmbeddedStreamsConfig,
+  type StreamsState,
+} from './embedded/embedded-streams.ts'
 export { EmbeddedLog, type EmbeddedLogOptions } from './embedded/log.ts'
 export { StreamsMetrics } from './metrics.ts'
 export { defaultPartitioner, murmur2, type Partitioner } from './partitioner.ts'
-export type { Cancellable, Processor, ProcessorContext, ProcessorSupplier, Punctuator, PunctuationType } from './processor.ts'
+export type {
+  Cancellable,
+  Processor,
+  ProcessorContext,
+  ProcessorSupplier,
+  Punctuator,
+  PunctuationType,
+} from './processor.ts'
 export { Record, type Headers, type RecordMetadata } from './record.ts'
 export { bufferSerde, int64Serde, jsonSerde, stringSerde, type Serde } from './serde.ts'
-export { InMemoryKeyValueStore, Stores, type KeyValueStore, type StateStore, type StoreBuilder } from './state-store.ts'
+export {
+  InMemoryKeyValueStore,
+  Stores,
+  type KeyValueStore,
+  type StateStore,
+  type StoreBuilder,
+} from './state-store.ts'
 export { DEFAULT_DEAD_LETTER_TOPIC, type StreamsConfig } from './streams-config.ts'
 export { changelogTopicName, type IncomingRecord, type OutgoingRecord } from './task.ts'
 export { TestDriver, TestInputTopic, TestOutputTopic, type TestDriverConfig } from './test-driver.ts'

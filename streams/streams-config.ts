@@ -46,7 +46,10 @@ export const DEFAULT_DEAD_LETTER_TOPIC = 'aquastream.dlq.v1'
  */
 export function resolveStreamsConfig(topology: Topology, config: StreamsConfig): ResolvedStreamsConfig {
   if (!/^[A-Za-z0-9._-]+$/.test(config.applicationId))
-    throw new CodedError('INVALID_CONFIG', `applicationId "${config.applicationId}" must match [A-Za-z0-9._-]+`)
+    throw new CodedError(
+      'INVALID_CONFIG',
+      `applicationId "${config.applicationId}" must match [A-Za-z0-9._-]+`,
+    )
   const topics = new Map(config.topics.map((t) => [t.name, t]))
   const deadLetterTopic = config.deadLetterTopic ?? DEFAULT_DEAD_LETTER_TOPIC
   const partitionsOf = (topic: string): number => {
@@ -64,7 +67,8 @@ export function resolveStreamsConfig(topology: Topology, config: StreamsConfig):
     for (const store of sub.stores) {
       if (!store.logged) continue
       const name = changelogTopicName(config.applicationId, store.name)
-      if (!topics.has(name)) topics.set(name, { name, partitions: counts[i]!, cleanupPolicy: 'compact', retentionMs: null })
+      if (!topics.has(name))
+        topics.set(name, { name, partitions: counts[i]!, cleanupPolicy: 'compact', retentionMs: null })
     }
   })
   const commitIntervalMs = config.commitIntervalMs ?? 100
@@ -85,6 +89,7 @@ export function resolveStreamsConfig(topology: Topology, config: StreamsConfig):
 /** Partition count of a declared topic. */
 export function partitionsOf(config: ResolvedStreamsConfig, topic: string): number {
   const spec = config.topics.get(topic)
-  if (spec === undefined) throw new CodedError('UNDECLARED_TOPIC', `topic ${topic} is not declared`, { details: { topic } })
+  if (spec === undefined)
+    throw new CodedError('UNDECLARED_TOPIC', `topic ${topic} is not declared`, { details: { topic } })
   return spec.partitions
 }

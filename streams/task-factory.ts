@@ -3,7 +3,10 @@ import { StreamTask } from './task.ts'
 import type { Topology } from './topology.ts'
 
 /** Every task a topology has: one per subtopology and partition of its sources. */
-export function allTaskIds(topology: Topology, config: ResolvedStreamsConfig): { subtopology: number; partition: number }[] {
+export function allTaskIds(
+  topology: Topology,
+  config: ResolvedStreamsConfig,
+): { subtopology: number; partition: number }[] {
   const ids: { subtopology: number; partition: number }[] = []
   for (const sub of topology.subtopologies()) {
     const partitions = partitionsOf(config, sub.sourceTopics[0]!)

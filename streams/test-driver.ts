@@ -36,7 +36,8 @@ export class TestDriver {
     const { sources, sinks } = topology.topics()
     const deadLetterTopic = config.deadLetterTopic ?? 'aquastream.dlq.v1'
     for (const name of [...sources, ...sinks, deadLetterTopic])
-      if (!declared.has(name)) declared.set(name, { name, partitions: 1, cleanupPolicy: 'delete', retentionMs: null })
+      if (!declared.has(name))
+        declared.set(name, { name, partitions: 1, cleanupPolicy: 'delete', retentionMs: null })
     this.#streams = new EmbeddedStreams(topology, {
       ...config,
       applicationId: config.applicationId ?? 'test-driver',
@@ -64,7 +65,13 @@ export class TestDriver {
   }
 
   /** Appends raw bytes to a topic (e.g. a poison record) and processes them. */
-  pipeRaw(topic: string, key: Buffer | null, value: Buffer | null, timestampMs = this.clock.now(), headers: Headers = {}): void {
+  pipeRaw(
+    topic: string,
+    key: Buffer | null,
+    value: Buffer | null,
+    timestampMs = this.clock.now(),
+    headers: Headers = {},
+  ): void {
     const partition = defaultPartitioner(topic, key, value, this.#log.partitions(topic))
     this.#log.append([{ topic, partition, key, value, timestamp: timestampMs, headers }])
     this.#run()
@@ -136,7 +143,12 @@ export class TestOutputTopic<K, V> {
   readonly #valueSerde: Serde<V>
   #read = 0
 
-  constructor(outputs: Map<string, JournalRecord[]>, topic: string, keySerde: Serde<K>, valueSerde: Serde<V>) {
+  constructor(
+    outputs: Map<string, JournalRecord[]>,
+    topic: string,
+    keySerde: Serde<K>,
+    valueSerde: Serde<V>,
+  ) {
     this.#outputs = outputs
     this.#topic = topic
     this.#keySerde = keySerde

@@ -17,7 +17,8 @@ export interface EmbeddedStreamsConfig extends StreamsConfig {
 }
 
 /** Kafka Streams' states, as far as they apply. */
-export type StreamsState = 'CREATED' | 'REBALANCING' | 'RUNNING' | 'PENDING_SHUTDOWN' | 'NOT_RUNNING' | 'ERROR'
+export type StreamsState =
+  'CREATED' | 'REBALANCING' | 'RUNNING' | 'PENDING_SHUTDOWN' | 'NOT_RUNNING' | 'ERROR'
 
 /**
  * Runs a topology on the embedded log: every task in this process, the same
@@ -50,7 +51,10 @@ export class EmbeddedStreams {
     this.#topology = topology
     this.#config = resolveStreamsConfig(topology, config)
     this.#log = config.log
-    this.#logger = this.#config.logger.child({ applicationId: this.#config.applicationId, transport: 'embedded' })
+    this.#logger = this.#config.logger.child({
+      applicationId: this.#config.applicationId,
+      transport: 'embedded',
+    })
     this.#maxPoll = config.maxPollRecords ?? 500
   }
 
@@ -77,7 +81,10 @@ export class EmbeddedStreams {
       const task = createTask(this.#topology, this.#config, subtopology, partition)
       this.#restore(task)
       for (const { topic, partition: p } of task.sourcePartitions())
-        task.seek(topic, this.#log.committed(this.#config.applicationId, topic, p) ?? this.#log.startOffset(topic, p))
+        task.seek(
+          topic,
+          this.#log.committed(this.#config.applicationId, topic, p) ?? this.#log.startOffset(topic, p),
+        )
       task.initialize()
       this.#tasks.push(task)
     }
@@ -189,7 +196,8 @@ export class EmbeddedStreams {
           })
         taskProcessed += records.length
       }
-      if (taskProcessed > 0) this.metrics.recordsProcessed.inc({ subtopology: task.subtopology.id }, taskProcessed)
+      if (taskProcessed > 0)
+        this.metrics.recordsProcessed.inc({ subtopology: task.subtopology.id }, taskProcessed)
       processed += taskProcessed
     }
     const now = this.#config.clock.now()
@@ -220,7 +228,8 @@ export class EmbeddedStreams {
       this.#committing = false
     }
     for (const r of records)
-      if (r.topic === this.#config.deadLetterTopic) this.metrics.deadLetters.inc({ stage: String(r.headers[DLQ_HEADERS.stage]) })
+      if (r.topic === this.#config.deadLetterTopic)
+        this.metrics.deadLetters.inc({ stage: String(r.headers[DLQ_HEADERS.stage]) })
     this.metrics.commits.inc()
     this.metrics.commitSeconds.observe((performance.now() - started) / 1000)
   }
@@ -249,8 +258,12 @@ export class EmbeddedStreams {
 
   /** A store of the running task of `partition` (tests and the TestDriver). */
   stateStore(name: string, partition: number): StateStore {
-    for (const task of this.#tasks) if (task.partition === partition && task.hasStore(name)) return task.store(name)
-    throw new TopologyError(`no running task of partition ${partition} has store ${name}`, { store: name, partition })
+    for (const task of this.#tasks)
+      if (task.partition === partition && task.hasStore(name)) return task.store(name)
+    throw new TopologyError(`no running task of partition ${partition} has store ${name}`, {
+      store: name,
+      partition,
+    })
   }
 
   /** The error that stopped the application, if any. */

@@ -34,7 +34,10 @@ export function taskAssigner(
       const previous = new Map<string, string[]>()
       for (const member of members) {
         const data = decodeMemberData(member.memberMetadata)
-        previous.set(member.memberId, data.tasks.filter((t) => known.has(t)))
+        previous.set(
+          member.memberId,
+          data.tasks.filter((t) => known.has(t)),
+        )
       }
       const plan = assignTasks(
         all.map((t) => t.id),
@@ -49,7 +52,11 @@ export function taskAssigner(
         }
         return {
           memberId,
-          memberAssignment: AssignerProtocol.MemberAssignment.encode({ version: 1, assignment, userData: Buffer.alloc(0) }),
+          memberAssignment: AssignerProtocol.MemberAssignment.encode({
+            version: 1,
+            assignment,
+            userData: Buffer.alloc(0),
+          }),
         }
       })
     },

@@ -19,17 +19,15 @@ export async function ensureTopics(
   if (missing.length > 0) {
     await admin.createTopics({
       waitForLeaders: true,
-      topics: missing.map(
-        (s): ITopicConfig => ({
-          topic: s.name,
-          numPartitions: s.partitions,
-          replicationFactor: options.replicationFactor ?? 1,
-          configEntries: [
-            { name: 'cleanup.policy', value: s.cleanupPolicy },
-            { name: 'retention.ms', value: String(s.retentionMs ?? -1) },
-          ],
-        }),
-      ),
+      topics: missing.map((s): ITopicConfig => ({
+        topic: s.name,
+        numPartitions: s.partitions,
+        replicationFactor: options.replicationFactor ?? 1,
+        configEntries: [
+          { name: 'cleanup.policy', value: s.cleanupPolicy },
+          { name: 'retention.ms', value: String(s.retentionMs ?? -1) },
+        ],
+      })),
     })
     options.logger?.info({ topics: missing.map((s) => s.name) }, 'topics created')
   }

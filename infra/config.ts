@@ -1,0 +1,149 @@
+/**
+ * The service's configuration: the only module that reads the environment.
+ * Every key has a type, a default and a one-line description (the README's
+ * configuration table is generated from this list and a test keeps them in
+ * step). Validated once at start-up; an invalid value stops the service with a
+ * message naming the variable. Secrets are marked and never logged.
+ */
+import { CodedError } from '../streams/errors.ts'
+
+type Kind = 'string' | 'integer' | 'url-list' | 'enum'
+
+interface Key<T> {
+  readonly env: string
+  readonly kind: Kind
+  readonly default: T
+  readonly description: string
+  readonly secret?: boolean
+  readonly values?: readonly string[]
+  readonly min?: number
+}
+
+function key<T>(k: Key<T>): Key<T> {
+  return k
+}
+
+/** Every environment variable the service reads. */
+export const CONFIG_KEYS = {
+  nodeEnv: key({
+    env: 'NODE_ENV',
+    kind: 'enum',
+    values: ['development', 'test', 'production'],
+    default: 'development' as 'development' | 'test' | 'production',
+    description: 'production refuses development defaults (secrets, embedded stores)',
+  }),
+  logLevel: key({
+    env: 'LOG_LEVEL',
+    kind: 'enum',
+    values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
+    default: 'info' as string,
+    description: 'pino log level',
+  }),
+  dataDir: key({
+    env: 'DATA_DIR',
+    kind: 'string',
+    default: '.data',
+    description: 'folder of the embedded mode: the log journal and the embedded databases',
+  }),
+  applicationId: key({
+    env: 'APPLICATION_ID',
+    kind: 'string',
+    default: 'backend-event',
+    description: 'streams application ID: consumer group, transactional ID prefix, changelog topic prefix',
+  }),
+  kafkaBrokers: key({
+    env: 'KAFKA_BROKERS',
+    kind: 'url-list',
+    default: [] as string[],
+    description: 'comma-separated host:port list; empty runs the embedded log instead of Kafka',
+  }),
+  kafkaReplicationFactor: key({
+    env: 'KAFKA_REPLICATION_FACTOR',
+    kind: 'integer',
+    min: 1,
+    default: 1,
+    description: 'replication factor of topics the service creates',
+  }),
+  kafkaSessionTimeoutMs: key({
+    env: 'KAFKA_SESSION_TIMEOUT_MS',
+    kind: 'integer',
+    min: 1000,
+    default: 10_000,
+    description: 'consumer group session timeout: how soon a dead instance loses its tasks',
+  }),
+  commitIntervalMs: key({
+    env: 'COMMIT_INTERVAL_MS',
+    kind: 'integer',
+    min: 1,
+    default: 100,
+    description: 'how often each task commits its transaction (outputs + changelog + offsets)',
+  }),
+  embeddedFsyncIntervalMs: key({
+    env: 'EMBEDDED_FSYNC_INTERVAL_MS',
+    kind: 'integer',
+    min: 0,
+    default: 100,
+    description:
+      'embedded log: fdatasync at most this much later (0: on every append); bounds loss on power failure',
+  }),
+  schemaRegistryUrl: key({
+    env: 'SCHEMA_REGISTRY_URL',
+    kind: 'string',
+    default: '',
+    description: 'Confluent-compatible schema registry; empty uses the local registry built from avro/',
+  }),
+} as const
+
+type Values = { -readonly [K in keyof typeof CONFIG_KEYS]: (typeof CONFIG_KEYS)[K]['default'] }
+export type Config = Readonly<Values>
+
+function parse(name: string, k: Key<unknown>, raw: string): unknown {
+  const fail = (why: string): never => {
+    throw new CodedError('INVALID_CONFIG', `${k.env}: ${why}`, {
+      details: { variable: k.env, ...(k.secret === true ? {} : { value: raw }) },
+    })
+  }
+  switch (k.kind) {
+    case 'string':
+      return raw
+    case 'enum':
+      if (!k.values!.includes(raw)) fail(`must be one of ${k.values!.join(', ')}`)
+      return raw
+    case 'integer': {
+      const n = Number(raw)
+      if (!Number.isSafeInteger(n)) fail('must be an integer')
+      if (k.min !== undefined && n < k.min) fail(`must be >= ${k.min}`)
+      return n
+    }
+    case 'url-list':
+      return raw
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s !== '')
+  }
+  return fail(`unknown kind for ${name}`)
+}
+
+/** Reads and validates the configuration from an environment (the process's by default). */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const out: { [k: string]: unknown } = {}
+  for (const [name, k] of Object.entries(CONFIG_KEYS) as [string, Key<unknown>][]) {
+    const raw = env[k.env]
+    out[name] = raw === undefined || raw === '' ? k.default : parse(name, k, raw)
+  }
+  const config = out as Config
+  if (config.nodeEnv === 'production' && config.kafkaBrokers.length === 0)
+    throw new CodedError(
+      'INVALID_CONFIG',
+      'production needs KAFKA_BROKERS: the embedded log is for one machine',
+    )
+  return config
+}
+
+/** The configuration with secrets masked, for the start-up log line. */
+export function describeConfig(config: Config): { [k: string]: unknown } {
+  const out: { [k: string]: unknown } = {}
+  for (const [name, k] of Object.entries(CONFIG_KEYS) as [string, Key<unknown>][])
+    out[name] = k.secret === true ? '***' : config[name as keyof Config]
+  return out
+}

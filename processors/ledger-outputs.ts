@@ -1,0 +1,208 @@
+import type {
+  BookingDomainEvent,
+  BookingEventType,
+  CrewCommand,
+  EventDomainEvent,
+  EventEventType,
+  NotificationMessage,
+  RefundRequest,
+  RequestOutcome,
+} from '../avro/index.ts'
+import type { BookingState, EventState } from './ledger-state.ts'
+
+/**
+ * What the ledger decisions emit. The processor forwards each to the child node of the same name (a sink
+ * in the topology); outcomes are keyed by requestId, everything else by eventId.
+ */
+export type LedgerOutput =
+  | { readonly to: 'event-events'; readonly value: EventDomainEvent }
+  | { readonly to: 'booking-events'; readonly value: BookingDomainEvent }
+  | { readonly to: 'outcomes'; readonly value: RequestOutcome }
+  | { readonly to: 'notifications'; readonly value: NotificationMessage }
+  | { readonly to: 'refund-requests'; readonly value: RefundRequest }
+  | { readonly to: 'crew-commands'; readonly value: CrewCommand }
+
+/** The child node names the event-ledger processor forwards to. */
+export const LEDGER_CHILDREN = [
+  'event-events',
+  'booking-events',
+  'outcomes',
+  'notifications',
+  'refund-requests',
+  'crew-commands',
+] as const satisfies readonly LedgerOutput['to'][]
+
+/** Why something happened: the command's request ID and actor, or null for timers and other services. */
+export interface Cause {
+  readonly requestId: string | null
+  readonly actorUserId: string | null
+}
+
+export const TIMER_CAUSE: Cause = { requestId: null, actorUserId: null }
+
+export function eventFact(
+  event: EventState,
+  type: EventEventType,
+  cause: Cause,
+  nowMs: number,
+  detail: string | null = null,
+): LedgerOutput {
+  return {
+    to: 'event-events',
+    value: {
+      eventId: event.eventId,
+      version: event.version,
+      type,
+      status: event.status,
+      requestId: cause.requestId,
+      actorUserId: cause.actorUserId,
+      occurredAtMs: nowMs,
+      organizerId: event.organizerId,
+      title: event.title,
+      description: event.description,
+      place: event.place,
+      startsAtMs: event.startsAtMs,
+      endsAtMs: event.endsAtMs,
+      categories: event.categories,
+      capacity: event.capacity,
+      seatsTaken: event.seatsTaken,
+      publishAtMs: event.publishAtMs,
+      priceOptions: event.priceOptions.map((option) => ({
+        priceOptionId: option.priceOptionId,
+        name: option.name,
+        priceMinor: option.priceMinor,
+        allotment: option.allotment,
+        seatsTaken: option.taken,
+        validFromMs: option.validFromMs,
+        validUntilMs: option.validUntilMs,
+      })),
+      detail,
+    },
+  }
+}
+
+export function bookingFact(
+  event: EventState,
+  booking: BookingState,
+  type: BookingEventType,
+  cause: Cause,
+  nowMs: number,
+  extra: { reasonCode?: string; refundMinor?: number } = {},
+): LedgerOutput {
+  return {
+    to: 'booking-events',
+    value: {
+      eventId: event.eventId,
+      bookingId: booking.bookingId,
+      userId: booking.userId,
+      type,
+      status: booking.status,
+      priceOptionId: booking.priceOptionId,
+      seats: booking.seats,
+      amountMinor: booking.amountMinor,
+      paidMinor: booking.paidMinor,
+      refundMinor: extra.refundMinor ?? 0,
+      promoCode: booking.promoCode,
+      ticketCode: booking.ticketCode,
+      reasonCode: extra.reasonCode ?? null,
+      holdExpiresAtMs: booking.status === 'PENDING_PAYMENT' ? booking.holdExpiresAtMs : null,
+      offerExpiresAtMs: null,
+      requestId: cause.requestId,
+      occurredAtMs: nowMs,
+      eventSeatsTaken: event.seatsTaken,
+    },
+  }
+}
+
+/** A booking request refused: the fact for analytics (conversion), besides the outcome. */
+export function rejectionFact(
+  event: EventState | undefined,
+  request: { eventId: string; bookingId: string; userId: string; priceOptionId: string; seats: number },
+  reasonCode: string,
+  requestId: string,
+  nowMs: number,
+): LedgerOutput {
+  return {
+    to: 'booking-events',
+    value: {
+      eventId: request.eventId,
+      bookingId: request.bookingId,
+      userId: request.userId,
+      type: 'REJECTED',
+      status: 'REJECTED',
+      priceOptionId: request.priceOptionId,
+      seats: request.seats,
+      amountMinor: 0,
+      paidMinor: 0,
+      refundMinor: 0,
+      promoCode: null,
+      ticketCode: null,
+      reasonCode,
+      holdExpiresAtMs: null,
+      offerExpiresAtMs: null,
+      requestId,
+      occurredAtMs: nowMs,
+      eventSeatsTaken: event?.seatsTaken ?? 0,
+    },
+  }
+}
+
+export function waitingListFact(
+  event: EventState,
+  userId: string,
+  seats: number,
+  type: 'WAITLIST_JOINED' | 'WAITLIST_LEFT' | 'WAITLIST_OFFERED' | 'WAITLIST_OFFER_EXPIRED',
+  cause: Cause,
+  nowMs: number,
+  offerExpiresAtMs: number | null = null,
+): LedgerOutput {
+  return {
+    to: 'booking-events',
+    value: {
+      eventId: event.eventId,
+      bookingId: null,
+      userId,
+      type,
+      status: null,
+      priceOptionId: null,
+      seats,
+      amountMinor: 0,
+      paidMinor: 0,
+      refundMinor: 0,
+      promoCode: null,
+      ticketCode: null,
+      reasonCode: null,
+      holdExpiresAtMs: null,
+      offerExpiresAtMs,
+      requestId: cause.requestId,
+      occurredAtMs: nowMs,
+      eventSeatsTaken: event.seatsTaken,
+    },
+  }
+}
+
+/**
+ * A notification. `dedupKey` names the cause (template, the thing it is about, and what makes the cause
+ * unique: a version, a start time, a payment ID), so the same cause always yields the same key.
+ */
+export function notify(
+  event: EventState,
+  recipientUserId: string,
+  templateKey: string,
+  dedupKey: string,
+  nowMs: number,
+  params: Record<string, string> = {},
+): LedgerOutput {
+  return {
+    to: 'notifications',
+    value: {
+      dedupKey,
+      recipientUserId,
+      templateKey,
+      locale: event.locale,
+      params: { eventId: event.eventId, eventTitle: event.title, ...params },
+      eventId: event.eventId,
+      createdAtMs: nowMs,
+    },
+  }
+}

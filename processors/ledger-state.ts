@@ -1,0 +1,171 @@
+import type { BookingStatus, CrewRole, EventStatus, PromoKind, RefundTier } from '../avro/index.ts'
+
+/**
+ * The state one event-ledger task keeps per event, as plain JSON (store values by reference: decisions
+ * always return new objects, never mutate the ones they got). Money is in minor units (kopecks).
+ */
+
+export const HOUR_MS = 60 * 60 * 1000
+export const DAY_MS = 24 * HOUR_MS
+export const DEFAULT_HOLD_MINUTES = 120
+export const DEFAULT_BOOKING_DEADLINE_HOURS = 24
+export const MAX_SEATS_PER_BOOKING = 20
+export const MAX_CAPACITY = 10_000
+export const MAX_PRICE_OPTIONS = 10
+export const MAX_ACTIVE_PROMO_CODES = 50
+export const MAX_PRICE_MINOR = 100_000_000
+export const REVIEW_WINDOW_MS = 30 * DAY_MS
+export const REMINDER_BEFORE_START_MS = DAY_MS
+export const WAITLIST_OFFER_MS = 30 * 60 * 1000
+
+export interface PriceOptionState {
+  readonly priceOptionId: string
+  readonly name: string
+  readonly priceMinor: number
+  readonly allotment: number
+  /** Confirmed plus pending seats of this option. */
+  readonly taken: number
+  readonly validFromMs: number | null
+  readonly validUntilMs: number | null
+}
+
+export interface PromoCodeState {
+  readonly code: string
+  readonly kind: PromoKind
+  readonly value: number
+  readonly usageLimit: number
+  /** Bookings holding or having used the code (a pending hold counts, so uses never exceed the limit). */
+  readonly used: number
+  readonly validFromMs: number | null
+  readonly validUntilMs: number
+  readonly active: boolean
+}
+
+export interface CrewRequestState {
+  readonly crewRequestId: string
+  readonly role: CrewRole
+  readonly status: 'REQUESTED' | 'ASSIGNED' | 'UNAVAILABLE' | 'RELEASED'
+  readonly memberId: string | null
+}
+
+export interface Schedule {
+  readonly startsAtMs: number
+  readonly endsAtMs: number
+  readonly place: string
+}
+
+export interface EventState {
+  readonly eventId: string
+  readonly organizerId: string
+  readonly version: number
+  readonly status: EventStatus
+  readonly title: string
+  readonly description: string
+  readonly place: string
+  readonly startsAtMs: number
+  readonly endsAtMs: number
+  readonly categories: readonly string[]
+  readonly capacity: number
+  readonly holdMinutes: number
+  readonly bookingDeadlineHours: number
+  readonly locale: string
+  /** Confirmed plus pending seats over all options. */
+  readonly seatsTaken: number
+  readonly priceOptions: readonly PriceOptionState[]
+  readonly promoCodes: readonly PromoCodeState[]
+  /** null: the default policy of refund-policy.ts. */
+  readonly refundPolicy: readonly RefundTier[] | null
+  readonly crew: readonly CrewRequestState[]
+  /** Scheduled publication of a DRAFT. */
+  readonly publishAtMs: number | null
+  /** The schedule before the first reschedule, for RESTORE_SCHEDULE. */
+  readonly original: Schedule | null
+  /** Bookings created before this time may cancel with a full refund until the start (reschedule rule). */
+  readonly lastRescheduledAtMs: number | null
+  /** The start the 24-hour reminder was sent for (a reschedule re-arms it). */
+  readonly reminderSentForStartMs: number | null
+}
+
+export interface BookingState {
+  readonly bookingId: string
+  readonly eventId: string
+  readonly userId: string
+  readonly priceOptionId: string
+  readonly seats: number
+  readonly status: Exclude<BookingStatus, 'REJECTED'>
+  /** Amount due for the booking after the promo discount. */
+  readonly amountMinor: number
+  readonly promoCode: string | null
+  readonly paidMinor: number
+  /** Sum of refunds requested; never above paidMinor. */
+  readonly refundedMinor: number
+  readonly refundCount: number
+  readonly paymentId: string | null
+  /** Payments (IDs) already accounted as COMPLETED: a redelivered status is a no-op. */
+  readonly settledPaymentIds: readonly string[]
+  readonly ticketCode: string | null
+  readonly holdExpiresAtMs: number | null
+  /** Why a booking ended: drives what a late payment does. */
+  readonly endCause: 'USER_CANCELED' | 'EVENT_CANCELED' | 'EXPIRED' | 'PAYMENT_FAILED' | null
+  readonly createdAtMs: number
+  readonly updatedAtMs: number
+}
+
+export interface WaitingListEntry {
+  readonly userId: string
+  readonly seats: number
+  readonly joinedAtMs: number
+}
+
+export interface WaitingListOffer extends WaitingListEntry {
+  readonly offeredAtMs: number
+  readonly expiresAtMs: number
+}
+
+export interface WaitingListState {
+  readonly eventId: string
+  readonly queue: readonly WaitingListEntry[]
+  /** Seats held back for the offered users until their offers expire. */
+  readonly offers: readonly WaitingListOffer[]
+}
+
+export function isActive(booking: BookingState): boolean {
+  return booking.status === 'PENDING_PAYMENT' || booking.status === 'CONFIRMED'
+}
+
+export function isBookable(event: EventState): boolean {
+  return event.status === 'PUBLISHED' || event.status === 'RESCHEDULED'
+}
+
+export function emptyWaitingList(eventId: string): WaitingListState {
+  return { eventId, queue: [], offers: [] }
+}
+
+/** Seats reserved by outstanding waiting-list offers, except those made to `exceptUserId`. */
+export function offeredSeats(list: WaitingListState | undefined, exceptUserId?: string): number {
+  let seats = 0
+  for (const offer of list?.offers ?? []) if (offer.userId !== exceptUserId) seats += offer.seats
+  return seats
+}
+
+/** Adds `delta` seats (may be negative) to the option and the event. */
+export function takeSeats(event: EventState, priceOptionId: string, delta: number): EventState {
+  return {
+    ...event,
+    seatsTaken: event.seatsTaken + delta,
+    priceOptions: event.priceOptions.map((option) =>
+      option.priceOptionId === priceOptionId ? { ...option, taken: option.taken + delta } : option,
+    ),
+  }
+}
+
+/** Adds `delta` uses (may be negative) to a promo code. */
+export function usePromo(event: EventState, code: string | null, delta: number): EventState {
+  if (code === null) return event
+  return {
+    ...event,
+    promoCodes: event.promoCodes.map((promo) =>
+      promo.code === code ? { ...promo, used: promo.used + delta } : promo,
+    ),
+  }
+}

@@ -1,0 +1,93 @@
+import { randomUUID } from 'node:crypto'
+import { Kafka, logLevel, Partitioners, type KafkaMessage } from 'kafkajs'
+import { loadConfig } from '../../infra/config.ts'
+
+/** Brokers of the real stack (infra/up.sh exports KAFKA_BROKERS). Tests fail, never skip, when it is down. */
+export function brokers(): string[] {
+  const configured = loadConfig().kafkaBrokers
+  return configured.length > 0 ? configured : ['127.0.0.1:9092']
+}
+
+export function kafkaClient(clientId = 'tests'): Kafka {
+  return new Kafka({ brokers: brokers(), clientId, logLevel: logLevel.ERROR })
+}
+
+/** Fails with a clear message when the broker is unreachable (under CI=true and everywhere else). */
+export async function requireKafka(): Promise<void> {
+  const admin = kafkaClient('probe').admin()
+  try {
+    await admin.connect()
+    await admin.listTopics()
+  } catch (error) {
+    throw new Error(`Kafka at ${brokers().join(',')} is unreachable: start it with \`bash infra/up.sh\``, { cause: error })
+  } finally {
+    await admin.disconnect()
+  }
+}
+
+export async function deleteTopicsMatching(prefix: string): Promise<void> {
+  const admin = kafkaClient('cleanup').admin()
+  await admin.connect()
+  try {
+    const topics = (await admin.listTopics()).filter((t) => t.startsWith(prefix))
+    if (topics.length > 0) await admin.deleteTopics({ topics })
+  } finally {
+    await admin.disconnect()
+  }
+}
+
+/** Produces keyed records with Kafka's default (murmur2) partitioner, idempotently, in chunks. */
+export async function produce(
+  topic: string,
+  records: readonly { key: string; value: Buffer }[],
+  options: { chunk?: number; pauseMs?: number } = {},
+): Promise<void> {
+  const producer = kafkaClient('producer').producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    createPartitioner: Partitioners.DefaultPartitioner,
+  })
+  await producer.connect()
+  try {
+    const chunk = options.chunk ?? 5000
+    for (let i = 0; i < records.length; i += chunk) {
+      await producer.send({ topic, acks: -1, messages: records.slice(i, i + chunk) })
+      if (options.pauseMs !== undefined) await new Promise((r) => setTimeout(r, options.pauseMs))
+    }
+  } finally {
+    await producer.disconnect()
+  }
+}
+
+/**
+ * Reads a topic from the beginning with `read_committed` until `expected`
+ * records arrived and nothing more came for `settleMs`, or until `timeoutMs`.
+ */
+export async function readCommitted(
+  topic: string,
+  options: { expected: number; timeoutMs: number; settleMs?: number },
+): Promise<(KafkaMessage & { partition: number })[]> {
+  const consumer = kafkaClient('reader').consumer({ groupId: `reader-${randomUUID()}`, readUncommitted: false, maxWaitTimeInMs: 100 })
+  const out: (KafkaMessage & { partition: number })[] = []
+  let last = Date.now()
+  await consumer.connect()
+  try {
+    await consumer.subscribe({ topics: [topic], fromBeginning: true })
+    await consumer.run({
+      autoCommit: false,
+      eachBatch: async ({ batch }) => {
+        for (const m of batch.messages) out.push({ ...m, partition: batch.partition })
+        if (batch.messages.length > 0) last = Date.now()
+      },
+    })
+    const deadline = Date.now() + options.timeoutMs
+    const settle = options.settleMs ?? 2000
+    while (Date.now() < deadline) {
+      if (out.length >= options.expected && Date.now() - last >= settle) break
+      await new Promise((r) => setTimeout(r, 200))
+    }
+  } finally {
+    await consumer.disconnect()
+  }
+  return out
+}
