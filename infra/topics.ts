@@ -2,13 +2,8 @@
 // them (idempotently); code refers to topics through topicSpec(name) so that a
 // typo fails at start-up, not as a silently empty topic.
 
-export interface TopicSpec {
-  readonly name: string
-  readonly partitions: number
-  readonly cleanupPolicy: 'delete' | 'compact'
-  /** null: keep forever (retention.ms=-1) */
-  readonly retentionMs: number | null
-}
+export type { TopicSpec } from '../streams/topic-spec.ts'
+import type { TopicSpec } from '../streams/topic-spec.ts'
 
 const DAY_MS = 24 * 60 * 60 * 1000
 

@@ -1,3 +1,4 @@
+import { topicSpec } from '../infra/topics.ts'
 import {
   COUNT_STORE,
   CountSumProcessor,
@@ -5,7 +6,15 @@ import {
   type CountState,
   type CountTotalValue,
 } from '../processors/count-sum.ts'
-import { jsonSerde, Stores, stringSerde, Topology, type Serde, type TopicSpec } from '../streams/index.ts'
+import {
+  DEFAULT_DEAD_LETTER_TOPIC,
+  jsonSerde,
+  Stores,
+  stringSerde,
+  Topology,
+  type Serde,
+  type TopicSpec,
+} from '../streams/index.ts'
 
 /**
  * The streams runtime's reference topology (tests and `npm run bench:runtime`):
@@ -16,11 +25,20 @@ import { jsonSerde, Stores, stringSerde, Topology, type Serde, type TopicSpec } 
 export const COUNTING_INPUT = 'aquastream.runtime.counting-input.v1'
 export const COUNTING_OUTPUT = 'aquastream.runtime.counting-output.v1'
 
-export function countingTopics(partitions = 12): TopicSpec[] {
+/** Topic names of one counting run; tests give each run its own, so runs never see each other's records. */
+export interface CountingTopicNames {
+  readonly input: string
+  readonly output: string
+}
+
+export const DEFAULT_COUNTING_TOPICS: CountingTopicNames = { input: COUNTING_INPUT, output: COUNTING_OUTPUT }
+
+/** The topics the counting topology needs, the dead-letter topic's declaration included. */
+export function countingTopics(partitions = 12, names: CountingTopicNames = DEFAULT_COUNTING_TOPICS): TopicSpec[] {
   return [
-    { name: COUNTING_INPUT, partitions, cleanupPolicy: 'delete', retentionMs: null },
-    { name: COUNTING_OUTPUT, partitions, cleanupPolicy: 'delete', retentionMs: null },
-    { name: 'aquastream.dlq.v1', partitions: 3, cleanupPolicy: 'delete', retentionMs: null },
+    { name: names.input, partitions, cleanupPolicy: 'delete', retentionMs: null },
+    { name: names.output, partitions, cleanupPolicy: 'delete', retentionMs: null },
+    topicSpec(DEFAULT_DEAD_LETTER_TOPIC),
   ]
 }
 
@@ -29,18 +47,13 @@ export interface CountingSerdes {
   readonly output: Serde<CountTotalValue>
 }
 
-export function buildCountingTopology(serdes: CountingSerdes): Topology {
+export function buildCountingTopology(
+  serdes: CountingSerdes,
+  names: CountingTopicNames = DEFAULT_COUNTING_TOPICS,
+): Topology {
   return new Topology()
-    .addSource('counting-input', COUNTING_INPUT, { keySerde: stringSerde, valueSerde: serdes.input })
+    .addSource('counting-input', names.input, { keySerde: stringSerde, valueSerde: serdes.input })
     .addProcessor('count-sum', () => new CountSumProcessor(), 'counting-input')
-    .addStateStore(
-      Stores.keyValueStoreBuilder(COUNT_STORE, stringSerde, jsonSerde<CountState>()),
-      'count-sum',
-    )
-    .addSink(
-      'counting-output',
-      COUNTING_OUTPUT,
-      { keySerde: stringSerde, valueSerde: serdes.output },
-      'count-sum',
-    )
+    .addStateStore(Stores.keyValueStoreBuilder(COUNT_STORE, stringSerde, jsonSerde<CountState>()), 'count-sum')
+    .addSink('counting-output', names.output, { keySerde: stringSerde, valueSerde: serdes.output }, 'count-sum')
 }

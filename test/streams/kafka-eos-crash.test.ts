@@ -7,8 +7,12 @@
 import t from 'tap'
 import { avroSerde, LocalSchemaRegistry } from '../../avro/index.ts'
 import { changelogTopicName, jsonSerde } from '../../streams/index.ts'
-import { COUNT_STORE, type CountInputValue, type CountState, type CountTotalValue } from '../../processors/count-sum.ts'
-import { COUNTING_INPUT, COUNTING_OUTPUT } from '../../topologies/counting-topology.ts'
+import {
+  COUNT_STORE,
+  type CountInputValue,
+  type CountState,
+  type CountTotalValue,
+} from '../../processors/count-sum.ts'
 import { checkCounting, countingInput } from '../support/counting-check.ts'
 import { produce, readCommitted, requireKafka, deleteTopicsMatching } from '../support/kafka.ts'
 import { seededRandom, sleep, startApp, type AppProcess } from '../support/processes.ts'
@@ -21,23 +25,36 @@ t.test(`counting stays exact through ${KILLS} SIGKILLs on Kafka EOS (seed ${seed
   await requireKafka()
   const appId = `crash-${seed}-${Date.now()}`
   t.teardown(() => deleteTopicsMatching(appId))
+  const names = { input: `${appId}-input`, output: `${appId}-output` }
   const registry = new LocalSchemaRegistry()
-  const inputSerde = avroSerde<CountInputValue>({ registry, schema: 'aquastream.runtime.CountInput', topics: [COUNTING_INPUT] })
-  const outputSerde = avroSerde<CountTotalValue>({ registry, schema: 'aquastream.runtime.CountTotal', topics: [COUNTING_OUTPUT] })
+  const inputSerde = avroSerde<CountInputValue>({
+    registry,
+    schema: 'aquastream.runtime.CountInput',
+    topics: [names.input],
+  })
+  const outputSerde = avroSerde<CountTotalValue>({
+    registry,
+    schema: 'aquastream.runtime.CountTotal',
+    topics: [names.output],
+  })
   await inputSerde.init()
   await outputSerde.init()
-  // Each run uses its own input/output topics through a distinct application ID prefix? The counting topics are
-  // fixed names, so isolate runs by deleting them first.
-  await deleteTopicsMatching('aquastream.runtime.counting-')
   const inputs = countingInput(RECORDS, 1000, seed)
-  const env = { TRANSPORT: 'kafka', APP_ID: appId, SCHEMA_REGISTRY_URL: '', LOG_LEVEL: 'warn' }
+  const env = {
+    TRANSPORT: 'kafka',
+    APP_ID: appId,
+    INPUT_TOPIC: names.input,
+    OUTPUT_TOPIC: names.output,
+    SCHEMA_REGISTRY_URL: '',
+    LOG_LEVEL: 'warn',
+  }
 
   const random = seededRandom(seed)
   let app: AppProcess = startApp('test/support/counting-app.ts', env)
   await app.ready
   const producing = produce(
-    COUNTING_INPUT,
-    inputs.map((v) => ({ key: v.key, value: inputSerde.serialize(COUNTING_INPUT, v) })),
+    names.input,
+    inputs.map((v) => ({ key: v.key, value: inputSerde.serialize(names.input, v) })),
     { chunk: 2000, pauseMs: 40 },
   )
   for (let kill = 0; kill < KILLS; kill++) {
@@ -48,22 +65,28 @@ t.test(`counting stays exact through ${KILLS} SIGKILLs on Kafka EOS (seed ${seed
     await app.ready
   }
   await producing
-  const outputs = await readCommitted(COUNTING_OUTPUT, { expected: RECORDS, timeoutMs: 180_000, settleMs: 3000 })
+  const outputs = await readCommitted(names.output, { expected: RECORDS, timeoutMs: 180_000, settleMs: 3000 })
   app.child.kill('SIGTERM')
   const exit = await app.exited
   t.equal(exit.code, 0, 'the last instance shuts down cleanly')
 
-  const decoded = outputs.map((m) => outputSerde.deserialize(COUNTING_OUTPUT, m.value!))
+  const decoded = outputs.map((m) => outputSerde.deserialize(names.output, m.value!))
   const { problems, expected } = checkCounting(inputs, decoded)
   t.same(problems, [], 'outputs: every key counted exactly once per input, in order')
   t.equal(decoded.length, RECORDS, 'one output per input, read_committed')
 
   const changelog = changelogTopicName(appId, COUNT_STORE)
   const stateSerde = jsonSerde<CountState>()
-  const changes = await readCommitted(changelog, { expected: expected.size, timeoutMs: 60_000, settleMs: 2000 })
+  const changes = await readCommitted(changelog, {
+    expected: expected.size,
+    timeoutMs: 60_000,
+    settleMs: 2000,
+  })
   const store = new Map<string, CountState>()
   for (const m of changes) store.set(m.key!.toString(), stateSerde.deserialize(changelog, m.value!))
-  const mismatched = [...expected].filter(([k, v]) => store.get(k)?.total !== v.total || store.get(k)?.count !== v.count)
+  const mismatched = [...expected].filter(
+    ([k, v]) => store.get(k)?.total !== v.total || store.get(k)?.count !== v.count,
+  )
   t.same(mismatched.slice(0, 5), [], 'the store (its changelog) holds the exact sums for every key')
   t.equal(store.size, expected.size)
 })

@@ -12,7 +12,12 @@ import {
   type Processor,
   type ProcessorContext,
 } from '../../streams/index.ts'
-import { COUNT_STORE, CountSumProcessor, type CountInputValue, type CountTotalValue } from '../../processors/count-sum.ts'
+import {
+  COUNT_STORE,
+  CountSumProcessor,
+  type CountInputValue,
+  type CountTotalValue,
+} from '../../processors/count-sum.ts'
 
 const inputSerde = jsonSerde<CountInputValue>()
 const totalSerde = jsonSerde<CountTotalValue>()
@@ -21,7 +26,10 @@ function countingTopology(): Topology {
   return new Topology()
     .addSource('input', 'count.in', { keySerde: stringSerde, valueSerde: inputSerde })
     .addProcessor('sum', () => new CountSumProcessor(), 'input')
-    .addStateStore(Stores.keyValueStoreBuilder(COUNT_STORE, stringSerde, jsonSerde<{ total: number; count: number }>()), 'sum')
+    .addStateStore(
+      Stores.keyValueStoreBuilder(COUNT_STORE, stringSerde, jsonSerde<{ total: number; count: number }>()),
+      'sum',
+    )
     .addSink('output', 'count.out', { keySerde: stringSerde, valueSerde: totalSerde }, 'sum')
 }
 
@@ -94,7 +102,12 @@ t.test('sources sharing a store form one subtopology and one task per partition'
     .addProcessor('pb', () => new Recorder(), 'b')
     .addStateStore(Stores.keyValueStoreBuilder('shared', stringSerde, stringSerde), 'pa', 'pb')
   t.equal(topology.subtopologies().length, 1)
-  const spec = (name: string) => ({ name, partitions: 4, cleanupPolicy: 'delete' as const, retentionMs: null })
+  const spec = (name: string) => ({
+    name,
+    partitions: 4,
+    cleanupPolicy: 'delete' as const,
+    retentionMs: null,
+  })
   const driver = new TestDriver(topology, { topics: [spec('a.in'), spec('b.in')] })
   t.teardown(() => driver.close())
   driver.createInputTopic('a.in', stringSerde, stringSerde).pipeInput('event-1', 'x')
@@ -143,28 +156,37 @@ t.test('wall-clock punctuators run only when the hand-moved clock passes them', 
   driver.advanceWallClockTime(2000)
   t.same(output.readKeyValuesToList(), [['x', 'due at 1002500, fired at 1003000']])
   driver.advanceWallClockTime(60_000)
-  t.same(output.readKeyValuesToList(), [['y', 'due at 1010000, fired at 1063000']], 'missed intervals run once')
+  t.same(
+    output.readKeyValuesToList(),
+    [['y', 'due at 1010000, fired at 1063000']],
+    'missed intervals run once',
+  )
   t.equal(driver.getKeyValueStore('due').approximateNumEntries(), 0)
   t.end()
 })
 
-t.test('a poison record goes to the dead-letter topic with its bytes and reason; the partition keeps flowing', (t) => {
-  const driver = new TestDriver(countingTopology())
-  t.teardown(() => driver.close())
-  const dlq = driver.createOutputTopic('aquastream.dlq.v1', stringSerde, stringSerde)
-  const output = driver.createOutputTopic('count.out', stringSerde, totalSerde)
-  driver.pipeRaw('count.in', Buffer.from('a'), Buffer.from('{not json'))
-  driver.createInputTopic('count.in', stringSerde, inputSerde).pipeInput('a', { key: 'a', amount: 1, producedAtMs: 0 })
-  const [dead] = dlq.readRecordsToList()
-  t.ok(dead)
-  t.equal(dead!.value, '{not json', 'original bytes kept')
-  t.equal(String(dead!.headers[DLQ_HEADERS.stage]), 'deserialization')
-  t.equal(String(dead!.headers[DLQ_HEADERS.sourceTopic]), 'count.in')
-  t.equal(String(dead!.headers[DLQ_HEADERS.sourceOffset]), '0')
-  t.equal(String(dead!.headers[DLQ_HEADERS.errorCode]), 'SyntaxError')
-  t.equal(output.readValue()?.total, 1, 'the next record is processed')
-  t.end()
-})
+t.test(
+  'a poison record goes to the dead-letter topic with its bytes and reason; the partition keeps flowing',
+  (t) => {
+    const driver = new TestDriver(countingTopology())
+    t.teardown(() => driver.close())
+    const dlq = driver.createOutputTopic('aquastream.dlq.v1', stringSerde, stringSerde)
+    const output = driver.createOutputTopic('count.out', stringSerde, totalSerde)
+    driver.pipeRaw('count.in', Buffer.from('a'), Buffer.from('{not json'))
+    driver
+      .createInputTopic('count.in', stringSerde, inputSerde)
+      .pipeInput('a', { key: 'a', amount: 1, producedAtMs: 0 })
+    const [dead] = dlq.readRecordsToList()
+    t.ok(dead)
+    t.equal(dead!.value, '{not json', 'original bytes kept')
+    t.equal(String(dead!.headers[DLQ_HEADERS.stage]), 'deserialization')
+    t.equal(String(dead!.headers[DLQ_HEADERS.sourceTopic]), 'count.in')
+    t.equal(String(dead!.headers[DLQ_HEADERS.sourceOffset]), '0')
+    t.equal(String(dead!.headers[DLQ_HEADERS.errorCode]), 'SyntaxError')
+    t.equal(output.readValue()?.total, 1, 'the next record is processed')
+    t.end()
+  },
+)
 
 t.test('a processing failure rolls back the record: no store write, no output, dead-lettered', (t) => {
   class Flaky implements Processor<string, string, string, string> {

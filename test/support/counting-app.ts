@@ -15,7 +15,11 @@ import { schemaRegistryFor } from '../../infra/schema-registry.ts'
 import type { CountInputValue, CountTotalValue } from '../../processors/count-sum.ts'
 import { EmbeddedLog, EmbeddedStreams, type KeyValueStore } from '../../streams/index.ts'
 import { KafkaStreams } from '../../streams/kafka/kafka-streams.ts'
-import { buildCountingTopology, COUNTING_INPUT, COUNTING_OUTPUT, countingTopics } from '../../topologies/counting-topology.ts'
+import {
+  buildCountingTopology,
+  countingTopics,
+  DEFAULT_COUNTING_TOPICS,
+} from '../../topologies/counting-topology.ts'
 import { COUNT_STORE } from '../../processors/count-sum.ts'
 
 const config = loadConfig()
@@ -24,15 +28,27 @@ const applicationId = process.env.APP_ID ?? 'counting'
 const partitions = Number(process.env.PARTITIONS ?? 12)
 const logger = pino({ level: process.env.LOG_LEVEL ?? 'warn' }, pino.destination(2))
 
+const names = {
+  input: process.env.INPUT_TOPIC ?? DEFAULT_COUNTING_TOPICS.input,
+  output: process.env.OUTPUT_TOPIC ?? DEFAULT_COUNTING_TOPICS.output,
+}
 const registry = schemaRegistryFor(config)
-const input = avroSerde<CountInputValue>({ registry, schema: 'aquastream.runtime.CountInput', topics: [COUNTING_INPUT] })
-const output = avroSerde<CountTotalValue>({ registry, schema: 'aquastream.runtime.CountTotal', topics: [COUNTING_OUTPUT] })
+const input = avroSerde<CountInputValue>({
+  registry,
+  schema: 'aquastream.runtime.CountInput',
+  topics: [names.input],
+})
+const output = avroSerde<CountTotalValue>({
+  registry,
+  schema: 'aquastream.runtime.CountTotal',
+  topics: [names.output],
+})
 await input.init()
 await output.init()
-const topology = buildCountingTopology({ input, output })
+const topology = buildCountingTopology({ input, output }, names)
 const streamsConfig = {
   applicationId,
-  topics: countingTopics(partitions),
+  topics: countingTopics(partitions, names),
   commitIntervalMs: config.commitIntervalMs,
   logger,
 }
@@ -54,7 +70,10 @@ if (transport === 'kafka') {
   close = () => streams.close()
   dump = () => ({ tasks: streams.activeTasks() })
 } else {
-  const log = EmbeddedLog.open({ dir: process.env.DATA_DIR ?? config.dataDir, fsyncIntervalMs: config.embeddedFsyncIntervalMs })
+  const log = EmbeddedLog.open({
+    dir: process.env.DATA_DIR ?? config.dataDir,
+    fsyncIntervalMs: config.embeddedFsyncIntervalMs,
+  })
   const streams = new EmbeddedStreams(topology, { ...streamsConfig, log })
   streams.onError((error) => {
     logger.fatal({ err: error }, 'fatal')
@@ -83,7 +102,8 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const)
     stopping = true
     const snapshot = process.env.DUMP_STORE !== undefined && transport === 'embedded' ? dump() : undefined
     void close().then(() => {
-      if (process.env.DUMP_STORE !== undefined) writeFileSync(process.env.DUMP_STORE, JSON.stringify(snapshot ?? dump()))
+      if (process.env.DUMP_STORE !== undefined)
+        writeFileSync(process.env.DUMP_STORE, JSON.stringify(snapshot ?? dump()))
       process.exit(0)
     })
   })

@@ -38,7 +38,8 @@ export function checkCounting(
     if (counts.has(o.count)) problems.push(`duplicate output ${o.key}#${o.count}`)
     counts.add(o.count)
     seen.set(o.key, counts)
-    if (sums[o.count] !== o.total) problems.push(`${o.key}#${o.count}: total ${o.total}, expected ${sums[o.count]}`)
+    if (sums[o.count] !== o.total)
+      problems.push(`${o.key}#${o.count}: total ${o.total}, expected ${sums[o.count]}`)
   }
   const expected = new Map<string, { total: number; count: number }>()
   for (const [key, sums] of prefix) {
@@ -47,5 +48,8 @@ export function checkCounting(
     const counts = seen.get(key)?.size ?? 0
     if (counts !== n) problems.push(`${key}: ${counts} outputs, expected ${n}`)
   }
-  return { problems: problems.slice(0, 20).concat(problems.length > 20 ? [`… ${problems.length - 20} more`] : []), expected }
+  return {
+    problems: problems.slice(0, 20).concat(problems.length > 20 ? [`… ${problems.length - 20} more`] : []),
+    expected,
+  }
 }

@@ -19,7 +19,9 @@ export async function requireKafka(): Promise<void> {
     await admin.connect()
     await admin.listTopics()
   } catch (error) {
-    throw new Error(`Kafka at ${brokers().join(',')} is unreachable: start it with \`bash infra/up.sh\``, { cause: error })
+    throw new Error(`Kafka at ${brokers().join(',')} is unreachable: start it with \`bash infra/up.sh\``, {
+      cause: error,
+    })
   } finally {
     await admin.disconnect()
   }
@@ -67,7 +69,11 @@ export async function readCommitted(
   topic: string,
   options: { expected: number; timeoutMs: number; settleMs?: number },
 ): Promise<(KafkaMessage & { partition: number })[]> {
-  const consumer = kafkaClient('reader').consumer({ groupId: `reader-${randomUUID()}`, readUncommitted: false, maxWaitTimeInMs: 100 })
+  const consumer = kafkaClient('reader').consumer({
+    groupId: `reader-${randomUUID()}`,
+    readUncommitted: false,
+    maxWaitTimeInMs: 100,
+  })
   const out: (KafkaMessage & { partition: number })[] = []
   let last = Date.now()
   await consumer.connect()
