@@ -47,7 +47,11 @@ export class CountSumProcessor implements Processor<string, CountInputValue, str
   }
 
   process(record: Record<string, CountInputValue>): void {
-    const { state, output } = addToSum(this.#store.get(record.key), record.value, this.#context.currentSystemTimeMs())
+    const { state, output } = addToSum(
+      this.#store.get(record.key),
+      record.value,
+      this.#context.currentSystemTimeMs(),
+    )
     this.#store.put(record.key, state)
     this.#context.forward(record.withValue(output))
   }

@@ -31,7 +31,10 @@ function isHeld(crew: CrewRequestState): boolean {
 }
 
 /** On event cancel: release every requested or assigned crew member. */
-export function releaseCrew(event: EventState, nowMs: number): { event: EventState; outputs: LedgerOutput[] } {
+export function releaseCrew(
+  event: EventState,
+  nowMs: number,
+): { event: EventState; outputs: LedgerOutput[] } {
   const outputs = event.crew.filter(isHeld).map((crew) => crewCommand(event, crew, 'RELEASE', nowMs))
   const crew = event.crew.map((c): CrewRequestState => (isHeld(c) ? { ...c, status: 'RELEASED' } : c))
   return { event: { ...event, crew }, outputs }

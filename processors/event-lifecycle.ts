@@ -46,7 +46,8 @@ export function authorizeEvent(event: EventState, actor: Actor): Refusal | undef
 }
 
 function validateTexts(title: string, description: string): Refusal | undefined {
-  if (title.length < 3 || title.length > 255) return refuse('VALIDATION_FAILED', 'title must be 3-255 characters')
+  if (title.length < 3 || title.length > 255)
+    return refuse('VALIDATION_FAILED', 'title must be 3-255 characters')
   if (description !== '' && (description.length < 10 || description.length > 5000))
     return refuse('VALIDATION_FAILED', 'description must be 10-5,000 characters')
   return undefined
@@ -69,11 +70,7 @@ function validateNumbers(capacity: number, holdMinutes: number, deadlineHours: n
 }
 
 /** Creates the DRAFT state of a CREATE command. */
-export function createEvent(
-  eventId: string,
-  actor: Actor,
-  input: CreateEvent,
-): EventState | Refusal {
+export function createEvent(eventId: string, actor: Actor, input: CreateEvent): EventState | Refusal {
   if (actor.role === 'USER') return refuse('FORBIDDEN', 'only organizers and admins create events')
   if (actor.role === 'ORGANIZER' && input.organizerId !== null && input.organizerId !== actor.userId)
     return refuse('FORBIDDEN', 'an organizer creates events for themselves only')
@@ -115,8 +112,10 @@ export function createEvent(
 
 /** Why a DRAFT cannot be published yet, if it cannot. */
 export function publishable(event: EventState, nowMs: number): Refusal | undefined {
-  if (event.description.length < 10) return refuse('VALIDATION_FAILED', 'a description is required to publish')
-  if (event.priceOptions.length === 0) return refuse('VALIDATION_FAILED', 'at least one price option is required')
+  if (event.description.length < 10)
+    return refuse('VALIDATION_FAILED', 'a description is required to publish')
+  if (event.priceOptions.length === 0)
+    return refuse('VALIDATION_FAILED', 'at least one price option is required')
   if (event.categories.length < 1 || event.categories.length > 5)
     return refuse('VALIDATION_FAILED', '1-5 categories are required')
   if (event.startsAtMs <= nowMs) return refuse('VALIDATION_FAILED', 'the start has passed')
@@ -163,7 +162,10 @@ export function decideEventCommand(
   if (forbidden !== undefined) return no(forbidden)
   if (command.expectedVersion !== null && command.expectedVersion !== event.version)
     return no(
-      refuse('VERSION_CONFLICT', `expected version ${command.expectedVersion}, the event is at ${event.version}`),
+      refuse(
+        'VERSION_CONFLICT',
+        `expected version ${command.expectedVersion}, the event is at ${event.version}`,
+      ),
     )
   const bump = (next: Omit<EventState, 'version'>): EventState => ({ ...next, version: event.version + 1 })
   const editable = EDITABLE.has(event.status)
@@ -178,7 +180,9 @@ export function decideEventCommand(
       if (!editable) return notEditable()
       const movesSchedule = input.startsAtMs !== null || input.endsAtMs !== null || input.place !== null
       if (movesSchedule && event.status !== 'DRAFT')
-        return no(refuse('INVALID_TRANSITION', `date and place of a ${event.status} event change by RESCHEDULE`))
+        return no(
+          refuse('INVALID_TRANSITION', `date and place of a ${event.status} event change by RESCHEDULE`),
+        )
       const next = bump({
         ...event,
         title: input.title ?? event.title,
@@ -203,14 +207,20 @@ export function decideEventCommand(
       return accepted(next, [eventFact(next, 'UPDATED', cause, nowMs)], 'event updated')
     }
     case 'PUBLISH': {
-      if (event.status !== 'DRAFT') return no(refuse('INVALID_TRANSITION', `cannot publish a ${event.status} event`))
+      if (event.status !== 'DRAFT')
+        return no(refuse('INVALID_TRANSITION', `cannot publish a ${event.status} event`))
       const invalid = publishable(event, nowMs)
       if (invalid !== undefined) return no(invalid)
       const at = command.publish?.publishAtMs ?? null
       if (at !== null && at > nowMs) {
-        if (at >= event.startsAtMs) return no(refuse('VALIDATION_FAILED', 'publication must be before the start'))
+        if (at >= event.startsAtMs)
+          return no(refuse('VALIDATION_FAILED', 'publication must be before the start'))
         const next = bump({ ...event, publishAtMs: at })
-        return accepted(next, [eventFact(next, 'PUBLICATION_SCHEDULED', cause, nowMs)], 'publication scheduled')
+        return accepted(
+          next,
+          [eventFact(next, 'PUBLICATION_SCHEDULED', cause, nowMs)],
+          'publication scheduled',
+        )
       }
       const next = bump({ ...event, status: 'PUBLISHED', publishAtMs: null })
       return accepted(next, [eventFact(next, 'PUBLISHED', cause, nowMs)], 'event published')
@@ -226,7 +236,11 @@ export function decideEventCommand(
       const next = bump({
         ...event,
         status: 'RESCHEDULED',
-        original: event.original ?? { startsAtMs: event.startsAtMs, endsAtMs: event.endsAtMs, place: event.place },
+        original: event.original ?? {
+          startsAtMs: event.startsAtMs,
+          endsAtMs: event.endsAtMs,
+          place: event.place,
+        },
         startsAtMs: input.startsAtMs,
         endsAtMs: input.endsAtMs,
         place: input.place,
@@ -242,8 +256,15 @@ export function decideEventCommand(
     case 'RESTORE_SCHEDULE': {
       if (event.status !== 'RESCHEDULED' || event.original === null)
         return no(refuse('INVALID_TRANSITION', `cannot restore the schedule of a ${event.status} event`))
-      if (event.original.startsAtMs <= nowMs) return no(refuse('VALIDATION_FAILED', 'the original start has passed'))
-      const next = bump({ ...event, ...event.original, status: 'PUBLISHED', original: null, lastRescheduledAtMs: nowMs })
+      if (event.original.startsAtMs <= nowMs)
+        return no(refuse('VALIDATION_FAILED', 'the original start has passed'))
+      const next = bump({
+        ...event,
+        ...event.original,
+        status: 'PUBLISHED',
+        original: null,
+        lastRescheduledAtMs: nowMs,
+      })
       return accepted(
         next,
         [eventFact(next, 'SCHEDULE_RESTORED', cause, nowMs), ...updateCrewSchedule(next, nowMs)],
@@ -265,7 +286,8 @@ export function decideEventCommand(
     case 'ADD_PRICE_OPTION':
     case 'UPDATE_PRICE_OPTION': {
       const input = command.priceOption
-      if (input === null) return no(refuse('VALIDATION_FAILED', `${command.type} needs the priceOption payload`))
+      if (input === null)
+        return no(refuse('VALIDATION_FAILED', `${command.type} needs the priceOption payload`))
       if (!editable) return notEditable()
       const invalid = validatePriceOption(input)
       if (invalid !== undefined) return no(invalid)
@@ -299,14 +321,21 @@ export function decideEventCommand(
       if (!editable) return notEditable()
       const existing = event.priceOptions.find((o) => o.priceOptionId === id)
       if (existing === undefined) return no(refuse('PRICE_OPTION_NOT_FOUND', `no price option ${id}`))
-      if (existing.taken > 0) return no(refuse('PRICE_OPTION_IN_USE', `price option ${id} has active bookings`))
+      if (existing.taken > 0)
+        return no(refuse('PRICE_OPTION_IN_USE', `price option ${id} has active bookings`))
       if (event.status !== 'DRAFT' && event.priceOptions.length === 1)
         return no(refuse('VALIDATION_FAILED', 'a published event keeps at least one price option'))
       const next = bump({ ...event, priceOptions: event.priceOptions.filter((o) => o.priceOptionId !== id) })
-      return accepted(next, [eventFact(next, 'PRICE_OPTION_REMOVED', cause, nowMs, id)], 'price option removed', null, {
-        resourceType: 'PRICE_OPTION',
-        resourceId: id,
-      })
+      return accepted(
+        next,
+        [eventFact(next, 'PRICE_OPTION_REMOVED', cause, nowMs, id)],
+        'price option removed',
+        null,
+        {
+          resourceType: 'PRICE_OPTION',
+          resourceId: id,
+        },
+      )
     }
     case 'CREATE_PROMO_CODE': {
       const input = command.createPromoCode
@@ -315,22 +344,38 @@ export function decideEventCommand(
       const promo = createPromoCode(event, input, nowMs)
       if (isRefusal(promo)) return no(promo)
       const next = bump({ ...event, promoCodes: [...event.promoCodes, promo] })
-      return accepted(next, [eventFact(next, 'PROMO_CODE_CREATED', cause, nowMs, promo.code)], 'promo code created', null, {
-        resourceType: 'PROMO_CODE',
-        resourceId: promo.code,
-      })
+      return accepted(
+        next,
+        [eventFact(next, 'PROMO_CODE_CREATED', cause, nowMs, promo.code)],
+        'promo code created',
+        null,
+        {
+          resourceType: 'PROMO_CODE',
+          resourceId: promo.code,
+        },
+      )
     }
     case 'DEACTIVATE_PROMO_CODE': {
       const code = command.deactivatePromoCode?.code
-      if (code === undefined) return no(refuse('VALIDATION_FAILED', 'DEACTIVATE_PROMO_CODE needs its payload'))
+      if (code === undefined)
+        return no(refuse('VALIDATION_FAILED', 'DEACTIVATE_PROMO_CODE needs its payload'))
       const promo = event.promoCodes.find((p) => p.code === code)
       if (promo === undefined) return no(refuse('PROMO_NOT_FOUND', `no promo code ${code}`))
       if (!promo.active) return no(refuse('INVALID_TRANSITION', `promo code ${code} is already inactive`))
-      const next = bump({ ...event, promoCodes: event.promoCodes.map((p) => (p.code === code ? { ...p, active: false } : p)) })
-      return accepted(next, [eventFact(next, 'PROMO_CODE_DEACTIVATED', cause, nowMs, code)], 'promo code deactivated', null, {
-        resourceType: 'PROMO_CODE',
-        resourceId: code,
+      const next = bump({
+        ...event,
+        promoCodes: event.promoCodes.map((p) => (p.code === code ? { ...p, active: false } : p)),
       })
+      return accepted(
+        next,
+        [eventFact(next, 'PROMO_CODE_DEACTIVATED', cause, nowMs, code)],
+        'promo code deactivated',
+        null,
+        {
+          resourceType: 'PROMO_CODE',
+          resourceId: code,
+        },
+      )
     }
     case 'SET_REFUND_POLICY': {
       const tiers = command.refundPolicy?.tiers
@@ -350,11 +395,19 @@ export function decideEventCommand(
       if (!editable) return notEditable()
       if (input.crewRequestId === '' || event.crew.some((c) => c.crewRequestId === input.crewRequestId))
         return no(refuse('VALIDATION_FAILED', `crew request ${input.crewRequestId} is empty or exists`))
-      const crew = { crewRequestId: input.crewRequestId, role: input.role, status: 'REQUESTED' as const, memberId: null }
+      const crew = {
+        crewRequestId: input.crewRequestId,
+        role: input.role,
+        status: 'REQUESTED' as const,
+        memberId: null,
+      }
       const next = bump({ ...event, crew: [...event.crew, crew] })
       return accepted(
         next,
-        [eventFact(next, 'CREW_REQUESTED', cause, nowMs, crew.crewRequestId), crewCommand(next, crew, 'ASSIGN', nowMs)],
+        [
+          eventFact(next, 'CREW_REQUESTED', cause, nowMs, crew.crewRequestId),
+          crewCommand(next, crew, 'ASSIGN', nowMs),
+        ],
         'crew requested',
         null,
         { resourceType: 'CREW_REQUEST', resourceId: crew.crewRequestId },
@@ -370,7 +423,10 @@ function accepted(
   outputs: readonly LedgerOutput[],
   message: string,
   followUp: BookingsFollowUp | null = null,
-  resource: { resourceType: ResourceType; resourceId: string } = { resourceType: 'EVENT', resourceId: event.eventId },
+  resource: { resourceType: ResourceType; resourceId: string } = {
+    resourceType: 'EVENT',
+    resourceId: event.eventId,
+  },
 ): EventAccepted {
   return { ok: true, event, outputs, followUp, message, ...resource }
 }
@@ -393,7 +449,13 @@ export function dueEventTimer(
         event: next,
         outputs: [
           eventFact(next, 'UPDATED', TIMER_CAUSE, nowMs, 'scheduled publication dropped'),
-          notify(next, next.organizerId, 'event.publication_failed', `event.publication_failed:${event.eventId}:${event.publishAtMs}`, nowMs),
+          notify(
+            next,
+            next.organizerId,
+            'event.publication_failed',
+            `event.publication_failed:${event.eventId}:${event.publishAtMs}`,
+            nowMs,
+          ),
         ],
         followUp: null,
       }

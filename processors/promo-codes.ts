@@ -10,12 +10,16 @@ export function createPromoCode(
   input: CreatePromoCode,
   nowMs: number,
 ): PromoCodeState | Refusal {
-  if (!PROMO_CODE_PATTERN.test(input.code)) return refuse('VALIDATION_FAILED', 'code must match ^[A-Z0-9]{3,20}$')
+  if (!PROMO_CODE_PATTERN.test(input.code))
+    return refuse('VALIDATION_FAILED', 'code must match ^[A-Z0-9]{3,20}$')
   if (event.promoCodes.some((promo) => promo.code === input.code))
     return refuse('PROMO_CODE_EXISTS', `promo code ${input.code} exists on this event`)
   if (event.promoCodes.filter((promo) => promo.active).length >= MAX_ACTIVE_PROMO_CODES)
     return refuse('LIMIT_EXCEEDED', `at most ${MAX_ACTIVE_PROMO_CODES} active promo codes per event`)
-  if (input.kind === 'PERCENTAGE' && !(Number.isInteger(input.value) && input.value >= 1 && input.value <= 100))
+  if (
+    input.kind === 'PERCENTAGE' &&
+    !(Number.isInteger(input.value) && input.value >= 1 && input.value <= 100)
+  )
     return refuse('VALIDATION_FAILED', 'a PERCENTAGE promo is 1-100')
   if (input.kind === 'FIXED_AMOUNT' && !(Number.isInteger(input.value) && input.value >= 1))
     return refuse('VALIDATION_FAILED', 'a FIXED_AMOUNT promo is at least 1 kopeck')

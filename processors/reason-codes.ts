@@ -11,7 +11,10 @@ export const REASON_CODES = {
   PRICE_OPTION_NOT_FOUND: { httpStatus: 404, summary: 'No price option with this ID on this event.' },
   PROMO_NOT_FOUND: { httpStatus: 404, summary: 'No promo code with this code on this event.' },
   EVENT_ALREADY_EXISTS: { httpStatus: 409, summary: 'An event with this ID exists already.' },
-  VERSION_CONFLICT: { httpStatus: 409, summary: 'The expectedVersion is not the current version of the event.' },
+  VERSION_CONFLICT: {
+    httpStatus: 409,
+    summary: 'The expectedVersion is not the current version of the event.',
+  },
   INVALID_TRANSITION: { httpStatus: 409, summary: 'The event status does not allow this change.' },
   NO_AVAILABLE_SEATS: { httpStatus: 409, summary: 'Not enough free seats in the price option or the event.' },
   DUPLICATE_BOOKING: {
@@ -22,7 +25,10 @@ export const REASON_CODES = {
   PRICE_OPTION_IN_USE: { httpStatus: 409, summary: 'The price option still has active bookings.' },
   PROMO_CODE_EXISTS: { httpStatus: 409, summary: 'The promo code exists already on this event.' },
   ALREADY_ON_WAITING_LIST: { httpStatus: 409, summary: 'The user is already on the waiting list.' },
-  SEATS_AVAILABLE: { httpStatus: 409, summary: 'The event is not sold out: book instead of joining the waiting list.' },
+  SEATS_AVAILABLE: {
+    httpStatus: 409,
+    summary: 'The event is not sold out: book instead of joining the waiting list.',
+  },
   EVENT_NOT_BOOKABLE: { httpStatus: 422, summary: 'The event is not PUBLISHED or RESCHEDULED.' },
   BOOKING_DEADLINE_PASSED: {
     httpStatus: 422,

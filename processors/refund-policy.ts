@@ -14,7 +14,11 @@ export const DEFAULT_REFUND_POLICY: readonly RefundTier[] = [
 ]
 
 /** The percent a user cancellation refunds at `nowMs`: the first tier (most hours first) reached. */
-export function refundPercent(policy: readonly RefundTier[] | null, startsAtMs: number, nowMs: number): number {
+export function refundPercent(
+  policy: readonly RefundTier[] | null,
+  startsAtMs: number,
+  nowMs: number,
+): number {
   const hoursLeft = (startsAtMs - nowMs) / HOUR_MS
   const tiers = [...(policy ?? DEFAULT_REFUND_POLICY)].sort(
     (a, b) => b.minHoursBeforeStart - a.minHoursBeforeStart,

@@ -34,7 +34,10 @@ export interface CountingTopicNames {
 export const DEFAULT_COUNTING_TOPICS: CountingTopicNames = { input: COUNTING_INPUT, output: COUNTING_OUTPUT }
 
 /** The topics the counting topology needs, the dead-letter topic's declaration included. */
-export function countingTopics(partitions = 12, names: CountingTopicNames = DEFAULT_COUNTING_TOPICS): TopicSpec[] {
+export function countingTopics(
+  partitions = 12,
+  names: CountingTopicNames = DEFAULT_COUNTING_TOPICS,
+): TopicSpec[] {
   return [
     { name: names.input, partitions, cleanupPolicy: 'delete', retentionMs: null },
     { name: names.output, partitions, cleanupPolicy: 'delete', retentionMs: null },
@@ -54,6 +57,14 @@ export function buildCountingTopology(
   return new Topology()
     .addSource('counting-input', names.input, { keySerde: stringSerde, valueSerde: serdes.input })
     .addProcessor('count-sum', () => new CountSumProcessor(), 'counting-input')
-    .addStateStore(Stores.keyValueStoreBuilder(COUNT_STORE, stringSerde, jsonSerde<CountState>()), 'count-sum')
-    .addSink('counting-output', names.output, { keySerde: stringSerde, valueSerde: serdes.output }, 'count-sum')
+    .addStateStore(
+      Stores.keyValueStoreBuilder(COUNT_STORE, stringSerde, jsonSerde<CountState>()),
+      'count-sum',
+    )
+    .addSink(
+      'counting-output',
+      names.output,
+      { keySerde: stringSerde, valueSerde: serdes.output },
+      'count-sum',
+    )
 }
