@@ -79,6 +79,7 @@ export class KafkaStreams {
   #state: StreamsState = 'CREATED'
   #failure: Error | undefined
   #onError: ((error: Error) => void) | undefined
+  readonly #taskListeners = new Set<(tasks: string[]) => void>()
   #assignmentChange: Promise<void> = Promise.resolve()
   /** The tasks of the latest assignment this instance has seen. */
   #assigned = new Set<string>()
@@ -121,6 +122,16 @@ export class KafkaStreams {
   /** Called once if the application stops on a fatal error. */
   onError(listener: (error: Error) => void): void {
     this.#onError = listener
+  }
+
+  /** Called with the running task IDs whenever tasks were added (and are ready) or removed. */
+  onTasksChanged(listener: (tasks: string[]) => void): void {
+    this.#taskListeners.add(listener)
+  }
+
+  #tasksChanged(): void {
+    const tasks = this.activeTasks()
+    for (const listener of this.#taskListeners) listener(tasks)
   }
 
   /** Task IDs this instance runs now. */
@@ -246,6 +257,7 @@ export class KafkaStreams {
         task.initialize()
       }
       this.metrics.restoreSeconds.observe((performance.now() - started) / 1000)
+      queueMicrotask(() => this.#tasksChanged())
       this.#logger.info(
         { tasks: handles.map((h) => h.task.id), ms: Math.round(performance.now() - started) },
         'tasks ready',
@@ -311,8 +323,10 @@ export class KafkaStreams {
       processed++
     }
     if (processed > 0) this.metrics.recordsProcessed.inc({ subtopology: task.subtopology.id }, processed)
+    // A failed commit already discarded the task (and queued its rebuild); the batch's work is redone from the
+    // last commit, so the failure stays here instead of restarting the whole consumer.
     if (this.#config.clock.now() - handle.lastCommitMs >= this.#config.commitIntervalMs)
-      await this.#commit(handle)
+      await this.#commit(handle).catch(() => undefined)
     await heartbeat()
   }
 
@@ -328,7 +342,7 @@ export class KafkaStreams {
         return
       }
       if (now - handle.lastCommitMs >= this.#config.commitIntervalMs && handle.task.hasUncommitted())
-        void this.#commit(handle)
+        this.#commit(handle).catch(() => undefined)
     }
   }
 
@@ -361,7 +375,7 @@ export class KafkaStreams {
         'commit failed; the task restarts from its last commit',
       )
       const id = handle.task.id
-      await this.#closeTask(id, false)
+      await this.#discard(handle)
       // Rebuild the task from its last commit while it is still ours. When another instance fenced it, the
       // coming rebalance takes it away; until this instance sees that rebalance, a rebuild fences the other
       // instance in turn, which is safe (every rebuild restarts from committed state) and ends with the rebalance.
@@ -384,12 +398,19 @@ export class KafkaStreams {
       await handle.ready.catch(() => undefined)
       await this.#commit(handle).catch(() => undefined)
     }
-    if (this.#tasks.get(id) === handle) this.#tasks.delete(id)
-    handle.closed = true
     await handle.chain.catch(() => undefined)
+    await this.#discard(handle)
+  }
+
+  /** Drops a task's state and producer at once (never waits for its commit chain: a failing commit calls this). */
+  async #discard(handle: TaskHandle): Promise<void> {
+    if (this.#tasks.get(handle.task.id) === handle) this.#tasks.delete(handle.task.id)
+    if (handle.closed) return
+    handle.closed = true
     handle.task.close()
     await handle.producer.disconnect().catch(() => undefined)
     this.metrics.activeTasks.set(this.#tasks.size)
+    this.#tasksChanged()
   }
 
   #fatal(error: unknown): void {

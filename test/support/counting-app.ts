@@ -66,8 +66,13 @@ if (transport === 'kafka') {
     logger.fatal({ err: error }, 'fatal')
     process.exit(70)
   })
+  streams.onTasksChanged((tasks) => process.stdout.write(JSON.stringify({ tasks }) + '\n'))
   await streams.start()
-  close = () => streams.close()
+  close = async () => {
+    await streams.close()
+    const failures = await streams.metrics.commitFailures.get()
+    process.stdout.write(JSON.stringify({ commitFailures: failures.values }) + '\n')
+  }
   dump = () => ({ tasks: streams.activeTasks() })
 } else {
   const log = EmbeddedLog.open({
@@ -80,6 +85,12 @@ if (transport === 'kafka') {
     process.exit(70)
   })
   await streams.start()
+  // Progress for tests: how many input records are committed.
+  setInterval(() => {
+    let committed = 0
+    for (let p = 0; p < partitions; p++) committed += log.committed(applicationId, names.input, p) ?? 0
+    process.stdout.write(JSON.stringify({ committed }) + '\n')
+  }, 100).unref()
   close = async () => {
     await streams.close()
     log.close()

@@ -9,6 +9,10 @@ export interface AppProcess {
   /** Resolves with the exit code or signal. */
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>
   readonly stderr: () => string
+  /** Resolves with the first JSON line (from now on, or the latest seen) that satisfies `test`. */
+  waitFor<T = { [key: string]: unknown }>(test: (line: T) => boolean, timeoutMs: number): Promise<T>
+  /** The latest JSON line that has `key`. */
+  latest<T = unknown>(key: string): T | undefined
 }
 
 /** Starts a TypeScript entry point of this repository in a child Node process. */
@@ -25,17 +29,52 @@ export function startApp(relativePath: string, env: { [key: string]: string }): 
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.on('exit', (code, signal) => resolve({ code, signal })),
   )
+  const latestByKey = new Map<string, unknown>()
+  const waiters = new Set<(line: { [key: string]: unknown }) => void>()
   const ready = new Promise<void>((resolve, reject) => {
     const lines = createInterface({ input: child.stdout! })
     lines.on('line', (line) => {
       if (line.includes('"ready":true')) resolve()
+      let parsed: { [key: string]: unknown }
+      try {
+        parsed = JSON.parse(line) as { [key: string]: unknown }
+      } catch {
+        return
+      }
+      for (const k of Object.keys(parsed)) latestByKey.set(k, parsed[k])
+      for (const waiter of [...waiters]) waiter(parsed)
     })
     void exited.then(({ code, signal }) =>
       reject(new Error(`${relativePath} exited (${code ?? signal}) before it was ready:\n${err}`)),
     )
   })
   ready.catch(() => undefined)
-  return { child, ready, exited, stderr: () => err }
+  const waitFor = <T>(test: (line: T) => boolean, timeoutMs: number): Promise<T> =>
+    new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        waiters.delete(check)
+        reject(
+          new Error(`${relativePath}: no matching line within ${timeoutMs} ms; stderr:\n${err.slice(-3000)}`),
+        )
+      }, timeoutMs)
+      const check = (line: { [key: string]: unknown }): void => {
+        if (!test(line as T)) return
+        clearTimeout(timer)
+        waiters.delete(check)
+        resolve(line as T)
+      }
+      waiters.add(check)
+      const current = Object.fromEntries(latestByKey)
+      if (Object.keys(current).length > 0) check(current)
+    })
+  return {
+    child,
+    ready,
+    exited,
+    stderr: () => err,
+    waitFor,
+    latest: <T>(key: string) => latestByKey.get(key) as T | undefined,
+  }
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
