@@ -90,7 +90,9 @@ export const CONFIG_KEYS = {
     env: 'SCHEMA_REGISTRY_URL',
     kind: 'string',
     default: '',
-    description: 'Confluent-compatible schema registry; empty uses the local registry built from avro/',
+    secret: true,
+    description:
+      'Confluent-compatible schema registry (may carry credentials); empty uses the local registry built from avro/',
   }),
 } as const
 
@@ -110,8 +112,9 @@ function parse(name: string, k: Key<unknown>, raw: string): unknown {
       if (!k.values!.includes(raw)) fail(`must be one of ${k.values!.join(', ')}`)
       return raw
     case 'integer': {
+      if (!/^-?\d+$/.test(raw)) fail('must be an integer (decimal digits)')
       const n = Number(raw)
-      if (!Number.isSafeInteger(n)) fail('must be an integer')
+      if (!Number.isSafeInteger(n)) fail('must be a safe integer')
       if (k.min !== undefined && n < k.min) fail(`must be >= ${k.min}`)
       return n
     }

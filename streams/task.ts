@@ -400,10 +400,11 @@ export class StreamTask {
           record.value === null || record.value === undefined
             ? null
             : valueSerde.serialize(topic, record.value)
-        if (value !== null && value.length + (key?.length ?? 0) > max)
+        const size = (value?.length ?? 0) + (key?.length ?? 0)
+        if (size > max)
           throw new CodedError(
             'RECORD_TOO_LARGE',
-            `record of ${value.length} bytes for ${topic} exceeds ${max}`,
+            `record of ${size} bytes (key + value) for ${topic} exceeds ${max}`,
           )
       } catch (error) {
         const cause =

@@ -224,8 +224,15 @@ export function decodeFrames(buf: Buffer): { frames: Frame[]; validBytes: number
     const crc = buf.readUInt32BE(pos + 4)
     const end = pos + HEADER + length
     if (end > buf.length) break
-    if (crc32(buf.subarray(pos + HEADER, end)) !== crc) break
-    frames.push(decodePayload(new Reader(buf, pos + HEADER)))
+    // A zero-filled tail (a crash while the file grew) reads as length 0 with a matching CRC 0: torn too.
+    if (length === 0 || crc32(buf.subarray(pos + HEADER, end)) !== crc) break
+    let frame: Frame
+    try {
+      frame = decodePayload(new Reader(buf, pos + HEADER))
+    } catch {
+      break
+    }
+    frames.push(frame)
     pos = end
   }
   return { frames, validBytes: pos }

@@ -35,6 +35,11 @@ export interface KafkaStreamsConfig extends StreamsConfig {
   readonly kafka?: Omit<KafkaConfig, 'brokers' | 'clientId'>
 }
 
+/** Records per kafkajs `sendBatch` call inside a transaction. */
+const SEND_SLICE = 1000
+/** Records processed from one fetched batch before a commit is forced (besides the commit interval). */
+const MAX_UNCOMMITTED = 5000
+
 interface TaskHandle {
   readonly task: StreamTask
   readonly producer: Producer
@@ -220,6 +225,9 @@ export class KafkaStreams {
       maxInFlightRequests: 1,
       transactionTimeout: 60_000,
       allowAutoTopicCreation: false,
+      // The broker answers CONCURRENT_TRANSACTIONS while the previous commit's markers are written (a few ms);
+      // kafkajs' default first retry after 300 ms would put that straight into the latency tail.
+      retry: { initialRetryTime: 20, retries: 10 },
     })
     return { task, producer, chain: Promise.resolve(), lastCommitMs: this.#config.clock.now(), closed: false }
   }
@@ -321,6 +329,8 @@ export class KafkaStreams {
       })
       resolveOffset(message.offset)
       processed++
+      // Commit large backlogs in pieces: a transaction stays small and outputs flow while the batch is worked off.
+      if (processed % MAX_UNCOMMITTED === 0) await this.#commit(handle).catch(() => undefined)
     }
     if (processed > 0) this.metrics.recordsProcessed.inc({ subtopology: task.subtopology.id }, processed)
     // A failed commit already discarded the task (and queued its rebuild); the batch's work is redone from the
@@ -359,7 +369,10 @@ export class KafkaStreams {
     const started = performance.now()
     const transaction = await handle.producer.transaction()
     try {
-      if (records.length > 0) await transaction.sendBatch({ topicMessages: byTopic(records), acks: -1 })
+      // Slices keep kafkajs fast: it groups a send's messages per partition with a quadratic copy
+      // (tulios/kafkajs#1576), which stalls the event loop for a large batch to one partition.
+      for (let i = 0; i < records.length; i += SEND_SLICE)
+        await transaction.sendBatch({ topicMessages: byTopic(records.slice(i, i + SEND_SLICE)), acks: -1 })
       if (offsets.length > 0)
         await transaction.sendOffsets({
           consumerGroupId: this.#config.applicationId,

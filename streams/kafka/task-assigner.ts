@@ -30,7 +30,7 @@ export function taskAssigner(
     async assign({ members }) {
       const all = tasks()
       const known = new Map(all.map((t) => [t.id, t]))
-      const memberIds = members.map((m) => m.memberId).sort()
+      const memberIds = members.map((m) => m.memberId).sort(compare)
       const previous = new Map<string, string[]>()
       for (const member of members) {
         const data = decodeMemberData(member.memberMetadata)
@@ -93,32 +93,46 @@ export function assignTasks(
   memberIds: readonly string[],
   previous: ReadonlyMap<string, readonly string[]>,
 ): Map<string, string[]> {
-  const plan = new Map<string, string[]>(memberIds.map((m) => [m, []]))
-  if (memberIds.length === 0) return plan
-  const base = Math.floor(taskIds.length / memberIds.length)
-  let extra = taskIds.length % memberIds.length
+  const members = [...memberIds].sort(compare)
+  const plan = new Map<string, string[]>(members.map((m) => [m, []]))
+  if (members.length === 0) return plan
+  // Only tasks that still exist and that exactly one member claims count as that member's previous tasks.
+  const valid = new Set(taskIds)
+  const claims = new Map<string, number>()
+  for (const m of members)
+    for (const t of new Set(previous.get(m) ?? [])) if (valid.has(t)) claims.set(t, (claims.get(t) ?? 0) + 1)
+  const kept = new Map(
+    members.map((m) => [
+      m,
+      [...new Set(previous.get(m) ?? [])].filter((t) => claims.get(t) === 1).sort(compare),
+    ]),
+  )
+  const base = Math.floor(taskIds.length / members.length)
+  let extra = taskIds.length % members.length
   const quota = new Map<string, number>()
   // Members with the most previous tasks get the larger shares first.
-  const byPrevious = [...memberIds].sort(
-    (a, b) => (previous.get(b)?.length ?? 0) - (previous.get(a)?.length ?? 0) || a.localeCompare(b),
-  )
+  const byPrevious = [...members].sort((a, b) => kept.get(b)!.length - kept.get(a)!.length || compare(a, b))
   for (const m of byPrevious) quota.set(m, base + (extra-- > 0 ? 1 : 0))
   const taken = new Set<string>()
-  const valid = new Set(taskIds)
-  for (const m of memberIds) {
-    for (const t of previous.get(m) ?? []) {
-      if (!valid.has(t) || taken.has(t) || plan.get(m)!.length >= quota.get(m)!) continue
+  for (const m of members) {
+    for (const t of kept.get(m)!) {
+      if (plan.get(m)!.length >= quota.get(m)!) break
       plan.get(m)!.push(t)
       taken.add(t)
     }
   }
-  for (const t of taskIds) {
+  for (const t of [...taskIds].sort(compare)) {
     if (taken.has(t)) continue
-    const m = memberIds
+    const m = members
       .filter((id) => plan.get(id)!.length < quota.get(id)!)
-      .sort((a, b) => plan.get(a)!.length - plan.get(b)!.length || a.localeCompare(b))[0]!
+      .sort((a, b) => plan.get(a)!.length - plan.get(b)!.length || compare(a, b))[0]!
     plan.get(m)!.push(t)
     taken.add(t)
   }
   return plan
+}
+
+/** Plain code-unit order: the same on every instance, whatever its locale. */
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0
 }

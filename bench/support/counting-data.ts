@@ -1,0 +1,35 @@
+/** Serdes and inputs of the counting topology, as the benchmark feeds it. */
+import { avroSerde, LocalSchemaRegistry, type AvroSerde } from '../../avro/index.ts'
+import type { CountInputValue, CountTotalValue } from '../../processors/count-sum.ts'
+import type { CountingTopicNames } from '../../topologies/counting-topology.ts'
+
+export const PARTITIONS = 12
+export const KEYS = 10_000
+
+export interface CountingSerdes {
+  readonly input: AvroSerde<CountInputValue>
+  readonly output: AvroSerde<CountTotalValue>
+}
+
+/** Avro serdes on the local registry (the benchmark never needs a registry server). */
+export async function countingSerdes(names: CountingTopicNames): Promise<CountingSerdes> {
+  const registry = new LocalSchemaRegistry()
+  const input = avroSerde<CountInputValue>({
+    registry,
+    schema: 'aquastream.runtime.CountInput',
+    topics: [names.input],
+  })
+  const output = avroSerde<CountTotalValue>({
+    registry,
+    schema: 'aquastream.runtime.CountTotal',
+    topics: [names.output],
+  })
+  await input.init()
+  await output.init()
+  return { input, output }
+}
+
+/** The i-th input: keys spread over `KEYS` keys, small signed amounts. */
+export function inputValue(i: number, nowMs: number): CountInputValue {
+  return { key: `key-${(i * 7919) % KEYS}`, amount: ((i * 31) % 97) - 40, producedAtMs: nowMs }
+}

@@ -1,0 +1,59 @@
+import { join } from 'node:path'
+import type { Logger } from 'pino'
+import { EmbeddedLog, EmbeddedStreams } from '../streams/index.ts'
+import { KafkaStreams } from '../streams/kafka/kafka-streams.ts'
+import { buildBookingTopology, createBookingSerdes } from '../topologies/booking-topology.ts'
+import type { Config } from './config.ts'
+import { schemaRegistryFor } from './schema-registry.ts'
+import { TOPICS } from './topics.ts'
+
+/** The running stream-processing side of the service, on Kafka or on the embedded log. */
+export interface Pipeline {
+  readonly transport: 'kafka' | 'embedded'
+  /** The embedded log (embedded mode only): the API produces commands into it. */
+  readonly log: EmbeddedLog | undefined
+  readonly streams: KafkaStreams | EmbeddedStreams
+  close(): Promise<void>
+}
+
+/**
+ * Builds the booking topology with the configured schema registry and runs it:
+ * on Kafka when KAFKA_BROKERS is set, else on the durable embedded log in
+ * DATA_DIR. Same topology, serdes and processors either way.
+ */
+export async function startPipeline(config: Config, logger: Logger): Promise<Pipeline> {
+  const serdes = createBookingSerdes(schemaRegistryFor(config))
+  await serdes.init()
+  const topology = buildBookingTopology({ serdes })
+  const common = {
+    applicationId: config.applicationId,
+    topics: TOPICS,
+    commitIntervalMs: config.commitIntervalMs,
+    logger,
+  }
+  if (config.kafkaBrokers.length > 0) {
+    const streams = new KafkaStreams(topology, {
+      ...common,
+      brokers: config.kafkaBrokers,
+      sessionTimeoutMs: config.kafkaSessionTimeoutMs,
+      replicationFactor: config.kafkaReplicationFactor,
+    })
+    await streams.start()
+    return { transport: 'kafka', log: undefined, streams, close: () => streams.close() }
+  }
+  const log = EmbeddedLog.open({
+    dir: join(config.dataDir, 'log'),
+    fsyncIntervalMs: config.embeddedFsyncIntervalMs,
+  })
+  const streams = new EmbeddedStreams(topology, { ...common, log })
+  await streams.start()
+  return {
+    transport: 'embedded',
+    log,
+    streams,
+    close: async () => {
+      await streams.close()
+      log.close()
+    },
+  }
+}

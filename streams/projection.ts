@@ -1,0 +1,276 @@
+import { randomUUID } from 'node:crypto'
+import { Kafka, logLevel, type Consumer, type KafkaConfig } from 'kafkajs'
+import pino, { type Logger } from 'pino'
+import type { EmbeddedLog } from './embedded/log.ts'
+import type { IncomingRecord } from './task.ts'
+
+/** One partition's new records, delivered in order. */
+export interface ProjectionBatch {
+  readonly topic: string
+  readonly partition: number
+  readonly records: readonly IncomingRecord[]
+  /** The offset to store with the batch's effects: the next one to read. */
+  readonly nextOffset: number
+}
+
+/**
+ * A read model fed from topics: the catalog in Postgres, the facts in
+ * ClickHouse. It keeps its own position: `apply` stores the batch's effects
+ * and `nextOffset` atomically (one database transaction, or idempotent
+ * inserts keyed by topic-partition-offset), and `loadOffsets` reads the
+ * positions back, so restarts and replays never apply a record twice.
+ */
+export interface ProjectionSink {
+  /** Next offsets stored per `topic:partition` (absent: start from the beginning). */
+  loadOffsets(partitions: readonly { topic: string; partition: number }[]): Promise<Map<string, number>>
+  apply(batch: ProjectionBatch): Promise<void>
+}
+
+/** Follows topics into a sink, on Kafka or on the embedded log. */
+export interface ProjectionRunner {
+  start(): Promise<void>
+  close(): Promise<void>
+  /** Resolves when every partition has been applied up to the end offsets measured at the call. */
+  caughtUp(timeoutMs?: number): Promise<void>
+}
+
+export interface ProjectionOptions {
+  readonly name: string
+  readonly topics: readonly string[]
+  readonly sink: ProjectionSink
+  readonly logger?: Logger
+  /** Records per delivered batch at most. Default 2000. */
+  readonly maxBatchRecords?: number
+}
+
+const key = (topic: string, partition: number): string => `${topic}:${partition}`
+
+/** Follows the embedded log: polls on every append. */
+export class EmbeddedProjection implements ProjectionRunner {
+  readonly #log: EmbeddedLog
+  readonly #options: ProjectionOptions
+  readonly #positions = new Map<string, number>()
+  #unsubscribe: (() => void) | undefined
+  #running = false
+  #pumping: Promise<void> | undefined
+  #again = false
+  #failure: unknown
+
+  constructor(log: EmbeddedLog, options: ProjectionOptions) {
+    this.#log = log
+    this.#options = options
+  }
+
+  #partitions(): { topic: string; partition: number }[] {
+    return this.#options.topics.flatMap((topic) =>
+      Array.from({ length: this.#log.partitions(topic) }, (_, partition) => ({ topic, partition })),
+    )
+  }
+
+  async start(): Promise<void> {
+    const partitions = this.#partitions()
+    const stored = await this.#options.sink.loadOffsets(partitions)
+    for (const { topic, partition } of partitions)
+      this.#positions.set(
+        key(topic, partition),
+        stored.get(key(topic, partition)) ?? this.#log.startOffset(topic, partition),
+      )
+    this.#running = true
+    this.#unsubscribe = this.#log.onAppend(() => this.#wake())
+    this.#wake()
+  }
+
+  #wake(): void {
+    if (!this.#running) return
+    if (this.#pumping !== undefined) {
+      this.#again = true
+      return
+    }
+    this.#pumping = this.#pump()
+      .catch((error: unknown) => {
+        this.#failure = error
+        ;(this.#options.logger ?? pino({ level: 'silent' })).error(
+          { err: error, projection: this.#options.name },
+          'projection failed',
+        )
+      })
+      .finally(() => {
+        this.#pumping = undefined
+        if (this.#again && this.#running && this.#failure === undefined) {
+          this.#again = false
+          this.#wake()
+        }
+      })
+  }
+
+  async #pump(): Promise<void> {
+    const max = this.#options.maxBatchRecords ?? 2000
+    let progressed = true
+    while (progressed && this.#running) {
+      progressed = false
+      for (const { topic, partition } of this.#partitions()) {
+        const k = key(topic, partition)
+        const from = this.#positions.get(k)!
+        const stored = this.#log.read(topic, partition, from, max)
+        if (stored.length === 0) continue
+        const records = stored.map((r) => ({ ...r, topic, partition }))
+        const nextOffset = stored[stored.length - 1]!.offset + 1
+        await this.#options.sink.apply({ topic, partition, records, nextOffset })
+        this.#positions.set(k, nextOffset)
+        progressed = true
+      }
+    }
+  }
+
+  async caughtUp(timeoutMs = 30_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs
+    const targets = this.#partitions().map((p) => ({ ...p, end: this.#log.endOffset(p.topic, p.partition) }))
+    for (;;) {
+      if (this.#failure !== undefined) throw this.#failure
+      if (targets.every((t) => (this.#positions.get(key(t.topic, t.partition)) ?? 0) >= t.end)) return
+      if (Date.now() > deadline)
+        throw new Error(`projection ${this.#options.name} did not catch up in ${timeoutMs} ms`)
+      await new Promise((r) => setTimeout(r, 10))
+    }
+  }
+
+  async close(): Promise<void> {
+    this.#running = false
+    this.#unsubscribe?.()
+    await this.#pumping
+  }
+}
+
+export interface KafkaProjectionOptions extends ProjectionOptions {
+  readonly brokers: readonly string[]
+  /** Consumer group of the projection (its instances share the partitions). */
+  readonly groupId: string
+  readonly kafka?: Omit<KafkaConfig, 'brokers' | 'clientId'>
+  readonly partitionsConsumedConcurrently?: number
+}
+
+/**
+ * Follows Kafka topics (read_committed) in a consumer group. Positions come
+ * from the sink, never from the group's committed offsets: on every
+ * assignment the runner seeks each partition to the offset the sink stored.
+ */
+export class KafkaProjection implements ProjectionRunner {
+  readonly #options: KafkaProjectionOptions
+  readonly #kafka: Kafka
+  readonly #positions = new Map<string, number>()
+  #consumer: Consumer | undefined
+  #positioned: Promise<void> = Promise.resolve()
+  #assigned: { topic: string; partition: number }[] = []
+  #failure: unknown
+
+  constructor(options: KafkaProjectionOptions) {
+    this.#options = options
+    this.#kafka = new Kafka({
+      ...options.kafka,
+      brokers: [...options.brokers],
+      clientId: `${options.groupId}-${randomUUID().slice(0, 8)}`,
+      logLevel: logLevel.ERROR,
+    })
+  }
+
+  async start(): Promise<void> {
+    const consumer = this.#kafka.consumer({
+      groupId: this.#options.groupId,
+      readUncommitted: false,
+      maxWaitTimeInMs: 50,
+      allowAutoTopicCreation: false,
+    })
+    this.#consumer = consumer
+    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+      const assigned = Object.entries(payload.memberAssignment).flatMap(([topic, partitions]) =>
+        partitions.map((partition) => ({ topic, partition })),
+      )
+      this.#assigned = assigned
+      this.#positioned = this.#options.sink.loadOffsets(assigned).then((stored) => {
+        this.#positions.clear()
+        for (const { topic, partition } of assigned) {
+          const offset = stored.get(key(topic, partition))
+          if (offset === undefined) continue
+          this.#positions.set(key(topic, partition), offset)
+          consumer.seek({ topic, partition, offset: String(offset) })
+        }
+      })
+      this.#positioned.catch((error: unknown) => (this.#failure = error))
+    })
+    // A batch of only control records or aborted data never reaches eachBatch; it still moves the position
+    // (it holds no data, so moving over it can never skip a record).
+    consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
+      if (payload.batchSize !== 0) return
+      const k = key(payload.topic, payload.partition)
+      const next = Number(payload.lastOffset) + 1
+      if (next > (this.#positions.get(k) ?? 0)) this.#positions.set(k, next)
+    })
+    await consumer.connect()
+    await consumer.subscribe({ topics: [...this.#options.topics], fromBeginning: true })
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: this.#options.partitionsConsumedConcurrently ?? 4,
+      eachBatch: async ({ batch, resolveOffset, heartbeat, isStale }) => {
+        await this.#positioned
+        if (isStale()) return
+        const k = key(batch.topic, batch.partition)
+        const from = this.#positions.get(k) ?? 0
+        const max = this.#options.maxBatchRecords ?? 2000
+        const fresh = batch.messages.filter((m) => Number(m.offset) >= from)
+        for (let i = 0; i < fresh.length; i += max) {
+          const slice = fresh.slice(i, i + max)
+          const records = slice.map((m): IncomingRecord => ({
+            topic: batch.topic,
+            partition: batch.partition,
+            offset: Number(m.offset),
+            key: m.key,
+            value: m.value,
+            timestamp: Number(m.timestamp),
+            headers: m.headers as IncomingRecord['headers'],
+          }))
+          const nextOffset = records[records.length - 1]!.offset + 1
+          await this.#options.sink.apply({
+            topic: batch.topic,
+            partition: batch.partition,
+            records,
+            nextOffset,
+          })
+          this.#positions.set(k, nextOffset)
+          resolveOffset(slice[slice.length - 1]!.offset)
+          await heartbeat()
+        }
+        // Control records and aborted data at the end of a batch still move the position.
+        const last = Number(batch.lastOffset()) + 1
+        if (last > (this.#positions.get(k) ?? 0)) this.#positions.set(k, last)
+      },
+    })
+  }
+
+  async caughtUp(timeoutMs = 30_000): Promise<void> {
+    const admin = this.#kafka.admin()
+    await admin.connect()
+    const ends = new Map<string, number>()
+    try {
+      for (const topic of this.#options.topics)
+        for (const o of await admin.fetchTopicOffsets(topic))
+          ends.set(key(topic, o.partition), Number(o.high))
+    } finally {
+      await admin.disconnect()
+    }
+    const deadline = Date.now() + timeoutMs
+    for (;;) {
+      if (this.#failure !== undefined) throw this.#failure
+      const behind = [...ends].filter(([k, end]) => end > 0 && (this.#positions.get(k) ?? 0) < end)
+      const mine = new Set(this.#assigned.map((p) => key(p.topic, p.partition)))
+      if (behind.every(([k]) => !mine.has(k)) && this.#assigned.length > 0) return
+      if (Date.now() > deadline)
+        throw new Error(`projection ${this.#options.name} did not catch up in ${timeoutMs} ms`)
+      await new Promise((r) => setTimeout(r, 50))
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.#consumer?.disconnect()
+  }
+}

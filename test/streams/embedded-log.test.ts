@@ -1,0 +1,579 @@
+import { spawn, spawnSync } from 'node:child_process'
+import {
+  appendFileSync,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import t, { type Test } from 'tap'
+import { decodeFrames, encodeFrame, type JournalRecord } from '../../streams/embedded/journal-codec.ts'
+import { CodedError, EmbeddedLog, type EmbeddedLogOptions, type OutgoingRecord } from '../../streams/index.ts'
+import type { TopicSpec } from '../../streams/index.ts'
+
+const deleteTopic = (name: string, partitions = 1, retentionMs: number | null = null): TopicSpec => ({
+  name,
+  partitions,
+  cleanupPolicy: 'delete',
+  retentionMs,
+})
+const compactTopic = (name: string, partitions = 1): TopicSpec => ({
+  name,
+  partitions,
+  cleanupPolicy: 'compact',
+  retentionMs: null,
+})
+
+function rec(
+  topic: string,
+  partition: number,
+  key: string | null,
+  value: string | null,
+  timestamp = 1_000,
+  headers: OutgoingRecord['headers'] = {},
+): OutgoingRecord {
+  return {
+    topic,
+    partition,
+    key: key === null ? null : Buffer.from(key),
+    value: value === null ? null : Buffer.from(value),
+    timestamp,
+    headers,
+  }
+}
+
+function tempDir(t: Test): string {
+  const dir = mkdtempSync(join(tmpdir(), 'embedded-log-test-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  return dir
+}
+
+/** Opens a log and closes it at teardown (close is idempotent). */
+function open(t: Test, options: EmbeddedLogOptions = {}): EmbeddedLog {
+  const log = EmbeddedLog.open({ fsyncIntervalMs: 0, ...options })
+  t.teardown(() => log.close())
+  return log
+}
+
+function codeOf(fn: () => unknown): string | undefined {
+  try {
+    fn()
+  } catch (error) {
+    return error instanceof CodedError ? error.code : `not a CodedError: ${String(error)}`
+  }
+  return undefined
+}
+
+const text = (b: Buffer | null): string | null => (b === null ? null : b.toString('utf8'))
+
+t.test('offsets are dense per partition and start at 0', async (t) => {
+  const log = open(t)
+  log.createTopics([deleteTopic('a', 2), deleteTopic('b', 1)])
+  const first = log.append([
+    rec('a', 0, 'k', '1'),
+    rec('a', 1, 'k', '2'),
+    rec('a', 0, 'k', '3'),
+    rec('b', 0, 'k', '4'),
+  ])
+  t.same(first, [0, 0, 1, 0])
+  const second = log.append([rec('a', 1, 'k', '5'), rec('a', 0, 'k', '6'), rec('a', 1, 'k', '7')])
+  t.same(second, [1, 2, 2])
+  t.same(
+    log.read('a', 0, 0).map((r) => [r.offset, text(r.value)]),
+    [
+      [0, '1'],
+      [1, '3'],
+      [2, '6'],
+    ],
+  )
+  t.same(
+    log.read('a', 1, 0).map((r) => [r.offset, text(r.value)]),
+    [
+      [0, '2'],
+      [1, '5'],
+      [2, '7'],
+    ],
+  )
+  t.equal(log.endOffset('a', 0), 3)
+  t.equal(log.endOffset('a', 1), 3)
+  t.equal(log.endOffset('b', 0), 1)
+  t.equal(log.startOffset('a', 0), 0)
+  t.same(
+    log.read('a', 0, 1, 1).map((r) => r.offset),
+    [1],
+    'read from an offset, at most max',
+  )
+  t.same(log.read('a', 0, 3), [], 'nothing at the end offset')
+  t.same(log.append([]), [], 'an empty append is allowed')
+})
+
+t.test('append commits offsets with the records, all or nothing', async (t) => {
+  const log = open(t)
+  log.createTopics([deleteTopic('in', 1), deleteTopic('out', 1)])
+  log.append([rec('in', 0, 'k', 'x'), rec('in', 0, 'k', 'y')])
+  t.equal(log.committed('app', 'in', 0), undefined, 'no commit yet')
+  log.append([rec('out', 0, 'k', 'X')], [{ group: 'app', topic: 'in', partition: 0, offset: 1 }])
+  t.equal(log.committed('app', 'in', 0), 1)
+  t.equal(log.committed('other-group', 'in', 0), undefined, 'positions are per group')
+
+  // A batch with one bad record changes nothing: no record, no commit.
+  t.equal(
+    codeOf(() =>
+      log.append(
+        [rec('out', 0, 'k', 'Y'), rec('out', 7, 'k', 'Z')],
+        [{ group: 'app', topic: 'in', partition: 0, offset: 2 }],
+      ),
+    ),
+    'UNKNOWN_PARTITION',
+  )
+  t.equal(log.endOffset('out', 0), 1, 'no record of the failed batch was appended')
+  t.equal(log.committed('app', 'in', 0), 1, 'the failed batch did not commit')
+  t.equal(
+    codeOf(() => log.append([rec('nope', 0, 'k', 'v')])),
+    'UNKNOWN_TOPIC',
+  )
+  t.equal(
+    codeOf(() => log.read('nope', 0, 0)),
+    'UNKNOWN_TOPIC',
+  )
+  t.equal(
+    codeOf(() => log.partitions('nope')),
+    'UNKNOWN_TOPIC',
+  )
+  t.equal(
+    codeOf(() => log.endOffset('in', 1)),
+    'UNKNOWN_PARTITION',
+  )
+
+  // An append with offsets only (a commit of a task that produced nothing).
+  t.same(log.append([], [{ group: 'app', topic: 'in', partition: 0, offset: 2 }]), [])
+  t.equal(log.committed('app', 'in', 0), 2)
+})
+
+t.test('reopening a folder restores records, headers, nulls, topics and committed offsets', async (t) => {
+  const dir = tempDir(t)
+  const log = EmbeddedLog.open({ dir, fsyncIntervalMs: 0 })
+  log.createTopics([deleteTopic('a', 3), compactTopic('c', 2)])
+  log.append(
+    [
+      rec('a', 2, 'k1', 'v1', 111, { trace: Buffer.from([0, 1, 2, 255]), kind: 'text-header', empty: '' }),
+      rec('a', 2, null, 'no key', 222),
+      rec('c', 1, 'gone', null, 333),
+      rec('a', 0, 'héllo', 'wörld', 444),
+    ],
+    [
+      { group: 'g1', topic: 'a', partition: 2, offset: 2 },
+      { group: 'g2', topic: 'c', partition: 1, offset: 1 },
+    ],
+  )
+  log.close()
+  t.notOk(existsSync(join(dir, 'LOCK')), 'close removes the lock file')
+
+  const again = open(t, { dir })
+  t.ok(again.hasTopic('a'))
+  t.equal(again.partitions('a'), 3)
+  t.equal(again.partitions('c'), 2)
+  const [r0, r1] = again.read('a', 2, 0)
+  t.equal(r0?.offset, 0)
+  t.equal(text(r0!.key), 'k1')
+  t.equal(text(r0!.value), 'v1')
+  t.equal(r0?.timestamp, 111)
+  t.ok(Buffer.isBuffer(r0?.headers.trace), 'header values come back as Buffers')
+  t.same([...(r0!.headers.trace as Buffer)], [0, 1, 2, 255])
+  t.equal(Buffer.from(r0!.headers.kind as Buffer).toString(), 'text-header')
+  t.equal((r0!.headers.empty as Buffer).length, 0)
+  t.equal(r1?.key, null, 'null key restored')
+  t.equal(text(r1!.value), 'no key')
+  const [tomb] = again.read('c', 1, 0)
+  t.equal(text(tomb!.key), 'gone')
+  t.equal(tomb?.value, null, 'null value (tombstone) restored')
+  t.equal(text(again.read('a', 0, 0)[0]!.key), 'héllo')
+  t.equal(text(again.read('a', 0, 0)[0]!.value), 'wörld')
+  t.equal(again.committed('g1', 'a', 2), 2)
+  t.equal(again.committed('g2', 'c', 1), 1)
+  t.equal(again.endOffset('a', 2), 2)
+  t.equal(again.endOffset('a', 1), 0)
+  t.same(again.append([rec('a', 2, 'k', 'next')]), [2], 'appends continue after the restored end')
+})
+
+/** Writes three appends to a fresh folder and returns the journal's size after each. */
+function threeAppends(dir: string): number[] {
+  const log = EmbeddedLog.open({ dir, fsyncIntervalMs: 0 })
+  log.createTopics([deleteTopic('t', 1)])
+  const sizes: number[] = []
+  log.append([rec('t', 0, 'k0', 'first')], [{ group: 'g', topic: 't', partition: 0, offset: 0 }])
+  sizes.push(log.journalBytes())
+  log.append([rec('t', 0, 'k1', 'second')], [{ group: 'g', topic: 't', partition: 0, offset: 1 }])
+  sizes.push(log.journalBytes())
+  log.append([rec('t', 0, 'k2', 'third')], [{ group: 'g', topic: 't', partition: 0, offset: 2 }])
+  sizes.push(log.journalBytes())
+  log.close()
+  return sizes
+}
+
+/** After recovery the third append (records and commit) is gone and the first two are intact. */
+function checkRecoveredToTwo(t: Test, dir: string, sizes: number[]): void {
+  const log = open(t, { dir })
+  t.same(
+    log.read('t', 0, 0).map((r) => [r.offset, text(r.key), text(r.value)]),
+    [
+      [0, 'k0', 'first'],
+      [1, 'k1', 'second'],
+    ],
+  )
+  t.equal(log.endOffset('t', 0), 2)
+  t.equal(log.committed('g', 't', 0), 1, "the dropped frame's commit is dropped with its records")
+  t.equal(statSync(join(dir, 'log.jnl')).size, sizes[1], 'the journal is truncated to the last good frame')
+  t.same(log.append([rec('t', 0, 'k2', 'again')]), [2], 'the next append reuses the dropped offset')
+  log.close()
+  const third = open(t, { dir })
+  t.same(
+    third.read('t', 0, 0).map((r) => text(r.value)),
+    ['first', 'second', 'again'],
+    'the journal is valid after recovery and a new append',
+  )
+}
+
+t.test('a torn last frame (file cut short) is dropped and the journal truncated', async (t) => {
+  const dir = tempDir(t)
+  const sizes = threeAppends(dir)
+  truncateSync(join(dir, 'log.jnl'), sizes[2]! - 3)
+  checkRecoveredToTwo(t, dir, sizes)
+})
+
+t.test('a frame cut inside its 8-byte header is dropped', async (t) => {
+  const dir = tempDir(t)
+  const sizes = threeAppends(dir)
+  truncateSync(join(dir, 'log.jnl'), sizes[1]! + 5)
+  checkRecoveredToTwo(t, dir, sizes)
+})
+
+t.test('garbage after the last frame is dropped', async (t) => {
+  const dir = tempDir(t)
+  const sizes = threeAppends(dir)
+  truncateSync(join(dir, 'log.jnl'), sizes[1]!)
+  // A plausible header (small length, wrong CRC) followed by junk.
+  const junk = Buffer.alloc(40, 0xab)
+  junk.writeUInt32BE(20, 0)
+  junk.writeUInt32BE(0xdeadbeef, 4)
+  appendFileSync(join(dir, 'log.jnl'), junk)
+  checkRecoveredToTwo(t, dir, sizes)
+})
+
+t.test('a zero-filled tail (as a crash can leave after the last write) is dropped', async (t) => {
+  // A crash after the file grew but before its data reached the disk leaves zeros
+  // at the end. A zero header reads as "length 0, crc32 0" and crc32 of no bytes is 0,
+  // so only a check of the payload length can reject it.
+  const dir = tempDir(t)
+  const sizes = threeAppends(dir)
+  truncateSync(join(dir, 'log.jnl'), sizes[1]!)
+  appendFileSync(join(dir, 'log.jnl'), Buffer.alloc(64))
+  let opened: EmbeddedLog | undefined
+  t.doesNotThrow(() => {
+    opened = EmbeddedLog.open({ dir, fsyncIntervalMs: 0 })
+  }, 'EmbeddedLog.open recovers from a zero-filled tail')
+  opened?.close()
+  if (opened !== undefined) checkRecoveredToTwo(t, dir, sizes)
+})
+
+t.test("a flipped byte in the last frame's payload (CRC mismatch) drops that frame", async (t) => {
+  const dir = tempDir(t)
+  const sizes = threeAppends(dir)
+  const path = join(dir, 'log.jnl')
+  const bytes = readFileSync(path)
+  const at = sizes[2]! - 4 // inside the third frame's payload
+  bytes[at] = bytes[at]! ^ 0x01
+  writeFileSync(path, bytes)
+  checkRecoveredToTwo(t, dir, sizes)
+})
+
+t.test('a flipped byte in an earlier frame drops it and everything after it', async (t) => {
+  const dir = tempDir(t)
+  const sizes = threeAppends(dir)
+  const path = join(dir, 'log.jnl')
+  const bytes = readFileSync(path)
+  const at = sizes[1]! - 2 // inside the second append's frame
+  bytes[at] = bytes[at]! ^ 0x80
+  writeFileSync(path, bytes)
+  const log = open(t, { dir })
+  t.same(
+    log.read('t', 0, 0).map((r) => text(r.value)),
+    ['first'],
+  )
+  t.equal(log.committed('g', 't', 0), 0)
+  t.equal(statSync(path).size, sizes[0])
+})
+
+t.test('journal codec: frames round-trip and decodeFrames reports the valid prefix', async (t) => {
+  const record: JournalRecord = {
+    topic: 'tø',
+    partition: 3,
+    offset: 2 ** 40,
+    timestamp: 1_767_225_600_000,
+    key: null,
+    value: Buffer.from('v'),
+    headers: { h: Buffer.from([9]), s: 'str', skipped: undefined },
+  }
+  const frames = [
+    encodeFrame({ type: 'topic', topic: { name: 'tø', partitions: 4, compact: true, retentionMs: null } }),
+    encodeFrame({
+      type: 'topic',
+      topic: { name: 'd', partitions: 1, compact: false, retentionMs: 86_400_000 },
+    }),
+    encodeFrame({
+      type: 'append',
+      records: [record],
+      offsets: [{ group: 'g', topic: 'tø', partition: 3, offset: 2 ** 40 + 1 }],
+    }),
+    encodeFrame({ type: 'end', topic: 'tø', partition: 3, endOffset: 17 }),
+  ]
+  const all = Buffer.concat(frames)
+  const decoded = decodeFrames(all)
+  t.equal(decoded.validBytes, all.length)
+  t.same(decoded.frames[0], {
+    type: 'topic',
+    topic: { name: 'tø', partitions: 4, compact: true, retentionMs: null },
+  })
+  t.same(decoded.frames[1], {
+    type: 'topic',
+    topic: { name: 'd', partitions: 1, compact: false, retentionMs: 86_400_000 },
+  })
+  const append = decoded.frames[2]
+  t.equal(append?.type, 'append')
+  if (append?.type === 'append') {
+    const r = append.records[0]!
+    t.equal(r.topic, 'tø')
+    t.equal(r.partition, 3)
+    t.equal(r.offset, 2 ** 40)
+    t.equal(r.timestamp, 1_767_225_600_000)
+    t.equal(r.key, null)
+    t.same([...(r.value as Buffer)], [...Buffer.from('v')])
+    t.same(Object.keys(r.headers).sort(), ['h', 's'], 'undefined headers are not written')
+    t.same([...(r.headers.s as Buffer)], [...Buffer.from('str')])
+    t.same(append.offsets, [{ group: 'g', topic: 'tø', partition: 3, offset: 2 ** 40 + 1 }])
+  }
+  t.same(decoded.frames[3], { type: 'end', topic: 'tø', partition: 3, endOffset: 17 })
+  const cut = decodeFrames(all.subarray(0, all.length - 1))
+  t.equal(cut.frames.length, 3)
+  t.equal(cut.validBytes, all.length - frames[3]!.length)
+})
+
+t.test('a folder locked by another live process is refused with DATA_DIR_LOCKED', async (t) => {
+  const dir = tempDir(t)
+  // The parent of this test process is alive for the whole test.
+  writeFileSync(join(dir, 'LOCK'), String(process.ppid))
+  let error: unknown
+  try {
+    EmbeddedLog.open({ dir }).close()
+  } catch (e) {
+    error = e
+  }
+  t.type(error, CodedError)
+  t.equal((error as CodedError).code, 'DATA_DIR_LOCKED')
+  t.same((error as CodedError).details, { dir, pid: process.ppid })
+  t.equal(readFileSync(join(dir, 'LOCK'), 'utf8'), String(process.ppid), 'the lock is left to its owner')
+})
+
+t.test('a second process opening a folder in use gets DATA_DIR_LOCKED', async (t) => {
+  const dir = tempDir(t)
+  const logModule = fileURLToPath(new URL('../../streams/embedded/log.ts', import.meta.url))
+  const child = spawn(
+    process.execPath,
+    [
+      '--input-type=module',
+      '-e',
+      `import { EmbeddedLog } from ${JSON.stringify(logModule)}
+       const log = EmbeddedLog.open({ dir: ${JSON.stringify(dir)} })
+       process.stdout.write('open\\n')
+       process.stdin.on('data', () => {})
+       process.stdin.on('end', () => { log.close(); process.exit(0) })`,
+    ],
+    { stdio: ['pipe', 'pipe', 'inherit'] },
+  )
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
+  t.teardown(() => {
+    if (child.exitCode === null) child.kill('SIGKILL')
+  })
+  await new Promise<void>((resolve, reject) => {
+    child.stdout.on('data', (d: Buffer) => {
+      if (d.toString().includes('open')) resolve()
+    })
+    child.on('exit', (code) => reject(new Error(`child exited early (${code})`)))
+  })
+  t.equal(readFileSync(join(dir, 'LOCK'), 'utf8'), String(child.pid), 'the child holds the lock')
+  t.equal(
+    codeOf(() => EmbeddedLog.open({ dir }).close()),
+    'DATA_DIR_LOCKED',
+  )
+  child.stdin.end()
+  t.equal(await exited, 0, 'the child closed its log')
+  t.notOk(existsSync(join(dir, 'LOCK')), 'the child released the lock')
+  const log = open(t, { dir })
+  t.equal(readFileSync(join(dir, 'LOCK'), 'utf8'), String(process.pid), 'this process takes the folder')
+  log.close()
+})
+
+t.test('a lock left by a dead process (or an unreadable lock) is taken over', async (t) => {
+  const dir = tempDir(t)
+  const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], {
+    encoding: 'utf8',
+  })
+  const deadPid = Number(dead.stdout)
+  t.ok(Number.isInteger(deadPid) && deadPid > 0, `a pid of an exited process (${deadPid})`)
+  writeFileSync(join(dir, 'LOCK'), String(deadPid))
+  const first = open(t, { dir })
+  t.equal(readFileSync(join(dir, 'LOCK'), 'utf8'), String(process.pid))
+  first.createTopics([deleteTopic('t')])
+  first.close()
+
+  writeFileSync(join(dir, 'LOCK'), 'not a pid')
+  const second = open(t, { dir })
+  t.ok(second.hasTopic('t'), 'the journal of the folder is read')
+  t.equal(readFileSync(join(dir, 'LOCK'), 'utf8'), String(process.pid))
+})
+
+t.test('createTopics is idempotent; a different partition count is TOPIC_PARTITIONS_MISMATCH', async (t) => {
+  const dir = tempDir(t)
+  const log = EmbeddedLog.open({ dir, fsyncIntervalMs: 0 })
+  log.createTopics([deleteTopic('t', 3)])
+  const size = log.journalBytes()
+  t.doesNotThrow(() => log.createTopics([deleteTopic('t', 3)]))
+  t.equal(log.journalBytes(), size, 'an existing topic is not written again')
+  t.equal(
+    codeOf(() => log.createTopics([deleteTopic('t', 4)])),
+    'TOPIC_PARTITIONS_MISMATCH',
+  )
+  t.equal(log.partitions('t'), 3)
+  log.close()
+  const again = open(t, { dir })
+  t.equal(
+    codeOf(() => again.createTopics([deleteTopic('t', 2)])),
+    'TOPIC_PARTITIONS_MISMATCH',
+    'also against a topic restored from the journal',
+  )
+})
+
+t.test('compaction at open keeps the last value per key, offsets, ends and commits', async (t) => {
+  const dir = tempDir(t)
+  const now = Date.now()
+  const log = EmbeddedLog.open({ dir, fsyncIntervalMs: 0 })
+  log.createTopics([compactTopic('c', 2), deleteTopic('d', 1), deleteTopic('r', 1, 60_000)])
+  log.append([
+    rec('c', 0, 'k1', 'k1-v1'), // 0
+    rec('c', 0, 'k2', 'k2-v1'), // 1
+    rec('c', 0, 'k1', 'k1-v2'), // 2
+    rec('c', 0, 'k3', 'k3-v1'), // 3
+    rec('c', 0, 'k2', null), // 4 tombstone
+    rec('c', 0, 'k4', 'k4-v1'), // 5
+    rec('c', 1, 'gone', 'x'), // p1: 0
+    rec('c', 1, 'gone', null), // p1: 1
+    rec('d', 0, 'k1', 'd1'),
+    rec('d', 0, 'k1', 'd2'),
+    rec('r', 0, 'old', 'expired', now - 3_600_000),
+    rec('r', 0, 'new', 'recent', now),
+  ])
+  log.append([rec('c', 0, 'k4', null)], [{ group: 'g', topic: 'c', partition: 0, offset: 3 }]) // 6
+  log.append([rec('c', 0, 'k3', 'k3-v2')], [{ group: 'g', topic: 'c', partition: 1, offset: 2 }]) // 7
+  const before = log.journalBytes()
+  log.close()
+
+  const compacted = open(t, { dir, compactAtOpenBytes: 1 })
+  t.ok(compacted.journalBytes() < before, `the journal shrank (${before} → ${compacted.journalBytes()})`)
+  t.notOk(existsSync(join(dir, 'log.jnl.compacting')), 'no temporary file is left')
+  const check = (log: EmbeddedLog, label: string): void => {
+    t.same(
+      log.read('c', 0, 0).map((r) => [r.offset, text(r.key), text(r.value)]),
+      [
+        [2, 'k1', 'k1-v2'],
+        [7, 'k3', 'k3-v2'],
+      ],
+      `${label}: last value per key, tombstoned keys dropped, original offsets`,
+    )
+    t.equal(log.endOffset('c', 0), 8, `${label}: end offset kept`)
+    t.equal(log.startOffset('c', 0), 2, `${label}: start offset is the first retained record`)
+    t.same(log.read('c', 1, 0), [], `${label}: a partition of tombstones only is empty`)
+    t.equal(log.endOffset('c', 1), 2, `${label}: an emptied partition keeps its end offset`)
+    t.equal(log.startOffset('c', 1), 2)
+    t.same(
+      log.read('c', 0, 3).map((r) => r.offset),
+      [7],
+      `${label}: a read from a removed offset returns the next retained record`,
+    )
+    t.same(
+      log.read('c', 0, 0, 1).map((r) => r.offset),
+      [2],
+    )
+    t.same(log.read('c', 0, 8), [])
+    t.equal(log.committed('g', 'c', 0), 3, `${label}: committed positions kept`)
+    t.equal(log.committed('g', 'c', 1), 2)
+    t.same(
+      log.read('d', 0, 0).map((r) => text(r.value)),
+      ['d1', 'd2'],
+      `${label}: a delete topic without retention keeps everything`,
+    )
+    t.same(
+      log.read('r', 0, 0).map((r) => [r.offset, text(r.value)]),
+      [[1, 'recent']],
+      `${label}: a delete topic drops records older than its retention`,
+    )
+    t.equal(log.endOffset('r', 0), 2)
+  }
+  check(compacted, 'after compaction')
+  t.same(compacted.append([rec('c', 0, 'k5', 'k5-v1')]), [8], 'appends continue at the kept end offset')
+  compacted.close()
+
+  const reopened = open(t, { dir })
+  t.same(
+    reopened.read('c', 0, 0).map((r) => r.offset),
+    [2, 7, 8],
+    'the compacted journal and the later append reopen as they were',
+  )
+  t.equal(reopened.endOffset('c', 0), 9)
+  t.equal(reopened.endOffset('c', 1), 2)
+  t.equal(reopened.committed('g', 'c', 0), 3)
+})
+
+t.test('onAppend listeners get the stamped records; unsubscribe stops them', async (t) => {
+  const log = open(t)
+  log.createTopics([deleteTopic('t', 2)])
+  log.append([rec('t', 1, 'a', '0')])
+  const seen: JournalRecord[][] = []
+  const unsubscribe = log.onAppend((records) => seen.push([...records]))
+  log.append([rec('t', 1, 'b', '1', 5, { h: 'x' }), rec('t', 0, null, null, 6)])
+  t.equal(seen.length, 1, 'one call per append')
+  t.same(
+    seen[0]!.map((r) => ({
+      topic: r.topic,
+      partition: r.partition,
+      offset: r.offset,
+      key: text(r.key),
+      value: text(r.value),
+      timestamp: r.timestamp,
+      headers: r.headers,
+    })),
+    [
+      { topic: 't', partition: 1, offset: 1, key: 'b', value: '1', timestamp: 5, headers: { h: 'x' } },
+      { topic: 't', partition: 0, offset: 0, key: null, value: null, timestamp: 6, headers: {} },
+    ],
+  )
+  unsubscribe()
+  log.append([rec('t', 0, 'c', '2')])
+  t.equal(seen.length, 1, 'no call after unsubscribe')
+})
+
+t.test('a closed log refuses appends with LOG_CLOSED', async (t) => {
+  const log = EmbeddedLog.open()
+  log.createTopics([deleteTopic('t')])
+  log.close()
+  t.equal(
+    codeOf(() => log.append([rec('t', 0, 'k', 'v')])),
+    'LOG_CLOSED',
+  )
+  t.doesNotThrow(() => log.close(), 'close is idempotent')
+})

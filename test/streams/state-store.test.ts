@@ -1,0 +1,226 @@
+import t from 'tap'
+import { InMemoryKeyValueStore, jsonSerde, Stores, stringSerde, type Serde } from '../../streams/index.ts'
+import type { ChangelogRecord } from '../../streams/state-store.ts'
+
+interface Value {
+  readonly n: number
+}
+const valueSerde = jsonSerde<Value>()
+
+const newStore = (logged = true): InMemoryKeyValueStore<string, Value> =>
+  new InMemoryKeyValueStore('store', stringSerde, valueSerde, logged)
+
+/** A changelog as [key, value | null] strings, sorted by key. */
+const readable = (records: ChangelogRecord[]): [string, string | null][] =>
+  records
+    .map((r): [string, string | null] => [r.key.toString(), r.value === null ? null : r.value.toString()])
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+
+t.test('get, put, delete, putIfAbsent, all and approximateNumEntries', async (t) => {
+  const store = newStore()
+  t.equal(store.name, 'store')
+  t.equal(store.get('a'), undefined)
+  store.put('a', { n: 1 })
+  store.put('b', { n: 2 })
+  store.put('a', { n: 3 })
+  t.same(store.get('a'), { n: 3 })
+  t.equal(store.approximateNumEntries(), 2)
+  t.same(
+    [...store.all()],
+    [
+      ['a', { n: 3 }],
+      ['b', { n: 2 }],
+    ],
+  )
+  t.same(store.putIfAbsent('a', { n: 9 }), { n: 3 }, 'returns the existing value')
+  t.same(store.get('a'), { n: 3 }, 'and does not overwrite it')
+  t.equal(store.putIfAbsent('c', { n: 4 }), undefined)
+  t.same(store.get('c'), { n: 4 })
+  t.same(store.delete('b'), { n: 2 }, 'delete returns the old value')
+  t.equal(store.get('b'), undefined)
+  t.equal(store.delete('b'), undefined, 'deleting an absent key returns undefined')
+  t.equal(store.approximateNumEntries(), 2)
+  store.put('c', null as unknown as Value)
+  t.equal(store.get('c'), undefined, 'putting null deletes')
+  t.same(
+    [...store.all()].map(([k]) => k),
+    ['a'],
+  )
+})
+
+t.test('drainChangelog: one record per written key with its last value, then nothing', async (t) => {
+  const store = newStore()
+  store.put('a', { n: 1 })
+  store.put('a', { n: 2 })
+  store.put('b', { n: 1 })
+  store.delete('b')
+  store.put('c', { n: 1 })
+  store.delete('c')
+  store.put('c', { n: 5 })
+  store.delete('never-there')
+  const first = store.drainChangelog('app-store-changelog')
+  t.same(readable(first), [
+    ['a', '{"n":2}'],
+    ['b', null],
+    ['c', '{"n":5}'],
+  ])
+  t.same(store.drainChangelog('app-store-changelog'), [], 'nothing the second time')
+  store.delete('a')
+  t.same(readable(store.drainChangelog('app-store-changelog')), [['a', null]], 'a delete is a tombstone')
+})
+
+t.test('drainChangelog serializes with the changelog topic name', async (t) => {
+  const topics: string[] = []
+  const recording: Serde<string> = {
+    serialize: (topic, data) => {
+      topics.push(topic)
+      return Buffer.from(data)
+    },
+    deserialize: (_topic, data) => data.toString(),
+  }
+  const store = new InMemoryKeyValueStore<string, string>('s', recording, recording)
+  store.put('k', 'v')
+  store.drainChangelog('app-s-changelog')
+  t.same(topics, ['app-s-changelog', 'app-s-changelog'])
+})
+
+t.test('non-string keys are indexed by their serialized bytes', async (t) => {
+  const store = new InMemoryKeyValueStore<{ eventId: string; seat: number }, Value>(
+    'seats',
+    jsonSerde(),
+    valueSerde,
+  )
+  store.put({ eventId: 'e1', seat: 1 }, { n: 1 })
+  t.same(store.get({ eventId: 'e1', seat: 1 }), { n: 1 }, 'an equal object (another instance) finds it')
+  store.put({ eventId: 'e1', seat: 1 }, { n: 2 })
+  store.put({ eventId: 'e1', seat: 2 }, { n: 3 })
+  t.equal(store.approximateNumEntries(), 2)
+  t.same(
+    [...store.all()],
+    [
+      [{ eventId: 'e1', seat: 1 }, { n: 2 }],
+      [{ eventId: 'e1', seat: 2 }, { n: 3 }],
+    ],
+  )
+  t.same(store.delete({ eventId: 'e1', seat: 2 }), { n: 3 })
+  t.same(readable(store.drainChangelog('c')), [
+    ['{"eventId":"e1","seat":1}', '{"n":2}'],
+    ['{"eventId":"e1","seat":2}', null],
+  ])
+  const numbers = new InMemoryKeyValueStore<number, string>('n', jsonSerde(), stringSerde)
+  numbers.put(1, 'one')
+  numbers.put(10, 'ten')
+  t.equal(numbers.get(1), 'one')
+  t.equal(numbers.get(10), 'ten')
+  t.equal(numbers.get(100), undefined)
+})
+
+t.test('rollback restores previous values and removes keys added since the savepoint', async (t) => {
+  const store = newStore()
+  store.put('kept', { n: 1 })
+  store.put('changed', { n: 1 })
+  store.put('deleted', { n: 1 })
+  store.drainChangelog('c')
+  store.savepoint()
+  store.put('changed', { n: 2 })
+  store.put('changed', { n: 3 })
+  store.delete('deleted')
+  store.put('added', { n: 1 })
+  store.put('added-then-deleted', { n: 1 })
+  store.delete('added-then-deleted')
+  store.rollback()
+  t.same(
+    Object.fromEntries(store.all()),
+    { kept: { n: 1 }, changed: { n: 1 }, deleted: { n: 1 } },
+    'the store is as at the savepoint',
+  )
+  t.equal(store.get('added'), undefined)
+  // Whatever the changelog says after a rollback, it must describe the restored state.
+  const state = new Map(store.drainChangelog('c').map((r) => [r.key.toString(), r.value?.toString() ?? null]))
+  for (const [key, value] of state)
+    t.equal(
+      value,
+      store.get(key) === undefined ? null : JSON.stringify(store.get(key)),
+      `changelog of ${key}`,
+    )
+
+  // After a rollback the store is out of the savepoint: later writes stay.
+  store.put('later', { n: 7 })
+  store.rollback()
+  t.same(store.get('later'), { n: 7 }, 'a rollback without a savepoint undoes nothing')
+})
+
+t.test('release keeps the writes and a new savepoint starts afresh', async (t) => {
+  const store = newStore()
+  store.put('a', { n: 1 })
+  store.savepoint()
+  store.put('a', { n: 2 })
+  store.put('b', { n: 1 })
+  store.release()
+  t.same(store.get('a'), { n: 2 })
+  t.same(store.get('b'), { n: 1 })
+  store.savepoint()
+  store.put('a', { n: 3 })
+  store.rollback()
+  t.same(store.get('a'), { n: 2 }, 'rolls back to the second savepoint, not the first')
+  t.same(store.get('b'), { n: 1 })
+  t.same(readable(store.drainChangelog('c')), [
+    ['a', '{"n":2}'],
+    ['b', '{"n":1}'],
+  ])
+})
+
+t.test('restore applies changelog records; tombstones delete; nothing is re-logged', async (t) => {
+  const store = newStore()
+  store.restore(Buffer.from('a'), Buffer.from('{"n":1}'))
+  store.restore(Buffer.from('b'), Buffer.from('{"n":2}'))
+  store.restore(Buffer.from('a'), Buffer.from('{"n":3}'))
+  store.restore(Buffer.from('b'), null)
+  store.restore(Buffer.from('never'), null)
+  t.same(Object.fromEntries(store.all()), { a: { n: 3 } })
+  t.same(store.drainChangelog('c'), [], 'restored records are not written back to the changelog')
+
+  const objects = new InMemoryKeyValueStore<{ id: number }, Value>('o', jsonSerde(), valueSerde)
+  objects.restore(Buffer.from('{"id":1}'), Buffer.from('{"n":1}'))
+  t.same(objects.get({ id: 1 }), { n: 1 }, 'restored object keys are found by value')
+  objects.restore(Buffer.from('{"id":1}'), null)
+  t.equal(objects.approximateNumEntries(), 0)
+})
+
+t.test('a changelog drained from one store restores another to the same state', async (t) => {
+  const source = newStore()
+  for (let i = 0; i < 50; i++) source.put(`k${i % 7}`, { n: i })
+  source.delete('k3')
+  const target = newStore()
+  for (const r of source.drainChangelog('c')) target.restore(r.key, r.value)
+  t.same(Object.fromEntries(target.all()), Object.fromEntries(source.all()))
+})
+
+t.test('logged: false produces no changelog', async (t) => {
+  const store = newStore(false)
+  t.equal(store.logged, false)
+  store.put('a', { n: 1 })
+  store.delete('a')
+  store.put('b', { n: 2 })
+  t.same(store.drainChangelog('c'), [])
+  t.same(store.get('b'), { n: 2 }, 'the store still works')
+})
+
+t.test('Stores.keyValueStoreBuilder builds a fresh logged (default) or unlogged store', async (t) => {
+  const builder = Stores.keyValueStoreBuilder('counts', stringSerde, valueSerde)
+  t.equal(builder.name, 'counts')
+  t.equal(builder.logged, true)
+  const a = builder.build()
+  const b = builder.build()
+  t.not(a, b, 'one instance per build (per task)')
+  t.type(a, InMemoryKeyValueStore)
+  ;(a as InMemoryKeyValueStore<string, Value>).put('x', { n: 1 })
+  t.equal((b as InMemoryKeyValueStore<string, Value>).get('x'), undefined, 'instances share nothing')
+  t.equal(a.drainChangelog('c').length, 1)
+  const unlogged = Stores.keyValueStoreBuilder('cache', stringSerde, valueSerde, { logged: false })
+  t.equal(unlogged.logged, false)
+  const store = unlogged.build()
+  t.equal(store.logged, false)
+  ;(store as InMemoryKeyValueStore<string, Value>).put('x', { n: 1 })
+  t.same(store.drainChangelog('c'), [])
+})
