@@ -114,7 +114,7 @@ function parse(name: string, k: Key<unknown>, raw: string): unknown {
     case 'integer': {
       if (!/^-?\d+$/.test(raw)) fail('must be an integer (decimal digits)')
       const n = Number(raw)
-      if (!Number.isSafeInteger(n)) fail('must be a safe integer')
+      if (!Number.isSafeInteger(n)) fail('must be an integer in the safe range')
       if (k.min !== undefined && n < k.min) fail(`must be >= ${k.min}`)
       return n
     }
