@@ -17,7 +17,10 @@ pipeline.streams.onError((error) => {
   logger.fatal({ err: error }, 'the pipeline stopped on a fatal error')
   process.exit(70)
 })
-logger.info({ transport: pipeline.transport, dataDir: pipeline.log ? config.dataDir : undefined }, 'backend-event is running')
+logger.info(
+  { transport: pipeline.transport, dataDir: pipeline.log ? config.dataDir : undefined },
+  'backend-event is running',
+)
 
 let stopping = false
 for (const signal of ['SIGTERM', 'SIGINT'] as const)

@@ -9,4 +9,15 @@ bash infra/up.sh
 . "${BACKEND_EVENT_CACHE:-$HOME/.cache/backend-event}/infra.env"
 # kafkajs 2.2.4 passes negative delays to setTimeout (harmless; Node >= 23 warns).
 export NODE_OPTIONS="${NODE_OPTIONS:+$NODE_OPTIONS }--disable-warning=TimeoutNegativeWarning"
-exec npx --no-install tap "$@"
+# tap's own summary is `# { total: N, pass: P, fail: F }`; CI reads a plain closing line.
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+set +e
+npx --no-install tap "$@" 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
+summary=$(grep -E '^# \{ total' "$log" | tail -n 1)
+pass=$(sed -nE 's/.*pass: ([0-9]+).*/\1/p' <<<"$summary")
+fail=$(sed -nE 's/.*fail: ([0-9]+).*/\1/p' <<<"$summary")
+echo "assertions: ${pass:-0} passed, ${fail:-0} failed"
+exit "$status"

@@ -428,14 +428,13 @@ export class StreamTask {
     storeNames: readonly string[],
     children: Map<string, Forward>,
   ): ProcessorContext {
-    const task = this
     const allowed = new Set(storeNames)
     const childList = [...children.values()]
     return {
       applicationId: this.#options.applicationId,
       taskId: this.id,
       partition: this.partition,
-      forward(record: Record<unknown, unknown>, childName?: string): void {
+      forward: (record: Record<unknown, unknown>, childName?: string): void => {
         if (childName === undefined) {
           for (const child of childList) child(record)
           return
@@ -444,30 +443,30 @@ export class StreamTask {
         if (child === undefined) throw new TopologyError(`${nodeName} has no child ${childName}`)
         child(record)
       },
-      getStateStore<S extends StateStore>(name: string): S {
+      getStateStore: <S extends StateStore>(name: string): S => {
         if (!allowed.has(name))
           throw new TopologyError(`processor ${nodeName} is not connected to store ${name}`)
-        return task.#stores.get(name) as unknown as S
+        return this.#stores.get(name) as unknown as S
       },
-      schedule(intervalMs: number, _type: 'WALL_CLOCK_TIME', punctuator: Punctuator): Cancellable {
+      schedule: (intervalMs: number, _type: 'WALL_CLOCK_TIME', punctuator: Punctuator): Cancellable => {
         if (!(intervalMs >= 1))
           throw new RangeError(`punctuation interval must be >= 1 ms, got ${intervalMs}`)
         const schedule: Schedule = {
           intervalMs,
-          nextMs: task.#options.clock.now() + intervalMs,
+          nextMs: this.#options.clock.now() + intervalMs,
           punctuator,
           cancelled: false,
           node: nodeName,
         }
-        task.#schedules.push(schedule)
+        this.#schedules.push(schedule)
         return {
           cancel: () => {
             schedule.cancelled = true
           },
         }
       },
-      recordMetadata(): RecordMetadata | undefined {
-        const current = task.#current
+      recordMetadata: (): RecordMetadata | undefined => {
+        const current = this.#current
         return current === undefined
           ? undefined
           : { topic: current.topic, partition: current.partition, offset: current.offset }
