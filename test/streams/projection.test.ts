@@ -1,0 +1,116 @@
+/**
+ * The projection runners deliver every record of the followed topics once, in
+ * order per partition, starting from the positions the sink stored: a restart
+ * or a second runner never re-applies what the sink has.
+ */
+import { randomUUID } from 'node:crypto'
+import t from 'tap'
+import { EmbeddedLog } from '../../streams/index.ts'
+import {
+  EmbeddedProjection,
+  KafkaProjection,
+  type ProjectionBatch,
+  type ProjectionSink,
+} from '../../streams/projection.ts'
+import { brokers, deleteTopicsMatching, kafkaClient, requireKafka } from '../support/kafka.ts'
+
+/** A sink that records applied values and keeps offsets beside them, as a database transaction would. */
+class RecordingSink implements ProjectionSink {
+  readonly applied: string[] = []
+  readonly offsets = new Map<string, number>()
+  async loadOffsets(): Promise<Map<string, number>> {
+    return new Map(this.offsets)
+  }
+  async apply(batch: ProjectionBatch): Promise<void> {
+    const k = `${batch.topic}:${batch.partition}`
+    const stored = this.offsets.get(k) ?? 0
+    for (const r of batch.records) if (r.offset < stored) throw new Error(`re-applied ${k}@${r.offset}`)
+    for (const r of batch.records) this.applied.push(r.value!.toString())
+    this.offsets.set(k, batch.nextOffset)
+  }
+}
+
+t.test('embedded projection applies each record once across restarts', async (t) => {
+  const log = EmbeddedLog.open()
+  log.createTopics([{ name: 'p.in', partitions: 3, cleanupPolicy: 'delete', retentionMs: null }])
+  const sink = new RecordingSink()
+  const append = (from: number, to: number): void => {
+    const records = []
+    for (let i = from; i < to; i++)
+      records.push({
+        topic: 'p.in',
+        partition: i % 3,
+        key: null,
+        value: Buffer.from(String(i)),
+        timestamp: 0,
+        headers: {},
+      })
+    log.append(records)
+  }
+  append(0, 5000)
+  const first = new EmbeddedProjection(log, { name: 'p', topics: ['p.in'], sink, maxBatchRecords: 700 })
+  await first.start()
+  await first.caughtUp()
+  append(5000, 6000)
+  await first.caughtUp()
+  await first.close()
+  append(6000, 7000)
+  const second = new EmbeddedProjection(log, { name: 'p', topics: ['p.in'], sink })
+  await second.start()
+  await second.caughtUp()
+  await second.close()
+  t.equal(sink.applied.length, 7000)
+  t.same(new Set(sink.applied).size, 7000, 'no record twice')
+  for (let p = 0; p < 3; p++) {
+    const values = sink.applied.map(Number).filter((v) => v % 3 === p)
+    t.same(
+      values,
+      [...values].sort((a, b) => a - b),
+      `partition ${p} in order`,
+    )
+  }
+  log.close()
+})
+
+t.test('Kafka projection resumes from the sink positions and skips aborted data', async (t) => {
+  await requireKafka()
+  const topic = `projection-${randomUUID()}`
+  t.teardown(() => deleteTopicsMatching(topic))
+  const admin = kafkaClient().admin()
+  await admin.connect()
+  await admin.createTopics({ topics: [{ topic, numPartitions: 3 }], waitForLeaders: true })
+  await admin.disconnect()
+  const producer = kafkaClient().producer({
+    transactionalId: `${topic}-tx`,
+    idempotent: true,
+    maxInFlightRequests: 1,
+  })
+  await producer.connect()
+  const send = async (from: number, to: number, commit: boolean): Promise<void> => {
+    const tx = await producer.transaction()
+    const messages = []
+    for (let i = from; i < to; i++) messages.push({ value: String(i), partition: i % 3 })
+    await tx.send({ topic, messages })
+    await (commit ? tx.commit() : tx.abort())
+  }
+  await send(0, 3000, true)
+  await send(100_000, 100_300, false)
+  const sink = new RecordingSink()
+  const options = { name: 'p', topics: [topic], sink, brokers: brokers(), groupId: `${topic}-group` }
+  const first = new KafkaProjection(options)
+  await first.start()
+  await first.caughtUp(60_000)
+  await first.close()
+  await send(3000, 4000, true)
+  const second = new KafkaProjection(options)
+  await second.start()
+  await second.caughtUp(60_000)
+  await second.close()
+  await producer.disconnect()
+  t.equal(sink.applied.length, 4000, 'every committed record, once')
+  t.equal(new Set(sink.applied).size, 4000)
+  t.notOk(
+    sink.applied.some((v) => Number(v) >= 100_000),
+    'aborted records are never applied',
+  )
+})
