@@ -184,16 +184,7 @@ export class EmbeddedStreams {
       let taskProcessed = 0
       for (const { topic, partition } of task.sourcePartitions()) {
         const records = this.#log.read(topic, partition, task.position(topic)!, this.#maxPoll)
-        for (const r of records)
-          task.process({
-            topic,
-            partition,
-            offset: r.offset,
-            key: r.key,
-            value: r.value,
-            timestamp: r.timestamp,
-            headers: r.headers,
-          })
+        for (const r of records) task.process(r)
         taskProcessed += records.length
       }
       if (taskProcessed > 0)

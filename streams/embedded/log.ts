@@ -22,7 +22,6 @@ import {
   type Frame,
   type JournalRecord,
   type OffsetCommit,
-  type StoredRecord,
 } from './journal-codec.ts'
 
 export interface EmbeddedLogOptions {
@@ -40,7 +39,7 @@ export interface EmbeddedLogOptions {
 
 class PartitionLog {
   /** records sorted by offset; offsets may have gaps after compaction */
-  records: StoredRecord[] = []
+  records: JournalRecord[] = []
   end = 0
 
   /** Index of the first record with offset >= `offset`. */
@@ -138,7 +137,7 @@ export class EmbeddedLog {
             fd,
             encodeFrame({
               type: 'append',
-              records: kept.slice(i, i + 1000).map((r) => ({ ...r, topic: name, partition })),
+              records: kept.slice(i, i + 1000),
               offsets: [],
             }),
           )
@@ -165,15 +164,10 @@ export class EmbeddedLog {
       log.end = Math.max(log.end, frame.endOffset)
       return
     }
+    // Records are kept as they were stamped (one object per record, no copy).
     for (const r of frame.records) {
       const log = this.#partition(r.topic, r.partition)
-      log.records.push({
-        offset: r.offset,
-        key: r.key,
-        value: r.value,
-        timestamp: r.timestamp,
-        headers: r.headers,
-      })
+      log.records.push(r)
       log.end = r.offset + 1
     }
     for (const o of frame.offsets) this.#committed.set(offsetKey(o.group, o.topic, o.partition), o.offset)
@@ -246,7 +240,15 @@ export class EmbeddedLog {
       const offset = next.get(log) ?? log.end
       next.set(log, offset + 1)
       offsets[i] = offset
-      stamped[i] = { ...r, offset }
+      stamped[i] = {
+        topic: r.topic,
+        partition: r.partition,
+        offset,
+        key: r.key,
+        value: r.value,
+        timestamp: r.timestamp,
+        headers: r.headers,
+      }
     }
     const frame: Frame = { type: 'append', records: stamped, offsets: commits }
     if (this.#dir !== undefined) this.#write(encodeFrame(frame))
@@ -279,7 +281,7 @@ export class EmbeddedLog {
   }
 
   /** Records of a partition from `offset` on, at most `max`. */
-  read(topic: string, partition: number, offset: number, max = 1000): readonly StoredRecord[] {
+  read(topic: string, partition: number, offset: number, max = 1000): readonly JournalRecord[] {
     const log = this.#partition(topic, partition)
     const from = log.indexOf(offset)
     if (from >= log.records.length) return []
@@ -370,9 +372,9 @@ function fromTopicFrame(t: {
 }
 
 /** What a compaction keeps: the last record per key of a compacted topic (no tombstones), or records within retention. */
-function retained(spec: TopicSpec, records: StoredRecord[], nowMs: number): StoredRecord[] {
+function retained(spec: TopicSpec, records: JournalRecord[], nowMs: number): JournalRecord[] {
   if (spec.cleanupPolicy === 'compact') {
-    const last = new Map<string, StoredRecord>()
+    const last = new Map<string, JournalRecord>()
     for (const r of records) last.set(r.key === null ? `\u0000${r.offset}` : r.key.toString('latin1'), r)
     return [...last.values()].filter((r) => r.value !== null).sort((a, b) => a.offset - b.offset)
   }
