@@ -1,9 +1,20 @@
-// The one declarative list of Kafka topics. infra/create-topics.ts creates
-// them (idempotently); code refers to topics through topicSpec(name) so that a
-// typo fails at start-up, not as a silently empty topic.
+// The one declarative list of Kafka topics. infra/create-topics.ts and the
+// runtime create them (idempotently); code refers to topics through
+// topicSpec(name) so that a typo fails at start-up, not as a silently empty
+// topic. The README's topic table is generated from this list
+// (`node infra/docs.ts`, checked by test/readme.test.ts).
+import type { TopicSpec } from '../streams/topic-spec.ts'
 
 export type { TopicSpec } from '../streams/topic-spec.ts'
-import type { TopicSpec } from '../streams/topic-spec.ts'
+
+/** A declared topic with what its records carry (for the documentation). */
+export interface DeclaredTopic extends TopicSpec {
+  /** What the record key is. */
+  readonly key: string
+  /** The Avro record of the value (Confluent wire format), or what else it carries. */
+  readonly value: string
+  readonly description: string
+}
 
 const DAY_MS = 24 * 60 * 60 * 1000
 
@@ -13,79 +24,105 @@ const DAY_MS = 24 * 60 * 60 * 1000
  */
 export const EVENT_PARTITIONS = 12
 
-export const TOPICS: readonly TopicSpec[] = [
-  // Inputs, keyed by eventId (co-partitioned).
-  {
-    name: 'aquastream.event.commands.v1',
-    partitions: EVENT_PARTITIONS,
-    cleanupPolicy: 'delete',
-    retentionMs: 7 * DAY_MS,
-  },
-  {
-    name: 'aquastream.booking.commands.v1',
-    partitions: EVENT_PARTITIONS,
-    cleanupPolicy: 'delete',
-    retentionMs: 7 * DAY_MS,
-  },
-  {
-    name: 'aquastream.payment.status.v1',
-    partitions: EVENT_PARTITIONS,
-    cleanupPolicy: 'delete',
-    retentionMs: 7 * DAY_MS,
-  },
-  {
-    name: 'aquastream.crew.status.v1',
-    partitions: EVENT_PARTITIONS,
-    cleanupPolicy: 'delete',
-    retentionMs: 7 * DAY_MS,
-  },
+const byEvent = (
+  name: string,
+  value: string,
+  retentionMs: number | null,
+  description: string,
+): DeclaredTopic => ({
+  name,
+  partitions: EVENT_PARTITIONS,
+  cleanupPolicy: 'delete',
+  retentionMs,
+  key: 'eventId',
+  value,
+  description,
+})
+
+export const TOPICS: readonly DeclaredTopic[] = [
+  // Inputs, keyed by eventId (co-partitioned: one task owns an event's state).
+  byEvent(
+    'aquastream.event.commands.v1',
+    'aquastream.event.EventCommand',
+    7 * DAY_MS,
+    'event lifecycle commands',
+  ),
+  byEvent(
+    'aquastream.booking.commands.v1',
+    'aquastream.booking.BookingCommand',
+    7 * DAY_MS,
+    'booking commands',
+  ),
+  byEvent(
+    'aquastream.payment.status.v1',
+    'aquastream.payment.PaymentStatusChanged',
+    7 * DAY_MS,
+    'payment status changes (payment service or our webhook)',
+  ),
+  byEvent(
+    'aquastream.crew.status.v1',
+    'aquastream.crew.CrewStatusChanged',
+    7 * DAY_MS,
+    'crew assigned / unavailable',
+  ),
   // Domain events: kept forever, read models replay them.
-  {
-    name: 'aquastream.event.events.v1',
-    partitions: EVENT_PARTITIONS,
-    cleanupPolicy: 'delete',
-    retentionMs: null,
-  },
-  {
-    name: 'aquastream.booking.events.v1',
-    partitions: EVENT_PARTITIONS,
-    cleanupPolicy: 'delete',
-    retentionMs: null,
-  },
+  byEvent(
+    'aquastream.event.events.v1',
+    'aquastream.event.EventDomainEvent',
+    null,
+    'event domain events (versioned)',
+  ),
+  byEvent(
+    'aquastream.booking.events.v1',
+    'aquastream.booking.BookingDomainEvent',
+    null,
+    'booking domain events',
+  ),
   // Request outcomes keyed by requestId: compacted, the latest outcome wins.
   {
     name: 'aquastream.request.outcomes.v1',
     partitions: EVENT_PARTITIONS,
     cleanupPolicy: 'compact',
     retentionMs: null,
+    key: 'requestId',
+    value: 'aquastream.outcome.RequestOutcome',
+    description: 'the one outcome of every command',
   },
   // Outputs to other services.
-  {
-    name: 'aquastream.notifications.v1',
-    partitions: EVENT_PARTITIONS,
-    cleanupPolicy: 'delete',
-    retentionMs: 7 * DAY_MS,
-  },
-  {
-    name: 'aquastream.refund.requests.v1',
-    partitions: EVENT_PARTITIONS,
-    cleanupPolicy: 'delete',
-    retentionMs: 7 * DAY_MS,
-  },
-  {
-    name: 'aquastream.crew.commands.v1',
-    partitions: EVENT_PARTITIONS,
-    cleanupPolicy: 'delete',
-    retentionMs: 7 * DAY_MS,
-  },
+  byEvent(
+    'aquastream.notifications.v1',
+    'aquastream.notification.NotificationMessage',
+    7 * DAY_MS,
+    'messages for the notification service (with dedup keys)',
+  ),
+  byEvent(
+    'aquastream.refund.requests.v1',
+    'aquastream.payment.RefundRequest',
+    7 * DAY_MS,
+    'refunds for the payment service',
+  ),
+  byEvent(
+    'aquastream.crew.commands.v1',
+    'aquastream.crew.CrewCommand',
+    7 * DAY_MS,
+    'crew assign / release / update',
+  ),
   // Dead letters: records that could not be processed, with their error.
-  { name: 'aquastream.dlq.v1', partitions: 3, cleanupPolicy: 'delete', retentionMs: 30 * DAY_MS },
+  {
+    name: 'aquastream.dlq.v1',
+    partitions: 3,
+    cleanupPolicy: 'delete',
+    retentionMs: 30 * DAY_MS,
+    key: 'the original key',
+    value: 'the original bytes; headers `dlq.*` say where from and why',
+    description: 'dead letters of every stage',
+  },
 ]
 
-const BY_NAME: ReadonlyMap<string, TopicSpec> = new Map(TOPICS.map((t) => [t.name, t]))
+const BY_NAME: ReadonlyMap<string, DeclaredTopic> = new Map(TOPICS.map((t) => [t.name, t]))
 
 /** The spec of a declared topic; throws for a name not in TOPICS. */
-export function topicSpec(name: string): TopicSpec {
+export function topicSpec(name: string): DeclaredTopic {
   const spec = BY_NAME.get(name)
   if (spec === undefined) {
     throw new Error(`unknown topic ${JSON.stringify(name)}: not declared in infra/topics.ts`)
