@@ -48,6 +48,8 @@ interface TaskHandle {
   /** Commits of this task, one after another. */
   chain: Promise<void>
   lastCommitMs: number
+  /** The commit scheduled for when the interval has passed, if any. */
+  commitTimer: NodeJS.Timeout | undefined
   closed: boolean
 }
 
@@ -214,6 +216,7 @@ export class KafkaStreams {
     producer: Producer
     chain: Promise<void>
     lastCommitMs: number
+    commitTimer: NodeJS.Timeout | undefined
     closed: boolean
   } {
     const [sub, partition] = id.split('_').map(Number) as [number, number]
@@ -229,7 +232,14 @@ export class KafkaStreams {
       // kafkajs' default first retry after 300 ms would put that straight into the latency tail.
       retry: { initialRetryTime: 20, retries: 10 },
     })
-    return { task, producer, chain: Promise.resolve(), lastCommitMs: this.#config.clock.now(), closed: false }
+    return {
+      task,
+      producer,
+      chain: Promise.resolve(),
+      lastCommitMs: this.#config.clock.now(),
+      commitTimer: undefined,
+      closed: false,
+    }
   }
 
   /** Fence (producer init), restore, then read committed offsets and seek: in that order. */
@@ -237,7 +247,15 @@ export class KafkaStreams {
     if (handles.length === 0) return
     const started = performance.now()
     try {
-      await Promise.all(handles.map((h) => h.producer.connect()))
+      // kafkajs initializes the transactional producer ID lazily, at the first transaction: start (and drop) an
+      // empty one now, so the fence of the previous owner happens before the restore and the offset read.
+      await Promise.all(
+        handles.map(async (h) => {
+          await h.producer.connect()
+          const fence = await h.producer.transaction()
+          await fence.abort()
+        }),
+      )
       await restoreTasks(
         this.#kafka,
         this.#admin,
@@ -337,7 +355,21 @@ export class KafkaStreams {
     // last commit, so the failure stays here instead of restarting the whole consumer.
     if (this.#config.clock.now() - handle.lastCommitMs >= this.#config.commitIntervalMs)
       await this.#commit(handle).catch(() => undefined)
+    else this.#scheduleCommit(handle)
     await heartbeat()
+  }
+
+  /**
+   * Commits the task's pending work as soon as its commit interval has passed,
+   * so a record waits at most one interval (not one interval plus a tick).
+   */
+  #scheduleCommit(handle: TaskHandle): void {
+    if (handle.commitTimer !== undefined || handle.closed) return
+    const delay = Math.max(0, handle.lastCommitMs + this.#config.commitIntervalMs - this.#config.clock.now())
+    handle.commitTimer = setTimeout(() => {
+      handle.commitTimer = undefined
+      if (handle.task.hasUncommitted()) this.#commit(handle).catch(() => undefined)
+    }, delay)
   }
 
   #tick(): void {
@@ -351,8 +383,7 @@ export class KafkaStreams {
         this.#fatal(error)
         return
       }
-      if (now - handle.lastCommitMs >= this.#config.commitIntervalMs && handle.task.hasUncommitted())
-        this.#commit(handle).catch(() => undefined)
+      if (handle.task.hasUncommitted()) this.#scheduleCommit(handle)
     }
   }
 
@@ -420,6 +451,7 @@ export class KafkaStreams {
     if (this.#tasks.get(handle.task.id) === handle) this.#tasks.delete(handle.task.id)
     if (handle.closed) return
     handle.closed = true
+    if (handle.commitTimer !== undefined) clearTimeout(handle.commitTimer)
     handle.task.close()
     await handle.producer.disconnect().catch(() => undefined)
     this.metrics.activeTasks.set(this.#tasks.size)
