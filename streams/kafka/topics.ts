@@ -18,7 +18,8 @@ export async function ensureTopics(
   const missing = wanted.filter((s) => !existing.has(s.name))
   if (missing.length > 0) {
     await admin.createTopics({
-      waitForLeaders: true,
+      // kafkajs' own wait gives up on UNKNOWN_TOPIC_OR_PARTITION while a new topic's metadata propagates; wait below.
+      waitForLeaders: false,
       topics: missing.map((s): ITopicConfig => ({
         topic: s.name,
         numPartitions: s.partitions,
@@ -29,6 +30,10 @@ export async function ensureTopics(
         ],
       })),
     })
+    await waitForLeaders(
+      admin,
+      missing.map((s) => s.name),
+    )
     options.logger?.info({ topics: missing.map((s) => s.name) }, 'topics created')
   }
   const present = wanted.filter((s) => existing.has(s.name))
@@ -45,4 +50,27 @@ export async function ensureTopics(
     }
   }
   return { created: missing.map((s) => s.name) }
+}
+
+/** Waits until every partition of the topics has a leader (new topics' metadata reaches the broker's cache). */
+async function waitForLeaders(admin: Admin, topics: readonly string[], timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    try {
+      const metadata = await admin.fetchTopicMetadata({ topics: [...topics] })
+      if (metadata.topics.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0)))
+        return
+    } catch (error) {
+      if ((error as { retriable?: boolean }).retriable !== true || Date.now() > deadline) throw error
+    }
+    if (Date.now() > deadline)
+      throw new CodedError(
+        'TOPICS_NOT_READY',
+        `topics ${topics.join(', ')} have no leaders after ${timeoutMs} ms`,
+        {
+          retriable: true,
+        },
+      )
+    await new Promise((r) => setTimeout(r, 100))
+  }
 }
