@@ -23,6 +23,10 @@ function key<T>(k: Key<T>): Key<T> {
   return k
 }
 
+/** Development defaults: fine on a laptop, refused by production. */
+export const DEVELOPMENT_JWT_SECRET = 'development-only-jwt-secret-do-not-use-in-production'
+export const DEVELOPMENT_WEBHOOK_SECRET = 'development-only-webhook-secret'
+
 /** Every environment variable the service reads. */
 export const CONFIG_KEYS = {
   nodeEnv: key({
@@ -94,6 +98,75 @@ export const CONFIG_KEYS = {
     description:
       'Confluent-compatible schema registry (may carry credentials); empty uses the local registry built from avro/',
   }),
+  databaseUrl: key({
+    env: 'DATABASE_URL',
+    kind: 'string',
+    secret: true,
+    default: '',
+    description: 'PostgreSQL of the read model (pg); empty uses PGlite in DATA_DIR/pg',
+  }),
+  readModelSchema: key({
+    env: 'READ_MODEL_SCHEMA',
+    kind: 'string',
+    default: 'read_model',
+    description: 'Postgres schema of the read model tables',
+  }),
+  redisUrl: key({
+    env: 'REDIS_URL',
+    kind: 'string',
+    secret: true,
+    default: '',
+    description:
+      'Redis for rate limits, idempotency keys, caches and outcome fan-out; empty keeps them in-process',
+  }),
+  clickhouseUrl: key({
+    env: 'CLICKHOUSE_URL',
+    kind: 'string',
+    secret: true,
+    default: '',
+    description:
+      'ClickHouse HTTP endpoint of the analytics; empty runs chDB in-process in DATA_DIR/clickhouse',
+  }),
+  httpHost: key({
+    env: 'HTTP_HOST',
+    kind: 'string',
+    default: '127.0.0.1',
+    description: 'address the API listens on',
+  }),
+  httpPort: key({
+    env: 'HTTP_PORT',
+    kind: 'integer',
+    min: 0,
+    default: 3000,
+    description: 'port the API listens on',
+  }),
+  authJwtSecret: key({
+    env: 'AUTH_JWT_SECRET',
+    kind: 'string',
+    secret: true,
+    default: DEVELOPMENT_JWT_SECRET,
+    description: 'HS256 key of bearer tokens (the development default is refused in production)',
+  }),
+  authJwtPublicKey: key({
+    env: 'AUTH_JWT_PUBLIC_KEY',
+    kind: 'string',
+    default: '',
+    description: 'PEM public key for RS256/ES256 tokens (instead of the HS256 secret)',
+  }),
+  authJwksUrl: key({
+    env: 'AUTH_JWKS_URL',
+    kind: 'string',
+    default: '',
+    description: 'JWKS URL for RS256/ES256 tokens (instead of the HS256 secret)',
+  }),
+  paymentWebhookSecret: key({
+    env: 'PAYMENT_WEBHOOK_SECRET',
+    kind: 'string',
+    secret: true,
+    default: DEVELOPMENT_WEBHOOK_SECRET,
+    description:
+      'HMAC-SHA256 key of payment gateway callbacks (the development default is refused in production)',
+  }),
 } as const
 
 type Values = { -readonly [K in keyof typeof CONFIG_KEYS]: (typeof CONFIG_KEYS)[K]['default'] }
@@ -135,12 +208,33 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     out[name] = raw === undefined || raw === '' ? k.default : parse(name, k, raw)
   }
   const config = out as Config
-  if (config.nodeEnv === 'production' && config.kafkaBrokers.length === 0)
+  if (config.nodeEnv === 'production') refuseDevelopmentDefaults(config)
+  return config
+}
+
+/** Production runs on real infrastructure with real secrets; anything else is a configuration error. */
+function refuseDevelopmentDefaults(config: Config): void {
+  const missing: string[] = []
+  if (config.kafkaBrokers.length === 0) missing.push('KAFKA_BROKERS (the embedded log is for one machine)')
+  if (config.databaseUrl === '') missing.push('DATABASE_URL')
+  if (config.redisUrl === '') missing.push('REDIS_URL')
+  if (config.clickhouseUrl === '') missing.push('CLICKHOUSE_URL')
+  if (
+    config.authJwtSecret === DEVELOPMENT_JWT_SECRET &&
+    config.authJwtPublicKey === '' &&
+    config.authJwksUrl === ''
+  )
+    missing.push('AUTH_JWT_SECRET, AUTH_JWT_PUBLIC_KEY or AUTH_JWKS_URL (the development secret is refused)')
+  if (config.paymentWebhookSecret === DEVELOPMENT_WEBHOOK_SECRET)
+    missing.push('PAYMENT_WEBHOOK_SECRET (the development secret is refused)')
+  if (missing.length > 0)
     throw new CodedError(
       'INVALID_CONFIG',
-      'production needs KAFKA_BROKERS: the embedded log is for one machine',
+      `production refuses development defaults; set ${missing.join('; ')}`,
+      {
+        details: { missing },
+      },
     )
-  return config
 }
 
 /** The configuration with secrets masked, for the start-up log line. */

@@ -1,0 +1,119 @@
+import type { BookingEventType } from '../../avro/generated/types.ts'
+import type { Queryable } from './db.ts'
+import { clampPage, isoOf } from './event-queries.ts'
+import type {
+  BookingStatus,
+  BookingView,
+  Page,
+  PageRequest,
+  RequestOutcomeView,
+  ResourceType,
+  WaitlistEntryView,
+} from './read-model.ts'
+
+const BOOKING_COLUMNS = `b.*, e.organizer_id AS event_organizer_id, e.title AS event_title,
+  e.starts_at AS event_starts_at`
+
+function toBooking(row: Record<string, unknown>): BookingView {
+  return {
+    id: row.id as string,
+    eventId: row.event_id as string,
+    eventOrganizerId: (row.event_organizer_id as string | null) ?? null,
+    eventTitle: (row.event_title as string | null) ?? null,
+    eventStartsAt: isoOf(row.event_starts_at),
+    userId: row.user_id as string,
+    status: row.status as BookingStatus,
+    priceOptionId: (row.price_option_id as string | null) ?? null,
+    seats: Number(row.seats),
+    amountMinor: Number(row.amount_minor),
+    paidMinor: Number(row.paid_minor),
+    refundedMinor: Number(row.refunded_minor),
+    promoCode: (row.promo_code as string | null) ?? null,
+    ticketCode: (row.ticket_code as string | null) ?? null,
+    reasonCode: (row.reason_code as string | null) ?? null,
+    holdExpiresAt: isoOf(row.hold_expires_at),
+    lastEvent: row.last_event as BookingEventType,
+    version: Number(row.version),
+    createdAt: isoOf(row.created_at)!,
+    updatedAt: isoOf(row.updated_at)!,
+  }
+}
+
+async function listBookings(
+  db: Queryable,
+  column: 'user_id' | 'event_id',
+  id: string,
+  request: PageRequest,
+): Promise<Page<BookingView>> {
+  const { page, size } = clampPage(request.page, request.size)
+  const [rows, counted] = await Promise.all([
+    db.query(
+      `SELECT ${BOOKING_COLUMNS} FROM bookings b LEFT JOIN events e ON e.id = b.event_id
+       WHERE b.${column} = $1 ORDER BY b.created_at DESC, b.id DESC LIMIT $2 OFFSET $3`,
+      [id, size, page * size],
+    ),
+    db.query<{ total: number }>(`SELECT count(*)::integer AS total FROM bookings b WHERE b.${column} = $1`, [
+      id,
+    ]),
+  ])
+  return { items: rows.map(toBooking), page, size, total: Number(counted[0]?.total ?? 0) }
+}
+
+export const listUserBookings = (
+  db: Queryable,
+  userId: string,
+  page: PageRequest,
+): Promise<Page<BookingView>> => listBookings(db, 'user_id', userId, page)
+
+export const listEventBookings = (
+  db: Queryable,
+  eventId: string,
+  page: PageRequest,
+): Promise<Page<BookingView>> => listBookings(db, 'event_id', eventId, page)
+
+export async function getBooking(db: Queryable, id: string): Promise<BookingView | undefined> {
+  const [row] = await db.query(
+    `SELECT ${BOOKING_COLUMNS} FROM bookings b LEFT JOIN events e ON e.id = b.event_id WHERE b.id = $1`,
+    [id],
+  )
+  return row === undefined ? undefined : toBooking(row)
+}
+
+export async function listWaitlist(db: Queryable, userId: string): Promise<WaitlistEntryView[]> {
+  const rows = await db.query(
+    `SELECT w.*, e.title AS event_title, e.starts_at AS event_starts_at,
+       (SELECT count(*) FROM waitlist_entries a WHERE a.event_id = w.event_id
+          AND a.queue_seq <= w.queue_seq)::integer AS position
+     FROM waitlist_entries w LEFT JOIN events e ON e.id = w.event_id
+     WHERE w.user_id = $1
+     ORDER BY e.starts_at ASC NULLS LAST, w.event_id ASC`,
+    [userId],
+  )
+  return rows.map((row) => ({
+    eventId: row.event_id as string,
+    eventTitle: (row.event_title as string | null) ?? null,
+    eventStartsAt: isoOf(row.event_starts_at),
+    userId: row.user_id as string,
+    seats: Number(row.seats),
+    status: row.status as WaitlistEntryView['status'],
+    position: Number(row.position),
+    joinedAt: isoOf(row.joined_at)!,
+    offerExpiresAt: isoOf(row.offer_expires_at),
+  }))
+}
+
+export async function getOutcome(db: Queryable, requestId: string): Promise<RequestOutcomeView | undefined> {
+  const [row] = await db.query('SELECT * FROM request_outcomes WHERE request_id = $1', [requestId])
+  if (row === undefined) return undefined
+  return {
+    requestId: row.request_id as string,
+    eventId: row.event_id as string,
+    commandType: row.command_type as string,
+    accepted: row.accepted as boolean,
+    resourceType: row.resource_type as ResourceType,
+    resourceId: row.resource_id as string,
+    reasonCode: (row.reason_code as string | null) ?? null,
+    message: row.message as string,
+    decidedAt: isoOf(row.decided_at)!,
+  }
+}

@@ -1,0 +1,194 @@
+import { mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+import { PGlite } from '@electric-sql/pglite'
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm'
+import pg from 'pg'
+
+/** What a query or a transaction can do: parameterized SQL only (`$1`, `$2`, …). */
+export interface Queryable {
+  /** Runs one parameterized statement and returns its rows. */
+  query<R = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<R[]>
+}
+
+/** Inside `Db.transaction`. */
+export interface Transaction extends Queryable {
+  /** Runs a trusted multi-statement script without parameters (migrations only). */
+  exec(script: string): Promise<void>
+}
+
+/**
+ * The one database seam of the read model: PostgreSQL through a `pg` Pool, or PGlite in-process. Both
+ * answer `bigint` columns as JS numbers (money in kopecks, offsets, versions: all far below 2^53) and
+ * timestamps as `Date`.
+ */
+export interface Db extends Queryable {
+  readonly engine: 'pg' | 'pglite'
+  /** The schema the tables live in (first on the search path). */
+  readonly schema: string
+  /** Runs `fn` in one transaction: commits when it resolves, rolls back when it throws. */
+  transaction<T>(fn: (tx: Transaction) => Promise<T>): Promise<T>
+  /** Runs a trusted multi-statement script without parameters (migrations only). */
+  exec(script: string): Promise<void>
+  /**
+   * The same database seen through another schema (rebuilds write a fresh schema next to the live one):
+   * a second pool on pg, the same PGlite instance with the search path set per statement. Closing the
+   * view never closes the PGlite instance.
+   */
+  forSchema(schema: string): Db
+  close(): Promise<void>
+}
+
+export interface OpenDbOptions {
+  readonly databaseUrl?: string
+  readonly dataDir?: string
+  readonly schema: string
+  readonly poolSize?: number
+}
+
+const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/
+
+/** A schema name safe to splice into DDL (identifiers cannot be bind parameters). */
+export function checkIdentifier(name: string): string {
+  if (!IDENTIFIER.test(name)) throw new TypeError(`invalid SQL identifier ${JSON.stringify(name)}`)
+  return name
+}
+
+const INT8_OID = 20
+
+class PgDb implements Db {
+  readonly engine = 'pg' as const
+  readonly schema: string
+  readonly #pool: pg.Pool
+  readonly #url: string
+  readonly #poolSize: number
+
+  constructor(url: string, schema: string, poolSize: number) {
+    this.schema = schema
+    this.#url = url
+    this.#poolSize = poolSize
+    this.#pool = new pg.Pool({
+      connectionString: url,
+      max: poolSize,
+      // Every connection resolves unqualified names in our schema (pg_trgm's operators live in public).
+      options: `-c search_path=${schema},public`,
+      types: {
+        getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+          oid === INT8_OID
+            ? (value: string) => Number(value)
+            : pg.types.getTypeParser(oid, format ?? 'text')) as typeof pg.types.getTypeParser,
+      },
+    })
+    // An idle client losing its connection must not crash the process; the next query reconnects.
+    this.#pool.on('error', () => undefined)
+  }
+
+  async query<R>(sql: string, params: readonly unknown[] = []): Promise<R[]> {
+    const result = await this.#pool.query(sql, params as unknown[])
+    return result.rows as R[]
+  }
+
+  async transaction<T>(fn: (tx: Transaction) => Promise<T>): Promise<T> {
+    const client = await this.#pool.connect()
+    try {
+      await client.query('BEGIN')
+      const tx: Transaction = {
+        query: async <R>(sql: string, params: readonly unknown[] = []) =>
+          (await client.query(sql, params as unknown[])).rows as R[],
+        exec: async (script: string) => {
+          await client.query(script)
+        },
+      }
+      const result = await fn(tx)
+      await client.query('COMMIT')
+      return result
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined)
+      throw error
+    } finally {
+      client.release()
+    }
+  }
+
+  async exec(script: string): Promise<void> {
+    await this.#pool.query(script)
+  }
+
+  forSchema(schema: string): Db {
+    return new PgDb(this.#url, checkIdentifier(schema), this.#poolSize)
+  }
+
+  async close(): Promise<void> {
+    await this.#pool.end()
+  }
+}
+
+class PgliteDb implements Db {
+  readonly engine = 'pglite' as const
+  readonly schema: string
+  readonly #db: PGlite
+  /** A view on another schema than the session's: every statement runs in a transaction setting it. */
+  readonly #view: boolean
+
+  constructor(db: PGlite, schema: string, view = false) {
+    this.#db = db
+    this.schema = schema
+    this.#view = view
+  }
+
+  async query<R>(sql: string, params: readonly unknown[] = []): Promise<R[]> {
+    if (this.#view) return this.transaction((tx) => tx.query<R>(sql, params))
+    return (await this.#db.query<R>(sql, params as unknown[])).rows
+  }
+
+  async transaction<T>(fn: (tx: Transaction) => Promise<T>): Promise<T> {
+    return this.#db.transaction(async (t) => {
+      if (this.#view) await t.exec(`SET LOCAL search_path TO ${this.schema}, public`)
+      return fn({
+        query: async <R>(sql: string, params: readonly unknown[] = []) =>
+          (await t.query<R>(sql, params as unknown[])).rows,
+        exec: async (script: string) => {
+          await t.exec(script)
+        },
+      })
+    })
+  }
+
+  async exec(script: string): Promise<void> {
+    if (this.#view) await this.transaction((tx) => tx.exec(script))
+    else await this.#db.exec(script)
+  }
+
+  forSchema(schema: string): Db {
+    return new PgliteDb(this.#db, checkIdentifier(schema), true)
+  }
+
+  async close(): Promise<void> {
+    if (!this.#view) await this.#db.close()
+  }
+}
+
+/**
+ * Opens the database: `pg` on `databaseUrl`, else PGlite in `${dataDir}/pg`, else in-memory PGlite.
+ * The schema and its tables come from `migrate` (migrate.ts).
+ */
+export async function openDb(options: OpenDbOptions): Promise<Db> {
+  const schema = checkIdentifier(options.schema)
+  let db: Db
+  if (options.databaseUrl !== undefined && options.databaseUrl !== '') {
+    db = new PgDb(options.databaseUrl, schema, options.poolSize ?? 20)
+  } else {
+    let dataDir: string | undefined
+    if (options.dataDir !== undefined) {
+      dataDir = join(options.dataDir, 'pg')
+      mkdirSync(dataDir, { recursive: true })
+    }
+    const lite = await PGlite.create({
+      ...(dataDir === undefined ? {} : { dataDir }),
+      extensions: { pg_trgm },
+      parsers: { [INT8_OID]: (value: string) => Number(value) },
+    })
+    await lite.exec(`SET search_path TO ${schema}, public`)
+    db = new PgliteDb(lite, schema)
+  }
+  return db
+}

@@ -1,0 +1,9 @@
+DROP TABLE favorites;
+DROP TABLE category_audit;
+DROP TABLE categories;
+DROP TABLE request_outcomes;
+DROP TABLE waitlist_entries;
+DROP TABLE bookings;
+DROP TABLE event_price_options;
+DROP TABLE events;
+DROP TABLE projection_offsets;
