@@ -23,10 +23,6 @@ function key<T>(k: Key<T>): Key<T> {
   return k
 }
 
-/** Development defaults: fine on a laptop, refused by production. */
-export const DEVELOPMENT_JWT_SECRET = 'development-only-jwt-secret-do-not-use-in-production'
-export const DEVELOPMENT_WEBHOOK_SECRET = 'development-only-webhook-secret'
-
 /** Every environment variable the service reads. */
 export const CONFIG_KEYS = {
   nodeEnv: key({
@@ -144,8 +140,9 @@ export const CONFIG_KEYS = {
     env: 'AUTH_JWT_SECRET',
     kind: 'string',
     secret: true,
-    default: DEVELOPMENT_JWT_SECRET,
-    description: 'HS256 key of bearer tokens (the development default is refused in production)',
+    default: '',
+    description:
+      'HS256 key of bearer tokens; empty: the development key of `npm run tokens` (refused in production)',
   }),
   authJwtPublicKey: key({
     env: 'AUTH_JWT_PUBLIC_KEY',
@@ -163,9 +160,9 @@ export const CONFIG_KEYS = {
     env: 'PAYMENT_WEBHOOK_SECRET',
     kind: 'string',
     secret: true,
-    default: DEVELOPMENT_WEBHOOK_SECRET,
+    default: '',
     description:
-      'HMAC-SHA256 key of payment gateway callbacks (the development default is refused in production)',
+      'HMAC-SHA256 key of payment gateway callbacks; empty: the sandbox key (refused in production)',
   }),
 } as const
 
@@ -219,13 +216,9 @@ function refuseDevelopmentDefaults(config: Config): void {
   if (config.databaseUrl === '') missing.push('DATABASE_URL')
   if (config.redisUrl === '') missing.push('REDIS_URL')
   if (config.clickhouseUrl === '') missing.push('CLICKHOUSE_URL')
-  if (
-    config.authJwtSecret === DEVELOPMENT_JWT_SECRET &&
-    config.authJwtPublicKey === '' &&
-    config.authJwksUrl === ''
-  )
+  if (config.authJwtSecret === '' && config.authJwtPublicKey === '' && config.authJwksUrl === '')
     missing.push('AUTH_JWT_SECRET, AUTH_JWT_PUBLIC_KEY or AUTH_JWKS_URL (the development secret is refused)')
-  if (config.paymentWebhookSecret === DEVELOPMENT_WEBHOOK_SECRET)
+  if (config.paymentWebhookSecret === '')
     missing.push('PAYMENT_WEBHOOK_SECRET (the development secret is refused)')
   if (missing.length > 0)
     throw new CodedError(
