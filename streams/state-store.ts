@@ -157,7 +157,7 @@ export class InMemoryKeyValueStore<K, V> implements KeyValueStore<K, V>, Runtime
   }
 
   savepoint(): void {
-    this.#undo.clear()
+    if (this.#undo.size > 0) this.#undo.clear()
     this.#inSavepoint = true
   }
 

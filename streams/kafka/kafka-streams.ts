@@ -206,7 +206,8 @@ export class KafkaStreams {
     // All new tasks fence and restore together (one restore consumer for all).
     const handles = added.map((id) => this.#openTask(id))
     const ready = this.#prepare(handles)
-    for (const h of handles) this.#tasks.set(h.task.id, { ...h, ready: ready.then(() => undefined) })
+    const settled = observed(ready)
+    for (const h of handles) this.#tasks.set(h.task.id, { ...h, ready: settled })
     this.metrics.activeTasks.set(this.#tasks.size)
     await ready.catch(() => undefined)
   }
@@ -304,7 +305,7 @@ export class KafkaStreams {
     if (this.#tasks.has(id) || this.#state !== 'RUNNING' || !this.#assigned.has(id)) return
     const handle = this.#openTask(id)
     const ready = this.#prepare([handle])
-    this.#tasks.set(id, { ...handle, ready: ready.then(() => undefined) })
+    this.#tasks.set(id, { ...handle, ready: observed(ready) })
     await ready.catch(() => undefined)
   }
 
@@ -484,6 +485,16 @@ export class KafkaStreams {
     await this.#consumer?.disconnect().catch(() => undefined)
     await this.#admin.disconnect().catch(() => undefined)
   }
+}
+
+/**
+ * The task's readiness as processing waits for it. A failed preparation is handled where it happens (the
+ * tasks are closed and retried); this copy must not become an unhandled rejection when no batch awaits it.
+ */
+function observed(ready: Promise<void>): Promise<void> {
+  const settled = ready.then(() => undefined)
+  settled.catch(() => undefined)
+  return settled
 }
 
 /** Waits for `promise`, heartbeating meanwhile so a long restore does not cost the group membership. */

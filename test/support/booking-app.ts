@@ -1,0 +1,57 @@
+/**
+ * A process running the booking pipeline exactly as `main.ts` does (`startPipeline`: the booking
+ * topology on Kafka when KAFKA_BROKERS is set), for crash tests and benchmarks: tests start it, kill
+ * it with SIGKILL, restart it, and check exactness over the outputs.
+ *
+ *   APPLICATION_ID=…  (required: each run has its own consumer group, transactional IDs and changelogs)
+ *   KAFKA_BROKERS, SCHEMA_REGISTRY_URL, KAFKA_SESSION_TIMEOUT_MS, COMMIT_INTERVAL_MS: see infra/config.ts
+ *
+ * Prints JSON lines on stdout: `{"ready":true}` once the pipeline runs, `{"tasks":[…]}` whenever its
+ * tasks change (Kafka only), and `{"stopped":true,"commitFailures":[…]}` after a clean close on SIGTERM,
+ * after which it exits 0. Logs (pino) go to stderr.
+ */
+import pino from 'pino'
+import { loadConfig } from '../../infra/config.ts'
+import { startPipeline } from '../../infra/pipeline.ts'
+
+if (process.env.APPLICATION_ID === undefined || process.env.APPLICATION_ID === '') {
+  process.stderr.write('booking-app: APPLICATION_ID is required (one per test run)\n')
+  process.exit(64)
+}
+const config = loadConfig()
+const logger = pino({ level: config.logLevel, base: { app: 'booking-app' } }, pino.destination(2))
+const line = (value: object): void => {
+  process.stdout.write(JSON.stringify(value) + '\n')
+}
+
+const pipeline = await startPipeline(config, logger)
+const { streams } = pipeline
+streams.onError((error) => {
+  logger.fatal({ err: error }, 'the pipeline stopped on a fatal error')
+  process.exit(70)
+})
+if ('onTasksChanged' in streams) streams.onTasksChanged((tasks) => line({ tasks }))
+line({ ready: true, pid: process.pid, transport: pipeline.transport })
+
+let stopping = false
+for (const signal of ['SIGTERM', 'SIGINT'] as const)
+  process.on(signal, () => {
+    if (stopping) return
+    stopping = true
+    const force = setTimeout(() => {
+      logger.error('shutdown took longer than 30 s; exiting')
+      process.exit(1)
+    }, 30_000)
+    force.unref()
+    pipeline
+      .close()
+      .then(async () => {
+        const failures = await streams.metrics.commitFailures.get()
+        line({ stopped: true, commitFailures: failures.values })
+        process.exit(0)
+      })
+      .catch((error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed')
+        process.exit(1)
+      })
+  })
