@@ -1,0 +1,48 @@
+import { createClient, type ClickHouseClient, type ClickHouseClientConfigOptions } from '@clickhouse/client'
+import { createChdbConnection } from 'chdb/connection'
+
+export type { ClickHouseClient }
+
+/** Where the analytics live: a ClickHouse server over HTTP, or chDB in this process. */
+export interface ClickHouseOptions {
+  /**
+   * A ClickHouse server (`http://user:password@host:8123`), usually `CLICKHOUSE_URL`. When set, the client
+   * talks HTTP to it; otherwise it runs on chDB in-process.
+   */
+  readonly url?: string
+  /**
+   * chDB only: the folder of a durable chDB session; undefined or `:memory:` is an ephemeral session. chDB
+   * runs one engine per process: every `:memory:` client of a process shares it, and a second on-disk path
+   * while one is open is refused by chDB.
+   */
+  readonly path?: string
+  /** HTTP only: request timeout, ms. Default 30,000. */
+  readonly requestTimeoutMs?: number
+}
+
+/**
+ * One client, two engines: the code speaks `@clickhouse/client` everywhere; this chooses the connection.
+ * Results of 64-bit integers come back as JSON numbers on both engines (callers still pass them through
+ * `Number()`, which is exact below 2^53).
+ *
+ * @example
+ *   const client = createClickHouse({ url: process.env.CLICKHOUSE_URL }) // chDB when undefined
+ *   await migrate(client, { database: 'aquastream_analytics' })
+ */
+export function createClickHouse(options: ClickHouseOptions = {}): ClickHouseClient {
+  const clickhouse_settings = { output_format_json_quote_64bit_integers: 0 } as const
+  if (options.url !== undefined && options.url !== '')
+    return createClient({
+      url: options.url,
+      request_timeout: options.requestTimeoutMs ?? 30_000,
+      clickhouse_settings,
+    })
+  return createClient({
+    // chDB implements the Connection contract of @clickhouse/client-common; @clickhouse/client declares an
+    // identical copy of those types, which TypeScript treats as distinct.
+    connection: createChdbConnection({ path: options.path ?? ':memory:' }) as unknown as NonNullable<
+      ClickHouseClientConfigOptions['connection']
+    >,
+    clickhouse_settings,
+  })
+}

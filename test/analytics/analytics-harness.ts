@@ -1,0 +1,485 @@
+// The analytics tests' common ground: a booking topology running on EmbeddedStreams over an in-memory (or
+// durable) EmbeddedLog with a hand-moved clock, JSON view and favorite records next to it, and a scenario
+// whose expected figures are computed from the scenario's own plan, never from the topology's outputs.
+import type { Actor, BookingCommand, EventCommand } from '../../avro/index.ts'
+import { LocalSchemaRegistry } from '../../avro/index.ts'
+import { createClickHouse, migrate, type ClickHouseClient } from '../../infra/clickhouse/index.ts'
+import { FAVORITES_TOPIC, VIEWS_TOPIC } from '../../infra/clickhouse/analytics-topics.ts'
+import { TOPICS } from '../../infra/topics.ts'
+import {
+  defaultPartitioner,
+  EmbeddedLog,
+  EmbeddedStreams,
+  ManualClock,
+  stringSerde,
+  type TopicSpec,
+} from '../../streams/index.ts'
+import {
+  buildBookingTopology,
+  createBookingSerdes,
+  type BookingSerdes,
+} from '../../topologies/booking-topology.ts'
+import * as topics from '../../topologies/topic-names.ts'
+import {
+  bookingCommand,
+  bookRequest,
+  createPayload,
+  eventCommand,
+  T0,
+  user,
+} from '../topologies/booking-harness.ts'
+
+export { T0 }
+export const HOUR_MS = 3_600_000
+export const DAY_MS = 24 * HOUR_MS
+
+/** The JSON topics, declared like the others (12 partitions, keyed by event). */
+export const JSON_TOPICS: TopicSpec[] = [VIEWS_TOPIC, FAVORITES_TOPIC].map((name) => ({
+  name,
+  partitions: 12,
+  cleanupPolicy: 'delete',
+  retentionMs: null,
+}))
+
+let serdesPromise: Promise<BookingSerdes> | undefined
+export function analyticsSerdes(): Promise<BookingSerdes> {
+  serdesPromise ??= (async () => {
+    const serdes = createBookingSerdes(new LocalSchemaRegistry())
+    await serdes.init()
+    return serdes
+  })()
+  return serdesPromise
+}
+
+let clientOfProcess: ClickHouseClient | undefined
+/** One chDB client per test process (chDB runs one engine per process); a fresh migrated database per call. */
+export async function freshDatabase(name: string): Promise<{ client: ClickHouseClient; database: string }> {
+  clientOfProcess ??= createClickHouse()
+  const database = `t_${name}_${process.pid}`
+  await clientOfProcess.command({ query: `DROP DATABASE IF EXISTS ${database}` })
+  await migrate(clientOfProcess, { database })
+  return { client: clientOfProcess, database }
+}
+
+export async function closeClient(): Promise<void> {
+  await clientOfProcess?.close()
+  clientOfProcess = undefined
+}
+
+/** The booking topology on a log of its own, driven by hand (append, then run until idle). */
+export class BookingPipeline {
+  readonly log: EmbeddedLog
+  readonly clock = new ManualClock(T0)
+  readonly serdes: BookingSerdes
+  readonly #streams: EmbeddedStreams
+
+  constructor(serdes: BookingSerdes, dir?: string) {
+    this.serdes = serdes
+    this.log = EmbeddedLog.open(dir === undefined ? {} : { dir, fsyncIntervalMs: 1000 })
+    this.log.createTopics(JSON_TOPICS)
+    this.#streams = new EmbeddedStreams(buildBookingTopology({ serdes }), {
+      applicationId: 'analytics-test',
+      topics: TOPICS,
+      clock: this.clock,
+      log: this.log,
+    })
+    this.#streams.startSync()
+  }
+
+  #append(topic: string, key: string, value: Buffer): void {
+    const k = stringSerde.serialize(topic, key)
+    const partition = defaultPartitioner(topic, k, value, this.log.partitions(topic))
+    this.log.append([{ topic, partition, key: k, value, timestamp: this.clock.now(), headers: {} }])
+    this.#streams.runUntilIdle()
+    if (this.#streams.failure !== undefined) throw this.#streams.failure
+  }
+
+  event(command: EventCommand): void {
+    this.#append(
+      topics.EVENT_COMMANDS_TOPIC,
+      command.eventId,
+      this.serdes.eventCommand.serialize(topics.EVENT_COMMANDS_TOPIC, command),
+    )
+  }
+
+  booking(command: BookingCommand): void {
+    this.#append(
+      topics.BOOKING_COMMANDS_TOPIC,
+      command.eventId,
+      this.serdes.bookingCommand.serialize(topics.BOOKING_COMMANDS_TOPIC, command),
+    )
+  }
+
+  payment(
+    eventId: string,
+    bookingId: string,
+    status: 'COMPLETED' | 'FAILED',
+    amountMinor: number,
+    paymentId: string,
+  ) {
+    this.#append(
+      topics.PAYMENT_STATUS_TOPIC,
+      eventId,
+      this.serdes.paymentStatus.serialize(topics.PAYMENT_STATUS_TOPIC, {
+        paymentId,
+        bookingId,
+        eventId,
+        status,
+        amountMinor,
+        occurredAtMs: this.clock.now(),
+      }),
+    )
+  }
+
+  /** A JSON record as the query API produces it. */
+  json(topic: string, eventId: string, value: object): void {
+    this.#append(topic, eventId, Buffer.from(JSON.stringify(value)))
+  }
+
+  advance(ms: number): void {
+    this.clock.advance(ms)
+    this.#streams.runUntilIdle()
+  }
+
+  async close(): Promise<void> {
+    await this.#streams.close()
+    this.log.close()
+  }
+}
+
+/** Per event and UTC day (`eventId|YYYY-MM-DD`), the figures the daily aggregates must show. */
+export interface DayFigures {
+  views: number
+  uniqueViewers: Set<string>
+  favoritesAdded: number
+  favoritesRemoved: number
+  requests: number
+  holds: number
+  confirmed: number
+  rejected: number
+  canceled: number
+  expired: number
+  paymentFailed: number
+  seatsHeld: number
+  seatsConfirmed: number
+  seatsReleased: number
+  revenueMinor: number
+  revenueRefundMinor: number
+  promoUses: number
+  refunds: number
+  refundMinor: number
+  paymentsCompleted: number
+  paymentsFailed: number
+  eventsPublished: number
+  eventsCanceled: number
+}
+
+export interface Expected {
+  readonly days: Map<string, DayFigures>
+  readonly organizerOf: Map<string, string>
+  /** `eventId|priceOptionId` → revenue, confirmed */
+  readonly priceOptions: Map<string, { revenueMinor: number; confirmed: number }>
+  /** `eventId|code` → uses */
+  readonly promoUses: Map<string, number>
+  /** reason → amount */
+  readonly refundsByReason: Map<string, { refunds: number; amountMinor: number }>
+  /** booking fact type → count */
+  readonly bookingTypes: Map<string, number>
+  readonly bookingFacts: number
+}
+
+const blank = (): DayFigures => ({
+  views: 0,
+  uniqueViewers: new Set(),
+  favoritesAdded: 0,
+  favoritesRemoved: 0,
+  requests: 0,
+  holds: 0,
+  confirmed: 0,
+  rejected: 0,
+  canceled: 0,
+  expired: 0,
+  paymentFailed: 0,
+  seatsHeld: 0,
+  seatsConfirmed: 0,
+  seatsReleased: 0,
+  revenueMinor: 0,
+  revenueRefundMinor: 0,
+  promoUses: 0,
+  refunds: 0,
+  refundMinor: 0,
+  paymentsCompleted: 0,
+  paymentsFailed: 0,
+  eventsPublished: 0,
+  eventsCanceled: 0,
+})
+
+export const dayOf = (ms: number): string => new Date(ms).toISOString().slice(0, 10)
+
+interface PlannedEvent {
+  readonly eventId: string
+  readonly organizer: Actor
+  readonly capacity: number
+  readonly options: readonly { id: string; priceMinor: number; allotment: number }[]
+  readonly promo: string | null
+}
+
+const EVENTS: readonly PlannedEvent[] = [
+  {
+    eventId: 'e1',
+    organizer: { userId: 'org-1', role: 'ORGANIZER' },
+    capacity: 200,
+    options: [
+      { id: 'std', priceMinor: 500_000, allotment: 150 },
+      { id: 'vip', priceMinor: 1_200_000, allotment: 50 },
+    ],
+    promo: 'SAVE10',
+  },
+  {
+    eventId: 'e2',
+    organizer: { userId: 'org-1', role: 'ORGANIZER' },
+    capacity: 100,
+    options: [{ id: 'std', priceMinor: 0, allotment: 100 }],
+    promo: null,
+  },
+  {
+    eventId: 'e3',
+    organizer: { userId: 'org-2', role: 'ORGANIZER' },
+    capacity: 100,
+    options: [{ id: 'std', priceMinor: 300_000, allotment: 100 }],
+    promo: null,
+  },
+]
+
+/**
+ * Runs three days of bookings on three events (two organizers; paid, free, promo, VIP), payments completed
+ * and failed, holds expiring, rejections, views and favorites; on the fourth day user cancellations, a
+ * duplicate payment and the cancellation of e3. Returns what every aggregate must show, computed from the
+ * plan alone.
+ */
+export function runScenario(p: BookingPipeline, bookingsPerDay = 8): Expected {
+  const days = new Map<string, DayFigures>()
+  const at = (eventId: string): DayFigures => {
+    const k = `${eventId}|${dayOf(p.clock.now())}`
+    let d = days.get(k)
+    if (d === undefined) days.set(k, (d = blank()))
+    return d
+  }
+  const priceOptions = new Map<string, { revenueMinor: number; confirmed: number }>()
+  const promoUses = new Map<string, number>()
+  const refundsByReason = new Map<string, { refunds: number; amountMinor: number }>()
+  const bookingTypes = new Map<string, number>()
+  const organizerOf = new Map(EVENTS.map((e) => [e.eventId, e.organizer.userId]))
+  const fact = (type: string) => bookingTypes.set(type, (bookingTypes.get(type) ?? 0) + 1)
+  const refund = (eventId: string, reason: string, amount: number) => {
+    at(eventId).refunds++
+    at(eventId).refundMinor += amount
+    const r = refundsByReason.get(reason) ?? { refunds: 0, amountMinor: 0 }
+    refundsByReason.set(reason, { refunds: r.refunds + 1, amountMinor: r.amountMinor + amount })
+  }
+  const confirmedBookings: {
+    eventId: string
+    bookingId: string
+    userId: string
+    seats: number
+    paid: number
+    option: string
+  }[] = []
+
+  p.advance(HOUR_MS)
+  for (const e of EVENTS) {
+    p.event(
+      eventCommand(e.eventId, 'CREATE', { create: createPayload({ capacity: e.capacity }) }, e.organizer),
+    )
+    for (const o of e.options)
+      p.event(
+        eventCommand(
+          e.eventId,
+          'ADD_PRICE_OPTION',
+          {
+            priceOption: {
+              priceOptionId: o.id,
+              name: o.id.toUpperCase(),
+              priceMinor: o.priceMinor,
+              allotment: o.allotment,
+              validFromMs: null,
+              validUntilMs: null,
+            },
+          },
+          e.organizer,
+        ),
+      )
+    if (e.promo !== null)
+      p.event(
+        eventCommand(
+          e.eventId,
+          'CREATE_PROMO_CODE',
+          {
+            createPromoCode: {
+              code: e.promo,
+              kind: 'PERCENTAGE',
+              value: 10,
+              usageLimit: 100,
+              validFromMs: null,
+              validUntilMs: T0 + 10 * DAY_MS,
+            },
+          },
+          e.organizer,
+        ),
+      )
+    p.event(eventCommand(e.eventId, 'PUBLISH', { publish: { publishAtMs: null } }, e.organizer))
+    at(e.eventId).eventsPublished++
+  }
+
+  for (let day = 0; day < 3; day++) {
+    if (day > 0) p.advance(T0 + day * DAY_MS + HOUR_MS - p.clock.now()) // to 01:00 of the day
+    const unpaid: { eventId: string; seats: number }[] = []
+    for (const e of EVENTS) {
+      const d = at(e.eventId)
+      for (let i = 0; i < bookingsPerDay; i++) {
+        const userId = `u-${e.eventId}-${day}-${i}`
+        const bookingId = `b-${e.eventId}-${day}-${i}`
+        const seats = 1 + (i % 3)
+        const option = e.options.length > 1 && i % 4 === 0 ? e.options[1]! : e.options[0]!
+        const promo = e.promo !== null && i % 5 === 0 ? e.promo : null
+        const gross = option.priceMinor * seats
+        const amount = promo === null ? gross : gross - Math.floor((gross * 10) / 100)
+        p.booking(bookRequest(e.eventId, userId, bookingId, seats, option.id, promo))
+        d.requests++
+        d.holds++
+        d.seatsHeld += seats
+        if (promo !== null) {
+          d.promoUses++
+          promoUses.set(`${e.eventId}|${promo}`, (promoUses.get(`${e.eventId}|${promo}`) ?? 0) + 1)
+        }
+        const po = priceOptions.get(`${e.eventId}|${option.id}`) ?? { revenueMinor: 0, confirmed: 0 }
+        priceOptions.set(`${e.eventId}|${option.id}`, po)
+        if (amount === 0) {
+          fact('CONFIRMED')
+          d.confirmed++
+          d.seatsConfirmed += seats
+          po.confirmed++
+          confirmedBookings.push({ eventId: e.eventId, bookingId, userId, seats, paid: 0, option: option.id })
+          continue
+        }
+        fact('HELD')
+        if (i % 6 === 5) {
+          unpaid.push({ eventId: e.eventId, seats })
+        } else if (i % 7 === 3) {
+          p.payment(e.eventId, bookingId, 'FAILED', amount, `pay-${bookingId}`)
+          fact('PAYMENT_FAILED')
+          d.paymentsFailed++
+          d.paymentFailed++
+          d.seatsReleased += seats
+        } else {
+          p.payment(e.eventId, bookingId, 'COMPLETED', amount, `pay-${bookingId}`)
+          fact('CONFIRMED')
+          d.paymentsCompleted++
+          d.confirmed++
+          d.seatsConfirmed += seats
+          d.revenueMinor += amount
+          po.confirmed++
+          po.revenueMinor += amount
+          confirmedBookings.push({
+            eventId: e.eventId,
+            bookingId,
+            userId,
+            seats,
+            paid: amount,
+            option: option.id,
+          })
+        }
+      }
+      // One request refused every day: more than 20 seats.
+      p.booking(bookRequest(e.eventId, `r-${e.eventId}-${day}`, `rb-${e.eventId}-${day}`, 21))
+      fact('REJECTED')
+      d.requests++
+      d.rejected++
+      for (let j = 0; j < 5 * (day + 1); j++) {
+        const sessionId = `s-${j % 3}`
+        p.json(VIEWS_TOPIC, e.eventId, {
+          viewId: `v-${e.eventId}-${day}-${j}`,
+          eventId: e.eventId,
+          userId: null,
+          sessionId,
+          occurredAtMs: p.clock.now(),
+        })
+        d.views++
+        d.uniqueViewers.add(sessionId)
+      }
+      for (let j = 0; j < 4; j++) {
+        const action = j === 3 ? 'REMOVED' : 'ADDED'
+        p.json(FAVORITES_TOPIC, e.eventId, {
+          eventId: e.eventId,
+          userId: `f-${j % 3}`,
+          action,
+          occurredAtMs: p.clock.now(),
+        })
+        if (action === 'ADDED') d.favoritesAdded++
+        else d.favoritesRemoved++
+      }
+    }
+    p.advance(3 * HOUR_MS) // holds (2 h) of the unpaid bookings expire, the same day
+    for (const u of unpaid) {
+      fact('EXPIRED')
+      at(u.eventId).expired++
+      at(u.eventId).seatsReleased += u.seats
+    }
+  }
+
+  p.advance(T0 + 3 * DAY_MS + HOUR_MS - p.clock.now()) // day 3, 01:00
+  const canceledIds = new Set<string>()
+  for (const b of confirmedBookings) {
+    if (Number(b.bookingId.split('-').at(-1)) % 4 !== 1) continue
+    p.booking(
+      bookingCommand(
+        b.eventId,
+        'CANCEL',
+        { cancel: { bookingId: b.bookingId, reason: null, forceMajeure: false } },
+        user(b.userId),
+      ),
+    )
+    canceledIds.add(b.bookingId)
+    fact('CANCELED')
+    const d = at(b.eventId)
+    d.canceled++
+    d.seatsReleased += b.seats
+    d.revenueRefundMinor += b.paid
+    if (b.paid > 0) refund(b.eventId, 'USER_CANCELED', b.paid)
+  }
+  const duplicate = confirmedBookings.find(
+    (b) => b.eventId === 'e1' && b.paid > 0 && !canceledIds.has(b.bookingId),
+  )!
+  p.payment('e1', duplicate.bookingId, 'COMPLETED', duplicate.paid, 'pay-duplicate')
+  fact('LATE_PAYMENT_REFUNDED')
+  at('e1').paymentsCompleted++
+  refund('e1', 'DUPLICATE_PAYMENT', duplicate.paid)
+
+  p.event(eventCommand('e3', 'CANCEL', { cancel: { reason: 'river flooded' } }, EVENTS[2]!.organizer))
+  at('e3').eventsCanceled++
+  for (const b of confirmedBookings) {
+    if (b.eventId !== 'e3' || canceledIds.has(b.bookingId)) continue
+    fact('CANCELED')
+    const d = at('e3')
+    d.canceled++
+    d.seatsReleased += b.seats
+    d.revenueRefundMinor += b.paid
+    refund('e3', 'EVENT_CANCELED', b.paid)
+  }
+  const bookingFacts = [...bookingTypes.values()].reduce((a, b) => a + b, 0)
+  return { days, organizerOf, priceOptions, promoUses, refundsByReason, bookingTypes, bookingFacts }
+}
+
+/** Sums the expected day figures over days (and events) matching `include`. */
+export function sumDays(expected: Expected, include: (eventId: string, day: string) => boolean) {
+  const total = blank()
+  for (const [k, d] of expected.days) {
+    const [eventId, day] = k.split('|') as [string, string]
+    if (!include(eventId, day)) continue
+    for (const field of Object.keys(total) as (keyof DayFigures)[]) {
+      if (field === 'uniqueViewers') for (const v of d.uniqueViewers) total.uniqueViewers.add(v)
+      else total[field] += d[field]
+    }
+  }
+  return total
+}
