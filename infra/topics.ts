@@ -107,6 +107,19 @@ export const TOPICS: readonly DeclaredTopic[] = [
     7 * DAY_MS,
     'crew assign / release / update',
   ),
+  // Facts from the API for analytics (JSON, see docs/analytics.md).
+  byEvent(
+    'aquastream.analytics.views.v1',
+    'JSON `CatalogView` (docs/analytics.md)',
+    90 * DAY_MS,
+    'catalog and event-page views, for the conversion funnel',
+  ),
+  byEvent(
+    'aquastream.favorites.v1',
+    'JSON `FavoriteChange` (docs/analytics.md)',
+    null,
+    'favorites added and removed',
+  ),
   // Dead letters: records that could not be processed, with their error.
   {
     name: 'aquastream.dlq.v1',
