@@ -1,24 +1,26 @@
 /**
  * backend-event's entry point (`npm start`): validates the configuration,
- * starts the stream-processing pipeline (embedded by default, Kafka when
- * KAFKA_BROKERS is set), and shuts down gracefully on SIGTERM/SIGINT: the open
- * transactions commit, tasks close, the instance leaves its consumer group.
+ * starts the service (infra/service.ts: pipeline, read model, analytics, API;
+ * embedded by default, on real infrastructure when configured), and shuts
+ * down gracefully on SIGTERM/SIGINT: the API stops accepting, projections
+ * stop, the open transactions commit, tasks close, the instance leaves its
+ * consumer group.
  */
 import pino from 'pino'
 import { describeConfig, loadConfig } from './infra/config.ts'
-import { startPipeline } from './infra/pipeline.ts'
+import { startService } from './infra/service.ts'
 
 const config = loadConfig()
 const logger = pino({ level: config.logLevel, base: { service: 'backend-event' } })
 logger.info({ config: describeConfig(config) }, 'starting')
 
-const pipeline = await startPipeline(config, logger)
-pipeline.streams.onError((error) => {
+const service = await startService(config, logger)
+service.pipeline.streams.onError((error) => {
   logger.fatal({ err: error }, 'the pipeline stopped on a fatal error')
   process.exit(70)
 })
 logger.info(
-  { transport: pipeline.transport, dataDir: pipeline.log ? config.dataDir : undefined },
+  { transport: service.pipeline.transport, api: service.api.url, docs: `${service.api.url}/docs` },
   'backend-event is running',
 )
 
@@ -33,7 +35,7 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const)
       process.exit(1)
     }, 30_000)
     force.unref()
-    pipeline
+    service
       .close()
       .then(() => {
         logger.info('stopped')

@@ -2,7 +2,11 @@ import { join } from 'node:path'
 import type { Logger } from 'pino'
 import { EmbeddedLog, EmbeddedStreams } from '../streams/index.ts'
 import { KafkaStreams } from '../streams/kafka/kafka-streams.ts'
-import { buildBookingTopology, createBookingSerdes } from '../topologies/booking-topology.ts'
+import {
+  buildBookingTopology,
+  createBookingSerdes,
+  type BookingSerdes,
+} from '../topologies/booking-topology.ts'
 import type { Config } from './config.ts'
 import { schemaRegistryFor } from './schema-registry.ts'
 import { TOPICS } from './topics.ts'
@@ -21,9 +25,16 @@ export interface Pipeline {
  * on Kafka when KAFKA_BROKERS is set, else on the durable embedded log in
  * DATA_DIR. Same topology, serdes and processors either way.
  */
-export async function startPipeline(config: Config, logger: Logger): Promise<Pipeline> {
-  const serdes = createBookingSerdes(schemaRegistryFor(config))
-  await serdes.init()
+export async function startPipeline(
+  config: Config,
+  logger: Logger,
+  serdes?: BookingSerdes,
+): Promise<Pipeline> {
+  if (serdes === undefined) {
+    const created = createBookingSerdes(schemaRegistryFor(config))
+    await created.init()
+    serdes = created
+  }
   const topology = buildBookingTopology({ serdes })
   const common = {
     applicationId: config.applicationId,

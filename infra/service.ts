@@ -1,0 +1,98 @@
+/**
+ * The composition root of backend-event: everything `main.ts` runs, in start
+ * order, closed in reverse.
+ *
+ *   pipeline (booking topology on the embedded log or Kafka)
+ *   → read model (PGlite or PostgreSQL) fed by its projection
+ *   → analytics (chDB or ClickHouse) fed by the analytics sink
+ *   → query API (Fastify) producing commands and reading the read model
+ *
+ * In embedded mode everything shares one process and one data folder; with
+ * KAFKA_BROKERS, DATABASE_URL, REDIS_URL and CLICKHOUSE_URL each part talks to
+ * its server, and N instances share the work.
+ */
+import { join } from 'node:path'
+import type { Logger } from 'pino'
+import { createStatsQueries } from '../query-api/stats/index.ts'
+import { statsRoutes } from '../query-api/routes/stats.ts'
+import { openReadModel, startReadModelProjection } from '../query-api/read-model/index.ts'
+import { startApi, type RunningApi } from '../query-api/server.ts'
+import { EmbeddedProjection, KafkaProjection, type ProjectionRunner } from '../streams/projection.ts'
+import { createBookingSerdes } from '../topologies/booking-topology.ts'
+import {
+  ANALYTICS_TOPICS,
+  AnalyticsSink,
+  createClickHouse,
+  migrate as migrateAnalytics,
+} from './clickhouse/index.ts'
+import type { Config } from './config.ts'
+import { startPipeline, type Pipeline } from './pipeline.ts'
+import { schemaRegistryFor } from './schema-registry.ts'
+
+export interface Service {
+  readonly pipeline: Pipeline
+  readonly api: RunningApi
+  close(): Promise<void>
+}
+
+export async function startService(config: Config, logger: Logger): Promise<Service> {
+  const closers: (() => Promise<unknown>)[] = []
+  const close = async (): Promise<void> => {
+    for (const closer of closers.reverse())
+      await closer().catch((error: unknown) => logger.warn({ err: error }, 'close failed'))
+  }
+  try {
+    const serdes = createBookingSerdes(schemaRegistryFor(config))
+    await serdes.init()
+
+    const pipeline = await startPipeline(config, logger, serdes)
+    closers.push(() => pipeline.close())
+    const source = pipeline.log !== undefined ? { log: pipeline.log } : { brokers: config.kafkaBrokers }
+
+    const readModel = await openReadModel({
+      schema: config.readModelSchema,
+      ...(config.databaseUrl !== '' ? { databaseUrl: config.databaseUrl } : { dataDir: config.dataDir }),
+      logger,
+    })
+    closers.push(() => readModel.close())
+    const catalog = await startReadModelProjection({ model: readModel, serdes, source, logger })
+    closers.push(() => catalog.close())
+
+    const clickhouse = createClickHouse(
+      config.clickhouseUrl !== ''
+        ? { url: config.clickhouseUrl }
+        : { path: join(config.dataDir, 'clickhouse') },
+    )
+    closers.push(() => clickhouse.close())
+    await migrateAnalytics(clickhouse)
+    const sink = new AnalyticsSink({ client: clickhouse, serdes, logger })
+    const analyticsOptions = { name: 'analytics', topics: [...ANALYTICS_TOPICS], sink, logger }
+    const analytics: ProjectionRunner =
+      pipeline.log !== undefined
+        ? new EmbeddedProjection(pipeline.log, analyticsOptions)
+        : new KafkaProjection({
+            ...analyticsOptions,
+            brokers: config.kafkaBrokers,
+            groupId: `${config.applicationId}-analytics`,
+          })
+    await analytics.start()
+    closers.push(() => analytics.close())
+
+    const api = await startApi({
+      config,
+      pipeline: {
+        log: pipeline.log,
+        metricsRegistries: [pipeline.streams.metrics.registry, sink.metrics.registry],
+      },
+      serdes,
+      readModel,
+      logger,
+      plugins: [statsRoutes(createStatsQueries({ client: clickhouse }))],
+    })
+    closers.push(() => api.close())
+    return { pipeline, api, close }
+  } catch (error) {
+    await close()
+    throw error
+  }
+}
