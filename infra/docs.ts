@@ -35,7 +35,10 @@ export function topicTable(): string {
   ].join('\n')
 }
 
-export const GENERATED: { readonly [section: string]: () => string } = { config: configTable, topics: topicTable }
+export const GENERATED: { readonly [section: string]: () => string } = {
+  config: configTable,
+  topics: topicTable,
+}
 
 /** Replaces every generated section of `text`. */
 export function renderReadme(text: string): string {

@@ -16,6 +16,7 @@ import type { Logger } from 'pino'
 import { createStatsQueries } from '../query-api/stats/index.ts'
 import { statsRoutes } from '../query-api/routes/stats.ts'
 import { openReadModel, startReadModelProjection } from '../query-api/read-model/index.ts'
+import { seedDemoCatalog } from '../query-api/demo-catalog.ts'
 import { startApi, type RunningApi } from '../query-api/server.ts'
 import { EmbeddedProjection, KafkaProjection, type ProjectionRunner } from '../streams/projection.ts'
 import { createBookingSerdes } from '../topologies/booking-topology.ts'
@@ -90,6 +91,8 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
       plugins: [statsRoutes(createStatsQueries({ client: clickhouse }))],
     })
     closers.push(() => api.close())
+    // The embedded default comes up with a realistic catalog, produced through the same command path.
+    if (pipeline.log !== undefined) await seedDemoCatalog({ readModel, commands: api.commands, logger })
     return { pipeline, api, close }
   } catch (error) {
     await close()

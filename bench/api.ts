@@ -1,0 +1,119 @@
+/**
+ * `npm run bench:api`: the query API over 100,000 events in PostgreSQL (seeded once into the schema
+ * `bench_api`), with the booking pipeline on the embedded log deciding the booking commands. Prints req/s
+ * and p50/p95/p99 for catalog search, event details and booking (202 path); the floor is catalog search
+ * >= 2,000 req/s with p95 <= 50 ms. Rate limits are off (the bench measures throughput, not the limiter).
+ *
+ *   DATABASE_URL (default postgres://postgres@127.0.0.1:5432/backend_event)
+ *   BENCH_API_SECONDS=10  BENCH_API_CONNECTIONS=50  BENCH_API_EVENTS=100000
+ */
+import { availableParallelism } from 'node:os'
+import pg from 'pg'
+import pino from 'pino'
+import { LocalSchemaRegistry } from '../avro/index.ts'
+import { TOPICS } from '../infra/topics.ts'
+import { buildApp } from '../query-api/app.ts'
+import { signDevToken } from '../query-api/auth.ts'
+import { CommandProducer } from '../query-api/commands/command-producer.ts'
+import { EmbeddedCommandTransport } from '../query-api/commands/embedded-transport.ts'
+import { openReadModel } from '../query-api/read-model/index.ts'
+import { EmbeddedLog, EmbeddedStreams } from '../streams/index.ts'
+import { buildBookingTopology, createBookingSerdes } from '../topologies/booking-topology.ts'
+import { load, type LoadResult } from './support/api-load.ts'
+import { seedEvents } from './support/read-model-seed.ts'
+
+const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/backend_event'
+const SECONDS = Number(process.env.BENCH_API_SECONDS ?? 10)
+const CONNECTIONS = Number(process.env.BENCH_API_CONNECTIONS ?? 50)
+const EVENTS = Number(process.env.BENCH_API_EVENTS ?? 100_000)
+const SCHEMA = 'bench_api'
+const SECRET = 'bench-api-secret'
+
+const readModel = await openReadModel({ databaseUrl: DATABASE_URL, schema: SCHEMA, poolSize: 20 })
+const client = new pg.Client({ connectionString: DATABASE_URL })
+await client.connect()
+const { rows } = await client.query<{ n: string }>(`SELECT count(*) AS n FROM ${SCHEMA}.events`)
+await client.end()
+if (Number(rows[0]!.n) < EVENTS) {
+  console.log(`seeding ${EVENTS} events into ${SCHEMA} …`)
+  const report = await seedEvents(readModel, { count: EVENTS })
+  console.log(
+    `seeded ${report.events} events, ${report.priceOptions} price options in ${Math.round(report.ms)} ms`,
+  )
+}
+
+const serdes = createBookingSerdes(new LocalSchemaRegistry())
+await serdes.init()
+const log = EmbeddedLog.open()
+const logger = pino({ level: 'silent' })
+const streams = new EmbeddedStreams(buildBookingTopology({ serdes }), {
+  applicationId: 'bench-api',
+  topics: TOPICS,
+  commitIntervalMs: 100,
+  logger,
+  log,
+})
+await streams.start()
+const app = await buildApp({
+  readModel,
+  commands: new CommandProducer(new EmbeddedCommandTransport(log), serdes),
+  auth: { jwtSecret: SECRET },
+  rateLimits: false,
+  webhookSecret: 'bench',
+})
+const url = await app.listen({ host: '127.0.0.1', port: 0 })
+const user = await signDevToken(SECRET, { sub: 'bench-user', role: 'user' })
+const eventId = (i: number) => `bench-ev-${String((i * 7919) % EVENTS).padStart(7, '0')}`
+const words = ['сплав', 'rafting', 'sup', 'яхт', 'поход', 'camp', 'байдарк', 'sailing']
+
+const results: LoadResult[] = []
+const common = { url, connections: CONNECTIONS, durationS: SECONDS }
+results.push(
+  await load({
+    ...common,
+    name: 'catalog search',
+    request: (i) => ({
+      path: `/api/v1/events?q=${encodeURIComponent(words[i % words.length]!)}&hasSeats=true&page=${i % 5}&size=20`,
+    }),
+  }),
+)
+results.push(
+  await load({
+    ...common,
+    name: 'event details',
+    request: (i) => ({ path: `/api/v1/events/${eventId(i)}` }),
+  }),
+)
+results.push(
+  await load({
+    ...common,
+    name: 'booking (202)',
+    request: (i) => ({
+      method: 'POST',
+      path: '/api/v1/bookings',
+      headers: { authorization: `Bearer ${user}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ eventId: eventId(i), priceOptionId: 'standard', seats: 1 }),
+    }),
+  }),
+)
+await app.close()
+await streams.close()
+log.close()
+await readModel.close()
+
+console.log(
+  `\nAPI bench: ${EVENTS} events in PostgreSQL, ${CONNECTIONS} connections, ${SECONDS} s per route, ${availableParallelism()} CPUs`,
+)
+console.log('| route | req/s | p50 ms | p95 ms | p99 ms | non-2xx | floor |')
+console.log('| --- | ---: | ---: | ---: | ---: | ---: | --- |')
+for (const r of results) {
+  const floor =
+    r.name === 'catalog search'
+      ? r.reqPerSec >= 2000 && r.p95 <= 50
+        ? 'ok (>= 2,000 req/s, p95 <= 50 ms)'
+        : 'FAIL (>= 2,000 req/s, p95 <= 50 ms)'
+      : ''
+  console.log(
+    `| ${r.name} | ${Math.round(r.reqPerSec)} | ${r.p50} | ${r.p95} | ${r.p99} | ${r.non2xx} | ${floor} |`,
+  )
+}

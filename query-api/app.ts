@@ -1,0 +1,363 @@
+/**
+ * The Fastify query API under `/api/v1`: catalog reads from the read model, writes as commands to the
+ * pipeline, `Prefer: wait` answers, JWT auth with per-route roles, per-role rate limits, catalog caching
+ * with ETags, one error format, OpenAPI at `/openapi.json` (UI at `/docs`), `/healthz`, `/readyz`,
+ * `/metrics`. `buildApp` wires what it is given and starts nothing; `server.ts` builds the real parts.
+ */
+import rateLimit from '@fastify/rate-limit'
+import swagger from '@fastify/swagger'
+import swaggerUi from '@fastify/swagger-ui'
+import { Ajv } from 'ajv'
+import addFormatsModule from 'ajv-formats'
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import type { Redis } from 'ioredis'
+import { randomUUID } from 'node:crypto'
+import type { Registry } from 'prom-client'
+import {
+  authenticate,
+  authorize,
+  createTokenVerifier,
+  type AuthOptions,
+  type Principal,
+  type Role,
+  GUEST,
+} from './auth.ts'
+import type { CommandProducer } from './commands/command-producer.ts'
+import type { ApiContext } from './context.ts'
+import { ApiError, errorHandler } from './errors.ts'
+import { MemoryRequestRegistry, type RequestRegistry } from './idempotency.ts'
+import { ApiMetrics } from './metrics.ts'
+import { OutcomeWaiters, type RedisAppliedFanout } from './outcome-waiters.ts'
+import { SandboxPaymentGateway, type PaymentGateway } from './payments/payment-gateway.ts'
+import { RATE_LIMITS, RATE_WINDOW_MS, type RateGroup, type RateLimitFigures } from './rate-limits.ts'
+import type { AppliedChanges, ReadModel } from './read-model/read-model.ts'
+import { MemoryResponseCache, type ResponseCache } from './response-cache.ts'
+import { bookingRoutes } from './routes/bookings.ts'
+import { catalogRoutes } from './routes/catalog.ts'
+import { categoryRoutes } from './routes/categories.ts'
+import { eventWriteRoutes } from './routes/event-writes.ts'
+import { favoriteRoutes } from './routes/favorites.ts'
+import { healthRoutes } from './routes/health.ts'
+import { paymentRoutes } from './routes/payments.ts'
+import { requestRoutes } from './routes/requests.ts'
+import { waitlistRoutes } from './routes/waitlist.ts'
+import { ERROR_RESPONSES } from './routes/route-support.ts'
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Who may call the route; every route declares it (buildApp refuses a route without). */
+    roles?: readonly Role[]
+  }
+  interface FastifyRequest {
+    principal: Principal
+    /** Before/after of an admin action, for the audit line. */
+    auditTrail?: { before?: unknown; after?: unknown }
+  }
+}
+
+const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv
+
+/** A mounted extra route set, e.g. the stats routes of query-api/stats. */
+export type RoutePlugin = (app: FastifyInstance, context: ApiContext) => Promise<void> | void
+
+export interface BuildAppOptions {
+  readonly readModel: ReadModel
+  readonly commands: CommandProducer
+  readonly auth: AuthOptions
+  /** Idempotency keys and request registry; in-process by default. */
+  readonly requests?: RequestRegistry
+  readonly cache?: ResponseCache
+  /** Redis client for shared rate-limit counters; in-process counters without. */
+  readonly rateLimitRedis?: Redis
+  /** Limits per role and group; `false` disables rate limiting (benches of the pipeline only). */
+  readonly rateLimits?: RateLimitFigures | false
+  /** Cross-instance fan-out of applied changes (real mode). */
+  readonly fanout?: RedisAppliedFanout
+  /** The payment gateway; a SandboxPaymentGateway also mounts the sandbox routes. */
+  readonly paymentGateway?: PaymentGateway
+  /** HMAC secret of the payment webhook. */
+  readonly webhookSecret: string
+  readonly logger?: FastifyBaseLogger
+  /** Other metric registries `/metrics` merges in (the pipeline's). */
+  readonly metricsRegistries?: readonly Registry[]
+  /** Named dependency checks for `/readyz` besides the read model and the command producer. */
+  readonly readiness?: Readonly<Record<string, () => Promise<void>>>
+  /** Longest `Prefer: wait`, ms; default 10,000. */
+  readonly maxWaitMs?: number
+  /** Extra route sets mounted under the same hooks (stats). */
+  readonly plugins?: readonly RoutePlugin[]
+  /** Trust X-Forwarded-For (behind a proxy): rate limits key guests by the client address. */
+  readonly trustProxy?: boolean
+}
+
+export const BODY_LIMIT_BYTES = 1024 * 1024
+
+/** Builds the app (not listening). Close it with `app.close()`; it closes nothing it was given. */
+export async function buildApp(options: BuildAppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
+    bodyLimit: BODY_LIMIT_BYTES,
+    logController: new LogController({
+      requestIdLogLabel: 'traceId',
+      disableRequestLogging: (request) => request.url === '/healthz' || request.url === '/metrics',
+    }),
+    requestIdHeader: false,
+    genReqId: (req) => traceIdOf(req.headers) ?? randomUUID(),
+    trustProxy: options.trustProxy ?? false,
+    ajv: { customOptions: { removeAdditional: false } },
+  })
+
+  // Bodies are validated strictly (no coercion: "3" is not a number); query strings, params and headers
+  // arrive as text and are coerced.
+  const bodyAjv = addFormats(
+    new Ajv({
+      coerceTypes: false,
+      removeAdditional: false,
+      useDefaults: true,
+      allErrors: true,
+      strict: false,
+    }),
+  )
+  const textAjv = addFormats(
+    new Ajv({
+      coerceTypes: 'array',
+      removeAdditional: false,
+      useDefaults: true,
+      allErrors: true,
+      strict: false,
+    }),
+  )
+  app.setValidatorCompiler(({ schema, httpPart }) => {
+    const validate = (httpPart === 'body' ? bodyAjv : textAjv).compile(schema)
+    // A body schema marked `x-optional` accepts a request without a body (e.g. POST …/publish).
+    if (httpPart !== 'body' || (schema as { 'x-optional'?: boolean })['x-optional'] !== true) return validate
+    const optional = (data: unknown): boolean => {
+      if (data === undefined || data === null) return true
+      const valid = validate(data)
+      optional.errors = validate.errors
+      return valid
+    }
+    optional.errors = undefined as typeof validate.errors
+    return optional
+  })
+
+  const metrics = new ApiMetrics()
+  const waiters = new OutcomeWaiters()
+  const cache = options.cache ?? new MemoryResponseCache()
+  const requests = options.requests ?? new MemoryRequestRegistry()
+  const logger = app.log
+  const sandbox = options.paymentGateway instanceof SandboxPaymentGateway ? options.paymentGateway : undefined
+  const context: ApiContext = {
+    readModel: options.readModel,
+    commands: options.commands,
+    requests,
+    cache,
+    waiters,
+    metrics,
+    gateway: options.paymentGateway,
+    sandbox,
+    webhookSecret: options.webhookSecret,
+    maxWaitMs: options.maxWaitMs ?? 10_000,
+    audit: logger.child({ audit: true }),
+    bookingRateLimit:
+      options.rateLimits === false
+        ? false
+        : {
+            groupId: 'booking',
+            max: (request) => (options.rateLimits || RATE_LIMITS)[request.principal.role].booking,
+          },
+  }
+
+  // Applied projection batches: invalidate the catalog cache, then wake the waiting requests (here, or on
+  // every instance through Redis).
+  const applied = async (changes: AppliedChanges) => {
+    const tags =
+      changes.eventIds.length > 0 ? ['catalog', ...changes.eventIds.map((id) => `event:${id}`)] : []
+    try {
+      await cache.invalidate(tags)
+    } catch (error) {
+      logger.warn({ err: error }, 'cache invalidation failed')
+    }
+    if (options.fanout)
+      await options.fanout
+        .publish(changes)
+        .catch((error: unknown) => logger.warn({ err: error }, 'fan-out failed'))
+    else waiters.notifyApplied(changes)
+  }
+  const unsubscribe = options.readModel.onApplied((changes) => void applied(changes))
+  if (options.fanout) await options.fanout.start((changes) => waiters.notifyApplied(changes))
+  app.addHook('onClose', async () => {
+    unsubscribe()
+    await options.fanout?.close()
+  })
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: 'Aquastream backend-event API',
+        version: '1.0.0',
+        description:
+          'Catalog reads from the Postgres read model; writes are commands answered 202 (or, with `Prefer: wait=N`, synchronously). Money in kopecks.',
+      },
+      components: {
+        securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+      },
+      tags: [
+        { name: 'catalog' },
+        { name: 'events' },
+        { name: 'bookings' },
+        { name: 'favorites' },
+        { name: 'categories' },
+        { name: 'payments' },
+        { name: 'requests' },
+        { name: 'stats' },
+        { name: 'operations' },
+      ],
+    },
+  })
+  await app.register(swaggerUi, { routePrefix: '/docs' })
+
+  // Every route declares its roles; the auth hook enforces them before anything else runs.
+  app.addHook('onRoute', (route) => {
+    if (route.url.startsWith('/docs') || route.url === '/openapi.json') {
+      route.config = {
+        ...(route.config ?? {}),
+        roles: ['guest', 'user', 'organizer', 'admin'],
+        rateLimit: false,
+      } as typeof route.config
+      return
+    }
+    if (route.config?.roles === undefined)
+      throw new Error(`route ${route.method} ${route.url} declares no roles`)
+    const schema = (route.schema ??= {}) as { response?: Record<string, unknown>; security?: unknown }
+    schema.response = { ...ERROR_RESPONSES, ...(schema.response ?? {}) }
+    if (!route.config.roles.includes('guest') || route.config.roles.length < 4)
+      schema.security = [{ bearer: [] }]
+  })
+  const verify = createTokenVerifier(options.auth)
+  app.decorateRequest('principal', { getter: () => GUEST, setter: () => {} })
+  app.addHook('onRequest', async (request) => {
+    const principal = await authenticate(request, verify)
+    Object.defineProperty(request, 'principal', { value: principal, writable: true, configurable: true })
+    const roles = request.routeOptions.config.roles
+    if (roles !== undefined) authorize(principal, roles)
+  })
+
+  if (options.rateLimits !== false) {
+    const figures = options.rateLimits ?? RATE_LIMITS
+    const limitOf = (principal: Principal, group: RateGroup) => figures[principal.role][group]
+    await app.register(rateLimit, {
+      global: true,
+      hook: 'preParsing',
+      timeWindow: RATE_WINDOW_MS,
+      max: (request) => limitOf(request.principal, 'general'),
+      keyGenerator: (request) => `${request.principal.role}:${request.principal.userId ?? request.ip}`,
+      ...(options.rateLimitRedis
+        ? { redis: options.rateLimitRedis, nameSpace: 'backend-event:api:rl:' }
+        : {}),
+      skipOnError: true,
+      errorResponseBuilder: (request, context) =>
+        new ApiError(
+          'RATE_LIMITED',
+          `rate limit exceeded: ${context.max} requests per minute, retry in ${context.after}`,
+          {
+            details: {
+              limit: context.max,
+              group:
+                request.routeOptions.config.rateLimit &&
+                typeof request.routeOptions.config.rateLimit === 'object'
+                  ? (request.routeOptions.config.rateLimit.groupId ?? 'general')
+                  : 'general',
+              retryAfterSeconds: Math.ceil(context.ttl / 1000),
+            },
+          },
+        ),
+    })
+  }
+
+  // JSON only: any other body type answers 415 UNSUPPORTED_MEDIA_TYPE.
+  app.removeContentTypeParser('text/plain')
+  app.setErrorHandler(errorHandler)
+  app.setNotFoundHandler((request, reply) => {
+    errorHandler(
+      new ApiError('NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`),
+      request,
+      reply,
+    )
+  })
+
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched'
+    metrics.requests.inc({ method: request.method, route, status: reply.statusCode })
+    metrics.duration.observe({ method: request.method, route }, reply.elapsedTime / 1000)
+    if (request.principal.role === 'admin' && request.method !== 'GET' && request.method !== 'HEAD')
+      context.audit.info(
+        {
+          actor: request.principal.userId,
+          method: request.method,
+          route,
+          params: request.params,
+          body: request.body,
+          status: reply.statusCode,
+          requestId: reply.getHeader('x-request-id'),
+          ...(request.auditTrail ?? {}),
+        },
+        'admin action',
+      )
+  })
+
+  app.get(
+    '/openapi.json',
+    { schema: { hide: true }, config: { roles: ['guest', 'user', 'organizer', 'admin'], rateLimit: false } },
+    () => app.swagger(),
+  )
+
+  await app.register(async (api) => {
+    await healthRoutes(api, context, {
+      readiness: {
+        readModel: () => options.readModel.health(),
+        commands: () => options.commands.health(),
+        ...(options.readiness ?? {}),
+      },
+      registries: [metrics.registry, ...(options.metricsRegistries ?? [])],
+    })
+  })
+  await app.register(
+    async (api) => {
+      await catalogRoutes(api, context)
+      await eventWriteRoutes(api, context)
+      await bookingRoutes(api, context)
+      await waitlistRoutes(api, context)
+      await favoriteRoutes(api, context)
+      await categoryRoutes(api, context)
+      await paymentRoutes(api, context)
+      await requestRoutes(api, context)
+      for (const plugin of options.plugins ?? []) await plugin(api, context)
+    },
+    { prefix: '/api/v1' },
+  )
+  if (sandbox)
+    sandbox.connect(async (rawBody, signature) => {
+      const response = await app.inject({
+        method: 'POST',
+        url: '/api/v1/payments/webhook',
+        headers: { 'content-type': 'application/json', 'x-signature': signature },
+        payload: rawBody,
+      })
+      return { statusCode: response.statusCode }
+    })
+  return app
+}
+
+/** The trace ID of a W3C `traceparent`, else `x-request-id`, when well-formed. */
+function traceIdOf(headers: Record<string, string | string[] | undefined>): string | undefined {
+  const traceparent = headers.traceparent
+  if (typeof traceparent === 'string') {
+    const m = /^[\da-f]{2}-([\da-f]{32})-[\da-f]{16}-[\da-f]{2}$/.exec(traceparent.trim())
+    if (m !== null) return m[1]
+  }
+  const requestId = headers['x-request-id']
+  if (typeof requestId === 'string' && /^[\w.:-]{1,128}$/.test(requestId)) return requestId
+  return undefined
+}

@@ -1,0 +1,65 @@
+import type { Actor, BookingCommand, EventCommand } from '../../avro/generated/types.ts'
+
+const NO_EVENT_PAYLOADS = {
+  expectedVersion: null,
+  create: null,
+  update: null,
+  publish: null,
+  reschedule: null,
+  cancel: null,
+  priceOption: null,
+  removePriceOption: null,
+  createPromoCode: null,
+  deactivatePromoCode: null,
+  refundPolicy: null,
+  crewRequest: null,
+} as const
+
+const NO_BOOKING_PAYLOADS = {
+  request: null,
+  cancel: null,
+  changeSeats: null,
+  joinWaitingList: null,
+  leaveWaitingList: null,
+} as const
+
+interface Envelope {
+  readonly requestId: string
+  readonly eventId: string
+  readonly actor: Actor
+  readonly issuedAtMs?: number
+}
+
+/** An EventCommand with every payload but the given ones null. */
+export function eventCommand(
+  envelope: Envelope,
+  type: EventCommand['type'],
+  payload: Partial<Omit<EventCommand, 'requestId' | 'eventId' | 'actor' | 'type'>>,
+): EventCommand {
+  return {
+    ...NO_EVENT_PAYLOADS,
+    requestId: envelope.requestId,
+    eventId: envelope.eventId,
+    actor: envelope.actor,
+    issuedAtMs: envelope.issuedAtMs ?? Date.now(),
+    type,
+    ...payload,
+  }
+}
+
+/** A BookingCommand with every payload but the given one null. */
+export function bookingCommand(
+  envelope: Envelope,
+  type: BookingCommand['type'],
+  payload: Partial<Omit<BookingCommand, 'requestId' | 'eventId' | 'actor' | 'type'>>,
+): BookingCommand {
+  return {
+    ...NO_BOOKING_PAYLOADS,
+    requestId: envelope.requestId,
+    eventId: envelope.eventId,
+    actor: envelope.actor,
+    issuedAtMs: envelope.issuedAtMs ?? Date.now(),
+    type,
+    ...payload,
+  }
+}

@@ -1,0 +1,99 @@
+import type { BookingCommand, EventCommand, PaymentStatusChanged } from '../../avro/generated/types.ts'
+import type { BookingSerdes } from '../../topologies/booking-topology.ts'
+import {
+  BOOKING_COMMANDS_TOPIC,
+  EVENT_COMMANDS_TOPIC,
+  PAYMENT_STATUS_TOPIC,
+} from '../../topologies/topic-names.ts'
+
+/** One serialized record for a command topic (key: the event ID). */
+export interface CommandRecord {
+  readonly topic: string
+  readonly key: Buffer
+  readonly value: Buffer
+  readonly headers: Readonly<Record<string, string>>
+}
+
+/** Where serialized commands go: the embedded log or a Kafka producer. */
+export interface CommandTransport {
+  /** Resolves once the record is durably appended (embedded) or acknowledged by all in-sync replicas. */
+  send(record: CommandRecord): Promise<void>
+  /** Resolves when the transport can take records (for `/readyz`). */
+  health(): Promise<void>
+  close(): Promise<void>
+}
+
+/**
+ * Produces the API's commands to the pipeline's input topics, Avro-encoded with the topology's serdes and
+ * keyed by event ID, so each lands on the partition of the task that owns the event.
+ *
+ * Errors: rejects when the transport cannot append (the API answers 503 UNAVAILABLE; the command may be
+ * retried with the same Idempotency-Key, which the pipeline answers once).
+ *
+ * @example
+ *   const producer = new CommandProducer(new EmbeddedCommandTransport(pipeline.log), serdes)
+ *   await producer.sendBookingCommand(command)
+ */
+export class CommandProducer {
+  readonly #transport: CommandTransport
+  readonly #serdes: Pick<BookingSerdes, 'eventCommand' | 'bookingCommand' | 'paymentStatus'>
+
+  constructor(
+    transport: CommandTransport,
+    serdes: Pick<BookingSerdes, 'eventCommand' | 'bookingCommand' | 'paymentStatus'>,
+  ) {
+    this.#transport = transport
+    this.#serdes = serdes
+  }
+
+  sendEventCommand(command: EventCommand, traceId?: string): Promise<void> {
+    return this.#send(
+      EVENT_COMMANDS_TOPIC,
+      command.eventId,
+      this.#serdes.eventCommand.serialize(EVENT_COMMANDS_TOPIC, command),
+      command.requestId,
+      traceId,
+    )
+  }
+
+  sendBookingCommand(command: BookingCommand, traceId?: string): Promise<void> {
+    return this.#send(
+      BOOKING_COMMANDS_TOPIC,
+      command.eventId,
+      this.#serdes.bookingCommand.serialize(BOOKING_COMMANDS_TOPIC, command),
+      command.requestId,
+      traceId,
+    )
+  }
+
+  /** A payment status from the verified webhook (the payment service's own path is its topic). */
+  sendPaymentStatus(status: PaymentStatusChanged, traceId?: string): Promise<void> {
+    return this.#send(
+      PAYMENT_STATUS_TOPIC,
+      status.eventId,
+      this.#serdes.paymentStatus.serialize(PAYMENT_STATUS_TOPIC, status),
+      status.paymentId,
+      traceId,
+    )
+  }
+
+  health(): Promise<void> {
+    return this.#transport.health()
+  }
+
+  close(): Promise<void> {
+    return this.#transport.close()
+  }
+
+  #send(
+    topic: string,
+    eventId: string,
+    value: Buffer,
+    requestId: string,
+    traceId: string | undefined,
+  ): Promise<void> {
+    const headers: Record<string, string> = { 'request-id': requestId }
+    if (traceId !== undefined) headers['trace-id'] = traceId
+    return this.#transport.send({ topic, key: Buffer.from(eventId, 'utf8'), value, headers })
+  }
+}

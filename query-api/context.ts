@@ -1,0 +1,25 @@
+import type { FastifyBaseLogger, FastifyRequest } from 'fastify'
+import type { CommandProducer } from './commands/command-producer.ts'
+import type { RequestRegistry } from './idempotency.ts'
+import type { ApiMetrics } from './metrics.ts'
+import type { OutcomeWaiters } from './outcome-waiters.ts'
+import type { PaymentGateway, SandboxPaymentGateway } from './payments/payment-gateway.ts'
+import type { ReadModel } from './read-model/read-model.ts'
+import type { ResponseCache } from './response-cache.ts'
+
+/** What the routes share: built once by `buildApp`. */
+export interface ApiContext {
+  readonly readModel: ReadModel
+  readonly commands: CommandProducer
+  readonly requests: RequestRegistry
+  readonly cache: ResponseCache
+  readonly waiters: OutcomeWaiters
+  readonly metrics: ApiMetrics
+  readonly gateway: PaymentGateway | undefined
+  readonly sandbox: SandboxPaymentGateway | undefined
+  readonly webhookSecret: string
+  readonly maxWaitMs: number
+  readonly audit: FastifyBaseLogger
+  /** Route `config.rateLimit` of the booking method group (`false` when rate limiting is off). */
+  readonly bookingRateLimit: { groupId: string; max: (request: FastifyRequest) => number } | false
+}

@@ -1,0 +1,282 @@
+/**
+ * Bookings: a user books, reads, cancels, changes seats and pays. Writes are BookingCommands keyed by
+ * the event; the booking method group has its own, tighter rate limit.
+ */
+import { randomUUID } from 'node:crypto'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { Type } from '@sinclair/typebox'
+import type { BookingCommand } from '../../avro/generated/types.ts'
+import { actorOf, type Principal } from '../auth.ts'
+import { reflects, submitCommand } from '../command-flow.ts'
+import { bookingCommand } from '../commands/command-builders.ts'
+import type { ApiContext } from '../context.ts'
+import { ApiError } from '../errors.ts'
+import type { BookingView as BookingViewType, RequestOutcomeView } from '../read-model/read-model.ts'
+import {
+  Accepted,
+  BookingView,
+  CancelBookingBody,
+  ChangeSeatsBody,
+  CommandHeaders,
+  CreateBookingBody,
+  IdParams,
+  PageOf,
+  PageQuery,
+} from '../schemas.ts'
+import { SIGNED_IN } from './route-support.ts'
+
+/** A booking the caller may see: its user, the event's organizer, admins; else 404 (no leak). */
+export async function visibleBooking(
+  context: ApiContext,
+  principal: Principal,
+  id: string,
+): Promise<BookingViewType> {
+  const booking = await context.readModel.getBooking(id)
+  const mine =
+    booking !== undefined &&
+    (principal.role === 'admin' ||
+      booking.userId === principal.userId ||
+      booking.eventOrganizerId === principal.userId)
+  if (booking === undefined || !mine) throw new ApiError('BOOKING_NOT_FOUND', `no booking ${id}`)
+  return booking
+}
+
+export async function bookingRoutes(app: FastifyInstance, context: ApiContext): Promise<void> {
+  const rateLimit = context.bookingRateLimit
+  const loadBooking =
+    (predicate: (b: BookingViewType) => boolean) => async (id: string, outcome: RequestOutcomeView) => {
+      const booking = await context.readModel.getBooking(id)
+      return booking !== undefined && reflects(booking, outcome) && predicate(booking) ? booking : undefined
+    }
+  const send = (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    booking: { eventId: string; id: string },
+    type: BookingCommand['type'],
+    payload: Partial<BookingCommand>,
+    successStatus: 200 | 201,
+    predicate: (b: BookingViewType) => boolean = () => true,
+  ) => {
+    const actor = actorOf(request.principal)
+    return submitCommand(context, request, reply, {
+      eventId: booking.eventId,
+      resourceType: 'BOOKING',
+      resourceId: booking.id,
+      commandType: `booking.${type}`,
+      successStatus,
+      location: (id) => `/api/v1/bookings/${encodeURIComponent(id)}`,
+      load: loadBooking(predicate),
+      send: ({ requestId, resourceId }) => {
+        const p =
+          type === 'REQUEST' && payload.request
+            ? { request: { ...payload.request, bookingId: resourceId } }
+            : payload
+        return context.commands.sendBookingCommand(
+          bookingCommand({ requestId, eventId: booking.eventId, actor }, type, p),
+          String(request.id),
+        )
+      },
+    })
+  }
+
+  app.post<{ Body: CreateBookingBody }>(
+    '/bookings',
+    {
+      config: { roles: SIGNED_IN, rateLimit },
+      schema: {
+        tags: ['bookings'],
+        summary: 'Book seats',
+        description:
+          'Answers 202 with the request ID and the new booking ID; with `Prefer: wait=N` the decision: 201 with the booking, or 409 NO_AVAILABLE_SEATS, 422 EVENT_NOT_BOOKABLE, … (docs/errors.md). `Idempotency-Key` makes a retry safe.',
+        headers: CommandHeaders,
+        body: CreateBookingBody,
+        response: { 201: BookingView, 202: Accepted },
+      },
+    },
+    async (request, reply) => {
+      const b = request.body
+      const actor = actorOf(request.principal)
+      if (b.userId !== undefined && b.userId !== actor.userId && actor.role !== 'ADMIN')
+        throw new ApiError('FORBIDDEN', 'only admins book for another user')
+      const userId = b.userId ?? actor.userId
+      return submitCommand(context, request, reply, {
+        eventId: b.eventId,
+        resourceType: 'BOOKING',
+        resourceId: (fresh) => fresh,
+        commandType: 'booking.REQUEST',
+        successStatus: 201,
+        location: (id) => `/api/v1/bookings/${encodeURIComponent(id)}`,
+        load: loadBooking(() => true),
+        send: ({ requestId, resourceId }) =>
+          context.commands.sendBookingCommand(
+            bookingCommand({ requestId, eventId: b.eventId, actor }, 'REQUEST', {
+              request: {
+                bookingId: resourceId,
+                userId,
+                priceOptionId: b.priceOptionId,
+                seats: b.seats,
+                promoCode: b.promoCode ?? null,
+              },
+            }),
+            String(request.id),
+          ),
+      })
+    },
+  )
+
+  app.get<{ Querystring: { page: number; size: number } }>(
+    '/bookings',
+    {
+      config: { roles: SIGNED_IN },
+      schema: {
+        tags: ['bookings'],
+        summary: 'My bookings, newest first',
+        querystring: PageQuery,
+        response: { 200: PageOf(BookingView) },
+      },
+    },
+    async (request) => context.readModel.listUserBookings(request.principal.userId!, request.query),
+  )
+
+  app.get<{ Params: { id: string } }>(
+    '/bookings/:id',
+    {
+      config: { roles: SIGNED_IN },
+      schema: {
+        tags: ['bookings'],
+        summary: 'One booking (its user, the organizer, admins)',
+        params: IdParams,
+        response: { 200: BookingView },
+      },
+    },
+    async (request, reply) => {
+      const booking = await visibleBooking(context, request.principal, request.params.id)
+      reply.header('etag', `W/"${booking.version}"`)
+      return booking
+    },
+  )
+
+  /** The booking its user (or an admin) acts on. */
+  const ownBooking = async (principal: Principal, id: string) => {
+    const booking = await visibleBooking(context, principal, id)
+    if (principal.role !== 'admin' && booking.userId !== principal.userId)
+      throw new ApiError('FORBIDDEN', 'only the booking user or an admin may change a booking', {
+        details: { bookingId: id },
+      })
+    return booking
+  }
+
+  app.post<{ Params: { id: string }; Body: { reason?: string; forceMajeure?: boolean } | undefined }>(
+    '/bookings/:id/cancel',
+    {
+      config: { roles: SIGNED_IN, rateLimit },
+      schema: {
+        tags: ['bookings'],
+        summary: 'Cancel a booking (refund by the policy)',
+        params: IdParams,
+        headers: CommandHeaders,
+        body: CancelBookingBody,
+        response: { 200: BookingView, 202: Accepted },
+      },
+    },
+    async (request, reply) => {
+      const booking = await ownBooking(request.principal, request.params.id)
+      const forceMajeure = request.body?.forceMajeure ?? false
+      if (forceMajeure && request.principal.role !== 'admin')
+        throw new ApiError('FORBIDDEN', 'force majeure refunds are for admins')
+      if (request.principal.role === 'admin') request.auditTrail = { before: booking }
+      return send(
+        request,
+        reply,
+        booking,
+        'CANCEL',
+        { cancel: { bookingId: booking.id, reason: request.body?.reason ?? null, forceMajeure } },
+        200,
+        (b) => b.status === 'CANCELED',
+      )
+    },
+  )
+
+  app.patch<{ Params: { id: string }; Body: { seats: number } }>(
+    '/bookings/:id',
+    {
+      config: { roles: SIGNED_IN, rateLimit },
+      schema: {
+        tags: ['bookings'],
+        summary: 'Change the seat count of an active booking',
+        params: IdParams,
+        headers: CommandHeaders,
+        body: ChangeSeatsBody,
+        response: { 200: BookingView, 202: Accepted },
+      },
+    },
+    async (request, reply) => {
+      const booking = await ownBooking(request.principal, request.params.id)
+      if (request.principal.role === 'admin') request.auditTrail = { before: booking }
+      const seats = request.body.seats
+      return send(
+        request,
+        reply,
+        booking,
+        'CHANGE_SEATS',
+        { changeSeats: { bookingId: booking.id, seats } },
+        200,
+        (b) => b.seats === seats,
+      )
+    },
+  )
+
+  app.post<{ Params: { id: string } }>(
+    '/bookings/:id/pay',
+    {
+      config: { roles: SIGNED_IN, rateLimit },
+      schema: {
+        tags: ['bookings', 'payments'],
+        summary: 'Start paying a PENDING_PAYMENT booking',
+        description:
+          'Starts a payment at the gateway; its webhook later confirms the booking (or releases the hold).',
+        params: IdParams,
+        response: {
+          201: Type.Object({
+            paymentId: Type.String(),
+            bookingId: Type.String(),
+            eventId: Type.String(),
+            amountMinor: Type.Integer(),
+            status: Type.Literal('INITIATED'),
+            gateway: Type.String(),
+            confirmationUrl: Type.String(),
+          }),
+        },
+      },
+    },
+    async (request, reply) => {
+      const booking = await ownBooking(request.principal, request.params.id)
+      if (context.gateway === undefined) throw new ApiError('UNAVAILABLE', 'no payment gateway is configured')
+      const due = booking.amountMinor - booking.paidMinor
+      if (booking.status !== 'PENDING_PAYMENT' || due <= 0)
+        throw new ApiError('PAYMENT_NOT_POSSIBLE', `the booking is ${booking.status}, nothing to pay`, {
+          details: { status: booking.status },
+        })
+      const payment = await context.gateway.start({
+        bookingId: booking.id,
+        eventId: booking.eventId,
+        userId: booking.userId,
+        amountMinor: due,
+      })
+      await context.commands.sendPaymentStatus(
+        {
+          paymentId: payment.paymentId,
+          bookingId: booking.id,
+          eventId: booking.eventId,
+          status: 'INITIATED',
+          amountMinor: due,
+          occurredAtMs: Date.now(),
+        },
+        String(request.id),
+      )
+      return reply.code(201).send({ ...payment, status: 'INITIATED', gateway: context.gateway.name })
+    },
+  )
+}
+
+export const newBookingId = (): string => randomUUID()

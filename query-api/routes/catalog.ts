@@ -1,0 +1,150 @@
+import type { FastifyInstance } from 'fastify'
+import type { EventStatus } from '../../avro/generated/types.ts'
+import type { ApiContext } from '../context.ts'
+import { ApiError } from '../errors.ts'
+import type { EventSearch, EventSortField } from '../read-model/read-model.ts'
+import {
+  BookingView,
+  EventDetails,
+  EventSummary,
+  IdParams,
+  PageOf,
+  PageQuery,
+  SearchQuery,
+} from '../schemas.ts'
+import { ANYONE, checkEventOwnership, MANAGERS, sendWithEtag, serialize, viewerOf } from './route-support.ts'
+
+const STATUSES: readonly EventStatus[] = [
+  'DRAFT',
+  'PUBLISHED',
+  'RESCHEDULED',
+  'CANCELED',
+  'COMPLETED',
+  'REVIEWED',
+]
+
+/** Guests and users see the same catalog: their answers are cached; organizers and admins read through. */
+const cacheable = (role: string) => role === 'guest' || role === 'user'
+
+export async function catalogRoutes(app: FastifyInstance, context: ApiContext): Promise<void> {
+  app.get<{ Querystring: SearchQuery }>(
+    '/events',
+    {
+      config: { roles: ANYONE },
+      schema: {
+        tags: ['catalog'],
+        summary: 'Search the catalog',
+        description:
+          'Full-text `q` (Russian and English stemming), filters, `sort=field,dir`, pages from 0. Guests and users see PUBLISHED and RESCHEDULED events (and other public statuses on request); drafts only their organizer and admins.',
+        querystring: SearchQuery,
+        response: {
+          200: PageOf(EventSummary),
+          304: { type: 'null', description: 'Not modified (If-None-Match)' },
+        },
+      },
+    },
+    async (request, reply) => {
+      const q = request.query
+      const search: EventSearch = {
+        ...(q.q !== undefined && q.q.trim() !== '' ? { q: q.q } : {}),
+        ...(q.category !== undefined ? { category: q.category } : {}),
+        ...(q.from !== undefined ? { from: new Date(q.from) } : {}),
+        ...(q.to !== undefined ? { to: new Date(q.to) } : {}),
+        ...(q.priceMin !== undefined ? { priceMin: q.priceMin } : {}),
+        ...(q.priceMax !== undefined ? { priceMax: q.priceMax } : {}),
+        ...(q.place !== undefined ? { place: q.place } : {}),
+        ...(q.hasSeats !== undefined ? { hasSeats: q.hasSeats } : {}),
+        ...(q.organizerId !== undefined ? { organizerId: q.organizerId } : {}),
+        ...(q.status !== undefined ? { status: parseStatuses(q.status) } : {}),
+        ...(q.sort !== undefined ? { sort: parseSort(q.sort) } : {}),
+        page: q.page,
+        size: q.size,
+      }
+      const viewer = viewerOf(request.principal)
+      if (!cacheable(viewer.role))
+        return sendWithEtag(request, reply, serialize(await context.readModel.searchEvents(search, viewer)))
+      const key = `search:${JSON.stringify(search)}`
+      const { hit, generation } = await context.cache.get('catalog', key)
+      context.metrics.cache.inc({ result: hit ? 'hit' : 'miss' })
+      if (hit) return sendWithEtag(request, reply, hit)
+      const fresh = serialize(await context.readModel.searchEvents(search, { role: 'guest' }))
+      await context.cache.set('catalog', generation, key, fresh)
+      return sendWithEtag(request, reply, fresh)
+    },
+  )
+
+  app.get<{ Params: IdParamsType }>(
+    '/events/:id',
+    {
+      config: { roles: ANYONE },
+      schema: {
+        tags: ['catalog'],
+        summary: 'One event',
+        description:
+          'Guests get reduced details (no exact meeting point, no crew). Drafts: their organizer and admins only.',
+        params: IdParams,
+        response: { 200: EventDetails, 304: { type: 'null', description: 'Not modified (If-None-Match)' } },
+      },
+    },
+    async (request, reply) => {
+      const id = request.params.id
+      const viewer = viewerOf(request.principal)
+      const load = async () => {
+        const event = await context.readModel.getEvent(
+          id,
+          viewer.role === 'user' ? { role: 'user', userId: 'any' } : viewer,
+        )
+        if (event === undefined) throw new ApiError('EVENT_NOT_FOUND', `no event ${id}`)
+        return serialize(event)
+      }
+      if (!cacheable(viewer.role)) {
+        const event = await context.readModel.getEvent(id, viewer)
+        if (event === undefined) throw new ApiError('EVENT_NOT_FOUND', `no event ${id}`)
+        return sendWithEtag(request, reply, serialize(event))
+      }
+      const tag = `event:${id}`
+      const { hit, generation } = await context.cache.get(tag, viewer.role)
+      context.metrics.cache.inc({ result: hit ? 'hit' : 'miss' })
+      if (hit) return sendWithEtag(request, reply, hit)
+      const fresh = await load()
+      await context.cache.set(tag, generation, viewer.role, fresh)
+      return sendWithEtag(request, reply, fresh)
+    },
+  )
+
+  app.get<{ Params: IdParamsType; Querystring: { page: number; size: number } }>(
+    '/events/:id/bookings',
+    {
+      config: { roles: MANAGERS },
+      schema: {
+        tags: ['events'],
+        summary: "An event's bookings (its organizer, admins)",
+        params: IdParams,
+        querystring: PageQuery,
+        response: { 200: PageOf(BookingView) },
+      },
+    },
+    async (request) => {
+      const event = await checkEventOwnership(context, request.principal, request.params.id)
+      if (event === undefined) throw new ApiError('EVENT_NOT_FOUND', `no event ${request.params.id}`)
+      return context.readModel.listEventBookings(request.params.id, request.query)
+    },
+  )
+}
+
+type IdParamsType = { id: string }
+
+function parseStatuses(raw: string): EventStatus[] {
+  const out = raw.split(',') as EventStatus[]
+  const bad = out.filter((s) => !STATUSES.includes(s))
+  if (bad.length > 0)
+    throw new ApiError('VALIDATION_FAILED', `unknown status ${bad.join(', ')}`, {
+      details: { in: 'querystring', allowed: STATUSES },
+    })
+  return out
+}
+
+function parseSort(raw: string): { field: EventSortField; dir: 'asc' | 'desc' } {
+  const [field, dir] = raw.split(',') as [EventSortField, 'asc' | 'desc' | undefined]
+  return { field, dir: dir ?? 'asc' }
+}

@@ -1,0 +1,51 @@
+import type { FastifyInstance } from 'fastify'
+import { Type } from '@sinclair/typebox'
+import { outcomeBody } from '../command-flow.ts'
+import type { ApiContext } from '../context.ts'
+import { ApiError } from '../errors.ts'
+import { Outcome } from '../schemas.ts'
+import { SIGNED_IN } from './route-support.ts'
+
+/** The outcome of any command: PENDING until decided, then ACCEPTED or REJECTED with the reason code. */
+export async function requestRoutes(app: FastifyInstance, context: ApiContext): Promise<void> {
+  app.get<{ Params: { id: string } }>(
+    '/requests/:id',
+    {
+      config: { roles: SIGNED_IN },
+      schema: {
+        tags: ['requests'],
+        summary: 'The outcome of a command',
+        description:
+          'Readable by the command sender and admins (other services may send commands with their own request IDs: admins read those).',
+        params: Type.Object(
+          { id: Type.String({ minLength: 1, maxLength: 255 }) },
+          { additionalProperties: false },
+        ),
+        response: { 200: Outcome },
+      },
+    },
+    async (request) => {
+      const id = request.params.id
+      const principal = request.principal
+      const registered = await context.requests.lookup(id)
+      if (registered !== undefined && principal.role !== 'admin' && registered.userId !== principal.userId)
+        throw new ApiError('REQUEST_NOT_FOUND', `no request ${id}`)
+      if (registered === undefined && principal.role !== 'admin')
+        throw new ApiError('REQUEST_NOT_FOUND', `no request ${id}`)
+      const outcome = await context.readModel.getOutcome(id)
+      if (outcome !== undefined) return outcomeBody(outcome)
+      if (registered === undefined) throw new ApiError('REQUEST_NOT_FOUND', `no request ${id}`)
+      return {
+        requestId: id,
+        status: 'PENDING',
+        eventId: registered.eventId,
+        commandType: registered.commandType,
+        resourceType: registered.resourceType,
+        resourceId: registered.resourceId,
+        reasonCode: null,
+        message: null,
+        decidedAt: null,
+      }
+    },
+  )
+}

@@ -1,0 +1,83 @@
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { Principal, Role } from '../auth.ts'
+import type { ApiContext } from '../context.ts'
+import { ApiError } from '../errors.ts'
+import type { EventDetails, Viewer } from '../read-model/read-model.ts'
+import { etagOf, matchesEtag } from '../response-cache.ts'
+import { ErrorResponse } from '../schemas.ts'
+
+export const ANYONE: readonly Role[] = ['guest', 'user', 'organizer', 'admin']
+export const SIGNED_IN: readonly Role[] = ['user', 'organizer', 'admin']
+export const USERS: readonly Role[] = ['user', 'admin']
+export const MANAGERS: readonly Role[] = ['organizer', 'admin']
+export const ADMINS: readonly Role[] = ['admin']
+
+/** The error answers every route documents. */
+export const ERROR_RESPONSES = {
+  '4xx': { ...ErrorResponse, description: 'Error: {code, message, details, traceId}' },
+  '5xx': { ...ErrorResponse, description: 'Error: {code, message, details, traceId}' },
+}
+
+export function viewerOf(principal: Principal): Viewer {
+  return principal.userId === undefined
+    ? { role: 'guest' }
+    : { userId: principal.userId, role: principal.role }
+}
+
+export const ADMIN_VIEWER: Viewer = { role: 'admin', userId: 'system' }
+
+/**
+ * The event a manager acts on, when the read model knows it: 404 for a draft the caller may not see, 403
+ * for another organizer's event. Undefined when not projected yet (just created): the pipeline, which
+ * enforces ownership too, decides.
+ */
+export async function checkEventOwnership(
+  context: ApiContext,
+  principal: Principal,
+  eventId: string,
+): Promise<EventDetails | undefined> {
+  const event = await context.readModel.getEvent(eventId, ADMIN_VIEWER)
+  if (event === undefined) return undefined
+  if (principal.role === 'admin') return event
+  if (event.organizerId !== principal.userId) {
+    if (event.status === 'DRAFT') throw new ApiError('EVENT_NOT_FOUND', `no event ${eventId}`)
+    throw new ApiError('FORBIDDEN', 'organizers manage their own events only', { details: { eventId } })
+  }
+  return event
+}
+
+/**
+ * Sends a JSON body with a strong ETag; `If-None-Match` with the same tag answers 304. The body is
+ * serialized here (cached answers reuse the bytes).
+ */
+export function sendWithEtag(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  cached: { etag: string; body: string },
+  cacheControl = 'no-cache',
+): FastifyReply {
+  reply.header('etag', cached.etag).header('cache-control', cacheControl)
+  if (matchesEtag(request.headers['if-none-match'], cached.etag)) return reply.code(304).send()
+  return reply.type('application/json; charset=utf-8').send(cached.body)
+}
+
+export function serialize(value: unknown): { etag: string; body: string } {
+  const body = JSON.stringify(value)
+  return { etag: etagOf(body), body }
+}
+
+/** Epoch ms of an ISO instant the schema already validated. */
+export const ms = (instant: string): number => Date.parse(instant)
+
+/** The version in `If-Match` (`"3"`, `W/"3"` or `3`), or 428 without one. */
+export function ifMatchVersion(request: FastifyRequest): number {
+  const header = request.headers['if-match']
+  if (header === undefined)
+    throw new ApiError('PRECONDITION_REQUIRED', 'send If-Match with the event version')
+  const m = /^(?:W\/)?"?(\d{1,9})"?$/.exec(String(header).trim())
+  if (m === null)
+    throw new ApiError('VALIDATION_FAILED', 'If-Match must be the event version, e.g. "3"', {
+      details: { in: 'headers', header: 'if-match' },
+    })
+  return Number(m[1])
+}

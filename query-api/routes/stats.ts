@@ -1,0 +1,131 @@
+/**
+ * The stats routes over query-api/stats (ClickHouse aggregates): organizers see their own events, admins
+ * all. `Accept: text/csv` exports the same data as CSV (the series; per-event rows for /stats/events).
+ * Mounted by passing `statsRoutes(queries)` in `plugins` of buildApp / startApi.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { Type, type Static } from '@sinclair/typebox'
+import type { RoutePlugin } from '../app.ts'
+import type { ApiContext } from '../context.ts'
+import { checkRange, toCsv, type DateRange, type StatsQueries, type StatsViewer } from '../stats/index.ts'
+import { Id, IdParams } from '../schemas.ts'
+import { MANAGERS } from './route-support.ts'
+
+const Day = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' })
+const StatsQuery = Type.Object(
+  {
+    from: Type.Optional(Day),
+    to: Type.Optional(Day),
+    granularity: Type.Union([Type.Literal('day'), Type.Literal('week'), Type.Literal('month')], {
+      default: 'day',
+    }),
+    eventId: Type.Optional(Id),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+  },
+  { additionalProperties: false },
+)
+type StatsQuery = Static<typeof StatsQuery>
+
+const Json = Type.Object(
+  {},
+  { additionalProperties: true, description: 'JSON, or CSV with Accept: text/csv' },
+)
+
+function viewerOf(request: FastifyRequest): StatsViewer {
+  return request.principal.role === 'admin'
+    ? { role: 'ADMIN' }
+    : { role: 'ORGANIZER', organizerId: request.principal.userId! }
+}
+
+/** The requested range: default the last 30 days up to today (UTC). */
+function rangeOf(query: StatsQuery): DateRange {
+  const day = (ms: number) => new Date(ms).toISOString().slice(0, 10)
+  const to = query.to ?? day(Date.now())
+  const from = query.from ?? day(Date.parse(`${to}T00:00:00Z`) - 29 * 86_400_000)
+  const range = { from, to }
+  checkRange(range, query.granularity)
+  return range
+}
+
+const wantsCsv = (request: FastifyRequest) => /\btext\/csv\b/.test(String(request.headers.accept ?? ''))
+
+function answer(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  json: unknown,
+  rows: readonly object[],
+  name: string,
+) {
+  if (!wantsCsv(request)) return reply.send(json)
+  return reply
+    .type('text/csv; charset=utf-8')
+    .header('content-disposition', `attachment; filename="${name}.csv"`)
+    .send(toCsv(rows))
+}
+
+export function statsRoutes(queries: StatsQueries): RoutePlugin {
+  return (app: FastifyInstance, _context: ApiContext) => {
+    const schema = (summary: string, params?: typeof IdParams) => ({
+      tags: ['stats'],
+      summary,
+      ...(params ? { params } : {}),
+      querystring: StatsQuery,
+      response: { 200: Json },
+    })
+    app.get<{ Params: { id: string }; Querystring: StatsQuery }>(
+      '/events/:id/stats',
+      { config: { roles: MANAGERS }, schema: schema("One event's stats (its organizer, admins)", IdParams) },
+      async (request, reply) => {
+        const stats = await queries.eventStats(
+          viewerOf(request),
+          request.params.id,
+          rangeOf(request.query),
+          request.query.granularity,
+        )
+        return answer(request, reply, stats, stats.series, `event-${request.params.id}-stats`)
+      },
+    )
+    app.get<{ Querystring: StatsQuery }>(
+      '/stats/events',
+      { config: { roles: MANAGERS }, schema: schema('Stats of every visible event') },
+      async (request, reply) => {
+        const q = request.query
+        const stats = await queries.eventsStats(
+          viewerOf(request),
+          rangeOf(q),
+          q.granularity,
+          q.limit !== undefined ? { limit: q.limit } : {},
+        )
+        return answer(request, reply, stats, stats.events, 'events-stats')
+      },
+    )
+    app.get<{ Querystring: StatsQuery }>(
+      '/stats/bookings',
+      { config: { roles: MANAGERS }, schema: schema('Bookings by status per period') },
+      async (request, reply) => {
+        const q = request.query
+        const rows = await queries.bookingStats(
+          viewerOf(request),
+          rangeOf(q),
+          q.granularity,
+          q.eventId ? { eventId: q.eventId } : {},
+        )
+        return answer(request, reply, { items: rows }, rows, 'booking-stats')
+      },
+    )
+    app.get<{ Querystring: StatsQuery }>(
+      '/stats/conversions',
+      { config: { roles: MANAGERS }, schema: schema('The conversion funnel per period') },
+      async (request, reply) => {
+        const q = request.query
+        const rows = await queries.conversions(
+          viewerOf(request),
+          rangeOf(q),
+          q.granularity,
+          q.eventId ? { eventId: q.eventId } : {},
+        )
+        return answer(request, reply, { items: rows }, rows, 'conversions')
+      },
+    )
+  }
+}

@@ -1,0 +1,325 @@
+/**
+ * JSON schemas (TypeBox) of the API: request bodies are strict (`additionalProperties: false`, no type
+ * coercion), with the limits of MISSION.md; responses are documented for the OpenAPI document and
+ * serialized by them. Money is in kopecks (minor units), as everywhere in the service; instants are ISO
+ * 8601 strings.
+ */
+import { Type, type Static, type TSchema } from '@sinclair/typebox'
+
+export const Id = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9][A-Za-z0-9_.:-]*$' })
+export const Instant = Type.String({ format: 'date-time', maxLength: 40 })
+export const IdParams = Type.Object({ id: Id }, { additionalProperties: false })
+
+export const ErrorResponse = Type.Object(
+  {
+    code: Type.String({ description: 'Stable error code (query-api/README.md, docs/errors.md)' }),
+    message: Type.String(),
+    details: Type.Object({}, { additionalProperties: true }),
+    traceId: Type.String(),
+  },
+  { $id: 'ErrorResponse', description: 'Every 4xx and 5xx answer' },
+)
+
+export const Accepted = Type.Object(
+  {
+    requestId: Type.String(),
+    resourceId: Type.String(),
+    status: Type.Literal('PENDING'),
+    links: Type.Object({ outcome: Type.String() }),
+  },
+  { description: 'The command was accepted for processing; its outcome is at links.outcome' },
+)
+
+export const Outcome = Type.Object({
+  requestId: Type.String(),
+  status: Type.Union([Type.Literal('PENDING'), Type.Literal('ACCEPTED'), Type.Literal('REJECTED')]),
+  eventId: Type.String(),
+  commandType: Type.String(),
+  resourceType: Type.String(),
+  resourceId: Type.String(),
+  reasonCode: Type.Union([Type.String(), Type.Null()]),
+  message: Type.Union([Type.String(), Type.Null()]),
+  decidedAt: Type.Union([Type.String(), Type.Null()]),
+})
+
+const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()])
+
+export const PriceOptionView = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  priceMinor: Type.Integer(),
+  allotment: Type.Integer(),
+  seatsTaken: Type.Integer(),
+  seatsAvailable: Type.Integer(),
+  validFrom: Nullable(Type.String()),
+  validUntil: Nullable(Type.String()),
+})
+
+const summaryFields = {
+  id: Type.String(),
+  version: Type.Integer(),
+  status: Type.String(),
+  organizerId: Type.String(),
+  title: Type.String(),
+  area: Type.String(),
+  startsAt: Type.String(),
+  endsAt: Type.String(),
+  categories: Type.Array(Type.String()),
+  priceFrom: Nullable(Type.Integer()),
+  currency: Type.String(),
+  capacity: Type.Integer(),
+  seatsAvailable: Type.Integer(),
+  rating: Nullable(Type.Number()),
+  createdAt: Type.String(),
+  updatedAt: Type.String(),
+}
+
+export const EventSummary = Type.Object(summaryFields)
+export const EventDetails = Type.Object({
+  ...summaryFields,
+  description: Type.String(),
+  place: Nullable(Type.String({ description: 'null for guests (reduced details)' })),
+  seatsTaken: Type.Integer(),
+  priceOptions: Type.Array(PriceOptionView),
+  crew: Nullable(Type.Array(Type.Object({ crewRequestId: Type.String(), status: Type.String() }))),
+  publishAt: Nullable(Type.String()),
+  cancelReason: Nullable(Type.String()),
+})
+
+export const BookingView = Type.Object({
+  id: Type.String(),
+  eventId: Type.String(),
+  eventOrganizerId: Nullable(Type.String()),
+  eventTitle: Nullable(Type.String()),
+  eventStartsAt: Nullable(Type.String()),
+  userId: Type.String(),
+  status: Type.String(),
+  priceOptionId: Nullable(Type.String()),
+  seats: Type.Integer(),
+  amountMinor: Type.Integer(),
+  paidMinor: Type.Integer(),
+  refundedMinor: Type.Integer(),
+  promoCode: Nullable(Type.String()),
+  ticketCode: Nullable(Type.String()),
+  reasonCode: Nullable(Type.String()),
+  holdExpiresAt: Nullable(Type.String()),
+  lastEvent: Type.String(),
+  version: Type.Integer(),
+  createdAt: Type.String(),
+  updatedAt: Type.String(),
+})
+
+export const WaitlistEntry = Type.Object({
+  eventId: Type.String(),
+  eventTitle: Nullable(Type.String()),
+  eventStartsAt: Nullable(Type.String()),
+  userId: Type.String(),
+  seats: Type.Integer(),
+  status: Type.String(),
+  position: Type.Integer(),
+  joinedAt: Type.String(),
+  offerExpiresAt: Nullable(Type.String()),
+})
+
+export const CategoryView = Type.Object({
+  id: Type.String(),
+  parentId: Nullable(Type.String()),
+  name: Type.String(),
+  slug: Type.String(),
+  level: Type.Integer(),
+  position: Type.Integer(),
+  createdAt: Type.String(),
+  updatedAt: Type.String(),
+})
+
+export const PageOf = <T extends TSchema>(item: T) =>
+  Type.Object({ items: Type.Array(item), page: Type.Integer(), size: Type.Integer(), total: Type.Integer() })
+
+export const PageQuery = Type.Object(
+  {
+    page: Type.Integer({ minimum: 0, maximum: 100_000, default: 0 }),
+    size: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
+  },
+  { additionalProperties: false },
+)
+
+/** Headers every command route reads. */
+export const CommandHeaders = Type.Object({
+  'idempotency-key': Type.Optional(
+    Type.String({ minLength: 1, maxLength: 255, pattern: '^[\\x21-\\x7e]+$' }),
+  ),
+  prefer: Type.Optional(Type.String({ maxLength: 200 })),
+})
+
+// ---- request bodies -------------------------------------------------------------------------------
+
+const strict = { additionalProperties: false } as const
+const Title = Type.String({ minLength: 3, maxLength: 255 })
+const Description = Type.Union([Type.Literal(''), Type.String({ minLength: 10, maxLength: 5000 })])
+const Place = Type.String({ minLength: 1, maxLength: 500 })
+const Categories = Type.Array(Id, { maxItems: 5, uniqueItems: true })
+const Capacity = Type.Integer({ minimum: 1, maximum: 10_000 })
+const HoldMinutes = Type.Integer({ minimum: 1, maximum: 10_080 })
+const DeadlineHours = Type.Integer({ minimum: 0, maximum: 8_760 })
+const Seats = Type.Integer({ minimum: 1, maximum: 20 })
+const PriceMinor = Type.Integer({
+  minimum: 0,
+  maximum: 100_000_000,
+  description: 'kopecks (0-1,000,000.00 RUB)',
+})
+
+export const CreateEventBody = Type.Object(
+  {
+    id: Type.Optional(Id),
+    organizerId: Type.Optional(Id),
+    title: Title,
+    description: Type.Optional(Description),
+    startsAt: Instant,
+    endsAt: Instant,
+    place: Place,
+    categories: Type.Optional(Categories),
+    capacity: Capacity,
+    holdMinutes: Type.Optional(HoldMinutes),
+    bookingDeadlineHours: Type.Optional(DeadlineHours),
+    locale: Type.Optional(Type.String({ pattern: '^[a-z]{2}(-[A-Z]{2})?$' })),
+  },
+  strict,
+)
+export type CreateEventBody = Static<typeof CreateEventBody>
+
+export const UpdateEventBody = Type.Object(
+  {
+    title: Type.Optional(Title),
+    description: Type.Optional(Description),
+    place: Type.Optional(Place),
+    startsAt: Type.Optional(Instant),
+    endsAt: Type.Optional(Instant),
+    categories: Type.Optional(Categories),
+    capacity: Type.Optional(Capacity),
+    holdMinutes: Type.Optional(HoldMinutes),
+    bookingDeadlineHours: Type.Optional(DeadlineHours),
+  },
+  { ...strict, minProperties: 1 },
+)
+export type UpdateEventBody = Static<typeof UpdateEventBody>
+
+export const PublishBody = Type.Object(
+  { publishAt: Type.Optional(Instant) },
+  { ...strict, 'x-optional': true },
+)
+export const RescheduleBody = Type.Object({ startsAt: Instant, endsAt: Instant, place: Place }, strict)
+export const CancelEventBody = Type.Object(
+  { reason: Type.Optional(Type.String({ maxLength: 1000 })) },
+  { ...strict, 'x-optional': true },
+)
+
+export const PriceOptionBody = Type.Object(
+  {
+    id: Type.Optional(Id),
+    name: Type.String({ minLength: 1, maxLength: 100 }),
+    priceMinor: PriceMinor,
+    allotment: Capacity,
+    validFrom: Type.Optional(Instant),
+    validUntil: Type.Optional(Instant),
+  },
+  strict,
+)
+export type PriceOptionBody = Static<typeof PriceOptionBody>
+
+export const PromoBody = Type.Object(
+  {
+    code: Type.String({ pattern: '^[A-Z0-9]{3,20}$' }),
+    kind: Type.Union([Type.Literal('PERCENTAGE'), Type.Literal('FIXED_AMOUNT')]),
+    value: Type.Integer({ minimum: 1, maximum: 100_000_000, description: 'percent (1-100) or kopecks' }),
+    usageLimit: Type.Integer({ minimum: 1, maximum: 1_000_000 }),
+    validFrom: Type.Optional(Instant),
+    validUntil: Instant,
+  },
+  strict,
+)
+export type PromoBody = Static<typeof PromoBody>
+
+export const CreateBookingBody = Type.Object(
+  {
+    eventId: Id,
+    priceOptionId: Id,
+    seats: Seats,
+    promoCode: Type.Optional(Type.String({ pattern: '^[A-Z0-9]{3,20}$' })),
+    userId: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 128, description: 'admins only: book for a user' }),
+    ),
+  },
+  strict,
+)
+export type CreateBookingBody = Static<typeof CreateBookingBody>
+
+export const ChangeSeatsBody = Type.Object({ seats: Seats }, strict)
+export const CancelBookingBody = Type.Object(
+  {
+    reason: Type.Optional(Type.String({ maxLength: 1000 })),
+    forceMajeure: Type.Optional(
+      Type.Boolean({ description: 'admins only: full refund whatever the policy' }),
+    ),
+  },
+  { ...strict, 'x-optional': true },
+)
+export const WaitlistBody = Type.Object({ seats: Type.Optional(Seats) }, { ...strict, 'x-optional': true })
+
+export const CategoryBody = Type.Object(
+  {
+    id: Type.Optional(Id),
+    parentId: Type.Union([Id, Type.Null()]),
+    name: Type.String({ minLength: 1, maxLength: 100 }),
+    slug: Type.Optional(Type.String({ minLength: 1, maxLength: 100, pattern: '^[a-z0-9]+(-[a-z0-9]+)*$' })),
+    position: Type.Optional(Type.Integer({ minimum: 0, maximum: 10_000 })),
+  },
+  strict,
+)
+export const CategoryPatchBody = Type.Object(
+  {
+    parentId: Type.Optional(Type.Union([Id, Type.Null()])),
+    name: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+    slug: Type.Optional(Type.String({ minLength: 1, maxLength: 100, pattern: '^[a-z0-9]+(-[a-z0-9]+)*$' })),
+    position: Type.Optional(Type.Integer({ minimum: 0, maximum: 10_000 })),
+  },
+  { ...strict, minProperties: 1 },
+)
+
+export const WebhookBody = Type.Object(
+  {
+    paymentId: Type.String({ minLength: 1, maxLength: 128 }),
+    bookingId: Id,
+    eventId: Id,
+    status: Type.Union([
+      Type.Literal('COMPLETED'),
+      Type.Literal('FAILED'),
+      Type.Literal('REFUNDED'),
+      Type.Literal('PARTIAL_REFUND'),
+    ]),
+    amountMinor: Type.Integer({ minimum: 0, maximum: 2_000_000_000 }),
+    occurredAtMs: Type.Integer({ minimum: 0 }),
+  },
+  strict,
+)
+
+export const SearchQuery = Type.Object(
+  {
+    q: Type.Optional(Type.String({ maxLength: 200 })),
+    category: Type.Optional(Id),
+    from: Type.Optional(Instant),
+    to: Type.Optional(Instant),
+    priceMin: Type.Optional(Type.Integer({ minimum: 0, maximum: 100_000_000 })),
+    priceMax: Type.Optional(Type.Integer({ minimum: 0, maximum: 100_000_000 })),
+    place: Type.Optional(Type.String({ maxLength: 200 })),
+    hasSeats: Type.Optional(Type.Boolean()),
+    organizerId: Type.Optional(Type.String({ maxLength: 128 })),
+    status: Type.Optional(Type.String({ maxLength: 100, pattern: '^[A-Z]+(,[A-Z]+)*$' })),
+    sort: Type.Optional(
+      Type.String({ pattern: '^(startsAt|price|title|createdAt|rating)(,(asc|desc))?$', maxLength: 30 }),
+    ),
+    page: Type.Integer({ minimum: 0, maximum: 100_000, default: 0 }),
+    size: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
+  },
+  { additionalProperties: false },
+)
+export type SearchQuery = Static<typeof SearchQuery>

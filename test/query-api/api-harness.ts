@@ -1,0 +1,175 @@
+// The whole service in-process for API tests: the booking topology on an in-memory embedded log, the read
+// model on in-memory PGlite fed by the embedded projection, and the Fastify app on top (inject only).
+import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify'
+import pino from 'pino'
+import { LocalSchemaRegistry } from '../../avro/index.ts'
+import { TOPICS } from '../../infra/topics.ts'
+import { buildApp, type BuildAppOptions } from '../../query-api/app.ts'
+import { signDevToken } from '../../query-api/auth.ts'
+import { CommandProducer } from '../../query-api/commands/command-producer.ts'
+import { EmbeddedCommandTransport } from '../../query-api/commands/embedded-transport.ts'
+import { SandboxPaymentGateway } from '../../query-api/payments/payment-gateway.ts'
+import { openReadModel, startReadModelProjection } from '../../query-api/read-model/index.ts'
+import type { ReadModel } from '../../query-api/read-model/read-model.ts'
+import { EmbeddedLog, EmbeddedStreams } from '../../streams/index.ts'
+import type { ProjectionRunner } from '../../streams/projection.ts'
+import {
+  buildBookingTopology,
+  createBookingSerdes,
+  type BookingSerdes,
+} from '../../topologies/booking-topology.ts'
+
+export const SECRET = 'test-secret-of-the-api-tests'
+export const WEBHOOK_SECRET = 'test-webhook-secret'
+export const DAY_MS = 24 * 60 * 60 * 1000
+
+let serdesPromise: Promise<BookingSerdes> | undefined
+function serdes(): Promise<BookingSerdes> {
+  serdesPromise ??= (async () => {
+    const s = createBookingSerdes(new LocalSchemaRegistry())
+    await s.init()
+    return s
+  })()
+  return serdesPromise
+}
+
+export interface Harness {
+  readonly app: FastifyInstance
+  readonly readModel: ReadModel
+  readonly log: EmbeddedLog
+  readonly gateway: SandboxPaymentGateway
+  readonly projection: ProjectionRunner
+  /** `inject` with a token for the named principal (`guest`: none). */
+  call(as: Principal, options: InjectOptions): Promise<LightMyRequestResponse>
+  close(): Promise<void>
+}
+
+export type Principal = 'guest' | { sub: string; role: 'user' | 'organizer' | 'admin'; amr?: string[] }
+
+type Signed = Exclude<Principal, 'guest'>
+export const USER: Signed = { sub: 'user-1', role: 'user' }
+export const USER2: Signed = { sub: 'user-2', role: 'user' }
+export const ORGANIZER: Signed = { sub: 'org-1', role: 'organizer' }
+export const ORGANIZER2: Signed = { sub: 'org-2', role: 'organizer' }
+export const ADMIN: Signed = { sub: 'admin-1', role: 'admin', amr: ['pwd', 'mfa'] }
+export const ADMIN_NO_2FA: Signed = { sub: 'admin-2', role: 'admin', amr: ['pwd'] }
+
+const tokens = new Map<string, string>()
+export async function tokenFor(p: Exclude<Principal, 'guest'>): Promise<string> {
+  const key = JSON.stringify(p)
+  let token = tokens.get(key)
+  if (token === undefined) {
+    token = await signDevToken(SECRET, { sub: p.sub, role: p.role, ...(p.amr ? { amr: p.amr } : {}) })
+    tokens.set(key, token)
+  }
+  return token
+}
+
+/** Starts pipeline, read model, projection and app; `withPipeline: false` skips the topology (no decisions). */
+export async function startHarness(
+  overrides: Partial<BuildAppOptions> & { withPipeline?: boolean } = {},
+): Promise<Harness> {
+  const s = await serdes()
+  const log = EmbeddedLog.open()
+  const logger = pino({ level: 'silent' })
+  const streams = new EmbeddedStreams(buildBookingTopology({ serdes: s }), {
+    applicationId: 'api-test',
+    topics: TOPICS,
+    commitIntervalMs: 5,
+    logger,
+    log,
+  })
+  if (overrides.withPipeline === false) log.createTopics(TOPICS)
+  else await streams.start()
+  const readModel = await openReadModel()
+  const projection = await startReadModelProjection({ model: readModel, serdes: s, source: { log } })
+  const gateway = new SandboxPaymentGateway(WEBHOOK_SECRET)
+  const app = await buildApp({
+    readModel,
+    commands: new CommandProducer(new EmbeddedCommandTransport(log), s),
+    auth: { jwtSecret: SECRET },
+    paymentGateway: gateway,
+    webhookSecret: WEBHOOK_SECRET,
+    ...overrides,
+  })
+  await app.ready()
+  return {
+    app,
+    readModel,
+    log,
+    gateway,
+    projection,
+    async call(as, options) {
+      const headers = { ...(options.headers ?? {}) } as Record<string, string>
+      if (as !== 'guest') headers.authorization = `Bearer ${await tokenFor(as)}`
+      return app.inject({ ...options, headers })
+    },
+    async close() {
+      await app.close()
+      await projection.close()
+      if (overrides.withPipeline !== false) await streams.close()
+      await readModel.close()
+      log.close()
+    },
+  }
+}
+
+export const WAIT = { prefer: 'wait=10' }
+
+/** A valid event body starting `days` from now. */
+export function eventBody(overrides: Record<string, unknown> = {}, days = 30): Record<string, unknown> {
+  const start = Date.now() + days * DAY_MS
+  return {
+    title: 'Rafting on the Katun',
+    description: 'Two days of rafting with instructors, camp and meals.',
+    startsAt: new Date(start).toISOString(),
+    endsAt: new Date(start + DAY_MS).toISOString(),
+    place: 'Altai, Katun river, Chemal bridge',
+    categories: ['rafting'],
+    capacity: 10,
+    ...overrides,
+  }
+}
+
+/**
+ * Creates an event with one price option `std` (price kopecks, allotment) and publishes it, all through the
+ * API with Prefer: wait. Returns its ID.
+ */
+export async function publishedEvent(
+  h: Harness,
+  options: {
+    capacity?: number
+    priceMinor?: number
+    organizer?: Exclude<Principal, 'guest'>
+    id?: string
+  } = {},
+): Promise<string> {
+  const organizer = options.organizer ?? ORGANIZER
+  const created = await h.call(organizer, {
+    method: 'POST',
+    url: '/api/v1/events',
+    headers: WAIT,
+    payload: eventBody({ capacity: options.capacity ?? 10, ...(options.id ? { id: options.id } : {}) }),
+  })
+  if (created.statusCode !== 201) throw new Error(`create: ${created.statusCode} ${created.body}`)
+  const id = created.json<{ id: string }>().id
+  const option = await h.call(organizer, {
+    method: 'POST',
+    url: `/api/v1/events/${id}/price-options`,
+    headers: WAIT,
+    payload: {
+      id: 'std',
+      name: 'Standard',
+      priceMinor: options.priceMinor ?? 500_000,
+      allotment: options.capacity ?? 10,
+    },
+  })
+  if (option.statusCode !== 201) throw new Error(`price option: ${option.statusCode} ${option.body}`)
+  const published = await h.call(organizer, {
+    method: 'POST',
+    url: `/api/v1/events/${id}/publish`,
+    headers: WAIT,
+  })
+  if (published.statusCode !== 200) throw new Error(`publish: ${published.statusCode} ${published.body}`)
+  return id
+}

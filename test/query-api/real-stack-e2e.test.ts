@@ -1,0 +1,262 @@
+/**
+ * End to end on the real stack: the booking pipeline on Kafka (EOS), the read model on PostgreSQL fed by
+ * its Kafka projection, and two API instances sharing Redis (only one of them runs the projection hook, so
+ * the other is woken through the Redis fan-out). An organizer creates and publishes an event through the
+ * API; 500 users book one seat each concurrently with `Prefer: wait`, half on each instance; the answers,
+ * the GET views and the pipeline's recorded decisions agree.
+ *
+ * The topics have fixed names shared by every run (infra/topics.ts): like the flash-sale test, the run
+ * uses its own application ID and projection group, seeded at the topics' current end, its own event and
+ * user IDs, and a PostgreSQL schema of its own.
+ */
+import { randomUUID } from 'node:crypto'
+import { Redis } from 'ioredis'
+import pg from 'pg'
+import pino from 'pino'
+import t from 'tap'
+import { loadConfig } from '../../infra/config.ts'
+import { schemaRegistryFor } from '../../infra/schema-registry.ts'
+import { TOPICS } from '../../infra/topics.ts'
+import { buildApp } from '../../query-api/app.ts'
+import { CommandProducer } from '../../query-api/commands/command-producer.ts'
+import { KafkaCommandTransport } from '../../query-api/commands/kafka-transport.ts'
+import { RedisRequestRegistry } from '../../query-api/idempotency.ts'
+import { RedisAppliedFanout } from '../../query-api/outcome-waiters.ts'
+import {
+  openReadModel,
+  READ_MODEL_TOPICS,
+  startReadModelProjection,
+} from '../../query-api/read-model/index.ts'
+import type { ReadModel } from '../../query-api/read-model/read-model.ts'
+import { RedisResponseCache } from '../../query-api/response-cache.ts'
+import { KafkaStreams } from '../../streams/kafka/kafka-streams.ts'
+import { buildBookingTopology, createBookingSerdes } from '../../topologies/booking-topology.ts'
+import {
+  BOOKING_COMMANDS_TOPIC,
+  CREW_STATUS_TOPIC,
+  EVENT_COMMANDS_TOPIC,
+  PAYMENT_STATUS_TOPIC,
+} from '../../topologies/topic-names.ts'
+import { commitGroupOffsets, createAppTopics, endOffsets } from '../support/booking-load.ts'
+import { brokers, deleteTopicsMatching, kafkaClient, requireKafka } from '../support/kafka.ts'
+import { eventBody, SECRET, tokenFor } from './api-harness.ts'
+
+const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/backend_event'
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'
+const USERS = 500
+const CAPACITY = 100
+
+await requireKafka()
+const run = randomUUID().replaceAll('-', '').slice(0, 10)
+const appId = `api-e2e-${run}`
+const projectionGroup = `${appId}-catalog`
+const schema = `api_e2e_${run}`
+// Concurrent runs on the shared topics may write records this run's pipeline dead-letters: keep errors only.
+const logger = pino({ level: 'error' })
+const kafka = kafkaClient('api-e2e')
+const serdes = createBookingSerdes(schemaRegistryFor(loadConfig()))
+await serdes.init()
+
+await createAppTopics(kafka, appId, serdes)
+await commitGroupOffsets(
+  kafka,
+  appId,
+  await endOffsets(kafka, [
+    EVENT_COMMANDS_TOPIC,
+    BOOKING_COMMANDS_TOPIC,
+    PAYMENT_STATUS_TOPIC,
+    CREW_STATUS_TOPIC,
+  ]),
+)
+await commitGroupOffsets(kafka, projectionGroup, await endOffsets(kafka, READ_MODEL_TOPICS))
+const streams = new KafkaStreams(buildBookingTopology({ serdes }), {
+  applicationId: appId,
+  topics: TOPICS,
+  commitIntervalMs: 100,
+  logger,
+  brokers: brokers(),
+  sessionTimeoutMs: 10_000,
+  replicationFactor: 1,
+})
+await streams.start()
+const readModel = await openReadModel({ databaseUrl: DATABASE_URL, schema, poolSize: 10 })
+const projection = await startReadModelProjection({
+  model: readModel,
+  serdes,
+  source: { brokers: brokers(), groupId: projectionGroup },
+  logger,
+})
+const redis = new Redis(REDIS_URL)
+const subscribers = [redis.duplicate(), redis.duplicate()]
+const transport = new KafkaCommandTransport({ brokers: brokers() })
+await transport.connect()
+const commands = new CommandProducer(transport, serdes)
+const notProjecting = (model: ReadModel): ReadModel =>
+  new Proxy(model, {
+    get(target, property) {
+      if (property === 'onApplied') return () => () => {}
+      const value = Reflect.get(target, property, target) as unknown
+      return typeof value === 'function' ? value.bind(target) : value
+    },
+  })
+const instance = (model: ReadModel, subscriber: Redis) =>
+  buildApp({
+    readModel: model,
+    commands,
+    auth: { jwtSecret: SECRET },
+    requests: new RedisRequestRegistry(redis, { prefix: `api-e2e:${run}:` }),
+    cache: new RedisResponseCache(redis, { prefix: `api-e2e:${run}:cache:` }),
+    rateLimitRedis: redis,
+    fanout: new RedisAppliedFanout(redis, subscriber, `api-e2e:${run}:applied`),
+    webhookSecret: 'x',
+  })
+const a = await instance(readModel, subscribers[0]!)
+const b = await instance(notProjecting(readModel), subscribers[1]!)
+
+t.teardown(async () => {
+  await a.close()
+  await b.close()
+  await commands.close()
+  await projection.close()
+  await streams.close()
+  for (const s of subscribers) s.disconnect()
+  const keys = await redis.keys(`api-e2e:${run}:*`)
+  if (keys.length > 0) await redis.del(...keys)
+  await redis.quit()
+  await readModel.close()
+  const client = new pg.Client({ connectionString: DATABASE_URL })
+  await client.connect()
+  await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`)
+  await client.end()
+  await deleteTopicsMatching(appId).catch(() => undefined)
+  const admin = kafka.admin()
+  await admin.connect()
+  await admin.deleteGroups([appId, projectionGroup]).catch(() => undefined)
+  await admin.disconnect()
+})
+
+const organizer = { sub: `org-${run}`, role: 'organizer' } as const
+const bearer = async (p: Parameters<typeof tokenFor>[0]) => ({ authorization: `Bearer ${await tokenFor(p)}` })
+
+/** Waits for a command's outcome through GET /requests (the pipeline may still be rebalancing). */
+async function decided(requestId: string, as: Parameters<typeof tokenFor>[0]) {
+  for (let i = 0; i < 600; i++) {
+    const res = await a.inject({
+      method: 'GET',
+      url: `/api/v1/requests/${requestId}`,
+      headers: await bearer(as),
+    })
+    if (res.json().status !== 'PENDING') return res.json()
+    await new Promise((r) => setTimeout(r, 100))
+  }
+  throw new Error(`request ${requestId} not decided in 60 s`)
+}
+
+t.test(
+  'an organizer publishes an event; 500 users book concurrently; answers, views and decisions agree',
+  async (t) => {
+    const eventId = `e2e-${run}`
+    const created = await a.inject({
+      method: 'POST',
+      url: '/api/v1/events',
+      headers: await bearer(organizer),
+      payload: eventBody({ id: eventId, capacity: CAPACITY }),
+    })
+    t.equal(created.statusCode, 202, created.body)
+    t.equal((await decided(created.json().requestId, organizer)).status, 'ACCEPTED')
+    const option = await b.inject({
+      method: 'POST',
+      url: `/api/v1/events/${eventId}/price-options`,
+      headers: { ...(await bearer(organizer)), prefer: 'wait=10' },
+      payload: { id: 'std', name: 'Standard', priceMinor: 450_000, allotment: CAPACITY },
+    })
+    t.equal(option.statusCode, 201, option.body)
+    const published = await a.inject({
+      method: 'POST',
+      url: `/api/v1/events/${eventId}/publish`,
+      headers: { ...(await bearer(organizer)), prefer: 'wait=10' },
+    })
+    t.equal(published.statusCode, 200, published.body)
+    t.equal(published.json().status, 'PUBLISHED')
+
+    const users = Array.from({ length: USERS }, (_, i) => ({ sub: `u-${run}-${i}`, role: 'user' as const }))
+    const answers = await Promise.all(
+      users.map(async (user, i) => {
+        const res = await (i % 2 === 0 ? a : b).inject({
+          method: 'POST',
+          url: '/api/v1/bookings',
+          headers: { ...(await bearer(user)), prefer: 'wait=10' },
+          payload: { eventId, priceOptionId: 'std', seats: 1 },
+        })
+        return {
+          user,
+          status: res.statusCode,
+          body: res.json(),
+          requestId: res.headers['x-request-id'] as string,
+        }
+      }),
+    )
+    const byStatus = new Map<number, number>()
+    for (const r of answers) byStatus.set(r.status, (byStatus.get(r.status) ?? 0) + 1)
+    t.comment(`answers by status: ${JSON.stringify([...byStatus])}`)
+    // Any answer that outlived its wait (202) is settled through GET /requests.
+    const final = await Promise.all(
+      answers.map(async (r) => {
+        if (r.status !== 202)
+          return { ...r, accepted: r.status === 201, code: r.status === 201 ? null : r.body.code }
+        const outcome = await decided(r.requestId, r.user)
+        return { ...r, accepted: outcome.status === 'ACCEPTED', code: outcome.reasonCode }
+      }),
+    )
+    const accepted = final.filter((r) => r.accepted)
+    t.equal(accepted.length, CAPACITY, 'exactly the capacity is booked')
+    t.ok(
+      final.filter((r) => !r.accepted).every((r) => r.code === 'NO_AVAILABLE_SEATS'),
+      'every other answer is NO_AVAILABLE_SEATS',
+    )
+    t.ok(answers.filter((r) => r.status === 409).every((r) => r.body.code === 'NO_AVAILABLE_SEATS'))
+    t.ok(
+      answers
+        .filter((r) => r.status === 201)
+        .every((r) => r.body.status === 'PENDING_PAYMENT' && r.body.eventId === eventId),
+    )
+
+    // The pipeline's recorded decisions agree with the answers, request by request.
+    for (const r of final) {
+      const outcome = await readModel.getOutcome(r.requestId)
+      if (outcome?.accepted !== r.accepted) {
+        t.fail(`request ${r.requestId}: answered ${r.accepted}, decided ${outcome?.accepted}`)
+        return
+      }
+    }
+    t.pass('every answer equals the recorded outcome')
+    // The views follow the decisions through the projection: wait (60 s at most) until they show them all.
+    // (KafkaProjection.caughtUp cannot tell for partitions it has seeded from the group and not read since.)
+    for (let i = 0; i < 600; i++) {
+      const page = await readModel.listEventBookings(eventId, { page: 0, size: 1 })
+      const event = await readModel.getEvent(eventId, { role: 'admin', userId: 'check' })
+      if (page.total === USERS && event?.seatsTaken === CAPACITY) break
+      await new Promise((r) => setTimeout(r, 100))
+    }
+    const event = await a.inject({ method: 'GET', url: `/api/v1/events/${eventId}` })
+    t.equal(event.json().seatsAvailable, 0)
+    t.equal(event.json().seatsTaken, CAPACITY)
+    // The organizer's view lists every booking of the event, refused requests included (status REJECTED).
+    const listed: { userId: string; status: string }[] = []
+    for (let page = 0; page * 100 < USERS; page++) {
+      const res = await a.inject({
+        method: 'GET',
+        url: `/api/v1/events/${eventId}/bookings?size=100&page=${page}`,
+        headers: await bearer(organizer),
+      })
+      listed.push(...res.json().items)
+    }
+    const active = listed.filter((bk) => bk.status === 'PENDING_PAYMENT' || bk.status === 'CONFIRMED')
+    t.equal(active.length, CAPACITY)
+    const winners = new Set(accepted.map((r) => r.user.sub))
+    t.same(new Set(active.map((bk) => bk.userId)), winners, 'the active bookings are the accepted users')
+    const one = accepted[0]!
+    const mine = await b.inject({ method: 'GET', url: '/api/v1/bookings', headers: await bearer(one.user) })
+    t.equal(mine.json().total, 1, "a winner's own view shows the booking")
+  },
+)

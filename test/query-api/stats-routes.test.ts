@@ -1,0 +1,86 @@
+// The stats routes over a recording StatsQueries double (the queries themselves are tested on chDB by
+// test/query-api/stats/**): roles, viewer mapping, range defaults and validation, CSV.
+import t from 'tap'
+import { CodedError } from '../../streams/errors.ts'
+import { statsRoutes } from '../../query-api/routes/stats.ts'
+import type { StatsQueries } from '../../query-api/stats/index.ts'
+import { ADMIN, ORGANIZER, startHarness, USER } from './api-harness.ts'
+
+const calls: unknown[][] = []
+const row = { period: '2026-01-01', views: 3, confirmed: 1 }
+const recording = {
+  async eventStats(...[viewer, eventId, range, granularity]: Parameters<StatsQueries['eventStats']>) {
+    calls.push(['eventStats', viewer, eventId, range, granularity])
+    if (eventId === 'foreign') throw new CodedError('FORBIDDEN', 'not yours', { httpStatus: 403 })
+    return { eventId, series: [row], totals: row }
+  },
+  async eventsStats(...[viewer, range, granularity, options]: Parameters<StatsQueries['eventsStats']>) {
+    calls.push(['eventsStats', viewer, range, granularity, options])
+    return { range, granularity, series: [row], events: [{ eventId: 'e1', title: 'A, "quoted"', views: 3 }] }
+  },
+  async bookingStats(...[viewer, range, granularity, options]: Parameters<StatsQueries['bookingStats']>) {
+    calls.push(['bookingStats', viewer, range, granularity, options])
+    return [{ period: '2026-01-01', status: 'CONFIRMED', bookings: 2 }]
+  },
+  async conversions(...[viewer, range, granularity, options]: Parameters<StatsQueries['conversions']>) {
+    calls.push(['conversions', viewer, range, granularity, options])
+    return [{ period: '2026-01-01', views: 10, confirmed: 1, viewToConfirmed: 0.1 }]
+  },
+} as unknown as StatsQueries
+
+const h = await startHarness({ withPipeline: false, plugins: [statsRoutes(recording)] })
+t.teardown(() => h.close())
+
+t.test('organizers get their own view, admins all; CSV on request', async (t) => {
+  const res = await h.call(ORGANIZER, {
+    method: 'GET',
+    url: '/api/v1/events/e1/stats?from=2026-01-01&to=2026-01-31&granularity=week',
+  })
+  t.equal(res.statusCode, 200, res.body)
+  t.same(calls.at(-1), [
+    'eventStats',
+    { role: 'ORGANIZER', organizerId: 'org-1' },
+    'e1',
+    { from: '2026-01-01', to: '2026-01-31' },
+    'week',
+  ])
+  const admin = await h.call(ADMIN, { method: 'GET', url: '/api/v1/stats/events?limit=5' })
+  t.equal(admin.statusCode, 200)
+  t.same((calls.at(-1) as unknown[])[1], { role: 'ADMIN' })
+  const csv = await h.call(ADMIN, {
+    method: 'GET',
+    url: '/api/v1/stats/events',
+    headers: { accept: 'text/csv' },
+  })
+  t.match(csv.headers['content-type'], /text\/csv/)
+  t.equal(csv.body, 'eventId,title,views\r\ne1,"A, ""quoted""",3\r\n')
+  const bookings = await h.call(ORGANIZER, { method: 'GET', url: '/api/v1/stats/bookings?eventId=e1' })
+  t.same(bookings.json(), { items: [{ period: '2026-01-01', status: 'CONFIRMED', bookings: 2 }] })
+  const conversions = await h.call(ORGANIZER, {
+    method: 'GET',
+    url: '/api/v1/stats/conversions',
+    headers: { accept: 'text/csv' },
+  })
+  t.equal(conversions.body, 'period,views,confirmed,viewToConfirmed\r\n2026-01-01,10,1,0.1\r\n')
+})
+
+t.test('roles, validation and refusals', async (t) => {
+  t.equal((await h.call('guest', { method: 'GET', url: '/api/v1/stats/events' })).statusCode, 401)
+  t.equal((await h.call(USER, { method: 'GET', url: '/api/v1/stats/events' })).statusCode, 403)
+  const foreign = await h.call(ORGANIZER, { method: 'GET', url: '/api/v1/events/foreign/stats' })
+  t.equal(foreign.statusCode, 403)
+  t.equal(foreign.json().code, 'FORBIDDEN')
+  const reversed = await h.call(ADMIN, {
+    method: 'GET',
+    url: '/api/v1/stats/bookings?from=2026-02-01&to=2026-01-01',
+  })
+  t.equal(reversed.statusCode, 400)
+  t.equal(
+    (await h.call(ADMIN, { method: 'GET', url: '/api/v1/stats/bookings?granularity=hour' })).statusCode,
+    400,
+  )
+  t.equal(
+    (await h.call(ADMIN, { method: 'GET', url: '/api/v1/stats/bookings?from=01.01.2026' })).statusCode,
+    400,
+  )
+})
