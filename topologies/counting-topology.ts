@@ -1,3 +1,4 @@
+import { avroSerde, type AvroSerde, type SchemaRegistry } from '../avro/index.ts'
 import { topicSpec } from '../infra/topics.ts'
 import {
   COUNT_STORE,
@@ -67,4 +68,24 @@ export function buildCountingTopology(
       { keySerde: stringSerde, valueSerde: serdes.output },
       'count-sum',
     )
+}
+
+/** The counting topology's Avro serdes, registered for `names` in `registry` (initialized). */
+export async function createCountingSerdes(
+  registry: SchemaRegistry,
+  names: CountingTopicNames = DEFAULT_COUNTING_TOPICS,
+): Promise<{ readonly input: AvroSerde<CountInputValue>; readonly output: AvroSerde<CountTotalValue> }> {
+  const input = avroSerde<CountInputValue>({
+    registry,
+    schema: 'aquastream.runtime.CountInput',
+    topics: [names.input],
+  })
+  const output = avroSerde<CountTotalValue>({
+    registry,
+    schema: 'aquastream.runtime.CountTotal',
+    topics: [names.output],
+  })
+  await input.init()
+  await output.init()
+  return { input, output }
 }

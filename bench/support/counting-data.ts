@@ -1,7 +1,7 @@
 /** Serdes and inputs of the counting topology, as the benchmark feeds it. */
-import { avroSerde, LocalSchemaRegistry, type AvroSerde } from '../../avro/index.ts'
+import { LocalSchemaRegistry, type AvroSerde } from '../../avro/index.ts'
 import type { CountInputValue, CountTotalValue } from '../../processors/count-sum.ts'
-import type { CountingTopicNames } from '../../topologies/counting-topology.ts'
+import { createCountingSerdes, type CountingTopicNames } from '../../topologies/counting-topology.ts'
 
 export const PARTITIONS = 12
 export const KEYS = 10_000
@@ -14,18 +14,7 @@ export interface CountingSerdes {
 /** Avro serdes on the local registry (the benchmark never needs a registry server). */
 export async function countingSerdes(names: CountingTopicNames): Promise<CountingSerdes> {
   const registry = new LocalSchemaRegistry()
-  const input = avroSerde<CountInputValue>({
-    registry,
-    schema: 'aquastream.runtime.CountInput',
-    topics: [names.input],
-  })
-  const output = avroSerde<CountTotalValue>({
-    registry,
-    schema: 'aquastream.runtime.CountTotal',
-    topics: [names.output],
-  })
-  await input.init()
-  await output.init()
+  const { input, output } = await createCountingSerdes(registry, names)
   return { input, output }
 }
 

@@ -8,11 +8,15 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
-import { avroSerde, LocalSchemaRegistry } from '../../avro/index.ts'
-import type { CountInputValue, CountTotalValue } from '../../processors/count-sum.ts'
+import { LocalSchemaRegistry } from '../../avro/index.ts'
+import type { CountTotalValue } from '../../processors/count-sum.ts'
 import { EmbeddedLog } from '../../streams/index.ts'
 import { defaultPartitioner } from '../../streams/partitioner.ts'
-import { countingTopics, DEFAULT_COUNTING_TOPICS as names } from '../../topologies/counting-topology.ts'
+import {
+  countingTopics,
+  createCountingSerdes,
+  DEFAULT_COUNTING_TOPICS as names,
+} from '../../topologies/counting-topology.ts'
 import { checkCounting, countingInput } from '../support/counting-check.ts'
 import { seededRandom, sleep, startApp, type AppProcess } from '../support/processes.ts'
 
@@ -24,18 +28,7 @@ t.test(`counting stays exact through ${KILLS} SIGKILLs on the embedded log (seed
   const dir = mkdtempSync(join(tmpdir(), 'embedded-crash-'))
   t.teardown(() => rmSync(dir, { recursive: true, force: true }))
   const registry = new LocalSchemaRegistry()
-  const inputSerde = avroSerde<CountInputValue>({
-    registry,
-    schema: 'aquastream.runtime.CountInput',
-    topics: [names.input],
-  })
-  const outputSerde = avroSerde<CountTotalValue>({
-    registry,
-    schema: 'aquastream.runtime.CountTotal',
-    topics: [names.output],
-  })
-  await inputSerde.init()
-  await outputSerde.init()
+  const { input: inputSerde, output: outputSerde } = await createCountingSerdes(registry, names)
   const inputs = countingInput(RECORDS, 1000, seed)
 
   const log = EmbeddedLog.open({ dir })

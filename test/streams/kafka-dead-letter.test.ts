@@ -7,12 +7,15 @@
  */
 import t from 'tap'
 import pino from 'pino'
-import { avroSerde, ConfluentSchemaRegistry } from '../../avro/index.ts'
+import { ConfluentSchemaRegistry } from '../../avro/index.ts'
 import { loadConfig } from '../../infra/config.ts'
-import type { CountInputValue, CountTotalValue } from '../../processors/count-sum.ts'
 import { DLQ_HEADERS } from '../../streams/index.ts'
 import { KafkaStreams } from '../../streams/kafka/kafka-streams.ts'
-import { buildCountingTopology, countingTopics } from '../../topologies/counting-topology.ts'
+import {
+  buildCountingTopology,
+  countingTopics,
+  createCountingSerdes,
+} from '../../topologies/counting-topology.ts'
 import { brokers, deleteTopicsMatching, kafkaClient, readCommitted, requireKafka } from '../support/kafka.ts'
 
 const registryUrl = loadConfig().schemaRegistryUrl || 'http://127.0.0.1:8081/apis/ccompat/v7'
@@ -23,18 +26,7 @@ t.test('poison records are dead-lettered with the reason and the partition keeps
   t.teardown(() => deleteTopicsMatching(appId))
   const names = { input: `${appId}-input`, output: `${appId}-output` }
   const registry = new ConfluentSchemaRegistry({ url: registryUrl })
-  const input = avroSerde<CountInputValue>({
-    registry,
-    schema: 'aquastream.runtime.CountInput',
-    topics: [names.input],
-  })
-  const output = avroSerde<CountTotalValue>({
-    registry,
-    schema: 'aquastream.runtime.CountTotal',
-    topics: [names.output],
-  })
-  await input.init()
-  await output.init()
+  const { input, output } = await createCountingSerdes(registry, names)
   const streams = new KafkaStreams(buildCountingTopology({ input, output }, names), {
     applicationId: appId,
     brokers: brokers(),

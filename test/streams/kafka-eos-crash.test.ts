@@ -5,14 +5,10 @@
  * (read_committed) and the store (its changelog) must equal the exact sums.
  */
 import t from 'tap'
-import { avroSerde, LocalSchemaRegistry } from '../../avro/index.ts'
+import { LocalSchemaRegistry } from '../../avro/index.ts'
 import { changelogTopicName, jsonSerde } from '../../streams/index.ts'
-import {
-  COUNT_STORE,
-  type CountInputValue,
-  type CountState,
-  type CountTotalValue,
-} from '../../processors/count-sum.ts'
+import { COUNT_STORE, type CountState } from '../../processors/count-sum.ts'
+import { createCountingSerdes } from '../../topologies/counting-topology.ts'
 import { checkCounting, countingInput } from '../support/counting-check.ts'
 import { produce, readCommitted, requireKafka, deleteTopicsMatching } from '../support/kafka.ts'
 import { seededRandom, sleep, startApp, type AppProcess } from '../support/processes.ts'
@@ -27,18 +23,7 @@ t.test(`counting stays exact through ${KILLS} SIGKILLs on Kafka EOS (seed ${seed
   t.teardown(() => deleteTopicsMatching(appId))
   const names = { input: `${appId}-input`, output: `${appId}-output` }
   const registry = new LocalSchemaRegistry()
-  const inputSerde = avroSerde<CountInputValue>({
-    registry,
-    schema: 'aquastream.runtime.CountInput',
-    topics: [names.input],
-  })
-  const outputSerde = avroSerde<CountTotalValue>({
-    registry,
-    schema: 'aquastream.runtime.CountTotal',
-    topics: [names.output],
-  })
-  await inputSerde.init()
-  await outputSerde.init()
+  const { input: inputSerde, output: outputSerde } = await createCountingSerdes(registry, names)
   const inputs = countingInput(RECORDS, 1000, seed)
   const env = {
     TRANSPORT: 'kafka',

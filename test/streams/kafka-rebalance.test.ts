@@ -7,16 +7,15 @@
  */
 import pino from 'pino'
 import t from 'tap'
-import { avroSerde, LocalSchemaRegistry } from '../../avro/index.ts'
-import {
-  COUNT_STORE,
-  type CountInputValue,
-  type CountState,
-  type CountTotalValue,
-} from '../../processors/count-sum.ts'
+import { LocalSchemaRegistry } from '../../avro/index.ts'
+import { COUNT_STORE, type CountState } from '../../processors/count-sum.ts'
 import { changelogTopicName, jsonSerde } from '../../streams/index.ts'
 import { KafkaStreams } from '../../streams/kafka/kafka-streams.ts'
-import { buildCountingTopology, countingTopics } from '../../topologies/counting-topology.ts'
+import {
+  buildCountingTopology,
+  countingTopics,
+  createCountingSerdes,
+} from '../../topologies/counting-topology.ts'
 import { checkCounting, countingInput } from '../support/counting-check.ts'
 import {
   brokers,
@@ -37,18 +36,7 @@ t.test('a killed instance hands its tasks to the survivor; a resumed zombie comm
   t.teardown(() => deleteTopicsMatching(appId))
   const names = { input: `${appId}-input`, output: `${appId}-output` }
   const registry = new LocalSchemaRegistry()
-  const inputSerde = avroSerde<CountInputValue>({
-    registry,
-    schema: 'aquastream.runtime.CountInput',
-    topics: [names.input],
-  })
-  const outputSerde = avroSerde<CountTotalValue>({
-    registry,
-    schema: 'aquastream.runtime.CountTotal',
-    topics: [names.output],
-  })
-  await inputSerde.init()
-  await outputSerde.init()
+  const { input: inputSerde, output: outputSerde } = await createCountingSerdes(registry, names)
   const env = {
     TRANSPORT: 'kafka',
     APP_ID: appId,
@@ -137,18 +125,7 @@ t.test('an instance whose task was taken over cannot commit its pending work', a
   t.teardown(() => deleteTopicsMatching(appId))
   const names = { input: `${appId}-input`, output: `${appId}-output` }
   const registry = new LocalSchemaRegistry()
-  const inputSerde = avroSerde<CountInputValue>({
-    registry,
-    schema: 'aquastream.runtime.CountInput',
-    topics: [names.input],
-  })
-  const outputSerde = avroSerde<CountTotalValue>({
-    registry,
-    schema: 'aquastream.runtime.CountTotal',
-    topics: [names.output],
-  })
-  await inputSerde.init()
-  await outputSerde.init()
+  const { input: inputSerde, output: outputSerde } = await createCountingSerdes(registry, names)
   const streams = new KafkaStreams(buildCountingTopology({ input: inputSerde, output: outputSerde }, names), {
     applicationId: appId,
     brokers: brokers(),

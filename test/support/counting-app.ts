@@ -9,16 +9,15 @@
  */
 import { writeFileSync } from 'node:fs'
 import pino from 'pino'
-import { avroSerde } from '../../avro/index.ts'
 import { loadConfig } from '../../infra/config.ts'
 import { schemaRegistryFor } from '../../infra/schema-registry.ts'
-import type { CountInputValue, CountTotalValue } from '../../processors/count-sum.ts'
 import { EmbeddedLog, EmbeddedStreams, type KeyValueStore } from '../../streams/index.ts'
 import { KafkaStreams } from '../../streams/kafka/kafka-streams.ts'
 import {
   buildCountingTopology,
   countingTopics,
   DEFAULT_COUNTING_TOPICS,
+  createCountingSerdes,
 } from '../../topologies/counting-topology.ts'
 import { COUNT_STORE } from '../../processors/count-sum.ts'
 
@@ -33,18 +32,7 @@ const names = {
   output: process.env.OUTPUT_TOPIC ?? DEFAULT_COUNTING_TOPICS.output,
 }
 const registry = schemaRegistryFor(config)
-const input = avroSerde<CountInputValue>({
-  registry,
-  schema: 'aquastream.runtime.CountInput',
-  topics: [names.input],
-})
-const output = avroSerde<CountTotalValue>({
-  registry,
-  schema: 'aquastream.runtime.CountTotal',
-  topics: [names.output],
-})
-await input.init()
-await output.init()
+const { input, output } = await createCountingSerdes(registry, names)
 const topology = buildCountingTopology({ input, output }, names)
 const streamsConfig = {
   applicationId,
