@@ -26,7 +26,7 @@ export interface ClickHouseOptions {
  * `Number()`, which is exact below 2^53).
  *
  * @example
- *   const client = createClickHouse({ url: process.env.CLICKHOUSE_URL }) // chDB when undefined
+ *   const client = createClickHouse({ url: config.clickhouseUrl }) // chDB when undefined
  *   await migrate(client, { database: 'aquastream_analytics' })
  */
 export function createClickHouse(options: ClickHouseOptions = {}): ClickHouseClient {

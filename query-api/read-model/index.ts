@@ -23,7 +23,7 @@ export const DEFAULT_SCHEMA = 'read_model'
  * `${dataDir}/pg` when `dataDir` is, in-memory PGlite otherwise (tests).
  *
  * @example
- *   const model = await openReadModel({ databaseUrl: process.env.DATABASE_URL })
+ *   const model = await openReadModel({ databaseUrl: config.databaseUrl })
  */
 export async function openReadModel(
   options: ReadModelOptions & { logger?: Logger } = {},
