@@ -70,7 +70,6 @@ interface Schedule {
   nextMs: number
   readonly punctuator: Punctuator
   cancelled: boolean
-  readonly node: string
 }
 
 type Forward = (record: Record<unknown, unknown>) => void
@@ -214,8 +213,7 @@ export class StreamTask {
   }
 
   hasUncommitted(): boolean {
-    if (this.#pending.length > 0 || this.#dirtyPositions.size > 0) return true
-    return false
+    return this.#pending.length > 0 || this.#dirtyPositions.size > 0
   }
 
   /** Takes everything the next commit must write atomically; the task starts a new batch. */
@@ -456,7 +454,6 @@ export class StreamTask {
           nextMs: this.#options.clock.now() + intervalMs,
           punctuator,
           cancelled: false,
-          node: nodeName,
         }
         this.#schedules.push(schedule)
         return {

@@ -73,8 +73,11 @@ export class Topology {
   readonly #stores = new Map<string, StoreBuilder>()
   readonly #storeUsers = new Map<string, string[]>()
   readonly #sourceTopics = new Map<string, string>()
+  /** Computed once the topology is complete; any change to the graph clears it. */
+  #subtopologies: Subtopology[] | undefined
 
   addSource<K, V>(name: string, topics: string | readonly string[], options: SourceOptions<K, V>): this {
+    this.#subtopologies = undefined
     this.#checkName(name)
     const list = typeof topics === 'string' ? [topics] : [...topics]
     if (list.length === 0) throw new TopologyError(`source ${name} reads no topic`, { node: name })
@@ -95,6 +98,7 @@ export class Topology {
   }
 
   addProcessor(name: string, supplier: ProcessorSupplier, ...parentNames: string[]): this {
+    this.#subtopologies = undefined
     this.#checkName(name)
     this.#checkParents(name, parentNames)
     this.#nodes.set(name, {
@@ -108,6 +112,7 @@ export class Topology {
   }
 
   addSink<K, V>(name: string, topic: string, options: SinkOptions<K, V>, ...parentNames: string[]): this {
+    this.#subtopologies = undefined
     this.#checkName(name)
     this.#checkParents(name, parentNames)
     this.#nodes.set(name, {
@@ -124,6 +129,7 @@ export class Topology {
 
   /** Adds a store, optionally connecting it to processors already added. */
   addStateStore(builder: StoreBuilder, ...processorNames: string[]): this {
+    this.#subtopologies = undefined
     if (this.#stores.has(builder.name))
       throw new TopologyError(`store ${builder.name} added twice`, { store: builder.name })
     this.#stores.set(builder.name, builder)
@@ -132,8 +138,8 @@ export class Topology {
     return this
   }
 
-  connectProcessorAndStateStores(processorName?: string, ...storeNames: string[]): this {
-    if (processorName === undefined) return this
+  connectProcessorAndStateStores(processorName: string, ...storeNames: string[]): this {
+    this.#subtopologies = undefined
     const node = this.#nodes.get(processorName)
     if (node?.kind !== 'processor')
       throw new TopologyError(`${processorName} is not a processor of this topology`, { node: processorName })
@@ -173,6 +179,11 @@ export class Topology {
 
   /** Splits the graph into subtopologies (connected components through parents and shared stores). */
   subtopologies(): Subtopology[] {
+    this.#subtopologies ??= this.#computeSubtopologies()
+    return this.#subtopologies
+  }
+
+  #computeSubtopologies(): Subtopology[] {
     const parent = new Map<string, string>()
     const find = (x: string): string => {
       let root = x
