@@ -272,7 +272,9 @@ export class EventLedgerProcessor implements Processor<string, LedgerInput, stri
 
   /** The timers punctuator: hold expiry, waiting-list offer expiry, event transitions and reminders. */
   runTimers(nowMs: number): void {
-    const dueHolds = [...this.#holds.all()].filter(([, timer]) => timer.dueMs <= nowMs)
+    // Collect only what is due: a flash sale leaves many holds, and this runs every second.
+    const dueHolds: [string, HoldTimer][] = []
+    for (const entry of this.#holds.all()) if (entry[1].dueMs <= nowMs) dueHolds.push(entry)
     for (const [key, timer] of dueHolds) {
       const event = this.#events.get(timer.eventId)
       const booking = this.#bookings.get(key)
