@@ -179,7 +179,10 @@ export class KafkaStreams {
           const id = this.#taskBySource.get(`${topic}:${p}`)
           if (id !== undefined) assigned.add(id)
         }
-      this.#assignmentChange = this.#assignmentChange.then(() => this.#onAssignment(assigned))
+      // The chain never rejects: a failed change is logged, and the next assignment still runs.
+      this.#assignmentChange = this.#assignmentChange
+        .then(() => this.#onAssignment(assigned))
+        .catch((error: unknown) => this.#logger.error({ err: error }, 'assignment change failed'))
     })
     consumer.on(consumer.events.CRASH, ({ payload }) => {
       if (!payload.restart) this.#fatal(payload.error)
