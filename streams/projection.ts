@@ -186,14 +186,21 @@ export class KafkaProjection implements ProjectionRunner {
         partitions.map((partition) => ({ topic, partition })),
       )
       this.#assigned = assigned
-      this.#positioned = this.#options.sink.loadOffsets(assigned).then((stored) => {
+      this.#positioned = this.#options.sink.loadOffsets(assigned).then(async (stored) => {
         this.#positions.clear()
+        const unknown: { topic: string; partition: number }[] = []
         for (const { topic, partition } of assigned) {
           const offset = stored.get(key(topic, partition))
-          if (offset === undefined) continue
+          if (offset === undefined) {
+            unknown.push({ topic, partition })
+            continue
+          }
           this.#positions.set(key(topic, partition), offset)
           consumer.seek({ topic, partition, offset: String(offset) })
         }
+        // Where the sink stored nothing, the consumer starts at the group's committed offset (if one was
+        // seeded) or at the beginning: that is the position until a batch moves it.
+        if (unknown.length > 0) await this.#groupPositions(unknown)
       })
       this.#positioned.catch((error: unknown) => (this.#failure = error))
     })
@@ -245,6 +252,27 @@ export class KafkaProjection implements ProjectionRunner {
         if (last > (this.#positions.get(k) ?? 0)) this.#positions.set(k, last)
       },
     })
+  }
+
+  async #groupPositions(partitions: readonly { topic: string; partition: number }[]): Promise<void> {
+    const admin = this.#kafka.admin()
+    await admin.connect()
+    try {
+      const topics = [...new Set(partitions.map((p) => p.topic))]
+      for (const t of await admin.fetchOffsets({ groupId: this.#options.groupId, topics }))
+        for (const p of t.partitions) {
+          const k = key(t.topic, p.partition)
+          const offset = Number(p.offset)
+          if (
+            offset >= 0 &&
+            !this.#positions.has(k) &&
+            partitions.some((q) => key(q.topic, q.partition) === k)
+          )
+            this.#positions.set(k, offset)
+        }
+    } finally {
+      await admin.disconnect()
+    }
   }
 
   async caughtUp(timeoutMs = 30_000): Promise<void> {

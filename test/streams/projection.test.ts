@@ -114,3 +114,39 @@ t.test('Kafka projection resumes from the sink positions and skips aborted data'
     'aborted records are never applied',
   )
 })
+
+t.test(
+  'regression: caughtUp resolves when a fresh sink starts from group offsets seeded at the end',
+  async (t) => {
+    await requireKafka()
+    const topic = `projection-seeded-${randomUUID()}`
+    t.teardown(() => deleteTopicsMatching(topic))
+    const admin = kafkaClient().admin()
+    await admin.connect()
+    await admin.createTopics({ topics: [{ topic, numPartitions: 3 }], waitForLeaders: true })
+    const producer = kafkaClient().producer()
+    await producer.connect()
+    await producer.send({
+      topic,
+      messages: [0, 1, 2, 3, 4, 5].map((i) => ({ value: `old-${i}`, partition: i % 3 })),
+    })
+    const groupId = `${topic}-group`
+    const ends = await admin.fetchTopicOffsets(topic)
+    await admin.setOffsets({
+      groupId,
+      topic,
+      partitions: ends.map((o) => ({ partition: o.partition, offset: o.high })),
+    })
+    await admin.disconnect()
+    const sink = new RecordingSink()
+    const projection = new KafkaProjection({ name: 'p', topics: [topic], sink, brokers: brokers(), groupId })
+    await projection.start()
+    await projection.caughtUp(30_000)
+    t.same(sink.applied, [], 'nothing before the seeded offsets is applied')
+    await producer.send({ topic, messages: [{ value: 'new', partition: 1 }] })
+    await projection.caughtUp(30_000)
+    await projection.close()
+    await producer.disconnect()
+    t.same(sink.applied, ['new'], 'new records still arrive')
+  },
+)
