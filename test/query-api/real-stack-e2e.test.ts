@@ -27,7 +27,9 @@ import {
   READ_MODEL_TOPICS,
   startReadModelProjection,
 } from '../../query-api/read-model/index.ts'
+import { openDb } from '../../query-api/read-model/db.ts'
 import type { ReadModel } from '../../query-api/read-model/read-model.ts'
+import { rebuildReadModel } from '../../query-api/read-model/rebuild.ts'
 import { RedisResponseCache } from '../../query-api/response-cache.ts'
 import { KafkaStreams } from '../../streams/kafka/kafka-streams.ts'
 import { buildBookingTopology, createBookingSerdes } from '../../topologies/booking-topology.ts'
@@ -258,5 +260,39 @@ t.test(
     const one = accepted[0]!
     const mine = await b.inject({ method: 'GET', url: '/api/v1/bookings', headers: await bearer(one.user) })
     t.equal(mine.json().total, 1, "a winner's own view shows the booking")
+  },
+)
+
+t.test(
+  'projections:rebuild from the topics into an empty schema yields the same rows, row for row',
+  async (t) => {
+    const eventId = `e2e-${run}`
+    const copy = await openDb({ databaseUrl: DATABASE_URL, schema: `${schema}_copy` })
+    t.teardown(async () => {
+      await copy.close()
+      const client = new pg.Client({ connectionString: DATABASE_URL })
+      await client.connect()
+      for (const s of [`${schema}_copy`, `${schema}_copy_old`, `${schema}_copy_rebuild`])
+        await client.query(`DROP SCHEMA IF EXISTS ${s} CASCADE`)
+      await client.end()
+    })
+    await rebuildReadModel(copy, { serdes, source: { brokers: brokers() }, logger, timeoutMs: 300_000 })
+    const client = new pg.Client({ connectionString: DATABASE_URL })
+    await client.connect()
+    t.teardown(() => client.end())
+    const tables: [string, string, string][] = [
+      ['events', 'id', 'id'],
+      ['event_price_options', 'event_id', 'price_option_id'],
+      ['bookings', 'event_id', 'id'],
+      ['request_outcomes', 'event_id', 'request_id'],
+    ]
+    for (const [table, column, order] of tables) {
+      const rows = async (s: string): Promise<unknown[]> =>
+        (await client.query(`SELECT * FROM ${s}.${table} WHERE ${column} = $1 ORDER BY ${order}`, [eventId]))
+          .rows
+      const live = await rows(schema)
+      t.ok(live.length > 0, `${table}: the live schema has this run's rows`)
+      t.same(await rows(`${schema}_copy`), live, `${table}: the rebuilt rows equal the live ones`)
+    }
   },
 )
