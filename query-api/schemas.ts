@@ -239,6 +239,41 @@ export const PromoBody = Type.Object(
 )
 export type PromoBody = Static<typeof PromoBody>
 
+export const RefundPolicyBody = Type.Object(
+  {
+    tiers: Type.Array(
+      Type.Object(
+        {
+          minHoursBeforeStart: Type.Integer({
+            minimum: 0,
+            maximum: 8784,
+            description: 'hours before the start',
+          }),
+          percent: Type.Integer({ minimum: 0, maximum: 100 }),
+        },
+        strict,
+      ),
+      { minItems: 1, maxItems: 10, description: 'the first tier whose hours are reached applies' },
+    ),
+  },
+  strict,
+)
+export type RefundPolicyBody = Static<typeof RefundPolicyBody>
+
+export const CrewRequestBody = Type.Object(
+  {
+    id: Type.Optional(Id),
+    role: Type.Union([
+      Type.Literal('INSTRUCTOR'),
+      Type.Literal('ASSISTANT'),
+      Type.Literal('SAFETY_OFFICER'),
+      Type.Literal('PHOTOGRAPHER'),
+    ]),
+  },
+  strict,
+)
+export type CrewRequestBody = Static<typeof CrewRequestBody>
+
 export const CreateBookingBody = Type.Object(
   {
     eventId: Id,

@@ -77,6 +77,22 @@ export class CommandProducer {
     )
   }
 
+  /**
+   * A UTF-8 JSON record keyed by event ID on a topic of the API's own facts (`aquastream.analytics.views.v1`,
+   * `aquastream.favorites.v1`: docs/analytics.md). Rejects like the commands when the transport cannot
+   * append; callers producing analytics facts catch and log.
+   */
+  sendJson(topic: string, eventId: string, value: object, traceId?: string): Promise<void> {
+    const headers: Record<string, string> = { 'content-type': 'application/json' }
+    if (traceId !== undefined) headers['trace-id'] = traceId
+    return this.#transport.send({
+      topic,
+      key: Buffer.from(eventId, 'utf8'),
+      value: Buffer.from(JSON.stringify(value), 'utf8'),
+      headers,
+    })
+  }
+
   health(): Promise<void> {
     return this.#transport.health()
   }

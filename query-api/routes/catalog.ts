@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import type { EventStatus } from '../../avro/generated/types.ts'
+import { produceView } from '../analytics-facts.ts'
 import type { ApiContext } from '../context.ts'
 import { ApiError } from '../errors.ts'
 import type { EventSearch, EventSortField } from '../read-model/read-model.ts'
@@ -100,14 +101,19 @@ export async function catalogRoutes(app: FastifyInstance, context: ApiContext): 
       if (!cacheable(viewer.role)) {
         const event = await context.readModel.getEvent(id, viewer)
         if (event === undefined) throw new ApiError('EVENT_NOT_FOUND', `no event ${id}`)
+        produceView(context.commands, request.log, request, id)
         return sendWithEtag(request, reply, serialize(event))
       }
       const tag = `event:${id}`
       const { hit, generation } = await context.cache.get(tag, viewer.role)
       context.metrics.cache.inc({ result: hit ? 'hit' : 'miss' })
-      if (hit) return sendWithEtag(request, reply, hit)
+      if (hit) {
+        produceView(context.commands, request.log, request, id)
+        return sendWithEtag(request, reply, hit)
+      }
       const fresh = await load()
       await context.cache.set(tag, generation, viewer.role, fresh)
+      produceView(context.commands, request.log, request, id)
       return sendWithEtag(request, reply, fresh)
     },
   )

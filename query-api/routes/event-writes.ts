@@ -1,5 +1,5 @@
 /**
- * Organizer and admin writes on events, price options and promo codes. Each validates the body, checks
+ * Organizer and admin writes on events, price options, promo codes, refund policies and crew requests. Each validates the body, checks
  * the caller may manage the event (the processors check again), and produces an EventCommand.
  */
 import { randomUUID } from 'node:crypto'
@@ -17,6 +17,7 @@ import {
   CancelEventBody,
   CommandHeaders,
   CreateEventBody,
+  CrewRequestBody,
   EventDetails as EventDetailsSchema,
   Id,
   IdParams,
@@ -24,6 +25,7 @@ import {
   PriceOptionView,
   PromoBody,
   PublishBody,
+  RefundPolicyBody,
   RescheduleBody,
   UpdateEventBody,
   Outcome,
@@ -41,12 +43,14 @@ export async function eventWriteRoutes(app: FastifyInstance, context: ApiContext
     reply: FastifyReply,
     eventId: string,
     type: EventCommand['type'],
-    payload: Payload,
+    payload: Payload | ((resourceId: string) => Payload),
     options: {
-      resourceType?: 'EVENT' | 'PRICE_OPTION' | 'PROMO_CODE'
-      resourceId?: string
+      resourceType?: 'EVENT' | 'PRICE_OPTION' | 'PROMO_CODE' | 'REFUND_POLICY' | 'CREW_REQUEST'
+      /** A string, or a function of a fresh ID kept across Idempotency-Key repeats. */
+      resourceId?: string | ((fresh: string) => string)
       successStatus?: 200 | 201
-      load?: (resourceId: string, outcome: Parameters<typeof reflects>[1]) => Promise<unknown>
+      /** What `Prefer: wait` answers with; the event by default, `null`: the outcome at once. */
+      load?: ((resourceId: string, outcome: Parameters<typeof reflects>[1]) => Promise<unknown>) | null
     } = {},
   ) => {
     const actor = actorOf(request.principal)
@@ -63,10 +67,14 @@ export async function eventWriteRoutes(app: FastifyInstance, context: ApiContext
       commandType: `event.${type}`,
       successStatus: options.successStatus ?? 200,
       location: () => `/api/v1/events/${encodeURIComponent(eventId)}`,
-      load: options.load ?? loadEvent,
-      send: ({ requestId }) =>
+      ...(options.load === null ? {} : { load: options.load ?? loadEvent }),
+      send: ({ requestId, resourceId }) =>
         context.commands.sendEventCommand(
-          eventCommand({ requestId, eventId, actor }, type, payload),
+          eventCommand(
+            { requestId, eventId, actor },
+            type,
+            typeof payload === 'function' ? payload(resourceId) : payload,
+          ),
           String(request.id),
         ),
     })
@@ -340,7 +348,7 @@ export async function eventWriteRoutes(app: FastifyInstance, context: ApiContext
         {
           resourceType: 'PRICE_OPTION',
           resourceId: request.params.optionId,
-          load: async () => undefined,
+          load: null,
         },
       )
     },
@@ -390,7 +398,7 @@ export async function eventWriteRoutes(app: FastifyInstance, context: ApiContext
             validUntilMs: until,
           },
         },
-        { resourceType: 'PROMO_CODE', resourceId: b.code, successStatus: 201, load: async () => undefined },
+        { resourceType: 'PROMO_CODE', resourceId: b.code, successStatus: 201, load: null },
       )
     },
   )
@@ -421,9 +429,102 @@ export async function eventWriteRoutes(app: FastifyInstance, context: ApiContext
         {
           resourceType: 'PROMO_CODE',
           resourceId: request.params.code,
-          load: async () => undefined,
+          load: null,
         },
       )
+    },
+  )
+
+  app.put<{ Params: { id: string }; Body: RefundPolicyBody }>(
+    '/events/:id/refund-policy',
+    {
+      config: { roles: MANAGERS },
+      schema: {
+        tags: ['events'],
+        summary: "Set the event's own refund policy",
+        description:
+          'Tiers of distinct hours before the start; the first one whose hours are reached applies.',
+        params: IdParams,
+        headers: CommandHeaders,
+        body: RefundPolicyBody,
+        response: eventResponses(200),
+      },
+    },
+    async (request, reply) => {
+      await checkEventOwnership(context, request.principal, request.params.id)
+      const tiers = request.body.tiers
+      if (new Set(tiers.map((tier) => tier.minHoursBeforeStart)).size !== tiers.length)
+        throw new ApiError('VALIDATION_FAILED', 'tier hours must be distinct', {
+          details: { in: 'body', field: 'tiers' },
+        })
+      return send(
+        request,
+        reply,
+        request.params.id,
+        'SET_REFUND_POLICY',
+        {
+          refundPolicy: {
+            tiers: tiers.map((tier) => ({
+              minHoursBeforeStart: tier.minHoursBeforeStart,
+              percent: tier.percent,
+            })),
+          },
+        },
+        { resourceType: 'REFUND_POLICY' },
+      )
+    },
+  )
+
+  app.post<{ Params: { id: string }; Body: CrewRequestBody }>(
+    '/events/:id/crew',
+    {
+      config: { roles: MANAGERS },
+      schema: {
+        tags: ['events'],
+        summary: 'Ask the crew service for a crew member',
+        params: IdParams,
+        headers: CommandHeaders,
+        body: CrewRequestBody,
+        response: { 201: Outcome, 202: Accepted },
+      },
+    },
+    async (request, reply) => {
+      await checkEventOwnership(context, request.principal, request.params.id)
+      const role = request.body.role
+      const id = request.body.id
+      return send(
+        request,
+        reply,
+        request.params.id,
+        'REQUEST_CREW',
+        (crewRequestId) => ({ crewRequest: { crewRequestId, role } }),
+        {
+          resourceType: 'CREW_REQUEST',
+          resourceId: id ?? ((fresh) => fresh),
+          successStatus: 201,
+          load: null,
+        },
+      )
+    },
+  )
+
+  app.post<{ Params: { id: string } }>(
+    '/events/:id/restore-schedule',
+    {
+      config: { roles: MANAGERS },
+      schema: {
+        tags: ['events'],
+        summary: 'Go back to the schedule before the reschedules',
+        description: 'Only a RESCHEDULED event whose original start is still ahead.',
+        params: IdParams,
+        headers: CommandHeaders,
+        body: Type.Object({}, { additionalProperties: false, 'x-optional': true }),
+        response: eventResponses(200),
+      },
+    },
+    async (request, reply) => {
+      await checkEventOwnership(context, request.principal, request.params.id)
+      return send(request, reply, request.params.id, 'RESTORE_SCHEDULE', {})
     },
   )
 }

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import { Type } from '@sinclair/typebox'
+import { produceFavoriteChange } from '../analytics-facts.ts'
 import type { ApiContext } from '../context.ts'
 import { ApiError } from '../errors.ts'
 import { EventSummary, IdParams, PageOf, PageQuery } from '../schemas.ts'
@@ -12,7 +13,10 @@ const FavoriteState = Type.Object({
   changed: Type.Boolean(),
 })
 
-/** Private favorites (guests have none); stored by the read model directly, idempotent. */
+/**
+ * Private favorites (guests have none); stored by the read model directly, idempotent. Each actual change
+ * is also produced on `aquastream.favorites.v1` for analytics.
+ */
 export async function favoriteRoutes(app: FastifyInstance, context: ApiContext): Promise<void> {
   app.get<{ Querystring: { page: number; size: number } }>(
     '/favorites',
@@ -44,6 +48,7 @@ export async function favoriteRoutes(app: FastifyInstance, context: ApiContext):
       if ((await context.readModel.getEvent(eventId, viewerOf(request.principal))) === undefined)
         throw new ApiError('EVENT_NOT_FOUND', `no event ${eventId}`)
       const changed = await context.readModel.addFavorite(request.principal.userId!, eventId)
+      if (changed) await produceFavoriteChange(context.commands, request.log, request, eventId, 'ADDED')
       return reply.code(changed ? 201 : 200).send({ eventId, favorite: true, changed })
     },
   )
@@ -61,6 +66,8 @@ export async function favoriteRoutes(app: FastifyInstance, context: ApiContext):
     },
     async (request) => {
       const changed = await context.readModel.removeFavorite(request.principal.userId!, request.params.id)
+      if (changed)
+        await produceFavoriteChange(context.commands, request.log, request, request.params.id, 'REMOVED')
       return { eventId: request.params.id, favorite: false, changed }
     },
   )
