@@ -1,16 +1,22 @@
 import type { BookingCommand, PaymentStatusChanged, RefundReason } from '../avro/index.ts'
 import { bookingFact, notify, TIMER_CAUSE, type Cause, type LedgerOutput } from './ledger-outputs.ts'
 import {
+  awaitsReconfirmation,
+  holdDueMs,
   HOUR_MS,
   isActive,
   isBookable,
   MAX_SEATS_PER_BOOKING,
   offeredSeats,
+  pendingTopUp,
+  seatsHeld,
   takeSeats,
   usePromo,
   type BookingState,
   type EventState,
+  type PriceOptionState,
   type PromoCodeState,
+  type SeatTopUp,
   type WaitingListState,
 } from './ledger-state.ts'
 import { applyPromo, checkPromo, isRefusal } from './promo-codes.ts'
@@ -70,6 +76,13 @@ function bookingClosed(event: EventState, nowMs: number): Refusal | undefined {
   return undefined
 }
 
+function onSale(option: PriceOptionState, nowMs: number): boolean {
+  return (
+    (option.validFromMs === null || nowMs >= option.validFromMs) &&
+    (option.validUntilMs === null || nowMs <= option.validUntilMs)
+  )
+}
+
 function checkSeatCount(seats: number): Refusal | undefined {
   if (!Number.isInteger(seats) || seats < 1) return refuse('VALIDATION_FAILED', 'seats must be 1-20')
   if (seats > MAX_SEATS_PER_BOOKING)
@@ -106,10 +119,7 @@ export function requestBooking(
   const option = event.priceOptions.find((o) => o.priceOptionId === input.priceOptionId)
   if (option === undefined)
     return no(refuse('PRICE_OPTION_NOT_FOUND', `no price option ${input.priceOptionId}`))
-  if (
-    (option.validFromMs !== null && nowMs < option.validFromMs) ||
-    (option.validUntilMs !== null && nowMs > option.validUntilMs)
-  )
+  if (!onSale(option, nowMs))
     return no(refuse('PRICE_OPTION_NOT_AVAILABLE', `price option ${option.priceOptionId} is not on sale now`))
   let promo: PromoCodeState | null = null
   if (input.promoCode !== null && input.promoCode !== '') {
@@ -131,15 +141,19 @@ export function requestBooking(
     seats: input.seats,
     status: free ? 'CONFIRMED' : 'PENDING_PAYMENT',
     amountMinor,
+    seatsValueMinor: 0,
     promoCode: promo?.code ?? null,
     paidMinor: 0,
     refundedMinor: 0,
     refundCount: 0,
     paymentId: null,
     settledPaymentIds: [],
+    charges: [],
     ticketCode: free ? ticketCode(event.eventId, input.bookingId) : null,
     holdExpiresAtMs: free ? null : nowMs + event.holdMinutes * 60_000,
     endCause: null,
+    topUp: null,
+    reconfirmation: null,
     createdAtMs: nowMs,
     updatedAtMs: nowMs,
   }
@@ -198,14 +212,14 @@ function confirmedOutputs(
   ]
 }
 
-/** A refund request with a deterministic ID; the caller has already capped the amount. */
+/** A refund request with a deterministic ID (the booking's refund count); the caller caps the amount. */
 function refundRequest(
   booking: BookingState,
   amountMinor: number,
   reason: RefundReason,
   cause: Cause,
   nowMs: number,
-  paymentId: string | null = booking.paymentId,
+  paymentId: string | null,
 ): LedgerOutput {
   return {
     to: 'refund-requests',
@@ -223,18 +237,55 @@ function refundRequest(
   }
 }
 
-/** Ends an active booking: releases its seats (and an unpaid hold's promo use), refunds `refundMinor`. */
+/**
+ * Refunds up to `amountMinor` back to the booking's charges, newest first (a top-up's payment before the
+ * original one), one refund request per payment, each within what is left of that payment. Returns the
+ * booking with its refunds counted, the amount refunded (less than asked only if the charges hold less)
+ * and the requests.
+ */
+function refundCharges(
+  booking: BookingState,
+  amountMinor: number,
+  reason: RefundReason,
+  cause: Cause,
+  nowMs: number,
+): { booking: BookingState; refundMinor: number; outputs: LedgerOutput[] } {
+  let current = booking
+  let left = amountMinor
+  const charges = [...booking.charges]
+  const outputs: LedgerOutput[] = []
+  for (let i = charges.length - 1; i >= 0 && left > 0; i--) {
+    const charge = charges[i]!
+    const part = Math.min(left, charge.amountMinor - charge.refundedMinor)
+    if (part <= 0) continue
+    outputs.push(refundRequest(current, part, reason, cause, nowMs, charge.paymentId))
+    charges[i] = { ...charge, refundedMinor: charge.refundedMinor + part }
+    current = { ...current, refundCount: current.refundCount + 1 }
+    left -= part
+  }
+  const refundMinor = amountMinor - left
+  return {
+    booking: { ...current, charges, refundedMinor: booking.refundedMinor + refundMinor },
+    refundMinor,
+    outputs,
+  }
+}
+
+/**
+ * Ends an active booking: releases its seats with a pending top-up's extra seats (and an unpaid hold's
+ * promo use).
+ */
 function endBooking(
   event: EventState,
   booking: BookingState,
   status: 'CANCELED' | 'EXPIRED',
   endCause: NonNullable<BookingState['endCause']>,
-  refundMinor: number,
   nowMs: number,
 ): { event: EventState; booking: BookingState } {
   const pending = booking.status === 'PENDING_PAYMENT'
+  const topUp = pendingTopUp(booking)
   const released = usePromo(
-    takeSeats(event, booking.priceOptionId, -booking.seats),
+    takeSeats(event, booking.priceOptionId, -seatsHeld(booking)),
     pending ? booking.promoCode : null,
     -1,
   )
@@ -245,8 +296,7 @@ function endBooking(
       status,
       endCause,
       holdExpiresAtMs: null,
-      refundedMinor: booking.refundedMinor + refundMinor,
-      refundCount: booking.refundCount + (refundMinor > 0 ? 1 : 0),
+      topUp: topUp === null ? booking.topUp : { ...topUp, status: 'WITHDRAWN' },
       updatedAtMs: nowMs,
     },
   }
@@ -266,9 +316,27 @@ function authorizeBooking(
 }
 
 /**
+ * The percent of a CONFIRMED booking's seat value a cancellation or seat reduction refunds: all of it when
+ * someone other than the booking's user acts (the organizer or an admin) or when the event's schedule
+ * changed after the booking was made (re-confirmed or not: MISSION.md keeps that right until the start),
+ * else the event's refund policy at `nowMs`.
+ */
+function refundTerms(
+  event: EventState,
+  booking: BookingState,
+  command: BookingCommand,
+  nowMs: number,
+): { percent: number; rescheduled: boolean } {
+  const rescheduled = event.lastRescheduledAtMs !== null && booking.createdAtMs < event.lastRescheduledAtMs
+  if (command.actor.userId !== booking.userId || rescheduled) return { percent: 100, rescheduled }
+  return { percent: refundPercent(event.refundPolicy, event.startsAtMs, nowMs), rescheduled }
+}
+
+/**
  * CANCEL: a PENDING_PAYMENT booking freely; a CONFIRMED one until the start with the refund of the
- * policy, or in full when the organizer or an admin cancels it (force majeure: admin only), or when the
- * event was rescheduled after the booking was made.
+ * policy on the seats' paid value, or in full when the organizer or an admin cancels it (force majeure:
+ * admin only), or when the event's schedule changed after the booking was made. A pending seat top-up is
+ * released with the booking.
  */
 export function cancelBooking(
   event: EventState,
@@ -287,38 +355,53 @@ export function cancelBooking(
   if (booking.status === 'CONFIRMED' && nowMs >= event.startsAtMs)
     return no(refuse('INVALID_BOOKING_STATE', 'the event has started'))
   const cause = causeOf(command)
-  let refund = 0
+  let wanted = 0
   let reason: RefundReason = 'USER_CANCELED'
   if (booking.status === 'CONFIRMED') {
-    let percent: number
-    if (input.forceMajeure) {
-      percent = 100
-      reason = 'FORCE_MAJEURE'
-    } else if (command.actor.userId !== booking.userId) {
-      percent = 100 // canceled by the organizer or an admin
-    } else if (event.lastRescheduledAtMs !== null && booking.createdAtMs < event.lastRescheduledAtMs) {
-      percent = 100
-      reason = 'RESCHEDULE_CANCELED'
-    } else {
-      percent = refundPercent(event.refundPolicy, event.startsAtMs, nowMs)
-    }
-    refund = refundAmount(percent, booking.paidMinor, booking.paidMinor, booking.refundedMinor)
+    const terms = refundTerms(event, booking, command, nowMs)
+    const percent = input.forceMajeure ? 100 : terms.percent
+    if (input.forceMajeure) reason = 'FORCE_MAJEURE'
+    else if (command.actor.userId === booking.userId && terms.rescheduled) reason = 'RESCHEDULE_CANCELED'
+    wanted = refundAmount(percent, booking.seatsValueMinor, booking.paidMinor, booking.refundedMinor)
   }
-  const ended = endBooking(event, booking, 'CANCELED', 'USER_CANCELED', refund, nowMs)
-  const outputs: LedgerOutput[] = [
-    bookingFact(ended.event, ended.booking, 'CANCELED', cause, nowMs, { refundMinor: refund }),
-    notify(ended.event, booking.userId, 'booking.canceled', `booking.canceled:${booking.bookingId}`, nowMs, {
-      bookingId: booking.bookingId,
-      refundMinor: String(refund),
-    }),
-  ]
-  if (refund > 0) outputs.push(refundRequest(booking, refund, reason, cause, nowMs))
-  return { ok: true, ...ended, outputs, message: `booking canceled, refund ${refund}` }
+  const ended = endBooking(event, booking, 'CANCELED', 'USER_CANCELED', nowMs)
+  const refunded = refundCharges(ended.booking, wanted, reason, cause, nowMs)
+  const refund = refunded.refundMinor
+  return {
+    ok: true,
+    event: ended.event,
+    booking: refunded.booking,
+    outputs: [
+      bookingFact(ended.event, refunded.booking, 'CANCELED', cause, nowMs, { refundMinor: refund }),
+      notify(
+        ended.event,
+        booking.userId,
+        'booking.canceled',
+        `booking.canceled:${booking.bookingId}`,
+        nowMs,
+        {
+          bookingId: booking.bookingId,
+          refundMinor: String(refund),
+        },
+      ),
+      ...refunded.outputs,
+    ],
+    message: `booking canceled, refund ${refund}`,
+  }
 }
 
 /**
- * CHANGE_SEATS of an active booking: more seats need free seats (and, for a paid CONFIRMED booking, are
- * refused: cancel and book again); fewer seats of a CONFIRMED booking refund their share by the policy.
+ * CHANGE_SEATS of an active booking, until the start.
+ *
+ * - More seats need free seats in the option and the event, the event open for booking and the option on
+ *   sale. A PENDING_PAYMENT booking just holds them (its amount due grows). A CONFIRMED booking whose added
+ *   seats cost something holds them as a pending top-up ({@link SeatTopUp}) for the event's hold time: a
+ *   COMPLETED payment of its price confirms them, a FAILED payment or the expiry releases them (see
+ *   {@link applyPayment}, {@link expireHold}); added seats that cost nothing are confirmed at once.
+ * - Fewer seats of a CONFIRMED booking refund the removed seats' share of its paid seat value by the
+ *   refund terms of a cancellation (never more than is left of the payments).
+ * - While a top-up is pending only a change back to the confirmed seat count is taken: it withdraws the
+ *   top-up. Anything else is refused with SEAT_CHANGE_PENDING.
  */
 export function changeSeats(
   event: EventState,
@@ -335,56 +418,184 @@ export function changeSeats(
   if (!isActive(booking)) return no(refuse('INVALID_BOOKING_STATE', `booking is ${booking.status}`))
   const invalid = checkSeatCount(input.seats)
   if (invalid !== undefined) return no(invalid)
+  const cause = causeOf(command)
+  const topUp = pendingTopUp(booking)
+  if (topUp !== null) {
+    if (input.seats !== booking.seats)
+      return no(
+        refuse(
+          'SEAT_CHANGE_PENDING',
+          `${topUp.seats - booking.seats} added seats await payment until ${new Date(topUp.holdExpiresAtMs).toISOString()}; ` +
+            `change back to ${booking.seats} seats to withdraw them`,
+        ),
+      )
+    const released = releaseTopUp(event, booking, topUp, 'WITHDRAWN', nowMs)
+    return {
+      ok: true,
+      ...released,
+      outputs: [
+        bookingFact(released.event, released.booking, 'SEATS_CHANGE_RELEASED', cause, nowMs),
+        seatsChangedNotice(released.event, released.booking, command.requestId, nowMs),
+      ],
+      message: `the pending seat top-up is withdrawn; the booking keeps ${booking.seats} seats`,
+    }
+  }
   if (input.seats === booking.seats) return no(refuse('VALIDATION_FAILED', 'the seat count is unchanged'))
-  const delta = input.seats - booking.seats
+  if (nowMs >= event.startsAtMs) return no(refuse('INVALID_BOOKING_STATE', 'the event has started'))
+  return input.seats > booking.seats
+    ? addSeats(event, booking, waitingList, input.seats, command, nowMs)
+    : removeSeats(event, booking, input.seats, command, nowMs)
+}
+
+function seatsChangedNotice(
+  event: EventState,
+  booking: BookingState,
+  requestId: string,
+  nowMs: number,
+): LedgerOutput {
+  return notify(
+    event,
+    booking.userId,
+    'booking.seats_changed',
+    `booking.seats_changed:${booking.bookingId}:${requestId}`,
+    nowMs,
+    { bookingId: booking.bookingId, seats: String(booking.seats) },
+  )
+}
+
+/** The price of `seats` seats of the booking's option with the booking's promo (unknown option: 0). */
+function priceOf(event: EventState, booking: BookingState, seats: number): number {
   const option = event.priceOptions.find((o) => o.priceOptionId === booking.priceOptionId)
   const promo = event.promoCodes.find((p) => p.code === booking.promoCode) ?? null
-  const amountMinor = applyPromo((option?.priceMinor ?? 0) * input.seats, promo)
-  if (delta > 0) {
-    const closed = bookingClosed(event, nowMs)
-    if (closed !== undefined) return no(closed)
-    if (booking.status === 'CONFIRMED' && amountMinor > booking.paidMinor)
-      return no(refuse('INVALID_BOOKING_STATE', 'a paid booking cannot grow: cancel it and book again'))
-    if (freeSeats(event, booking.priceOptionId, waitingList, booking.userId) < delta)
-      return no(refuse('NO_AVAILABLE_SEATS', `fewer than ${delta} free seats`))
-  } else if (nowMs >= event.startsAtMs) {
-    return no(refuse('INVALID_BOOKING_STATE', 'the event has started'))
-  }
-  let refund = 0
-  if (delta < 0 && booking.status === 'CONFIRMED' && booking.paidMinor > 0) {
-    const percent =
-      event.lastRescheduledAtMs !== null && booking.createdAtMs < event.lastRescheduledAtMs
-        ? 100
-        : refundPercent(event.refundPolicy, event.startsAtMs, nowMs)
-    const share = Math.floor((booking.paidMinor * -delta) / booking.seats)
-    refund = refundAmount(percent, share, booking.paidMinor, booking.refundedMinor)
-  }
+  return applyPromo((option?.priceMinor ?? 0) * seats, promo)
+}
+
+function addSeats(
+  event: EventState,
+  booking: BookingState,
+  waitingList: WaitingListState | undefined,
+  seats: number,
+  command: BookingCommand,
+  nowMs: number,
+): BookingDecision {
+  const closed = bookingClosed(event, nowMs)
+  if (closed !== undefined) return no(closed)
+  const option = event.priceOptions.find((o) => o.priceOptionId === booking.priceOptionId)
+  if (option === undefined)
+    return no(refuse('PRICE_OPTION_NOT_FOUND', `no price option ${booking.priceOptionId}`))
+  if (!onSale(option, nowMs))
+    return no(refuse('PRICE_OPTION_NOT_AVAILABLE', `price option ${option.priceOptionId} is not on sale now`))
+  const delta = seats - booking.seats
+  if (freeSeats(event, option.priceOptionId, waitingList, booking.userId) < delta)
+    return no(refuse('NO_AVAILABLE_SEATS', `fewer than ${delta} free seats`))
   const cause = causeOf(command)
+  const nextEvent = takeSeats(event, option.priceOptionId, delta)
+  // The added seats cost what they add to the booking's price: a percentage promo applies to them too, a
+  // fixed one only with what the confirmed seats left of it.
+  const topUpMinor = Math.max(0, priceOf(event, booking, seats) - priceOf(event, booking, booking.seats))
+  if (booking.status === 'CONFIRMED' && topUpMinor > 0) {
+    const topUp: SeatTopUp = {
+      seats,
+      amountMinor: topUpMinor,
+      holdExpiresAtMs: nowMs + event.holdMinutes * 60_000,
+      requestId: command.requestId,
+      paymentId: null,
+      status: 'PENDING',
+    }
+    const next: BookingState = { ...booking, topUp, updatedAtMs: nowMs }
+    return {
+      ok: true,
+      event: nextEvent,
+      booking: next,
+      outputs: [
+        bookingFact(nextEvent, next, 'SEATS_CHANGE_HELD', cause, nowMs),
+        notify(
+          nextEvent,
+          booking.userId,
+          'booking.seats_change_held',
+          `booking.seats_change_held:${booking.bookingId}:${command.requestId}`,
+          nowMs,
+          {
+            bookingId: booking.bookingId,
+            seats: String(seats),
+            amountMinor: String(topUpMinor),
+            holdExpiresAtMs: String(topUp.holdExpiresAtMs),
+          },
+        ),
+      ],
+      message: `${delta} added seats held until payment of ${topUpMinor}`,
+    }
+  }
   const next: BookingState = {
     ...booking,
-    seats: input.seats,
-    amountMinor: booking.status === 'PENDING_PAYMENT' ? amountMinor : booking.amountMinor,
-    refundedMinor: booking.refundedMinor + refund,
-    refundCount: booking.refundCount + (refund > 0 ? 1 : 0),
+    seats,
+    amountMinor: booking.status === 'PENDING_PAYMENT' ? priceOf(event, booking, seats) : booking.amountMinor,
     updatedAtMs: nowMs,
   }
-  const nextEvent = takeSeats(event, booking.priceOptionId, delta)
+  return {
+    ok: true,
+    event: nextEvent,
+    booking: next,
+    outputs: [
+      bookingFact(nextEvent, next, 'SEATS_CHANGED', cause, nowMs),
+      seatsChangedNotice(nextEvent, next, command.requestId, nowMs),
+    ],
+    message: `seats changed to ${seats}`,
+  }
+}
+
+function removeSeats(
+  event: EventState,
+  booking: BookingState,
+  seats: number,
+  command: BookingCommand,
+  nowMs: number,
+): BookingDecision {
+  const removed = booking.seats - seats
+  const cause = causeOf(command)
+  let next: BookingState
+  let refund = 0
+  let refundOutputs: LedgerOutput[] = []
+  if (booking.status === 'CONFIRMED') {
+    // The removed seats take their share of what the confirmed seats were paid; the policy decides how
+    // much of that share goes back, the rest is the retained fee.
+    const removedValue = Math.floor((booking.seatsValueMinor * removed) / booking.seats)
+    const { percent } = refundTerms(event, booking, command, nowMs)
+    const wanted = refundAmount(percent, removedValue, booking.paidMinor, booking.refundedMinor)
+    const refunded = refundCharges(booking, wanted, 'SEATS_REDUCED', cause, nowMs)
+    refund = refunded.refundMinor
+    refundOutputs = refunded.outputs
+    next = {
+      ...refunded.booking,
+      seats,
+      seatsValueMinor: booking.seatsValueMinor - removedValue,
+      amountMinor: booking.amountMinor - refund,
+      updatedAtMs: nowMs,
+    }
+  } else {
+    next = { ...booking, seats, amountMinor: priceOf(event, booking, seats), updatedAtMs: nowMs }
+  }
+  const nextEvent = takeSeats(event, booking.priceOptionId, -removed)
   const outputs: LedgerOutput[] = [
     bookingFact(nextEvent, next, 'SEATS_CHANGED', cause, nowMs, { refundMinor: refund }),
-    notify(
-      nextEvent,
-      booking.userId,
-      'booking.seats_changed',
-      `booking.seats_changed:${booking.bookingId}:${command.requestId}`,
-      nowMs,
-      {
-        bookingId: booking.bookingId,
-        seats: String(input.seats),
-      },
-    ),
+    seatsChangedNotice(nextEvent, next, command.requestId, nowMs),
+    ...refundOutputs,
   ]
-  if (refund > 0) outputs.push(refundRequest(booking, refund, 'SEATS_REDUCED', cause, nowMs))
-  return { ok: true, event: nextEvent, booking: next, outputs, message: `seats changed to ${input.seats}` }
+  return { ok: true, event: nextEvent, booking: next, outputs, message: `seats changed to ${seats}` }
+}
+
+/** Gives a pending top-up's extra seats back to the pool and marks how the top-up ended. */
+function releaseTopUp(
+  event: EventState,
+  booking: BookingState,
+  topUp: SeatTopUp,
+  status: 'EXPIRED' | 'PAYMENT_FAILED' | 'WITHDRAWN',
+  nowMs: number,
+): { event: EventState; booking: BookingState } {
+  return {
+    event: takeSeats(event, booking.priceOptionId, -(topUp.seats - booking.seats)),
+    booking: { ...booking, topUp: { ...topUp, status }, updatedAtMs: nowMs },
+  }
 }
 
 /** What a payment status does; `booking` undefined when it is unchanged. */
@@ -398,7 +609,10 @@ export interface PaymentEffect {
  * A payment status. COMPLETED confirms a pending booking (ticket code, user and organizer notified); after
  * expiry or a failure it confirms if seats are still free and the user has no other active booking,
  * otherwise (and for a canceled booking, a second payment, an underpayment) it asks for a full refund of
- * that payment. FAILED releases a pending hold. Redeliveries are no-ops.
+ * that payment. On a CONFIRMED booking with a pending seat top-up, COMPLETED of at least the top-up's
+ * price confirms the added seats; a payment of a top-up that already ended (expired, failed, withdrawn) is
+ * refunded in full, the seats are not taken again (the user may ask for them again). FAILED releases a
+ * pending hold or a pending top-up. Redeliveries are no-ops.
  */
 export function applyPayment(
   event: EventState,
@@ -434,12 +648,45 @@ export function applyPayment(
     }
   }
   switch (payment.status) {
-    case 'INITIATED':
+    case 'INITIATED': {
+      const topUp = pendingTopUp(booking)
+      if (topUp !== null) {
+        if (topUp.paymentId === payment.paymentId || booking.settledPaymentIds.includes(payment.paymentId))
+          return unchanged
+        const next = { ...booking, topUp: { ...topUp, paymentId: payment.paymentId }, updatedAtMs: nowMs }
+        return { event, booking: next, outputs: [] }
+      }
       if (booking.status !== 'PENDING_PAYMENT' || booking.paymentId === payment.paymentId) return unchanged
       return { event, booking: { ...booking, paymentId: payment.paymentId, updatedAtMs: nowMs }, outputs: [] }
+    }
     case 'FAILED': {
+      const topUp = pendingTopUp(booking)
+      if (
+        topUp !== null &&
+        payment.paymentId !== booking.paymentId &&
+        !booking.settledPaymentIds.includes(payment.paymentId) &&
+        (topUp.paymentId === null || topUp.paymentId === payment.paymentId)
+      ) {
+        const released = releaseTopUp(event, booking, topUp, 'PAYMENT_FAILED', nowMs)
+        return {
+          ...released,
+          outputs: [
+            bookingFact(released.event, released.booking, 'SEATS_CHANGE_RELEASED', TIMER_CAUSE, nowMs, {
+              reasonCode: 'PAYMENT_FAILED',
+            }),
+            notify(
+              released.event,
+              booking.userId,
+              'payment.failed',
+              `payment.failed:${booking.bookingId}:${payment.paymentId}`,
+              nowMs,
+              { bookingId: booking.bookingId, seats: String(booking.seats) },
+            ),
+          ],
+        }
+      }
       if (booking.status !== 'PENDING_PAYMENT') return unchanged
-      const ended = endBooking(event, booking, 'CANCELED', 'PAYMENT_FAILED', 0, nowMs)
+      const ended = endBooking(event, booking, 'CANCELED', 'PAYMENT_FAILED', nowMs)
       return {
         ...ended,
         outputs: [
@@ -469,7 +716,7 @@ export function applyPayment(
   const settled: BookingState = {
     ...booking,
     paidMinor: booking.paidMinor + payment.amountMinor,
-    paymentId: payment.paymentId,
+    paymentId: booking.status === 'CONFIRMED' ? booking.paymentId : payment.paymentId,
     settledPaymentIds: [...booking.settledPaymentIds, payment.paymentId],
     updatedAtMs: nowMs,
   }
@@ -503,11 +750,43 @@ export function applyPayment(
       ],
     }
   }
-  if (booking.status === 'CONFIRMED') return refundAll('DUPLICATE_PAYMENT', 'DUPLICATE_BOOKING')
+  const charge = { paymentId: payment.paymentId, amountMinor: payment.amountMinor, refundedMinor: 0 }
+  if (booking.status === 'CONFIRMED') {
+    const topUp = pendingTopUp(booking)
+    if (topUp !== null) {
+      if (payment.amountMinor < topUp.amountMinor) return refundAll('UNDERPAID', 'VALIDATION_FAILED')
+      const changed: BookingState = {
+        ...settled,
+        seats: topUp.seats,
+        amountMinor: booking.amountMinor + payment.amountMinor,
+        seatsValueMinor: booking.seatsValueMinor + payment.amountMinor,
+        charges: [...booking.charges, charge],
+        topUp: { ...topUp, paymentId: payment.paymentId, status: 'PAID' },
+      }
+      return {
+        event,
+        booking: changed,
+        outputs: [
+          bookingFact(event, changed, 'SEATS_CHANGED', TIMER_CAUSE, nowMs),
+          seatsChangedNotice(event, changed, topUp.requestId, nowMs),
+        ],
+      }
+    }
+    if (booking.topUp !== null && booking.topUp.paymentId === payment.paymentId)
+      return refundAll('LATE_PAYMENT', 'INVALID_BOOKING_STATE') // its top-up ended unpaid
+    return refundAll('DUPLICATE_PAYMENT', 'DUPLICATE_BOOKING')
+  }
   if (payment.amountMinor < booking.amountMinor) return refundAll('UNDERPAID', 'VALIDATION_FAILED')
+  // Confirmed: what the payment brought is the booking's net charge and its seats' value.
+  const charged = {
+    amountMinor: payment.amountMinor,
+    seatsValueMinor: payment.amountMinor,
+    charges: [...booking.charges, charge],
+  }
   if (booking.status === 'PENDING_PAYMENT') {
     const confirmed: BookingState = {
       ...settled,
+      ...charged,
       status: 'CONFIRMED',
       holdExpiresAtMs: null,
       ticketCode: ticketCode(event.eventId, booking.bookingId),
@@ -531,6 +810,7 @@ export function applyPayment(
   const retaken = usePromo(takeSeats(event, booking.priceOptionId, booking.seats), booking.promoCode, 1)
   const confirmed: BookingState = {
     ...settled,
+    ...charged,
     status: 'CONFIRMED',
     endCause: null,
     holdExpiresAtMs: null,
@@ -543,15 +823,34 @@ export function applyPayment(
   }
 }
 
-/** Hold expiry: an unpaid booking whose hold time passed becomes EXPIRED and frees its seats. */
+/**
+ * Hold expiry: an unpaid booking whose hold time passed becomes EXPIRED and frees its seats; an unpaid
+ * seat top-up of a CONFIRMED booking frees its extra seats (the booking keeps its confirmed ones).
+ */
 export function expireHold(event: EventState, booking: BookingState, nowMs: number): PaymentEffect {
-  if (
-    booking.status !== 'PENDING_PAYMENT' ||
-    booking.holdExpiresAtMs === null ||
-    booking.holdExpiresAtMs > nowMs
-  )
-    return { event, booking: undefined, outputs: [] }
-  const ended = endBooking(event, booking, 'EXPIRED', 'EXPIRED', 0, nowMs)
+  const dueMs = holdDueMs(booking)
+  if (dueMs === null || dueMs > nowMs) return { event, booking: undefined, outputs: [] }
+  const topUp = pendingTopUp(booking)
+  if (booking.status === 'CONFIRMED' && topUp !== null) {
+    const released = releaseTopUp(event, booking, topUp, 'EXPIRED', nowMs)
+    return {
+      ...released,
+      outputs: [
+        bookingFact(released.event, released.booking, 'SEATS_CHANGE_RELEASED', TIMER_CAUSE, nowMs, {
+          reasonCode: 'EXPIRED',
+        }),
+        notify(
+          released.event,
+          booking.userId,
+          'booking.seats_change_expired',
+          `booking.seats_change_expired:${booking.bookingId}:${topUp.requestId}`,
+          nowMs,
+          { bookingId: booking.bookingId, seats: String(booking.seats) },
+        ),
+      ],
+    }
+  }
+  const ended = endBooking(event, booking, 'EXPIRED', 'EXPIRED', nowMs)
   return {
     ...ended,
     outputs: [
@@ -563,7 +862,10 @@ export function expireHold(event: EventState, booking: BookingState, nowMs: numb
   }
 }
 
-/** Event canceled: every active booking is canceled, a paid one with a full refund, and its user notified. */
+/**
+ * Event canceled: every active booking is canceled (a pending top-up with it), a paid one with a full
+ * refund of everything paid and not yet refunded, and its user notified.
+ */
 export function cancelForEvent(
   event: EventState,
   booking: BookingState,
@@ -571,10 +873,17 @@ export function cancelForEvent(
   nowMs: number,
 ): PaymentEffect {
   if (!isActive(booking)) return { event, booking: undefined, outputs: [] }
-  const refund = booking.paidMinor - booking.refundedMinor
-  const ended = endBooking(event, booking, 'CANCELED', 'EVENT_CANCELED', refund, nowMs)
+  const ended = endBooking(event, booking, 'CANCELED', 'EVENT_CANCELED', nowMs)
+  const refunded = refundCharges(
+    ended.booking,
+    booking.paidMinor - booking.refundedMinor,
+    'EVENT_CANCELED',
+    cause,
+    nowMs,
+  )
+  const refund = refunded.refundMinor
   const outputs: LedgerOutput[] = [
-    bookingFact(ended.event, ended.booking, 'CANCELED', cause, nowMs, {
+    bookingFact(ended.event, refunded.booking, 'CANCELED', cause, nowMs, {
       refundMinor: refund,
       reasonCode: 'EVENT_CANCELED',
     }),
@@ -589,9 +898,9 @@ export function cancelForEvent(
         refundMinor: String(refund),
       },
     ),
+    ...refunded.outputs,
   ]
-  if (refund > 0) outputs.push(refundRequest(booking, refund, 'EVENT_CANCELED', cause, nowMs))
-  return { ...ended, outputs }
+  return { event: ended.event, booking: refunded.booking, outputs }
 }
 
 /** The notification an active booking's user gets for a schedule change (reschedule or restore), or a reminder. */
@@ -614,6 +923,7 @@ export function scheduleNotice(
           bookingId: booking.bookingId,
           startsAtMs: String(event.startsAtMs),
           place: event.place,
+          ...(awaitsReconfirmation(event, booking) ? { reconfirmationRequired: 'true' } : {}),
         },
       ),
     ]
@@ -637,4 +947,64 @@ export function scheduleNotice(
       },
     ),
   ]
+}
+
+/**
+ * RECONFIRM: the booking's user (or an admin) accepts the event's changed schedule. Taken for an active
+ * booking made before the latest reschedule or restore and not yet re-confirmed for it, until the start.
+ * It records the acceptance (the organizer's headcount for the new schedule) and nothing else: the
+ * full-refund right a schedule change gives stays until the start, re-confirmed or not (MISSION.md), and
+ * a booking never re-confirmed stays as it is.
+ */
+export function reconfirmBooking(
+  event: EventState,
+  booking: BookingState | undefined,
+  command: BookingCommand,
+  nowMs: number,
+): BookingDecision {
+  const input = command.reconfirm
+  if (input === null) return no(refuse('VALIDATION_FAILED', 'RECONFIRM needs its payload'))
+  if (booking === undefined) return no(refuse('BOOKING_NOT_FOUND', `no booking ${input.bookingId}`))
+  const forbidden = authorizeBooking(event, booking, command, false)
+  if (forbidden !== undefined) return no(forbidden)
+  if (!isActive(booking)) return no(refuse('INVALID_BOOKING_STATE', `booking is ${booking.status}`))
+  if (nowMs >= event.startsAtMs) return no(refuse('INVALID_BOOKING_STATE', 'the event has started'))
+  const changedAtMs = event.lastRescheduledAtMs
+  if (changedAtMs === null || !awaitsReconfirmation(event, booking))
+    return no(
+      refuse(
+        'RECONFIRMATION_NOT_REQUIRED',
+        changedAtMs === null || booking.createdAtMs >= changedAtMs
+          ? 'the schedule has not changed since the booking was made'
+          : 'the booking is re-confirmed for the current schedule already',
+      ),
+    )
+  const next: BookingState = {
+    ...booking,
+    reconfirmation: { scheduleChangedAtMs: changedAtMs, atMs: nowMs },
+    updatedAtMs: nowMs,
+  }
+  return {
+    ok: true,
+    event,
+    booking: next,
+    outputs: [
+      bookingFact(event, next, 'RECONFIRMED', causeOf(command), nowMs),
+      notify(
+        event,
+        booking.userId,
+        'booking.reconfirmed',
+        `booking.reconfirmed:${booking.bookingId}:${changedAtMs}`,
+        nowMs,
+        {
+          bookingId: booking.bookingId,
+          startsAtMs: String(event.startsAtMs),
+          endsAtMs: String(event.endsAtMs),
+          place: event.place,
+          fullRefundUntilMs: String(event.startsAtMs),
+        },
+      ),
+    ],
+    message: 're-confirmed for the current schedule; a full refund on cancel stays open until the start',
+  }
 }

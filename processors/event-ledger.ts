@@ -12,6 +12,7 @@ import {
   cancelForEvent,
   changeSeats,
   expireHold,
+  reconfirmBooking,
   requestBooking,
   scheduleNotice,
   type PaymentEffect,
@@ -20,7 +21,13 @@ import { applyCrewStatus } from './crew.ts'
 import { decideEventCommand, dueEventTimer, type BookingsFollowUp } from './event-lifecycle.ts'
 import type { LedgerInput } from './ledger-input.ts'
 import { rejectionFact, type Cause, type LedgerOutput } from './ledger-outputs.ts'
-import { isActive, type BookingState, type EventState, type WaitingListState } from './ledger-state.ts'
+import {
+  holdDueMs,
+  isActive,
+  type BookingState,
+  type EventState,
+  type WaitingListState,
+} from './ledger-state.ts'
 import type { Refusal } from './reason-codes.ts'
 import {
   acceptedOutcome,
@@ -30,6 +37,7 @@ import {
   type CommandIdentity,
 } from './request-outcomes.ts'
 import {
+  closeWaitingList,
   expireOffers,
   joinWaitingList,
   leaveWaitingList,
@@ -47,7 +55,7 @@ export const LEDGER_STORES = {
   activeBookings: 'ledger-active-bookings',
   /** eventId → WaitingListState. */
   waitingLists: 'ledger-waiting-lists',
-  /** `<eventId>/<bookingId>` → HoldTimer of a PENDING_PAYMENT booking. */
+  /** `<eventId>/<bookingId>` → HoldTimer of a PENDING_PAYMENT booking or of a CONFIRMED one's seat top-up. */
   holdTimers: 'ledger-hold-timers',
   /** requestId → RequestOutcome, kept OUTCOME_RETENTION_MS. */
   outcomes: 'ledger-request-outcomes',
@@ -192,9 +200,15 @@ export class EventLedgerProcessor implements Processor<string, LedgerInput, stri
           return acceptedOutcome(identity, 'BOOKING', bookingId, decision.message, nowMs)
         }
         case 'CANCEL':
-        case 'CHANGE_SEATS': {
-          const bookingId =
-            (command.type === 'CANCEL' ? command.cancel?.bookingId : command.changeSeats?.bookingId) ?? ''
+        case 'CHANGE_SEATS':
+        case 'RECONFIRM': {
+          const payload =
+            command.type === 'CANCEL'
+              ? command.cancel
+              : command.type === 'RECONFIRM'
+                ? command.reconfirm
+                : command.changeSeats
+          const bookingId = payload?.bookingId ?? ''
           if (event === undefined)
             return refusedOutcome(
               identity,
@@ -207,7 +221,9 @@ export class EventLedgerProcessor implements Processor<string, LedgerInput, stri
           const decision =
             command.type === 'CANCEL'
               ? cancelBooking(event, booking, command, nowMs)
-              : changeSeats(event, booking, this.#waitingLists.get(command.eventId), command, nowMs)
+              : command.type === 'RECONFIRM'
+                ? reconfirmBooking(event, booking, command, nowMs)
+                : changeSeats(event, booking, this.#waitingLists.get(command.eventId), command, nowMs)
           if (!decision.ok) return refusedOutcome(identity, 'BOOKING', bookingId, decision.refusal, nowMs)
           this.#saveBooking(decision.booking)
           this.#saveEvent(decision.event, decision.outputs, nowMs)
@@ -328,7 +344,11 @@ export class EventLedgerProcessor implements Processor<string, LedgerInput, stri
         this.#emitAll(effect.outputs, nowMs)
       }
       this.#events.put(current.eventId, current)
-      if (this.#waitingLists.get(event.eventId) !== undefined) this.#waitingLists.delete(event.eventId)
+      const list = this.#waitingLists.get(event.eventId)
+      if (list !== undefined) {
+        this.#emitAll(closeWaitingList(current, list, cause, nowMs), nowMs)
+        this.#waitingLists.delete(event.eventId)
+      }
       return
     }
     for (const booking of bookings) this.#emitAll(scheduleNotice(event, booking, followUp, nowMs), nowMs)
@@ -362,12 +382,9 @@ export class EventLedgerProcessor implements Processor<string, LedgerInput, stri
     const indexKey = userKey(booking.eventId, booking.userId)
     if (isActive(booking)) this.#active.put(indexKey, booking.bookingId)
     else if (this.#active.get(indexKey) === booking.bookingId) this.#active.delete(indexKey)
-    if (booking.status === 'PENDING_PAYMENT' && booking.holdExpiresAtMs !== null)
-      this.#holds.put(key, {
-        eventId: booking.eventId,
-        bookingId: booking.bookingId,
-        dueMs: booking.holdExpiresAtMs,
-      })
+    const dueMs = holdDueMs(booking)
+    if (dueMs !== null)
+      this.#holds.put(key, { eventId: booking.eventId, bookingId: booking.bookingId, dueMs })
     else if (this.#holds.get(key) !== undefined) this.#holds.delete(key)
   }
 

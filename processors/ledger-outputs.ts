@@ -8,7 +8,8 @@ import type {
   RefundRequest,
   RequestOutcome,
 } from '../avro/index.ts'
-import type { BookingState, EventState } from './ledger-state.ts'
+import { holdDueMs, pendingTopUp, type BookingState, type EventState } from './ledger-state.ts'
+import { promoCodeSnapshots } from './promo-codes.ts'
 
 /**
  * What the ledger decisions emit. The processor forwards each to the child node of the same name (a sink
@@ -77,10 +78,15 @@ export function eventFact(
         validUntilMs: option.validUntilMs,
       })),
       detail,
+      promoCodes: promoCodeSnapshots(event),
     },
   }
 }
 
+/**
+ * A booking fact with the booking as it is after the decision. A pending seat top-up shows in it: `seats`
+ * counts its extra seats, `amountMinor` adds its price, `holdExpiresAtMs` is its expiry.
+ */
 export function bookingFact(
   event: EventState,
   booking: BookingState,
@@ -89,6 +95,7 @@ export function bookingFact(
   nowMs: number,
   extra: { reasonCode?: string; refundMinor?: number } = {},
 ): LedgerOutput {
+  const topUp = pendingTopUp(booking)
   return {
     to: 'booking-events',
     value: {
@@ -98,14 +105,14 @@ export function bookingFact(
       type,
       status: booking.status,
       priceOptionId: booking.priceOptionId,
-      seats: booking.seats,
-      amountMinor: booking.amountMinor,
+      seats: topUp?.seats ?? booking.seats,
+      amountMinor: booking.amountMinor + (topUp?.amountMinor ?? 0),
       paidMinor: booking.paidMinor,
       refundMinor: extra.refundMinor ?? 0,
       promoCode: booking.promoCode,
       ticketCode: booking.ticketCode,
       reasonCode: extra.reasonCode ?? null,
-      holdExpiresAtMs: booking.status === 'PENDING_PAYMENT' ? booking.holdExpiresAtMs : null,
+      holdExpiresAtMs: holdDueMs(booking),
       offerExpiresAtMs: null,
       requestId: cause.requestId,
       occurredAtMs: nowMs,
@@ -155,6 +162,7 @@ export function waitingListFact(
   cause: Cause,
   nowMs: number,
   offerExpiresAtMs: number | null = null,
+  reasonCode: string | null = null,
 ): LedgerOutput {
   return {
     to: 'booking-events',
@@ -171,7 +179,7 @@ export function waitingListFact(
       refundMinor: 0,
       promoCode: null,
       ticketCode: null,
-      reasonCode: null,
+      reasonCode,
       holdExpiresAtMs: null,
       offerExpiresAtMs,
       requestId: cause.requestId,

@@ -86,15 +86,60 @@ export interface EventState {
   readonly reminderSentForStartMs: number | null
 }
 
+/**
+ * Extra seats for a paid CONFIRMED booking, held (counted as taken) until their price is paid: a COMPLETED
+ * payment confirms them, a FAILED one or the hold expiry releases them. The booking keeps its confirmed
+ * seats and ticket meanwhile. After it ends the record stays (status other than PENDING) so that a late
+ * payment for it is recognised and refunded.
+ */
+export interface SeatTopUp {
+  /** The seat count the booking has once the top-up is paid (more than its confirmed seats). */
+  readonly seats: number
+  /** Price of the added seats, the booking's promo applied. */
+  readonly amountMinor: number
+  readonly holdExpiresAtMs: number
+  /** The CHANGE_SEATS command that asked for it. */
+  readonly requestId: string
+  /** The payment started for it (INITIATED), once known. */
+  readonly paymentId: string | null
+  readonly status: 'PENDING' | 'PAID' | 'EXPIRED' | 'PAYMENT_FAILED' | 'WITHDRAWN'
+}
+
+/** A payment that paid for a booking's seats, with what was refunded of it. */
+export interface Charge {
+  readonly paymentId: string
+  readonly amountMinor: number
+  /** Never above amountMinor. */
+  readonly refundedMinor: number
+}
+
+/** A participant's acceptance of a changed schedule (RECONFIRM). */
+export interface Reconfirmation {
+  /** The schedule change accepted: the event's lastRescheduledAtMs at the time. */
+  readonly scheduleChangedAtMs: number
+  readonly atMs: number
+}
+
 export interface BookingState {
   readonly bookingId: string
   readonly eventId: string
   readonly userId: string
   readonly priceOptionId: string
+  /** Confirmed (or, while PENDING_PAYMENT, held) seats; a pending top-up's extra seats are not included. */
   readonly seats: number
   readonly status: Exclude<BookingStatus, 'REJECTED'>
-  /** Amount due for the booking after the promo discount. */
+  /**
+   * PENDING_PAYMENT: the amount due, promo applied. CONFIRMED: what the booking was charged net of
+   * refunds (paidMinor - refundedMinor), which a seat reduction lowers by its refund and a paid top-up
+   * raises by its payment.
+   */
   readonly amountMinor: number
+  /**
+   * What the confirmed seats were paid: the base of policy refunds. A seat reduction takes the removed
+   * seats' share out of it (refunding that share by the policy, the rest is the retained fee); a paid
+   * top-up adds its payment. 0 while unpaid and for free bookings.
+   */
+  readonly seatsValueMinor: number
   readonly promoCode: string | null
   readonly paidMinor: number
   /** Sum of refunds requested; never above paidMinor. */
@@ -103,10 +148,20 @@ export interface BookingState {
   readonly paymentId: string | null
   /** Payments (IDs) already accounted as COMPLETED: a redelivered status is a no-op. */
   readonly settledPaymentIds: readonly string[]
+  /**
+   * The payments that paid for the seats (the confirming one, then paid top-ups): refunds go back to them,
+   * newest first, never more than each brought. Payments refunded whole (duplicate, late, underpaid) are
+   * not charges.
+   */
+  readonly charges: readonly Charge[]
   readonly ticketCode: string | null
   readonly holdExpiresAtMs: number | null
   /** Why a booking ended: drives what a late payment does. */
   readonly endCause: 'USER_CANCELED' | 'EVENT_CANCELED' | 'EXPIRED' | 'PAYMENT_FAILED' | null
+  /** The latest seat top-up of a CONFIRMED booking (pending or ended), null if none was asked for. */
+  readonly topUp: SeatTopUp | null
+  /** The latest schedule change the user re-confirmed, null if none. */
+  readonly reconfirmation: Reconfirmation | null
   readonly createdAtMs: number
   readonly updatedAtMs: number
 }
@@ -131,6 +186,37 @@ export interface WaitingListState {
 
 export function isActive(booking: BookingState): boolean {
   return booking.status === 'PENDING_PAYMENT' || booking.status === 'CONFIRMED'
+}
+
+/** The booking's top-up awaiting payment, if any. */
+export function pendingTopUp(booking: BookingState): SeatTopUp | null {
+  return booking.topUp !== null && booking.topUp.status === 'PENDING' ? booking.topUp : null
+}
+
+/** Seats the booking counts against the option and the event: its seats plus a pending top-up's extra. */
+export function seatsHeld(booking: BookingState): number {
+  return pendingTopUp(booking)?.seats ?? booking.seats
+}
+
+/** When the booking's unpaid hold (PENDING_PAYMENT, or a pending top-up) expires; null when it has none. */
+export function holdDueMs(booking: BookingState): number | null {
+  if (booking.status === 'PENDING_PAYMENT') return booking.holdExpiresAtMs
+  if (booking.status === 'CONFIRMED') return pendingTopUp(booking)?.holdExpiresAtMs ?? null
+  return null
+}
+
+/**
+ * Whether the booking's user still has to re-confirm: the event's schedule changed (reschedule or
+ * restore) after the booking was made, and the user has not re-confirmed that change.
+ */
+export function awaitsReconfirmation(event: EventState, booking: BookingState): boolean {
+  const changedAtMs = event.lastRescheduledAtMs
+  return (
+    isActive(booking) &&
+    changedAtMs !== null &&
+    booking.createdAtMs < changedAtMs &&
+    booking.reconfirmation?.scheduleChangedAtMs !== changedAtMs
+  )
 }
 
 export function isBookable(event: EventState): boolean {

@@ -1,6 +1,6 @@
-import type { CreatePromoCode } from '../avro/index.ts'
+import type { CreatePromoCode, PromoCodeSnapshot } from '../avro/index.ts'
 import { DAY_MS, MAX_ACTIVE_PROMO_CODES, type EventState, type PromoCodeState } from './ledger-state.ts'
-import { refuse, type Refusal } from './reason-codes.ts'
+import { refuse, type ReasonCode, type Refusal } from './reason-codes.ts'
 
 export const PROMO_CODE_PATTERN = /^[A-Z0-9]{3,20}$/
 
@@ -41,21 +41,85 @@ export function createPromoCode(
   }
 }
 
+/**
+ * Why a promo code cannot be used at `nowMs`, finer than the reason code a booking is refused with:
+ * `UNKNOWN` (no such code on the event), `INACTIVE` (deactivated), `NOT_YET_VALID` (before validFrom),
+ * `EXPIRED` (after validUntil), `EXHAUSTED` (uses reached the limit).
+ */
+export type PromoUnusable = 'UNKNOWN' | 'INACTIVE' | 'NOT_YET_VALID' | 'EXPIRED' | 'EXHAUSTED'
+
+/** The reason code a booking with an unusable promo code is refused with (processors/reason-codes.ts). */
+export const PROMO_REFUSALS = {
+  UNKNOWN: 'PROMO_INVALID',
+  INACTIVE: 'PROMO_INVALID',
+  NOT_YET_VALID: 'PROMO_INVALID',
+  EXPIRED: 'PROMO_INVALID',
+  EXHAUSTED: 'PROMO_EXHAUSTED',
+} as const satisfies Record<PromoUnusable, ReasonCode>
+
+/** What deciding a promo code's usability needs: the ledger's state, or a read model's view of it. */
+export type PromoTerms = Pick<
+  PromoCodeState,
+  'active' | 'validFromMs' | 'validUntilMs' | 'used' | 'usageLimit'
+>
+
+/**
+ * The one rule of promo usability, shared by the ledger (checkPromo) and the query API's validation:
+ * checked in order unknown, inactive, window (both ends inclusive), uses. Undefined when usable.
+ *
+ * @example
+ * promoUnusable({ active: true, validFromMs: null, validUntilMs: t + 1, used: 5, usageLimit: 5 }, t) // 'EXHAUSTED'
+ */
+export function promoUnusable(promo: PromoTerms | undefined, nowMs: number): PromoUnusable | undefined {
+  if (promo === undefined) return 'UNKNOWN'
+  if (!promo.active) return 'INACTIVE'
+  if (promo.validFromMs !== null && nowMs < promo.validFromMs) return 'NOT_YET_VALID'
+  if (nowMs > promo.validUntilMs) return 'EXPIRED'
+  if (promo.used >= promo.usageLimit) return 'EXHAUSTED'
+  return undefined
+}
+
+const REFUSAL_MESSAGES: Readonly<Record<PromoUnusable, string>> = {
+  UNKNOWN: 'is not valid',
+  INACTIVE: 'is not valid',
+  NOT_YET_VALID: 'is not valid now',
+  EXPIRED: 'is not valid now',
+  EXHAUSTED: 'is used up',
+}
+
 /** The usable promo code, or why not: PROMO_INVALID (unknown, inactive, out of window), PROMO_EXHAUSTED. */
 export function checkPromo(event: EventState, code: string, nowMs: number): PromoCodeState | Refusal {
   const promo = event.promoCodes.find((candidate) => candidate.code === code)
-  if (promo === undefined || !promo.active) return refuse('PROMO_INVALID', `promo code ${code} is not valid`)
-  if ((promo.validFromMs !== null && nowMs < promo.validFromMs) || nowMs > promo.validUntilMs)
-    return refuse('PROMO_INVALID', `promo code ${code} is not valid now`)
-  if (promo.used >= promo.usageLimit) return refuse('PROMO_EXHAUSTED', `promo code ${code} is used up`)
+  const unusable = promoUnusable(promo, nowMs)
+  if (promo === undefined || unusable !== undefined) {
+    const why = unusable ?? 'UNKNOWN'
+    return refuse(PROMO_REFUSALS[why], `promo code ${code} ${REFUSAL_MESSAGES[why]}`)
+  }
   return promo
 }
 
 /** The amount due for `grossMinor` with the promo applied, never below zero. */
-export function applyPromo(grossMinor: number, promo: PromoCodeState | null): number {
+export function applyPromo(grossMinor: number, promo: Pick<PromoCodeState, 'kind' | 'value'> | null): number {
   if (promo === null) return grossMinor
   const discount = promo.kind === 'PERCENTAGE' ? Math.floor((grossMinor * promo.value) / 100) : promo.value
   return Math.max(0, grossMinor - discount)
+}
+
+/**
+ * The event's promo codes as the event snapshot carries them (EventDomainEvent `promoCodes`), in creation
+ * order, deactivated ones included, with the ledger's use count at the time of the fact.
+ */
+export function promoCodeSnapshots(event: EventState): PromoCodeSnapshot[] {
+  return event.promoCodes.map((promo) => ({
+    code: promo.code,
+    kind: promo.kind,
+    value: promo.value,
+    usageLimit: promo.usageLimit,
+    used: promo.used,
+    validFromMs: promo.validFromMs,
+    validUntilMs: promo.validUntilMs,
+    active: promo.active,
+  }))
 }
 
 export function isRefusal(value: object): value is Refusal {

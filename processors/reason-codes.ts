@@ -29,6 +29,11 @@ export const REASON_CODES = {
     httpStatus: 409,
     summary: 'The event is not sold out: book instead of joining the waiting list.',
   },
+  SEAT_CHANGE_PENDING: {
+    httpStatus: 409,
+    summary:
+      'Added seats of this booking await payment: pay, let them lapse, or change back to withdraw them.',
+  },
   EVENT_NOT_BOOKABLE: { httpStatus: 422, summary: 'The event is not PUBLISHED or RESCHEDULED.' },
   BOOKING_DEADLINE_PASSED: {
     httpStatus: 422,
@@ -41,6 +46,10 @@ export const REASON_CODES = {
   PROMO_EXHAUSTED: { httpStatus: 422, summary: 'The promo code reached its usage limit.' },
   INVALID_BOOKING_STATE: { httpStatus: 422, summary: 'The booking status does not allow this command.' },
   NOT_ON_WAITING_LIST: { httpStatus: 422, summary: 'The user is not on the waiting list.' },
+  RECONFIRMATION_NOT_REQUIRED: {
+    httpStatus: 422,
+    summary: 'No schedule change awaits re-confirmation: none since booking, or re-confirmed already.',
+  },
   LIMIT_EXCEEDED: {
     httpStatus: 422,
     summary: 'A per-event limit is reached (10 price options, 50 active promo codes, capacity).',

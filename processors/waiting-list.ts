@@ -175,3 +175,31 @@ export function removeFromWaitingList(
     offers: list.offers.filter((o) => o.userId !== userId),
   }
 }
+
+/**
+ * Event canceled: the waiting list closes. Everyone on it, offer holders first and then the queue in its
+ * order, gets a WAITLIST_LEFT fact with reason code EVENT_CANCELED and one notification, keyed by event and
+ * user (an event is canceled once: CANCELED is final).
+ */
+export function closeWaitingList(
+  event: EventState,
+  list: WaitingListState,
+  cause: Cause,
+  nowMs: number,
+): LedgerOutput[] {
+  const entries = [
+    ...list.offers.map((offer) => ({ ...offer, offered: true })),
+    ...list.queue.map((entry) => ({ ...entry, offered: false })),
+  ]
+  return entries.flatMap((entry) => [
+    waitingListFact(event, entry.userId, entry.seats, 'WAITLIST_LEFT', cause, nowMs, null, 'EVENT_CANCELED'),
+    notify(
+      event,
+      entry.userId,
+      'waitlist.event_canceled',
+      `waitlist.event_canceled:${event.eventId}:${entry.userId}`,
+      nowMs,
+      { seats: String(entry.seats), hadOffer: String(entry.offered) },
+    ),
+  ])
+}

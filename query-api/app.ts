@@ -39,6 +39,7 @@ import { eventWriteRoutes } from './routes/event-writes.ts'
 import { favoriteRoutes } from './routes/favorites.ts'
 import { healthRoutes } from './routes/health.ts'
 import { paymentRoutes } from './routes/payments.ts'
+import { promoRoutes } from './routes/promos.ts'
 import { requestRoutes } from './routes/requests.ts'
 import { waitlistRoutes } from './routes/waitlist.ts'
 import { ERROR_RESPONSES } from './routes/route-support.ts'
@@ -327,6 +328,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     async (api) => {
       await catalogRoutes(api, context)
       await eventWriteRoutes(api, context)
+      await promoRoutes(api, context)
       await bookingRoutes(api, context)
       await waitlistRoutes(api, context)
       await favoriteRoutes(api, context)

@@ -358,3 +358,63 @@ export const SearchQuery = Type.Object(
   { additionalProperties: false },
 )
 export type SearchQuery = Static<typeof SearchQuery>
+
+// ---- promo codes ----------------------------------------------------------------------------------
+
+/** A promo code as organizers create it and buyers type it: upper case, as MISSION.md has it. */
+const PromoCode = Type.String({ pattern: '^[A-Z0-9]{3,20}$' })
+const PromoKindSchema = Type.Union([Type.Literal('PERCENTAGE'), Type.Literal('FIXED_AMOUNT')])
+const PromoUnusableSchema = Type.Union(
+  [
+    Type.Literal('UNKNOWN'),
+    Type.Literal('INACTIVE'),
+    Type.Literal('NOT_YET_VALID'),
+    Type.Literal('EXPIRED'),
+    Type.Literal('EXHAUSTED'),
+  ],
+  { description: 'Why the code cannot be used now (finer than reasonCode)' },
+)
+
+export const PromoCodeView = Type.Object({
+  code: Type.String(),
+  kind: PromoKindSchema,
+  value: Type.Integer({ description: 'percent (1-100) or kopecks off the booking' }),
+  usageLimit: Type.Integer(),
+  uses: Type.Integer({
+    description:
+      'bookings holding the code or having used it (a pending hold counts, a confirmed booking keeps its use when canceled), as projected',
+  }),
+  usesLeft: Type.Integer(),
+  validFrom: Nullable(Type.String({ description: 'null: from creation' })),
+  validUntil: Type.String(),
+  active: Type.Boolean({ description: 'false once deactivated' }),
+  usableNow: Type.Boolean(),
+  unusableReason: Nullable(PromoUnusableSchema),
+})
+
+export const PromoValidateBody = Type.Object(
+  { eventId: Id, code: PromoCode, priceOptionId: Id, seats: Seats },
+  strict,
+)
+export type PromoValidateBody = Static<typeof PromoValidateBody>
+
+export const PromoValidation = Type.Object({
+  valid: Type.Boolean(),
+  reasonCode: Nullable(
+    Type.Union([Type.Literal('PROMO_INVALID'), Type.Literal('PROMO_EXHAUSTED')], {
+      description: 'what a booking with this code would be refused with (docs/errors.md)',
+    }),
+  ),
+  reason: Nullable(PromoUnusableSchema),
+  eventId: Type.String(),
+  code: Type.String(),
+  priceOptionId: Type.String(),
+  seats: Type.Integer(),
+  currency: Type.Literal('RUB'),
+  grossMinor: Type.Integer({ description: 'price × seats, kopecks' }),
+  discountMinor: Type.Integer({ description: '0 when the code is not valid' }),
+  amountMinor: Type.Integer({ description: 'what the booking would cost, kopecks' }),
+  kind: Nullable(PromoKindSchema),
+  value: Nullable(Type.Integer()),
+  validUntil: Nullable(Type.String()),
+})

@@ -12,7 +12,7 @@ export interface Actor {
 }
 
 /** Avro enum `aquastream.booking.BookingCommandType`. */
-export type BookingCommandType = 'REQUEST' | 'CANCEL' | 'CHANGE_SEATS' | 'JOIN_WAITING_LIST' | 'LEAVE_WAITING_LIST'
+export type BookingCommandType = 'REQUEST' | 'CANCEL' | 'CHANGE_SEATS' | 'JOIN_WAITING_LIST' | 'LEAVE_WAITING_LIST' | 'RECONFIRM'
 
 /** Asks for seats. Avro record `aquastream.booking.RequestBooking`. */
 export interface RequestBooking {
@@ -60,7 +60,13 @@ export interface LeaveWaitingList {
   readonly userId: string
 }
 
-/** A booking command; topic aquastream.booking.commands.v1, key eventId. Exactly the payload field named by `type` is set. Avro record `aquastream.booking.BookingCommand`. */
+/** The booking's user accepts the event's changed schedule (after a reschedule or a restore). Avro record `aquastream.booking.ReconfirmBooking`. */
+export interface ReconfirmBooking {
+  /** The booking. */
+  readonly bookingId: string
+}
+
+/** A booking command; topic aquastream.booking.commands.v1, key eventId. Exactly the payload field named by `type` is set. v2 adds RECONFIRM and its `reconfirm` payload. Avro record `aquastream.booking.BookingCommand`. */
 export interface BookingCommand {
   /** Client request ID (Idempotency-Key): a repeat gets the original outcome, never a second effect. */
   readonly requestId: string
@@ -82,15 +88,17 @@ export interface BookingCommand {
   readonly joinWaitingList: JoinWaitingList | null
   /** Payload of LEAVE_WAITING_LIST. Default `null`. */
   readonly leaveWaitingList: LeaveWaitingList | null
+  /** Payload of RECONFIRM (v2; null in v1 data). Default `null`. */
+  readonly reconfirm: ReconfirmBooking | null
 }
 
 /** Avro enum `aquastream.booking.BookingEventType`. */
-export type BookingEventType = 'HELD' | 'CONFIRMED' | 'REJECTED' | 'CANCELED' | 'EXPIRED' | 'SEATS_CHANGED' | 'PAYMENT_FAILED' | 'LATE_PAYMENT_REFUNDED' | 'WAITLIST_JOINED' | 'WAITLIST_LEFT' | 'WAITLIST_OFFERED' | 'WAITLIST_OFFER_EXPIRED'
+export type BookingEventType = 'HELD' | 'CONFIRMED' | 'REJECTED' | 'CANCELED' | 'EXPIRED' | 'SEATS_CHANGED' | 'PAYMENT_FAILED' | 'LATE_PAYMENT_REFUNDED' | 'WAITLIST_JOINED' | 'WAITLIST_LEFT' | 'WAITLIST_OFFERED' | 'WAITLIST_OFFER_EXPIRED' | 'SEATS_CHANGE_HELD' | 'SEATS_CHANGE_RELEASED' | 'RECONFIRMED'
 
 /** Avro enum `aquastream.booking.BookingStatus`. */
 export type BookingStatus = 'PENDING_PAYMENT' | 'CONFIRMED' | 'CANCELED' | 'EXPIRED' | 'REJECTED'
 
-/** A booking or waiting-list fact; topic aquastream.booking.events.v1, key eventId. Money in kopecks. Avro record `aquastream.booking.BookingDomainEvent`. */
+/** A booking or waiting-list fact; topic aquastream.booking.events.v1, key eventId. Money in kopecks. v2 adds the seat top-up facts (SEATS_CHANGE_HELD, SEATS_CHANGE_RELEASED) and RECONFIRMED. Avro record `aquastream.booking.BookingDomainEvent`. */
 export interface BookingDomainEvent {
   /** The event. */
   readonly eventId: string
@@ -104,9 +112,9 @@ export interface BookingDomainEvent {
   readonly status: BookingStatus | null
   /** Price option. Default `null`. */
   readonly priceOptionId: string | null
-  /** Seats of the booking (or wanted on the waiting list). */
+  /** Seats the booking holds (a pending seat top-up's included), or wanted on the waiting list. */
   readonly seats: number
-  /** Amount due for the booking, kopecks. */
+  /** Amount due for the booking, kopecks: the price of a PENDING_PAYMENT booking; for a CONFIRMED one what it was charged net of refunds, plus the price of a pending seat top-up (what is left to pay is amountMinor - paidMinor + refunds). */
   readonly amountMinor: number
   /** Paid so far, kopecks. Default `0`. */
   readonly paidMinor: number
@@ -116,9 +124,9 @@ export interface BookingDomainEvent {
   readonly promoCode: string | null
   /** Ticket code, once CONFIRMED. Default `null`. */
   readonly ticketCode: string | null
-  /** Reason code (docs/errors.md) of a rejection or cancellation. Default `null`. */
+  /** Reason code (docs/errors.md) of a rejection, cancellation or release. Default `null`. */
   readonly reasonCode: string | null
-  /** When an unpaid hold expires. Default `null`. */
+  /** When an unpaid hold expires: a PENDING_PAYMENT booking's, or a CONFIRMED booking's pending seat top-up. Default `null`. */
   readonly holdExpiresAtMs: number | null
   /** When a waiting-list offer expires. Default `null`. */
   readonly offerExpiresAtMs: number | null
@@ -383,6 +391,26 @@ export interface PriceOptionSnapshot {
   readonly validUntilMs: number | null
 }
 
+/** A promo code of the event as it stands, active or not (codes are never deleted). Avro record `aquastream.event.PromoCodeSnapshot`. */
+export interface PromoCodeSnapshot {
+  /** ^[A-Z0-9]{3,20}$, unique within the event. */
+  readonly code: string
+  /** PERCENTAGE (value 1-100) or FIXED_AMOUNT (value in kopecks off the booking). */
+  readonly kind: PromoKind
+  /** Percent or kopecks. */
+  readonly value: number
+  /** How many bookings may use it. */
+  readonly usageLimit: number
+  /** Bookings holding or having used it when the change was decided (a pending hold counts; a confirmed booking keeps its use when canceled). Booking facts change it without an event fact: live figures count the bookings. */
+  readonly used: number
+  /** Usable from; null: from creation. Default `null`. */
+  readonly validFromMs: number | null
+  /** Usable until (inclusive). */
+  readonly validUntilMs: number
+  /** False once deactivated. */
+  readonly active: boolean
+}
+
 /** A change of an event, with its new version and full snapshot; topic aquastream.event.events.v1, key eventId. Money in kopecks. Avro record `aquastream.event.EventDomainEvent`. */
 export interface EventDomainEvent {
   /** The event. */
@@ -423,6 +451,8 @@ export interface EventDomainEvent {
   readonly priceOptions: readonly PriceOptionSnapshot[]
   /** Extra detail of the change (cancel reason, promo code, crew request ID). Default `null`. */
   readonly detail: string | null
+  /** Every promo code of the event in creation order; null when the writer predates promo codes in the snapshot (v1): keep what you knew. Default `null`. */
+  readonly promoCodes: readonly PromoCodeSnapshot[] | null
 }
 
 /** A message for the notification service (which renders and sends it); topic aquastream.notifications.v1, key eventId. Emitted exactly once per cause; dedupKey is stable across replays. Avro record `aquastream.notification.NotificationMessage`. */

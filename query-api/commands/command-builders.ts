@@ -21,6 +21,7 @@ const NO_BOOKING_PAYLOADS = {
   changeSeats: null,
   joinWaitingList: null,
   leaveWaitingList: null,
+  reconfirm: null,
 } as const
 
 interface Envelope {

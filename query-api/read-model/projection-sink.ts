@@ -57,6 +57,20 @@ interface EventRow {
     valid_from: string | null
     valid_until: string | null
   }[]
+  /** The event's promo codes; undefined: keep the stored rows (a snapshot without `promoCodes`). */
+  promos: PromoRow[] | undefined
+}
+
+interface PromoRow {
+  event_id: string
+  code: string
+  position: number
+  kind: string
+  value: number
+  usage_limit: number
+  valid_from: string | null
+  valid_until: string
+  active: boolean
 }
 
 interface BookingRow {
@@ -155,6 +169,22 @@ function eventRow(fact: EventDomainEvent, before: EventRow | undefined): EventRo
       valid_from: iso(o.validFromMs),
       valid_until: iso(o.validUntilMs),
     })),
+    // null: a writer from before promo codes were in the snapshot (EventDomainEvent v1) knew nothing of
+    // them; keep what an earlier snapshot said rather than erase it.
+    promos:
+      fact.promoCodes === null
+        ? before?.promos
+        : fact.promoCodes.map((p, position) => ({
+            event_id: fact.eventId,
+            code: p.code,
+            position,
+            kind: p.kind,
+            value: p.value,
+            usage_limit: p.usageLimit,
+            valid_from: iso(p.validFromMs),
+            valid_until: iso(p.validUntilMs)!,
+            active: p.active,
+          })),
   }
 }
 
@@ -352,7 +382,7 @@ export class ReadModelSink implements ProjectionSink {
            ends_at = EXCLUDED.ends_at, publish_at = EXCLUDED.publish_at, categories = EXCLUDED.categories,
            capacity = EXCLUDED.capacity, crew = EXCLUDED.crew, cancel_reason = EXCLUDED.cancel_reason,
            updated_at = EXCLUDED.updated_at`,
-        [JSON.stringify(written.map(({ options: _options, ...row }) => row))],
+        [JSON.stringify(written.map(({ options: _options, promos: _promos, ...row }) => row))],
       )
       const ids = written.map((r) => r.id)
       await tx.query('DELETE FROM event_price_options WHERE event_id = ANY($1)', [ids])
@@ -366,7 +396,24 @@ export class ReadModelSink implements ProjectionSink {
              valid_until timestamptz)`,
           [JSON.stringify(options)],
         )
+      const promoEvents = written.filter((r) => r.promos !== undefined)
+      if (promoEvents.length > 0) {
+        await tx.query('DELETE FROM event_promo_codes WHERE event_id = ANY($1)', [
+          promoEvents.map((r) => r.id),
+        ])
+        const promos = promoEvents.flatMap((r) => r.promos!)
+        if (promos.length > 0)
+          await tx.query(
+            `INSERT INTO event_promo_codes (event_id, code, position, kind, value, usage_limit, valid_from,
+               valid_until, active)
+             SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(event_id text, code text, position integer,
+               kind text, value bigint, usage_limit integer, valid_from timestamptz, valid_until timestamptz,
+               active boolean)`,
+            [JSON.stringify(promos)],
+          )
+      }
       await recomputeSeats(tx, ids)
+      await recomputePromoUses(tx, ids)
     }
     return {
       eventIds: [...changed],
@@ -496,8 +543,9 @@ export class ReadModelSink implements ProjectionSink {
         [JSON.stringify(kept)],
       )
     const eventIds = [...new Set(facts.map((f) => f.eventId))]
-    // Bookings change seats taken; waiting-list offers hold seats back from everyone else.
+    // Bookings change seats taken and promo uses; waiting-list offers hold seats back from everyone else.
     await recomputeSeats(tx, eventIds)
+    await recomputePromoUses(tx, eventIds)
     return {
       eventIds,
       bookingIds: [...changedBookings],
@@ -578,6 +626,31 @@ export async function recomputeSeats(tx: Queryable, eventIds: readonly string[])
        FROM events ev WHERE ev.id = ANY($1)
      ) s
      WHERE e.id = s.id`,
+    [eventIds],
+  )
+}
+
+/**
+ * Promo uses of the given events, derived from the projected bookings like seats: a booking counts while
+ * it holds the code (PENDING_PAYMENT, CONFIRMED) and keeps counting once a ticket was issued (a confirmed
+ * booking canceled later keeps its use; an unpaid hold that expires, fails or is canceled gives it back).
+ * Mirrors the ledger's rule (processors/booking-ledger.ts, `usePromo` calls), so the figure is the same
+ * whatever order the event and booking topics are applied in. Rows whose count did not change are not
+ * rewritten.
+ */
+export async function recomputePromoUses(tx: Queryable, eventIds: readonly string[]): Promise<void> {
+  if (eventIds.length === 0) return
+  await tx.query(
+    `UPDATE event_promo_codes p SET uses = s.uses
+     FROM (
+       SELECT c.event_id, c.code, count(b.id)::integer AS uses
+       FROM event_promo_codes c
+       LEFT JOIN bookings b ON b.event_id = c.event_id AND b.promo_code = c.code
+         AND (b.status IN ('PENDING_PAYMENT', 'CONFIRMED') OR b.ticket_code IS NOT NULL)
+       WHERE c.event_id = ANY($1)
+       GROUP BY c.event_id, c.code
+     ) s
+     WHERE p.event_id = s.event_id AND p.code = s.code AND p.uses <> s.uses`,
     [eventIds],
   )
 }

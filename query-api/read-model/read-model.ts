@@ -15,13 +15,14 @@ import type {
   BookingEventType,
   BookingStatus,
   EventStatus,
+  PromoKind,
   ResourceType,
 } from '../../avro/generated/types.ts'
 
 import type { ProjectionSink } from '../../streams/projection.ts'
 import type { BookingSerdes } from '../../topologies/booking-topology.ts'
 
-export type { BookingStatus, EventStatus, ResourceType }
+export type { BookingStatus, EventStatus, PromoKind, ResourceType }
 
 /** The value serdes the projection decodes with (from `createBookingSerdes(registry)`). */
 export type ReadModelSerdes = Pick<BookingSerdes, 'eventEvent' | 'bookingEvent' | 'outcome'>
@@ -148,6 +149,29 @@ export interface EventDetails extends EventSummary {
   readonly publishAt: string | null
   /** Reason of a cancellation (the event topic's `detail` on CANCELED). */
   readonly cancelReason: string | null
+}
+
+/**
+ * A promo code of an event as its organizer and admins see it. The terms come from the event snapshots;
+ * `uses` is counted from the projected bookings with the ledger's rule (a pending hold counts, a confirmed
+ * booking keeps its use when canceled, an unpaid hold that ends gives it back), so it follows bookings as
+ * they are projected. The ledger's own count decides a booking; this one may lag it by the projection.
+ */
+export interface PromoCodeView {
+  readonly code: string
+  readonly kind: PromoKind
+  /** Percent (1-100) for PERCENTAGE, kopecks off the booking for FIXED_AMOUNT. */
+  readonly value: number
+  readonly usageLimit: number
+  readonly uses: number
+  /** `usageLimit - uses`, never below 0. */
+  readonly usesLeft: number
+  /** Usable from (inclusive); null: from creation. */
+  readonly validFrom: string | null
+  /** Usable until (inclusive). */
+  readonly validUntil: string
+  /** False once deactivated. */
+  readonly active: boolean
 }
 
 /** A category of the tree (at most 3 levels: root is level 1). */
@@ -290,6 +314,10 @@ export interface ReadModel extends CategoryStore, FavoriteStore {
 
   /** Bookings of an event, newest first (organizer of the event or admin: the API checks). */
   listEventBookings(eventId: string, page: PageRequest): Promise<Page<BookingView>>
+  /** An event's promo codes in creation order, deactivated ones included (the API checks who may list). */
+  listPromoCodes(eventId: string, page: PageRequest): Promise<Page<PromoCodeView>>
+  /** One promo code of an event; undefined when the event has no such code (or is unknown). */
+  getPromoCode(eventId: string, code: string): Promise<PromoCodeView | undefined>
   /** A user's bookings, newest first. */
   listUserBookings(userId: string, page: PageRequest): Promise<Page<BookingView>>
   getBooking(id: string): Promise<BookingView | undefined>

@@ -38,6 +38,7 @@ export interface RebuildReport {
 const PROJECTED = [
   'events',
   'event_price_options',
+  'event_promo_codes',
   'bookings',
   'waitlist_entries',
   'request_outcomes',

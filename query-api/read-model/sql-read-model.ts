@@ -8,6 +8,7 @@ import { ReadModelError } from './errors.ts'
 import * as events from './event-queries.ts'
 import { SqlFavoriteStore } from './favorite-store.ts'
 import { ReadModelSink } from './projection-sink.ts'
+import * as promos from './promo-queries.ts'
 import type {
   AppliedChanges,
   AuditActor,
@@ -22,6 +23,7 @@ import type {
   FavoriteView,
   Page,
   PageRequest,
+  PromoCodeView,
   ReadModel,
   ReadModelSerdes,
   RequestOutcomeView,
@@ -80,6 +82,14 @@ export class SqlReadModel implements ReadModel {
 
   listEventBookings(eventId: string, page: PageRequest): Promise<Page<BookingView>> {
     return guard(bookings.listEventBookings(this.db, eventId, page))
+  }
+
+  listPromoCodes(eventId: string, page: PageRequest): Promise<Page<PromoCodeView>> {
+    return guard(promos.listPromoCodes(this.db, eventId, page))
+  }
+
+  getPromoCode(eventId: string, code: string): Promise<PromoCodeView | undefined> {
+    return guard(promos.getPromoCode(this.db, eventId, code))
   }
 
   listUserBookings(userId: string, page: PageRequest): Promise<Page<BookingView>> {

@@ -1,6 +1,6 @@
 /**
- * Bookings: a user books, reads, cancels, changes seats and pays. Writes are BookingCommands keyed by
- * the event; the booking method group has its own, tighter rate limit.
+ * Bookings: a user books, reads, cancels, changes seats, re-confirms after a schedule change and pays.
+ * Writes are BookingCommands keyed by the event; the booking method group has its own, tighter rate limit.
  */
 import { randomUUID } from 'node:crypto'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
@@ -204,6 +204,8 @@ export async function bookingRoutes(app: FastifyInstance, context: ApiContext): 
       schema: {
         tags: ['bookings'],
         summary: 'Change the seat count of an active booking',
+        description:
+          'Fewer seats of a confirmed booking refund their share by the refund policy. More seats of a paid confirmed booking are held as a top-up until paid (`POST /bookings/{id}/pay`; the booking shows the added seats, `holdExpiresAt` and the amount left to pay); changing back to the confirmed seat count withdraws it, anything else meanwhile is 409 SEAT_CHANGE_PENDING.',
         params: IdParams,
         headers: CommandHeaders,
         body: ChangeSeatsBody,
@@ -227,14 +229,36 @@ export async function bookingRoutes(app: FastifyInstance, context: ApiContext): 
   )
 
   app.post<{ Params: { id: string } }>(
+    '/bookings/:id/reconfirm',
+    {
+      config: { roles: SIGNED_IN, rateLimit },
+      schema: {
+        tags: ['bookings'],
+        summary: 'Re-confirm a booking after the event was rescheduled (or its schedule restored)',
+        description:
+          'Accepts the new schedule. The full-refund right a schedule change gives stays until the start either way; a booking never re-confirmed stays active. 422 RECONFIRMATION_NOT_REQUIRED when the schedule has not changed since the booking was made or the booking is re-confirmed already, 422 INVALID_BOOKING_STATE for an ended booking or a started event.',
+        params: IdParams,
+        headers: CommandHeaders,
+        body: Type.Object({}, { additionalProperties: false, 'x-optional': true }),
+        response: { 200: BookingView, 202: Accepted },
+      },
+    },
+    async (request, reply) => {
+      const booking = await ownBooking(request.principal, request.params.id)
+      if (request.principal.role === 'admin') request.auditTrail = { before: booking }
+      return send(request, reply, booking, 'RECONFIRM', { reconfirm: { bookingId: booking.id } }, 200)
+    },
+  )
+
+  app.post<{ Params: { id: string } }>(
     '/bookings/:id/pay',
     {
       config: { roles: SIGNED_IN, rateLimit },
       schema: {
         tags: ['bookings', 'payments'],
-        summary: 'Start paying a PENDING_PAYMENT booking',
+        summary: 'Start paying a PENDING_PAYMENT booking, or the added seats of a confirmed one',
         description:
-          'Starts a payment at the gateway; its webhook later confirms the booking (or releases the hold).',
+          'Starts a payment of what is left to pay at the gateway; its webhook later confirms the booking or its added seats (or releases the hold).',
         params: IdParams,
         response: {
           201: Type.Object({
@@ -252,8 +276,13 @@ export async function bookingRoutes(app: FastifyInstance, context: ApiContext): 
     async (request, reply) => {
       const booking = await ownBooking(request.principal, request.params.id)
       if (context.gateway === undefined) throw new ApiError('UNAVAILABLE', 'no payment gateway is configured')
-      const due = booking.amountMinor - booking.paidMinor
-      if (booking.status !== 'PENDING_PAYMENT' || due <= 0)
+      // What is left to pay: the amount due less the payments kept (refunded ones given back). A confirmed
+      // booking owes something only while a seat top-up is held for it (holdExpiresAt set).
+      const due = booking.amountMinor - (booking.paidMinor - booking.refundedMinor)
+      const awaitsPayment =
+        booking.status === 'PENDING_PAYMENT' ||
+        (booking.status === 'CONFIRMED' && booking.holdExpiresAt !== null)
+      if (!awaitsPayment || due <= 0)
         throw new ApiError('PAYMENT_NOT_POSSIBLE', `the booking is ${booking.status}, nothing to pay`, {
           details: { status: booking.status },
         })

@@ -3,12 +3,14 @@ import type { BookingCommand } from '../../avro/index.ts'
 import {
   applyPayment,
   cancelBooking,
+  changeSeats,
   expireHold,
   freeSeats,
+  reconfirmBooking,
   requestBooking,
 } from '../../processors/booking-ledger.ts'
 import { createEvent } from '../../processors/event-lifecycle.ts'
-import { DAY_MS, HOUR_MS, type EventState } from '../../processors/ledger-state.ts'
+import { DAY_MS, HOUR_MS, type BookingState, type EventState } from '../../processors/ledger-state.ts'
 
 const NOW = Date.UTC(2026, 0, 1)
 
@@ -60,6 +62,7 @@ function request(userId: string, bookingId: string, seats: number): BookingComma
     changeSeats: null,
     joinWaitingList: null,
     leaveWaitingList: null,
+    reconfirm: null,
   }
 }
 
@@ -148,5 +151,134 @@ t.test('user cancel of a confirmed booking refunds by the policy, capped by the 
     amountMinor: 800,
     reason: 'USER_CANCELED',
     refundId: 'b1:refund:0',
+  })
+})
+
+/** b1 of u1 with `seats` seats, paid in full (`p1`), on `event`. */
+function confirmed(event: EventState, seats: number): { event: EventState; booking: BookingState } {
+  const held = requestBooking(ctx(event), request('u1', 'b1', seats), NOW)
+  if (!held.ok) throw new Error(held.refusal.message)
+  const paid = applyPayment(
+    held.event,
+    held.booking,
+    'b1',
+    undefined,
+    {
+      paymentId: 'p1',
+      bookingId: 'b1',
+      eventId: 'e1',
+      status: 'COMPLETED',
+      amountMinor: held.booking.amountMinor,
+      occurredAtMs: NOW,
+    },
+    NOW,
+  )
+  return { event: paid.event, booking: paid.booking! }
+}
+
+const command = (type: BookingCommand['type'], payload: Partial<BookingCommand>): BookingCommand => ({
+  ...request('u1', 'b1', 1),
+  requestId: `r-${type}`,
+  type,
+  request: null,
+  ...payload,
+})
+
+t.test('more seats of a paid confirmed booking are a top-up priced with the booking promo', async (t) => {
+  const promo = {
+    code: 'FIXED',
+    kind: 'FIXED_AMOUNT' as const,
+    value: 1500,
+    usageLimit: 5,
+    used: 0,
+    validFromMs: null,
+    validUntilMs: NOW + 30 * DAY_MS,
+    active: true,
+  }
+  const event = publishedEvent({ promoCodes: [promo] })
+  const held = requestBooking(
+    ctx(event),
+    { ...request('u1', 'b1', 2), request: { ...request('u1', 'b1', 2).request!, promoCode: 'FIXED' } },
+    NOW,
+  )
+  if (!held.ok) throw new Error(held.refusal.message)
+  t.equal(held.booking.amountMinor, 500, '2 × 1000 - 1500')
+  const paid = applyPayment(
+    held.event,
+    held.booking,
+    'b1',
+    undefined,
+    {
+      paymentId: 'p1',
+      bookingId: 'b1',
+      eventId: 'e1',
+      status: 'COMPLETED',
+      amountMinor: 500,
+      occurredAtMs: NOW,
+    },
+    NOW,
+  )
+  const grown = changeSeats(
+    paid.event,
+    paid.booking,
+    undefined,
+    command('CHANGE_SEATS', { changeSeats: { bookingId: 'b1', seats: 3 } }),
+    NOW,
+  )
+  if (!grown.ok) throw new Error(grown.refusal.message)
+  t.match(
+    grown.booking,
+    { seats: 2, topUp: { seats: 3, amountMinor: 1000, status: 'PENDING' } },
+    'the fixed discount was used up',
+  )
+  t.equal(grown.event.seatsTaken, 3)
+  t.equal(paid.event.seatsTaken, 2, 'the input state is not mutated')
+  const due = expireHold(grown.event, grown.booking, NOW + 2 * HOUR_MS)
+  t.match(due.booking, { seats: 2, status: 'CONFIRMED', topUp: { status: 'EXPIRED' } })
+  t.equal(due.event.seatsTaken, 2)
+})
+
+t.test('fewer seats refund the share of the paid seat value; the rest is the retained fee', async (t) => {
+  const { event, booking } = confirmed(publishedEvent(), 3)
+  const at = event.startsAtMs - 3 * DAY_MS // 80%
+  const fewer = changeSeats(
+    event,
+    booking,
+    undefined,
+    command('CHANGE_SEATS', { changeSeats: { bookingId: 'b1', seats: 1 } }),
+    at,
+  )
+  if (!fewer.ok) throw new Error(fewer.refusal.message)
+  t.match(fewer.booking, { seats: 1, seatsValueMinor: 1000, amountMinor: 1400, refundedMinor: 1600 })
+  t.match(
+    fewer.outputs.filter((o) => o.to === 'refund-requests').map((o) => o.value),
+    [{ refundId: 'b1:refund:0', paymentId: 'p1', amountMinor: 1600, reason: 'SEATS_REDUCED' }],
+  )
+})
+
+t.test('RECONFIRM: only for a booking made before the latest schedule change, once', async (t) => {
+  const { event, booking } = confirmed(publishedEvent(), 1)
+  const reconfirm = command('RECONFIRM', { reconfirm: { bookingId: 'b1' } })
+  t.match(reconfirmBooking(event, booking, reconfirm, NOW), {
+    ok: false,
+    refusal: { reasonCode: 'RECONFIRMATION_NOT_REQUIRED' },
+  })
+  const rescheduled: EventState = { ...event, lastRescheduledAtMs: NOW + 1000 }
+  const done = reconfirmBooking(rescheduled, booking, reconfirm, NOW + 2000)
+  if (!done.ok) throw new Error(done.refusal.message)
+  t.same(done.booking.reconfirmation, { scheduleChangedAtMs: NOW + 1000, atMs: NOW + 2000 })
+  t.equal(done.event, rescheduled, 'the event is unchanged')
+  t.match(reconfirmBooking(rescheduled, done.booking, reconfirm, NOW + 3000), {
+    ok: false,
+    refusal: { reasonCode: 'RECONFIRMATION_NOT_REQUIRED' },
+  })
+  t.ok(
+    reconfirmBooking({ ...rescheduled, lastRescheduledAtMs: NOW + 4000 }, done.booking, reconfirm, NOW + 5000)
+      .ok,
+    'a later change asks again',
+  )
+  t.match(reconfirmBooking(rescheduled, booking, reconfirm, rescheduled.startsAtMs), {
+    ok: false,
+    refusal: { reasonCode: 'INVALID_BOOKING_STATE' },
   })
 })

@@ -254,3 +254,151 @@ t.test('the booking group is rate limited per role: 429 with Retry-After and X-R
   for (let i = 0; i < 6; i++) guests.push((await book('guest', body, {})).statusCode)
   t.same(guests, [401, 401, 401, 401, 401, 401], 'a guest is refused before counting')
 })
+
+/** Polls the booking until `done` holds (the projection is asynchronous). */
+async function bookingWhen(
+  as: Parameters<typeof h.call>[0],
+  id: string,
+  done: (booking: Record<string, unknown>) => boolean,
+): Promise<Record<string, unknown>> {
+  let booking: Record<string, unknown> = {}
+  for (let i = 0; i < 100; i++) {
+    booking = (await h.call(as, { method: 'GET', url: `/api/v1/bookings/${id}` })).json()
+    if (done(booking)) break
+    await new Promise((r) => setTimeout(r, 50))
+  }
+  return booking
+}
+
+t.test('POST /bookings/{id}/reconfirm after a reschedule: 200, 202, 400, 401, 403, 404, 422', async (t) => {
+  const guestOf = { sub: 'user-reconfirm', role: 'user' } as const
+  const second = { sub: 'user-reconfirm-2', role: 'user' } as const
+  const eventId = await publishedEvent(h)
+  const id = (await book(guestOf, { eventId, priceOptionId: 'std', seats: 1 })).json().id
+  const id2 = (await book(second, { eventId, priceOptionId: 'std', seats: 1 })).json().id
+  const reconfirm = (as: Parameters<typeof h.call>[0], bookingId: string, options: object = {}) =>
+    h.call(as, {
+      method: 'POST',
+      url: `/api/v1/bookings/${bookingId}/reconfirm`,
+      headers: WAIT,
+      ...options,
+    })
+
+  const early = await reconfirm(guestOf, id)
+  t.equal(early.statusCode, 422, early.body)
+  t.equal(early.json().code, 'RECONFIRMATION_NOT_REQUIRED', 'no schedule change yet')
+
+  const start = Date.now() + 40 * 24 * 3_600_000
+  const rescheduled = await h.call(ORGANIZER, {
+    method: 'POST',
+    url: `/api/v1/events/${eventId}/reschedule`,
+    headers: WAIT,
+    payload: {
+      startsAt: new Date(start).toISOString(),
+      endsAt: new Date(start + 24 * 3_600_000).toISOString(),
+      place: 'Altai, Katun river, new camp',
+    },
+  })
+  t.equal(rescheduled.statusCode, 200, rescheduled.body)
+
+  const guest = await reconfirm('guest', id)
+  t.equal(guest.statusCode, 401)
+  t.equal(guest.json().code, 'UNAUTHENTICATED')
+  const stranger = await reconfirm(USER2, id)
+  t.equal(stranger.statusCode, 404, 'another user does not see the booking')
+  t.equal(stranger.json().code, 'BOOKING_NOT_FOUND')
+  const organizer = await reconfirm(ORGANIZER, id)
+  t.equal(organizer.statusCode, 403, 'the organizer sees the booking but does not accept for the user')
+  t.equal(organizer.json().code, 'FORBIDDEN')
+  const unknown = await reconfirm(guestOf, 'no-such-booking')
+  t.equal(unknown.statusCode, 404)
+  const body = await reconfirm(guestOf, id, { payload: { bookingId: id } })
+  t.equal(body.statusCode, 400, 'the route takes no parameters')
+  t.equal(body.json().code, 'VALIDATION_FAILED')
+  const badId = await reconfirm(guestOf, '-not-an-id')
+  t.equal(badId.statusCode, 400, 'a malformed booking ID')
+  t.equal(badId.json().code, 'VALIDATION_FAILED')
+
+  const headers = { ...WAIT, 'idempotency-key': 'reconfirm-key-1' }
+  const done = await reconfirm(guestOf, id, { headers })
+  t.equal(done.statusCode, 200, done.body)
+  t.match(done.json(), { id, status: 'PENDING_PAYMENT', lastEvent: 'RECONFIRMED' })
+  const repeat = await reconfirm(guestOf, id, { headers })
+  t.equal(repeat.statusCode, 200, 'the same key gets the original outcome')
+  t.equal(repeat.headers['x-request-id'], done.headers['x-request-id'])
+  const again = await reconfirm(guestOf, id)
+  t.equal(again.statusCode, 422)
+  t.equal(again.json().code, 'RECONFIRMATION_NOT_REQUIRED', 're-confirmed already')
+
+  const accepted = await reconfirm(second, id2, { headers: {} })
+  t.equal(accepted.statusCode, 202, accepted.body)
+  const { links } = accepted.json()
+  let outcome
+  for (let i = 0; i < 100; i++) {
+    outcome = (await h.call(second, { method: 'GET', url: links.outcome })).json()
+    if (outcome.status !== 'PENDING') break
+    await new Promise((r) => setTimeout(r, 50))
+  }
+  t.match(outcome, { status: 'ACCEPTED', commandType: 'booking.RECONFIRM', resourceId: id2 })
+
+  const canceled = await h.call(guestOf, {
+    method: 'POST',
+    url: `/api/v1/bookings/${id}/cancel`,
+    headers: WAIT,
+  })
+  t.equal(canceled.statusCode, 200)
+  const ended = await reconfirm(guestOf, id)
+  t.equal(ended.statusCode, 422)
+  t.equal(ended.json().code, 'INVALID_BOOKING_STATE')
+})
+
+t.test('a paid booking grows: the added seats are held, paid at the gateway, then confirmed', async (t) => {
+  const buyer = { sub: 'user-top-up', role: 'user' } as const
+  const eventId = await publishedEvent(h, { capacity: 4 })
+  const id = (await book(buyer, { eventId, priceOptionId: 'std', seats: 2 })).json().id
+  const pay = async () => h.call(buyer, { method: 'POST', url: `/api/v1/bookings/${id}/pay` })
+  const first = await pay()
+  t.equal(first.statusCode, 201)
+  await h.call(buyer, { method: 'POST', url: `/api/v1/payments/sandbox/${first.json().paymentId}/complete` })
+  t.equal((await bookingWhen(buyer, id, (b) => b.status === 'CONFIRMED')).status, 'CONFIRMED')
+
+  const grow = await h.call(buyer, {
+    method: 'PATCH',
+    url: `/api/v1/bookings/${id}`,
+    headers: WAIT,
+    payload: { seats: 3 },
+  })
+  t.equal(grow.statusCode, 200, grow.body)
+  t.match(grow.json(), {
+    status: 'CONFIRMED',
+    seats: 3,
+    amountMinor: 1_500_000,
+    paidMinor: 1_000_000,
+    holdExpiresAt: String,
+    lastEvent: 'SEATS_CHANGE_HELD',
+  })
+  const other = await h.call(buyer, {
+    method: 'PATCH',
+    url: `/api/v1/bookings/${id}`,
+    headers: WAIT,
+    payload: { seats: 4 },
+  })
+  t.equal(other.statusCode, 409)
+  t.equal(other.json().code, 'SEAT_CHANGE_PENDING')
+
+  const topUp = await pay()
+  t.equal(topUp.statusCode, 201, topUp.body)
+  t.equal(topUp.json().amountMinor, 500_000, 'what is left to pay: the added seat')
+  await h.call(buyer, { method: 'POST', url: `/api/v1/payments/sandbox/${topUp.json().paymentId}/complete` })
+  const grown = await bookingWhen(buyer, id, (b) => b.lastEvent === 'SEATS_CHANGED')
+  t.match(grown, {
+    status: 'CONFIRMED',
+    seats: 3,
+    paidMinor: 1_500_000,
+    amountMinor: 1_500_000,
+    holdExpiresAt: null,
+  })
+  const nothing = await pay()
+  t.equal(nothing.statusCode, 422)
+  t.equal(nothing.json().code, 'PAYMENT_NOT_POSSIBLE')
+})

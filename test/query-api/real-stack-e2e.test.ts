@@ -47,6 +47,9 @@ const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'
 const USERS = 500
 const CAPACITY = 100
+/** The first users book with a promo code limited to their number: its uses are the accepted ones among them. */
+const PROMO_USERS = 40
+const inDays = (days: number): string => new Date(Date.now() + days * 86_400_000).toISOString()
 
 await requireKafka()
 const run = randomUUID().replaceAll('-', '').slice(0, 10)
@@ -173,6 +176,19 @@ t.test(
       payload: { id: 'std', name: 'Standard', priceMinor: 450_000, allotment: CAPACITY },
     })
     t.equal(option.statusCode, 201, option.body)
+    const promo = await a.inject({
+      method: 'POST',
+      url: `/api/v1/events/${eventId}/promos`,
+      headers: { ...(await bearer(organizer)), prefer: 'wait=10' },
+      payload: {
+        code: 'E2E10',
+        kind: 'PERCENTAGE',
+        value: 10,
+        usageLimit: PROMO_USERS,
+        validUntil: inDays(20),
+      },
+    })
+    t.equal(promo.statusCode, 201, promo.body)
     const published = await a.inject({
       method: 'POST',
       url: `/api/v1/events/${eventId}/publish`,
@@ -188,10 +204,16 @@ t.test(
           method: 'POST',
           url: '/api/v1/bookings',
           headers: { ...(await bearer(user)), prefer: 'wait=10' },
-          payload: { eventId, priceOptionId: 'std', seats: 1 },
+          payload: {
+            eventId,
+            priceOptionId: 'std',
+            seats: 1,
+            ...(i < PROMO_USERS ? { promoCode: 'E2E10' } : {}),
+          },
         })
         return {
           user,
+          promo: i < PROMO_USERS,
           status: res.statusCode,
           body: res.json(),
           requestId: res.headers['x-request-id'] as string,
@@ -243,6 +265,17 @@ t.test(
     const event = await a.inject({ method: 'GET', url: `/api/v1/events/${eventId}` })
     t.equal(event.json().seatsAvailable, 0)
     t.equal(event.json().seatsTaken, CAPACITY)
+    const promos = await a.inject({
+      method: 'GET',
+      url: `/api/v1/events/${eventId}/promos`,
+      headers: await bearer(organizer),
+    })
+    t.equal(promos.statusCode, 200, promos.body)
+    t.equal(
+      promos.json().items[0]?.uses,
+      accepted.filter((r) => r.promo).length,
+      'the promo listing counts exactly the accepted bookings that used the code',
+    )
     // The organizer's view lists every booking of the event, refused requests included (status REJECTED).
     const listed: { userId: string; status: string }[] = []
     for (let page = 0; page * 100 < USERS; page++) {
@@ -285,6 +318,7 @@ t.test(
       ['event_price_options', 'event_id', 'price_option_id'],
       ['bookings', 'event_id', 'id'],
       ['request_outcomes', 'event_id', 'request_id'],
+      ['event_promo_codes', 'event_id', 'code'],
     ]
     for (const [table, column, order] of tables) {
       const rows = async (s: string): Promise<unknown[]> =>

@@ -231,6 +231,21 @@ for (const engine of engines()) {
       t.equal(await model.getOutcome('nope'), undefined)
     })
 
+    t.test('promo codes: terms from the snapshots, uses from the bookings', async (t) => {
+      const promos = await model.listPromoCodes('ev-raft', { page: 0, size: 20 })
+      t.same(
+        promos.items.map((p) => [p.code, p.kind, p.value, p.active, p.uses, p.usesLeft]),
+        [
+          ['RAFT10', 'PERCENTAGE', 10, true, 1, 4],
+          ['KATUN500', 'FIXED_AMOUNT', 50_000, false, 0, 1],
+        ],
+        "b-raft-u3's hold holds RAFT10; b-raft-u1's expired and gave its use back",
+      )
+      t.equal(promos.total, 2)
+      t.match(await model.getBooking('b-raft-u3'), { promoCode: 'RAFT10', amountMinor: 450_000 })
+      t.equal((await model.listPromoCodes('ev-sup', { page: 0, size: 20 })).total, 0)
+    })
+
     t.test('categories: tree of 3 levels, audited', async (t) => {
       const tree = await model.listCategoryTree()
       t.same(

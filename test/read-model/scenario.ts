@@ -56,7 +56,8 @@ export function createEvent(
 /**
  * Six events (Russian and English texts, three categories, free and paid, a draft of each organizer, a
  * canceled one), bookings held, paid, expired and changed, a waiting list with an offer, a crew
- * assignment and a rescheduling.
+ * assignment and a rescheduling; ev-raft has promo codes RAFT10 (used by b-raft-u3's hold and by
+ * b-raft-u1's, which expires) and KATUN500 (deactivated).
  */
 export function catalogScenario(serdes: BookingSerdes): { scn: PipelineScenario; refused: RequestOutcome } {
   const scn = new PipelineScenario(serdes)
@@ -126,8 +127,31 @@ export function catalogScenario(serdes: BookingSerdes): { scn: PipelineScenario;
   })
   ok(scn.event(eventCommand('ev-canceled', 'CANCEL', { cancel: { reason: 'storm warning' } })))
 
-  // ev-raft: a pending hold, a paid booking, a hold that expires.
-  ok(scn.booking(bookRequest('ev-raft', 'u1', 'b-raft-u1', 2)))
+  // ev-raft: promo codes (one deactivated), a pending hold, a paid booking, a hold that expires.
+  for (const [code, kind, value, usageLimit] of [
+    ['RAFT10', 'PERCENTAGE', 10, 5],
+    ['KATUN500', 'FIXED_AMOUNT', 50_000, 1],
+  ] as const)
+    ok(
+      scn.event(
+        eventCommand('ev-raft', 'CREATE_PROMO_CODE', {
+          createPromoCode: {
+            code,
+            kind,
+            value,
+            usageLimit,
+            validFromMs: null,
+            validUntilMs: T0 + 20 * DAY_MS,
+          },
+        }),
+      ),
+    )
+  ok(
+    scn.event(
+      eventCommand('ev-raft', 'DEACTIVATE_PROMO_CODE', { deactivatePromoCode: { code: 'KATUN500' } }),
+    ),
+  )
+  ok(scn.booking(bookRequest('ev-raft', 'u1', 'b-raft-u1', 2, 'std', 'RAFT10')))
   ok(scn.booking(bookRequest('ev-raft', 'u2', 'b-raft-u2', 3)))
   scn.payment('ev-raft', 'b-raft-u2', 'COMPLETED', 1_500_000)
   // Crew: requested and assigned.
@@ -140,7 +164,7 @@ export function catalogScenario(serdes: BookingSerdes): { scn: PipelineScenario;
   )
   scn.crew('ev-raft', 'crew-1', 'ASSIGNED')
   scn.advance(HOUR_MS)
-  ok(scn.booking(bookRequest('ev-raft', 'u3', 'b-raft-u3', 1)))
+  ok(scn.booking(bookRequest('ev-raft', 'u3', 'b-raft-u3', 1, 'std', 'RAFT10')))
   scn.advance(90 * 60 * 1000) // u1's hold (2 h) expires; u3's (1 h old) does not
   // A refused booking: more seats than the event has left.
   const refused = scn.booking(bookRequest('ev-raft', 'u9', 'b-raft-u9', 20))

@@ -188,6 +188,7 @@ export async function projectedTables(model: ReadModel): Promise<Record<string, 
   for (const [table, order] of [
     ['events', 'id'],
     ['event_price_options', 'event_id, price_option_id'],
+    ['event_promo_codes', 'event_id, code'],
     ['bookings', 'id'],
     ['waitlist_entries', 'event_id, user_id'],
     ['request_outcomes', 'request_id'],

@@ -104,6 +104,7 @@ const EMPTY_BOOKING_PAYLOADS = {
   changeSeats: null,
   joinWaitingList: null,
   leaveWaitingList: null,
+  reconfirm: null,
 } as const
 
 /** Picks `k` distinct integers of [0, n) (partial Fisher–Yates over a scratch array). */

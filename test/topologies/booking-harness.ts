@@ -90,6 +90,7 @@ const EMPTY_BOOKING_PAYLOADS = {
   changeSeats: null,
   joinWaitingList: null,
   leaveWaitingList: null,
+  reconfirm: null,
 }
 
 export function bookingCommand(

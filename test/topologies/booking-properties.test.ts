@@ -1,25 +1,28 @@
-// Property: random interleavings of booking commands, payments, repeats and clock moves on one event
+// Property: random interleavings of booking commands (seat changes of paid bookings, held as top-ups,
+// included), payments, re-confirmations, reschedules, an event cancel, repeats and clock moves on one event
 // never break the invariants of DESIGN.md, checked after every step from the stores and the outputs.
 import fc from 'fast-check'
 import t from 'tap'
 import type { BookingCommand, RequestOutcome } from '../../avro/index.ts'
 import { LEDGER_STORES } from '../../processors/event-ledger.ts'
-import type { BookingState, EventState } from '../../processors/ledger-state.ts'
+import { pendingTopUp, seatsHeld, type BookingState, type EventState } from '../../processors/ledger-state.ts'
 import {
   BookingHarness,
   bookingCommand,
   bookingSerdes,
   bookRequest,
+  DAY_MS,
   eventCommand,
   HOUR_MS,
   nextRequestId,
+  ORGANIZER,
   T0,
   user,
 } from './booking-harness.ts'
 
 const USERS = ['u1', 'u2', 'u3', 'u4', 'u5']
 const BOOKINGS = ['b1', 'b2', 'b3', 'b4', 'b5', 'b6']
-const CAPACITY = 7
+const CAPACITY = 9
 const PROMO_LIMIT = 2
 
 type Step =
@@ -31,9 +34,26 @@ type Step =
       option: 'std' | 'vip'
       promo: boolean
     }
-  | { kind: 'cancel'; userId: string; bookingId: string }
-  | { kind: 'change'; userId: string; bookingId: string; seats: number }
-  | { kind: 'pay'; bookingId: string; status: 'COMPLETED' | 'FAILED'; exact: boolean; paymentNo: number }
+  | { kind: 'cancel'; userId: string; bookingId: string; pick: number | null; asOwner: boolean }
+  | {
+      kind: 'change'
+      userId: string
+      bookingId: string
+      pick: number | null
+      seats: number
+      asOwner: boolean
+    }
+  | {
+      kind: 'pay'
+      bookingId: string
+      status: 'COMPLETED' | 'FAILED' | 'INITIATED'
+      amount: 'exact' | 'over' | 'under'
+      paymentNo: number
+      pick: number | null
+    }
+  | { kind: 'reconfirm'; userId: string; bookingId: string; pick: number | null; asOwner: boolean }
+  | { kind: 'reschedule'; restore: boolean }
+  | { kind: 'cancelEvent' }
   | { kind: 'join'; userId: string; seats: number }
   | { kind: 'leave'; userId: string }
   | { kind: 'clock'; ms: number }
@@ -41,6 +61,13 @@ type Step =
 
 const userArb = fc.constantFrom(...USERS)
 const bookingArb = fc.constantFrom(...BOOKINGS)
+/**
+ * Mostly one of the active bookings (picked when the step runs), else the step's random booking ID:
+ * commands and payments for bookings that do not exist cover little.
+ */
+const pickArb = fc.option(fc.nat(), { freq: 4 })
+/** Mostly the booking's own user (commands of others are refused FORBIDDEN and cover little else). */
+const asOwnerArb = fc.constantFrom(true, true, true, false)
 const stepArb: fc.Arbitrary<Step> = fc.oneof(
   {
     weight: 5,
@@ -55,29 +82,54 @@ const stepArb: fc.Arbitrary<Step> = fc.oneof(
   },
   {
     weight: 2,
-    arbitrary: fc.record({ kind: fc.constant('cancel' as const), userId: userArb, bookingId: bookingArb }),
+    arbitrary: fc.record({
+      kind: fc.constant('cancel' as const),
+      userId: userArb,
+      bookingId: bookingArb,
+      pick: pickArb,
+      asOwner: asOwnerArb,
+    }),
   },
   {
-    weight: 1,
+    weight: 3,
     arbitrary: fc.record({
       kind: fc.constant('change' as const),
       userId: userArb,
       bookingId: bookingArb,
-      seats: fc.integer({ min: 1, max: 4 }),
+      pick: pickArb,
+      seats: fc.integer({ min: 1, max: 5 }),
+      asOwner: asOwnerArb,
     }),
   },
   {
-    weight: 4,
+    weight: 5,
     arbitrary: fc.record({
       kind: fc.constant('pay' as const),
       bookingId: bookingArb,
-      status: fc.constantFrom('COMPLETED' as const, 'FAILED' as const),
-      exact: fc.boolean(),
-      paymentNo: fc.integer({ min: 1, max: 2 }),
+      pick: pickArb,
+      status: fc.constantFrom(
+        'COMPLETED' as const,
+        'COMPLETED' as const,
+        'FAILED' as const,
+        'INITIATED' as const,
+      ),
+      amount: fc.constantFrom('exact' as const, 'exact' as const, 'over' as const, 'under' as const),
+      paymentNo: fc.integer({ min: 1, max: 4 }),
     }),
   },
   {
     weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant('reconfirm' as const),
+      userId: userArb,
+      bookingId: bookingArb,
+      pick: pickArb,
+      asOwner: asOwnerArb,
+    }),
+  },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('reschedule' as const), restore: fc.boolean() }) },
+  {
+    weight: 2,
     arbitrary: fc.record({
       kind: fc.constant('join' as const),
       userId: userArb,
@@ -95,17 +147,28 @@ const stepArb: fc.Arbitrary<Step> = fc.oneof(
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('repeat' as const), index: fc.nat() }) },
 )
 
+// A third of the runs cancel the event somewhere among their steps (it ends every booking, top-up and
+// waiting-list entry, so the rest of such a run is mostly refusals).
+const runArb = fc
+  .tuple(fc.array(stepArb, { minLength: 1, maxLength: 60, size: 'max' }), fc.option(fc.nat(), { freq: 2 }))
+  .map(([steps, cancelAt]): Step[] =>
+    cancelAt === null ? steps : steps.toSpliced(cancelAt % (steps.length + 1), 0, { kind: 'cancelEvent' }),
+  )
+
 t.test(
   'random interleavings keep seats, promo uses, active bookings, refunds and outcomes right',
   async (t) => {
     const serdes = await bookingSerdes()
     let runs = 0
+    // Booking fact types (with the reason code where there is one) over all runs: the generator must reach
+    // the paths it is meant to cover.
+    const seen = new Map<string, number>()
     fc.assert(
-      fc.property(fc.array(stepArb, { minLength: 1, maxLength: 50 }), (steps) => {
+      fc.property(runArb, (steps) => {
         runs++
         const h = new BookingHarness(serdes)
         try {
-          h.publishedEvent('ev', { capacity: CAPACITY, allotment: 5, priceMinor: 1000 })
+          h.publishedEvent('ev', { capacity: CAPACITY, allotment: 7, priceMinor: 1000 })
           const setup = [
             h.event(
               eventCommand('ev', 'ADD_PRICE_OPTION', {
@@ -137,7 +200,29 @@ t.test(
           const sent: BookingCommand[] = []
           const outcomes = new Map<string, RequestOutcome>()
           const refundsByBooking = new Map<string, number>()
-          for (const step of steps) {
+          // What each settled payment brought (the ledger settles a payment ID once, when its booking exists),
+          // and the refunds requested back to it.
+          const paidByPayment = new Map<string, number>()
+          const refundsByPayment = new Map<string, number>()
+          let reschedules = 0
+          const actorOf = (step: { userId: string; bookingId: string; asOwner: boolean }) =>
+            user(
+              (step.asOwner
+                ? h.driver
+                    .getKeyValueStore<string, BookingState>(LEDGER_STORES.bookings)
+                    .get(`ev/${step.bookingId}`)?.userId
+                : undefined) ?? step.userId,
+            )
+          const target = <S extends { bookingId: string; pick: number | null }>(step: S): S => {
+            if (step.pick === null) return step
+            const active = [...h.driver.getKeyValueStore<string, BookingState>(LEDGER_STORES.bookings).all()]
+              .map(([, b]) => b)
+              .filter((b) => b.status === 'PENDING_PAYMENT' || b.status === 'CONFIRMED')
+            if (active.length === 0) return step
+            return { ...step, bookingId: active[step.pick % active.length]!.bookingId }
+          }
+          for (const drawn of steps) {
+            const step = 'pick' in drawn ? target(drawn) : drawn
             let command: BookingCommand | undefined
             switch (step.kind) {
               case 'request':
@@ -155,7 +240,7 @@ t.test(
                   'ev',
                   'CANCEL',
                   { cancel: { bookingId: step.bookingId, reason: null, forceMajeure: false } },
-                  user(step.userId),
+                  actorOf(step),
                 )
                 break
               case 'change':
@@ -163,7 +248,7 @@ t.test(
                   'ev',
                   'CHANGE_SEATS',
                   { changeSeats: { bookingId: step.bookingId, seats: step.seats } },
-                  user(step.userId),
+                  actorOf(step),
                 )
                 break
               case 'join':
@@ -185,19 +270,48 @@ t.test(
               case 'repeat':
                 command = sent.length === 0 ? undefined : sent[step.index % sent.length]
                 break
+              case 'reconfirm':
+                command = bookingCommand(
+                  'ev',
+                  'RECONFIRM',
+                  { reconfirm: { bookingId: step.bookingId } },
+                  actorOf(step),
+                )
+                break
+              case 'reschedule': {
+                const startsAtMs = T0 + (30 + (++reschedules % 3)) * DAY_MS
+                const outcome = h.event(
+                  step.restore
+                    ? eventCommand('ev', 'RESTORE_SCHEDULE', {}, ORGANIZER)
+                    : eventCommand('ev', 'RESCHEDULE', {
+                        reschedule: {
+                          startsAtMs,
+                          endsAtMs: startsAtMs + DAY_MS,
+                          place: `Place ${reschedules}`,
+                        },
+                      }),
+                )
+                outcomes.set(outcome.requestId, outcome)
+                break
+              }
+              case 'cancelEvent': {
+                const outcome = h.event(eventCommand('ev', 'CANCEL', { cancel: { reason: 'storm' } }))
+                outcomes.set(outcome.requestId, outcome)
+                break
+              }
               case 'pay': {
                 const booking = h.driver
                   .getKeyValueStore<string, BookingState>(LEDGER_STORES.bookings)
                   .get(`ev/${step.bookingId}`)
+                // What the booking asks for now: a pending top-up's price, else the amount due.
+                const due =
+                  booking === undefined ? 1000 : (pendingTopUp(booking)?.amountMinor ?? booking.amountMinor)
                 const amount =
-                  booking === undefined ? 1000 : step.exact ? booking.amountMinor : booking.amountMinor + 1
-                h.payment(
-                  'ev',
-                  step.bookingId,
-                  step.status,
-                  amount,
-                  `pay-${step.bookingId}-${step.paymentNo}`,
-                )
+                  step.amount === 'exact' ? due : step.amount === 'over' ? due + 1 : Math.max(0, due - 1)
+                const paymentId = `pay-${step.bookingId}-${step.paymentNo}`
+                if (booking !== undefined && step.status === 'COMPLETED' && !paidByPayment.has(paymentId))
+                  paidByPayment.set(paymentId, amount)
+                h.payment('ev', step.bookingId, step.status, amount, paymentId)
                 break
               }
               case 'clock':
@@ -212,13 +326,31 @@ t.test(
               else if (JSON.stringify(first) !== JSON.stringify(outcome))
                 throw new Error(`second outcome for ${command.requestId}`)
             }
-            for (const [, refund] of h.refunds.readKeyValuesToList())
+            for (const [, refund] of h.refunds.readKeyValuesToList()) {
               // A payment for a booking that did not exist yet is refunded whole, apart from any booking.
-              if (refund!.reason !== 'UNKNOWN_BOOKING')
-                refundsByBooking.set(
-                  refund!.bookingId,
-                  (refundsByBooking.get(refund!.bookingId) ?? 0) + refund!.amountMinor,
+              if (refund!.reason === 'UNKNOWN_BOOKING') continue
+              refundsByBooking.set(
+                refund!.bookingId,
+                (refundsByBooking.get(refund!.bookingId) ?? 0) + refund!.amountMinor,
+              )
+              const paymentId = refund!.paymentId ?? '(none)'
+              const back = (refundsByPayment.get(paymentId) ?? 0) + refund!.amountMinor
+              refundsByPayment.set(paymentId, back)
+              if (back > (paidByPayment.get(paymentId) ?? 0))
+                throw new Error(
+                  `refunds ${back} to ${paymentId} > its payment ${paidByPayment.get(paymentId)}`,
                 )
+            }
+            for (const [, fact] of h.bookingEvents.readKeyValuesToList()) {
+              // A SEATS_CHANGED fact without a request ID is a top-up confirmed by its payment.
+              const key =
+                fact!.reasonCode !== null
+                  ? `${fact!.type}/${fact!.reasonCode}`
+                  : fact!.type === 'SEATS_CHANGED' && fact!.requestId === null
+                    ? 'SEATS_CHANGED/top-up paid'
+                    : fact!.type
+              seen.set(key, (seen.get(key) ?? 0) + 1)
+            }
             checkInvariants(h, refundsByBooking)
           }
           const stray = h.outcomes.readKeyValuesToList()
@@ -227,9 +359,21 @@ t.test(
           h.close()
         }
       }),
-      { numRuns: 300, seed: Number(process.env.FC_SEED ?? 20260101) },
+      { numRuns: 600, seed: Number(process.env.FC_SEED ?? 20260101) },
     )
-    t.ok(runs >= 300, `${runs} interleavings checked`)
+    t.ok(runs >= 600, `${runs} interleavings checked`)
+    t.comment(JSON.stringify(Object.fromEntries([...seen].sort())))
+    for (const path of [
+      'SEATS_CHANGE_HELD',
+      'SEATS_CHANGED/top-up paid',
+      'SEATS_CHANGE_RELEASED',
+      'SEATS_CHANGE_RELEASED/EXPIRED',
+      'SEATS_CHANGE_RELEASED/PAYMENT_FAILED',
+      'RECONFIRMED',
+      'CANCELED/EVENT_CANCELED',
+      'LATE_PAYMENT_REFUNDED/VALIDATION_FAILED',
+    ])
+      t.ok((seen.get(path) ?? 0) > 0, `the generator reaches ${path}`)
   },
 )
 
@@ -241,9 +385,10 @@ function checkInvariants(h: BookingHarness, refundsByBooking: ReadonlyMap<string
   const active = bookings.filter((b) => b.status === 'PENDING_PAYMENT' || b.status === 'CONFIRMED')
   let total = 0
   for (const option of event.priceOptions) {
+    // Confirmed plus pending seats: holds, and the extra seats of pending top-ups.
     const seats = active
       .filter((b) => b.priceOptionId === option.priceOptionId)
-      .reduce((sum, b) => sum + b.seats, 0)
+      .reduce((sum, b) => sum + seatsHeld(b), 0)
     if (seats > option.allotment)
       throw new Error(`oversold option ${option.priceOptionId}: ${seats} > ${option.allotment}`)
     if (seats !== option.taken)
@@ -269,6 +414,35 @@ function checkInvariants(h: BookingHarness, refundsByBooking: ReadonlyMap<string
       throw new Error(`refund requests ${requested} > paid ${b.paidMinor} on ${b.bookingId}`)
     if (requested !== b.refundedMinor)
       throw new Error(`refund requests ${requested} != booked refunds ${b.refundedMinor}`)
+    for (const charge of b.charges)
+      if (charge.refundedMinor > charge.amountMinor)
+        throw new Error(`booking ${b.bookingId} refunded ${charge.refundedMinor} of ${charge.paymentId}`)
+    const topUp = pendingTopUp(b)
+    if (topUp !== null && (b.status !== 'CONFIRMED' || topUp.seats <= b.seats || topUp.amountMinor <= 0))
+      throw new Error(`booking ${b.bookingId} has a malformed pending top-up`)
+    if (b.status === 'CONFIRMED') {
+      // The net charge is what was paid and not refunded, all of it in the charges; the seats' value (the
+      // base of policy refunds) is part of it, the rest being retained fees.
+      const net = b.paidMinor - b.refundedMinor
+      const inCharges = b.charges.reduce((sum, c) => sum + c.amountMinor - c.refundedMinor, 0)
+      if (b.amountMinor !== net || inCharges !== net)
+        throw new Error(
+          `booking ${b.bookingId}: amount ${b.amountMinor}, net paid ${net}, charges ${inCharges}`,
+        )
+      if (b.seatsValueMinor < 0 || b.seatsValueMinor > b.amountMinor)
+        throw new Error(`booking ${b.bookingId}: seat value ${b.seatsValueMinor} outside 0..${b.amountMinor}`)
+    }
+    const timer = h.driver
+      .getKeyValueStore<string, { dueMs: number }>(LEDGER_STORES.holdTimers)
+      .get(`ev/${b.bookingId}`)
+    const dueMs =
+      b.status === 'PENDING_PAYMENT'
+        ? b.holdExpiresAtMs
+        : b.status === 'CONFIRMED'
+          ? (topUp?.holdExpiresAtMs ?? null)
+          : null
+    if ((timer?.dueMs ?? null) !== dueMs)
+      throw new Error(`booking ${b.bookingId}: hold timer ${timer?.dueMs} != hold ${dueMs}`)
   }
 }
 

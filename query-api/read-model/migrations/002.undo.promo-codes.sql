@@ -1,0 +1,2 @@
+DROP INDEX bookings_event_promo_idx;
+DROP TABLE event_promo_codes;
