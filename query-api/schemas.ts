@@ -95,7 +95,10 @@ export const BookingView = Type.Object({
   userId: Type.String(),
   status: Type.String(),
   priceOptionId: Nullable(Type.String()),
-  seats: Type.Integer(),
+  seats: Type.Integer({
+    description:
+      "seats the booking holds, a pending top-up's extra seats included; confirmed seats = seats - topUpSeats (0 when null)",
+  }),
   amountMinor: Type.Integer(),
   paidMinor: Type.Integer(),
   refundedMinor: Type.Integer(),
@@ -103,6 +106,14 @@ export const BookingView = Type.Object({
   ticketCode: Nullable(Type.String()),
   reasonCode: Nullable(Type.String()),
   holdExpiresAt: Nullable(Type.String()),
+  topUpSeats: Nullable(
+    Type.Integer({ description: 'extra seats of a pending seat top-up (included in seats); null when none' }),
+  ),
+  reconfirmedAt: Nullable(
+    Type.String({
+      description: 'when the user last re-confirmed after a schedule change (ISO 8601); null when never',
+    }),
+  ),
   lastEvent: Type.String(),
   version: Type.Integer(),
   createdAt: Type.String(),

@@ -32,6 +32,8 @@ function toBooking(row: Record<string, unknown>): BookingView {
     ticketCode: (row.ticket_code as string | null) ?? null,
     reasonCode: (row.reason_code as string | null) ?? null,
     holdExpiresAt: isoOf(row.hold_expires_at),
+    topUpSeats: row.top_up_seats === null || row.top_up_seats === undefined ? null : Number(row.top_up_seats),
+    reconfirmedAt: isoOf(row.reconfirmed_at),
     lastEvent: row.last_event as BookingEventType,
     version: Number(row.version),
     createdAt: isoOf(row.created_at)!,

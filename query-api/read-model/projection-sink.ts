@@ -87,6 +87,10 @@ interface BookingRow {
   ticket_code: string | null
   reason_code: string | null
   hold_expires_at: string | null
+  /** Extra seats of a pending seat top-up (included in `seats`); null when none is pending. */
+  top_up_seats: number | null
+  /** The latest re-confirmation after a schedule change; null when never. */
+  reconfirmed_at: string | null
   last_event: string
   last_request_id: string | null
   version: number
@@ -188,6 +192,21 @@ function eventRow(fact: EventDomainEvent, before: EventRow | undefined): EventRo
   }
 }
 
+/**
+ * The extra seats of a booking's pending seat top-up after `fact`. The ledger sets a CONFIRMED booking's
+ * `holdExpiresAtMs` exactly while a top-up is pending (processors/ledger-state.ts `holdDueMs`), and its
+ * `seats` then counts the top-up's seats too. SEATS_CHANGE_HELD starts a top-up: its extra seats are the
+ * fact's seats less the confirmed seats before it. Other facts of a booking with a top-up pending
+ * (RECONFIRMED, LATE_PAYMENT_REFUNDED of an underpayment) keep it; any fact without one (SEATS_CHANGED,
+ * SEATS_CHANGE_RELEASED, CANCELED, ...) clears it. Null as well when the row before is unknown (a
+ * projection that starts after the top-up was held cannot tell the confirmed seats).
+ */
+function topUpSeats(fact: BookingDomainEvent, before: BookingRow | undefined): number | null {
+  if (fact.status !== 'CONFIRMED' || fact.holdExpiresAtMs === null || before === undefined) return null
+  if (fact.type !== 'SEATS_CHANGE_HELD') return before.top_up_seats
+  return fact.seats - (before.seats - (before.top_up_seats ?? 0))
+}
+
 function bookingRow(fact: BookingDomainEvent, before: BookingRow | undefined): BookingRow {
   return {
     id: fact.bookingId!,
@@ -203,6 +222,8 @@ function bookingRow(fact: BookingDomainEvent, before: BookingRow | undefined): B
     ticket_code: fact.ticketCode,
     reason_code: fact.reasonCode,
     hold_expires_at: iso(fact.holdExpiresAtMs),
+    top_up_seats: topUpSeats(fact, before),
+    reconfirmed_at: fact.type === 'RECONFIRMED' ? iso(fact.occurredAtMs) : (before?.reconfirmed_at ?? null),
     last_event: fact.type,
     last_request_id: fact.requestId,
     version: (before?.version ?? 0) + 1,
@@ -436,6 +457,7 @@ export class ReadModelSink implements ProjectionSink {
         bookings.set(row.id, {
           ...row,
           refunded_minor: Number(row.refunded_minor),
+          reconfirmed_at: toIso(row.reconfirmed_at),
           created_at: toIso(row.created_at)!,
         })
     // Waiting-list entries keyed `eventId\u0000userId`; undefined: not loaded, null: deleted.
@@ -506,17 +528,19 @@ export class ReadModelSink implements ProjectionSink {
     if (written.length > 0)
       await tx.query(
         `INSERT INTO bookings (id, event_id, user_id, status, price_option_id, seats, amount_minor, paid_minor,
-           refunded_minor, promo_code, ticket_code, reason_code, hold_expires_at, last_event, last_request_id,
-           version, created_at, updated_at)
+           refunded_minor, promo_code, ticket_code, reason_code, hold_expires_at, top_up_seats, reconfirmed_at,
+           last_event, last_request_id, version, created_at, updated_at)
          SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(id text, event_id text, user_id text, status text,
            price_option_id text, seats integer, amount_minor bigint, paid_minor bigint, refunded_minor bigint,
-           promo_code text, ticket_code text, reason_code text, hold_expires_at timestamptz, last_event text,
-           last_request_id text, version integer, created_at timestamptz, updated_at timestamptz)
+           promo_code text, ticket_code text, reason_code text, hold_expires_at timestamptz,
+           top_up_seats integer, reconfirmed_at timestamptz, last_event text, last_request_id text,
+           version integer, created_at timestamptz, updated_at timestamptz)
          ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status, price_option_id = EXCLUDED.price_option_id,
            seats = EXCLUDED.seats, amount_minor = EXCLUDED.amount_minor, paid_minor = EXCLUDED.paid_minor,
            refunded_minor = EXCLUDED.refunded_minor, promo_code = EXCLUDED.promo_code,
            ticket_code = EXCLUDED.ticket_code, reason_code = EXCLUDED.reason_code,
-           hold_expires_at = EXCLUDED.hold_expires_at, last_event = EXCLUDED.last_event,
+           hold_expires_at = EXCLUDED.hold_expires_at, top_up_seats = EXCLUDED.top_up_seats,
+           reconfirmed_at = EXCLUDED.reconfirmed_at, last_event = EXCLUDED.last_event,
            last_request_id = EXCLUDED.last_request_id, version = EXCLUDED.version,
            updated_at = EXCLUDED.updated_at`,
         [JSON.stringify(written)],

@@ -225,7 +225,15 @@ export interface BookingView {
   readonly userId: string
   readonly status: BookingStatus
   readonly priceOptionId: string | null
+  /**
+   * Seats the booking holds: a pending seat top-up's extra seats included (they are taken from the event
+   * until paid or released); the confirmed seats are `seats - (topUpSeats ?? 0)`.
+   */
   readonly seats: number
+  /**
+   * Amount due, kopecks: the price of a PENDING_PAYMENT booking; for a CONFIRMED one what it was charged
+   * net of refunds plus the price of a pending seat top-up.
+   */
   readonly amountMinor: number
   readonly paidMinor: number
   /** Sum of the refunds requested for this booking so far. */
@@ -233,7 +241,12 @@ export interface BookingView {
   readonly promoCode: string | null
   readonly ticketCode: string | null
   readonly reasonCode: string | null
+  /** When the unpaid hold expires: a PENDING_PAYMENT booking's, or a CONFIRMED booking's pending top-up. */
   readonly holdExpiresAt: string | null
+  /** Extra seats of a pending seat top-up (included in `seats`), null when none is pending. */
+  readonly topUpSeats: number | null
+  /** When the user last re-confirmed the booking after a schedule change, null when never. */
+  readonly reconfirmedAt: string | null
   /** The last booking fact applied, e.g. `CONFIRMED`, `SEATS_CHANGED`, `PAYMENT_FAILED`. */
   readonly lastEvent: BookingEventType
   /** Bumped on every applied fact; usable as an ETag. */

@@ -322,7 +322,11 @@ t.test('POST /bookings/{id}/reconfirm after a reschedule: 200, 202, 400, 401, 40
   const headers = { ...WAIT, 'idempotency-key': 'reconfirm-key-1' }
   const done = await reconfirm(guestOf, id, { headers })
   t.equal(done.statusCode, 200, done.body)
-  t.match(done.json(), { id, status: 'PENDING_PAYMENT', lastEvent: 'RECONFIRMED' })
+  t.match(done.json(), { id, status: 'PENDING_PAYMENT', lastEvent: 'RECONFIRMED', topUpSeats: null })
+  const reconfirmedAt = done.json().reconfirmedAt
+  t.ok(reconfirmedAt !== null && !Number.isNaN(Date.parse(reconfirmedAt)), 'reconfirmedAt: an instant')
+  const read = await h.call(guestOf, { method: 'GET', url: `/api/v1/bookings/${id}` })
+  t.equal(read.json().reconfirmedAt, reconfirmedAt, 'GET /bookings/{id} shows it')
   const repeat = await reconfirm(guestOf, id, { headers })
   t.equal(repeat.statusCode, 200, 'the same key gets the original outcome')
   t.equal(repeat.headers['x-request-id'], done.headers['x-request-id'])
@@ -377,6 +381,9 @@ t.test('a paid booking grows: the added seats are held, paid at the gateway, the
     holdExpiresAt: String,
     lastEvent: 'SEATS_CHANGE_HELD',
   })
+  const held = (await h.call(buyer, { method: 'GET', url: `/api/v1/bookings/${id}` })).json()
+  t.equal(held.topUpSeats, 1, 'GET /bookings/{id}: one added seat pending, two confirmed')
+  t.equal(held.reconfirmedAt, null, 'never re-confirmed')
   const other = await h.call(buyer, {
     method: 'PATCH',
     url: `/api/v1/bookings/${id}`,
@@ -398,6 +405,10 @@ t.test('a paid booking grows: the added seats are held, paid at the gateway, the
     amountMinor: 1_500_000,
     holdExpiresAt: null,
   })
+  t.equal(grown.topUpSeats, null, 'no top-up pending once paid')
+  const spec = (await h.call('guest', { method: 'GET', url: '/openapi.json' })).json()
+  const view = spec.paths['/api/v1/bookings/{id}'].get.responses['200'].content['application/json'].schema
+  t.ok(view.properties.topUpSeats && view.properties.reconfirmedAt, 'both fields in the OpenAPI document')
   const nothing = await pay()
   t.equal(nothing.statusCode, 422)
   t.equal(nothing.json().code, 'PAYMENT_NOT_POSSIBLE')

@@ -78,9 +78,16 @@ export class PipelineScenario {
     return this.outcome(command.requestId)
   }
 
-  payment(eventId: string, bookingId: string, status: PaymentStatus, amountMinor: number): void {
+  /** A payment status for the booking; a second payment (a seat top-up's) needs its own `paymentId`. */
+  payment(
+    eventId: string,
+    bookingId: string,
+    status: PaymentStatus,
+    amountMinor: number,
+    paymentId = `pay-${bookingId}`,
+  ): void {
     this.#pipe(topics.PAYMENT_STATUS_TOPIC, this.#serdes.paymentStatus, eventId, {
-      paymentId: `pay-${bookingId}`,
+      paymentId,
       bookingId,
       eventId,
       status,
