@@ -255,3 +255,46 @@ export function usePromo(event: EventState, code: string | null, delta: number):
     ),
   }
 }
+
+/**
+ * A BookingState as stored by an earlier version of the ledger (a changelog or embedded journal written
+ * before seat top-ups): the fields added since are optional here.
+ */
+export type StoredBookingState = Omit<
+  BookingState,
+  'seatsValueMinor' | 'charges' | 'topUp' | 'reconfirmation'
+> &
+  Partial<Pick<BookingState, 'seatsValueMinor' | 'charges' | 'topUp' | 'reconfirmation'>>
+
+/**
+ * Reads a stored booking of any version as the current BookingState. A booking from before seat top-ups
+ * was paid by at most one payment (its `paymentId`), so that payment is its one charge, and what its
+ * confirmed seats were paid is that payment net of its refunds (the base the current refund rules use).
+ */
+export function upgradeBooking(stored: StoredBookingState): BookingState {
+  if (
+    stored.seatsValueMinor !== undefined &&
+    stored.charges !== undefined &&
+    stored.topUp !== undefined &&
+    stored.reconfirmation !== undefined
+  )
+    return stored as BookingState
+  const paid = stored.paymentId !== null && stored.paidMinor > 0
+  return {
+    ...stored,
+    seatsValueMinor: stored.seatsValueMinor ?? (paid ? stored.paidMinor - stored.refundedMinor : 0),
+    charges:
+      stored.charges ??
+      (paid
+        ? [
+            {
+              paymentId: stored.paymentId!,
+              amountMinor: stored.paidMinor,
+              refundedMinor: stored.refundedMinor,
+            },
+          ]
+        : []),
+    topUp: stored.topUp ?? null,
+    reconfirmation: stored.reconfirmation ?? null,
+  }
+}

@@ -15,6 +15,7 @@ import { avroSerde, type AvroSerde } from '../avro/index.ts'
 import { EventLedgerProcessor, LEDGER_STORES } from '../processors/event-ledger.ts'
 import { LedgerInputTagger } from '../processors/ledger-input.ts'
 import { LEDGER_CHILDREN } from '../processors/ledger-outputs.ts'
+import { upgradeBooking, type BookingState, type StoredBookingState } from '../processors/ledger-state.ts'
 import { jsonSerde, Stores, stringSerde, Topology, type Serde } from '../streams/index.ts'
 import {
   BOOKING_COMMANDS_TOPIC,
@@ -28,6 +29,15 @@ import {
   REFUND_REQUESTS_TOPIC,
   REQUEST_OUTCOMES_TOPIC,
 } from './topic-names.ts'
+
+/** Bookings as JSON; those stored by an earlier version of the ledger are read as the current shape. */
+export const bookingStateSerde: Serde<BookingState> = (() => {
+  const json = jsonSerde<StoredBookingState>()
+  return {
+    serialize: (topic, booking) => json.serialize(topic, booking),
+    deserialize: (topic, data) => upgradeBooking(json.deserialize(topic, data)),
+  }
+})()
 
 /** The value serdes of every topic of the booking topology (keys are plain strings). */
 export interface BookingSerdes {
@@ -109,7 +119,14 @@ export function buildBookingTopology({ serdes }: { serdes: BookingSerdes }): Top
     ...sources.map(([name]) => `tag-${name}`),
   )
   for (const store of Object.values(LEDGER_STORES))
-    topology.addStateStore(Stores.keyValueStoreBuilder(store, stringSerde, jsonSerde<unknown>()), LEDGER_NODE)
+    topology.addStateStore(
+      Stores.keyValueStoreBuilder(
+        store,
+        stringSerde,
+        store === LEDGER_STORES.bookings ? bookingStateSerde : jsonSerde<unknown>(),
+      ),
+      LEDGER_NODE,
+    )
   const sinks = {
     'event-events': [EVENT_EVENTS_TOPIC, serdes.eventEvent],
     'booking-events': [BOOKING_EVENTS_TOPIC, serdes.bookingEvent],

@@ -1,0 +1,122 @@
+// Bookings stored by the ledger before seat top-ups (no seatsValueMinor, charges, topUp, reconfirmation) are
+// read back, through the bookings store's serde, as current ones and decided on correctly.
+import t from 'tap'
+import type { BookingCommand } from '../../avro/index.ts'
+import { cancelBooking, changeSeats } from '../../processors/booking-ledger.ts'
+import { createEvent } from '../../processors/event-lifecycle.ts'
+import { DAY_MS, type BookingState, type EventState } from '../../processors/ledger-state.ts'
+import { bookingStateSerde } from '../../topologies/booking-topology.ts'
+
+const NOW = Date.UTC(2026, 0, 1)
+const STORE_TOPIC = 'app-ledger-bookings-changelog'
+
+const event: EventState = {
+  ...(createEvent(
+    'e1',
+    { userId: 'org', role: 'ORGANIZER' },
+    {
+      organizerId: null,
+      title: 'Sailing',
+      description: 'A day of sailing on the lake.',
+      startsAtMs: NOW + 10 * DAY_MS,
+      endsAtMs: NOW + 11 * DAY_MS,
+      place: 'Lake',
+      categories: ['sailing'],
+      capacity: 10,
+      holdMinutes: null,
+      bookingDeadlineHours: null,
+      locale: 'ru-RU',
+    },
+  ) as EventState),
+  status: 'PUBLISHED',
+  seatsTaken: 4,
+  priceOptions: [
+    {
+      priceOptionId: 'std',
+      name: 'Std',
+      priceMinor: 1000,
+      allotment: 10,
+      taken: 4,
+      validFromMs: null,
+      validUntilMs: null,
+    },
+  ],
+}
+
+/** A confirmed 4-seat booking paid 4,000 by p1, as the previous ledger version wrote it to the changelog. */
+const storedBeforeTopUps = {
+  bookingId: 'b1',
+  eventId: 'e1',
+  userId: 'u1',
+  priceOptionId: 'std',
+  seats: 4,
+  status: 'CONFIRMED',
+  amountMinor: 4000,
+  promoCode: null,
+  paidMinor: 4000,
+  refundedMinor: 0,
+  refundCount: 0,
+  paymentId: 'p1',
+  settledPaymentIds: ['p1'],
+  ticketCode: 'T-1',
+  holdExpiresAtMs: null,
+  endCause: null,
+  createdAtMs: NOW,
+  updatedAtMs: NOW,
+}
+
+const command = (type: 'CANCEL' | 'CHANGE_SEATS', seats = 0): BookingCommand => ({
+  requestId: `r-${type}`,
+  eventId: 'e1',
+  actor: { userId: 'u1', role: 'USER' },
+  issuedAtMs: NOW,
+  type,
+  request: null,
+  cancel: type === 'CANCEL' ? { bookingId: 'b1', reason: null, forceMajeure: false } : null,
+  changeSeats: type === 'CHANGE_SEATS' ? { bookingId: 'b1', seats } : null,
+  joinWaitingList: null,
+  leaveWaitingList: null,
+  reconfirm: null,
+})
+
+function restored(stored: object): BookingState {
+  return bookingStateSerde.deserialize(STORE_TOPIC, Buffer.from(JSON.stringify(stored)))
+}
+
+t.test('an old paid booking reads with its payment as its one charge', async (t) => {
+  const booking = restored(storedBeforeTopUps)
+  t.same(booking.charges, [{ paymentId: 'p1', amountMinor: 4000, refundedMinor: 0 }])
+  t.equal(booking.seatsValueMinor, 4000)
+  t.equal(booking.topUp, null)
+  t.equal(booking.reconfirmation, null)
+  t.same(restored(booking), booking, 'a current booking reads back unchanged')
+  const unpaid = restored({ ...storedBeforeTopUps, status: 'PENDING_PAYMENT', paidMinor: 0, paymentId: null })
+  t.same(unpaid.charges, [])
+  t.equal(unpaid.seatsValueMinor, 0)
+})
+
+t.test('an old booking cancels with the policy refund, back to its payment', async (t) => {
+  // 3 days before the start: the default policy refunds 80%.
+  const canceled = cancelBooking(event, restored(storedBeforeTopUps), command('CANCEL'), NOW + 7 * DAY_MS)
+  if (!canceled.ok) throw new Error(canceled.refusal.message)
+  t.match(canceled.booking, { status: 'CANCELED', refundedMinor: 3200 })
+  t.match(canceled.outputs.find((o) => o.to === 'refund-requests')?.value, {
+    paymentId: 'p1',
+    amountMinor: 3200,
+  })
+})
+
+t.test('an old booking that was partly refunded never refunds more than was paid', async (t) => {
+  const partlyRefunded = restored({ ...storedBeforeTopUps, seats: 2, refundedMinor: 1600, refundCount: 1 })
+  t.same(partlyRefunded.charges, [{ paymentId: 'p1', amountMinor: 4000, refundedMinor: 1600 }])
+  const reduced = changeSeats(event, partlyRefunded, undefined, command('CHANGE_SEATS', 1), NOW + 8 * DAY_MS)
+  if (!reduced.ok) throw new Error(reduced.refusal.message)
+  const canceled = cancelBooking(reduced.event, reduced.booking, command('CANCEL'), NOW + 8 * DAY_MS)
+  if (!canceled.ok) throw new Error(canceled.refusal.message)
+  t.ok(canceled.booking.refundedMinor <= 4000, `refunded ${canceled.booking.refundedMinor} of 4000`)
+  t.same(
+    canceled.booking.charges.map((c) => c.refundedMinor <= c.amountMinor),
+    [true],
+    'the charge is never refunded beyond itself',
+  )
+})
