@@ -68,6 +68,8 @@ export function appendSinkInput(log: EmbeddedLog, serdes: BookingSerdes, facts: 
 /**
  * Generates fact rows directly in SQL (through the materialized views): `events` events of `organizers`
  * organizers, then booking facts and views over `days` days, `rows` in total (70% bookings, 30% views).
+ * Every INSERT turns deduplication off explicitly: a chDB session keeps the settings of earlier queries,
+ * and a deduplication token left by the sink would make ClickHouse drop every chunk after the first.
  */
 export async function generateFacts(
   client: ClickHouseClient,
@@ -77,7 +79,13 @@ export async function generateFacts(
 ): Promise<void> {
   const { events, organizers, days } = options
   const t0 = `toDateTime64('2025-01-01 00:00:00', 3, 'UTC')`
+  const clickhouse_settings = {
+    async_insert: 0,
+    insert_deduplicate: 0,
+    insert_deduplication_token: '',
+  } as const
   await client.command({
+    clickhouse_settings,
     query: `INSERT INTO ${db}.event_facts (source_partition, source_offset, event_id, version, type, status,
       organizer_id, title, capacity, occurred_at, price_option_ids, price_option_names, price_option_prices,
       price_option_allotments)
@@ -91,6 +99,7 @@ export async function generateFacts(
   for (let from = 0; from < bookings; from += batch) {
     const n = Math.min(batch, bookings - from)
     await client.command({
+      clickhouse_settings,
       query: `INSERT INTO ${db}.booking_facts (source_partition, source_offset, event_id, booking_id, user_id, type,
         status, price_option_id, seats, amount_minor, paid_minor, refund_minor, promo_code, reason_code, request_id,
         occurred_at, event_seats_taken)
@@ -107,6 +116,7 @@ export async function generateFacts(
   for (let from = 0; from < views; from += batch) {
     const n = Math.min(batch, views - from)
     await client.command({
+      clickhouse_settings,
       query: `INSERT INTO ${db}.view_facts (source_partition, source_offset, view_id, event_id, session_id, viewer, occurred_at)
         SELECT 2, n, concat('v-', toString(n)), concat('ev-', toString(n % ${events})), concat('s-', toString(n % 50000)),
           concat('s-', toString(n % 50000)), ${t0} + toIntervalMillisecond((n * 104729) % (${days} * 86400000))

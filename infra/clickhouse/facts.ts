@@ -12,7 +12,14 @@ import {
   PAYMENT_STATUS_TOPIC,
   REFUND_REQUESTS_TOPIC,
 } from '../../topologies/topic-names.ts'
-import { FAVORITES_TOPIC, parseCatalogView, parseFavoriteChange, VIEWS_TOPIC } from './analytics-topics.ts'
+import {
+  FAVORITES_TOPIC,
+  parseCatalogView,
+  parseFavoriteChange,
+  VIEWS_TOPIC,
+  type CatalogView,
+  type FavoriteChange,
+} from './analytics-topics.ts'
 
 /** The fact tables, by the topic that feeds each. */
 export const FACT_TABLES = {
@@ -27,6 +34,91 @@ export const FACT_TABLES = {
 /** Every topic the analytics sink reads. */
 export const ANALYTICS_TOPICS = Object.keys(FACT_TABLES) as (keyof typeof FACT_TABLES)[]
 
+/**
+ * The columns the sink writes into each fact table (migrations/0001_facts.sql), in the order of a `FactRow`:
+ * rows go as JSONCompactEachRow, one JSON array per row, which ClickHouse reads in about half the time of
+ * JSONEachRow and JavaScript writes natively. Times are epoch milliseconds (`DateTime64(3)` ticks).
+ */
+export const FACT_COLUMNS: { readonly [table: string]: readonly [string, ...string[]] } = {
+  event_facts: [
+    'source_partition',
+    'source_offset',
+    'event_id',
+    'version',
+    'type',
+    'status',
+    'organizer_id',
+    'title',
+    'place',
+    'categories',
+    'capacity',
+    'seats_taken',
+    'starts_at',
+    'ends_at',
+    'occurred_at',
+    'actor_user_id',
+    'request_id',
+    'detail',
+    'price_option_ids',
+    'price_option_names',
+    'price_option_prices',
+    'price_option_allotments',
+  ],
+  booking_facts: [
+    'source_partition',
+    'source_offset',
+    'event_id',
+    'booking_id',
+    'user_id',
+    'type',
+    'status',
+    'price_option_id',
+    'seats',
+    'amount_minor',
+    'paid_minor',
+    'refund_minor',
+    'promo_code',
+    'reason_code',
+    'request_id',
+    'occurred_at',
+    'event_seats_taken',
+  ],
+  payment_facts: [
+    'source_partition',
+    'source_offset',
+    'event_id',
+    'booking_id',
+    'payment_id',
+    'status',
+    'amount_minor',
+    'occurred_at',
+  ],
+  refund_facts: [
+    'source_partition',
+    'source_offset',
+    'event_id',
+    'refund_id',
+    'booking_id',
+    'user_id',
+    'payment_id',
+    'amount_minor',
+    'reason',
+    'request_id',
+    'occurred_at',
+  ],
+  view_facts: [
+    'source_partition',
+    'source_offset',
+    'view_id',
+    'event_id',
+    'user_id',
+    'session_id',
+    'viewer',
+    'occurred_at',
+  ],
+  favorite_facts: ['source_partition', 'source_offset', 'event_id', 'user_id', 'action', 'occurred_at'],
+}
+
 /** The Avro value serdes the sink needs (a subset of the booking topology's `BookingSerdes`). */
 export interface AnalyticsSerdes {
   readonly eventEvent: Serde<EventDomainEvent>
@@ -35,8 +127,11 @@ export interface AnalyticsSerdes {
   readonly refundRequest: Serde<RefundRequest>
 }
 
-/** A row of a fact table, in the table's column names (JSONEachRow). */
-export type FactRow = Record<string, string | number | readonly (string | number)[]>
+/** One value of a fact row: text, a number (a time: epoch milliseconds), or an array of either. */
+export type FactValue = string | number | readonly string[] | readonly number[]
+
+/** A row of a fact table: its values in the order of the table's `FACT_COLUMNS`. */
+export type FactRow = readonly FactValue[]
 
 /** Why a record gave no fact (it is skipped and counted). */
 export interface SkippedRecord {
@@ -46,99 +141,94 @@ export interface SkippedRecord {
 
 const text = (v: string | null | undefined): string => v ?? ''
 
-/** The fact row of one decoded value of `topic`; `source` is the record's place in its partition. */
-function rowOf(topic: string, value: unknown, source: { partition: number; offset: number }): FactRow {
-  const at = { source_partition: source.partition, source_offset: source.offset }
+/** The fact row of one decoded value of `topic`; `partition` and `offset` are the record's place. */
+function rowOf(topic: string, value: unknown, partition: number, offset: number): FactRow {
   switch (topic) {
     case EVENT_EVENTS_TOPIC: {
       const e = value as EventDomainEvent
-      return {
-        ...at,
-        event_id: e.eventId,
-        version: e.version,
-        type: e.type,
-        status: e.status,
-        organizer_id: e.organizerId,
-        title: e.title,
-        place: e.place,
-        categories: e.categories,
-        capacity: e.capacity,
-        seats_taken: e.seatsTaken,
-        starts_at: e.startsAtMs,
-        ends_at: e.endsAtMs,
-        occurred_at: e.occurredAtMs,
-        actor_user_id: text(e.actorUserId),
-        request_id: text(e.requestId),
-        detail: text(e.detail),
-        price_option_ids: e.priceOptions.map((o) => o.priceOptionId),
-        price_option_names: e.priceOptions.map((o) => o.name),
-        price_option_prices: e.priceOptions.map((o) => o.priceMinor),
-        price_option_allotments: e.priceOptions.map((o) => o.allotment),
-      }
+      return [
+        partition,
+        offset,
+        e.eventId,
+        e.version,
+        e.type,
+        e.status,
+        e.organizerId,
+        e.title,
+        e.place,
+        e.categories,
+        e.capacity,
+        e.seatsTaken,
+        e.startsAtMs,
+        e.endsAtMs,
+        e.occurredAtMs,
+        text(e.actorUserId),
+        text(e.requestId),
+        text(e.detail),
+        e.priceOptions.map((o) => o.priceOptionId),
+        e.priceOptions.map((o) => o.name),
+        e.priceOptions.map((o) => o.priceMinor),
+        e.priceOptions.map((o) => o.allotment),
+      ]
     }
     case BOOKING_EVENTS_TOPIC: {
       const b = value as BookingDomainEvent
-      return {
-        ...at,
-        event_id: b.eventId,
-        booking_id: text(b.bookingId),
-        user_id: b.userId,
-        type: b.type,
-        status: text(b.status),
-        price_option_id: text(b.priceOptionId),
-        seats: b.seats,
-        amount_minor: b.amountMinor,
-        paid_minor: b.paidMinor,
-        refund_minor: b.refundMinor,
-        promo_code: text(b.promoCode),
-        reason_code: text(b.reasonCode),
-        request_id: text(b.requestId),
-        occurred_at: b.occurredAtMs,
-        event_seats_taken: b.eventSeatsTaken,
-      }
+      return [
+        partition,
+        offset,
+        b.eventId,
+        text(b.bookingId),
+        b.userId,
+        b.type,
+        text(b.status),
+        text(b.priceOptionId),
+        b.seats,
+        b.amountMinor,
+        b.paidMinor,
+        b.refundMinor,
+        text(b.promoCode),
+        text(b.reasonCode),
+        text(b.requestId),
+        b.occurredAtMs,
+        b.eventSeatsTaken,
+      ]
     }
     case PAYMENT_STATUS_TOPIC: {
       const p = value as PaymentStatusChanged
-      return {
-        ...at,
-        event_id: p.eventId,
-        booking_id: p.bookingId,
-        payment_id: p.paymentId,
-        status: p.status,
-        amount_minor: p.amountMinor,
-        occurred_at: p.occurredAtMs,
-      }
+      return [partition, offset, p.eventId, p.bookingId, p.paymentId, p.status, p.amountMinor, p.occurredAtMs]
     }
     case REFUND_REQUESTS_TOPIC: {
       const r = value as RefundRequest
-      return {
-        ...at,
-        event_id: r.eventId,
-        refund_id: r.refundId,
-        booking_id: r.bookingId,
-        user_id: text(r.userId),
-        payment_id: text(r.paymentId),
-        amount_minor: r.amountMinor,
-        reason: r.reason,
-        request_id: text(r.requestId),
-        occurred_at: r.requestedAtMs,
-      }
+      return [
+        partition,
+        offset,
+        r.eventId,
+        r.refundId,
+        r.bookingId,
+        text(r.userId),
+        text(r.paymentId),
+        r.amountMinor,
+        r.reason,
+        text(r.requestId),
+        r.requestedAtMs,
+      ]
     }
     case VIEWS_TOPIC: {
-      const v = value as ReturnType<typeof parseCatalogView> & object
-      return {
-        ...at,
-        view_id: v.viewId,
-        event_id: v.eventId,
-        user_id: text(v.userId),
-        session_id: text(v.sessionId),
-        viewer: v.userId ?? v.sessionId ?? v.viewId,
-        occurred_at: v.occurredAtMs,
-      }
+      const v = value as CatalogView
+      return [
+        partition,
+        offset,
+        v.viewId,
+        v.eventId,
+        text(v.userId),
+        text(v.sessionId),
+        v.userId ?? v.sessionId ?? v.viewId,
+        v.occurredAtMs,
+      ]
     }
     case FAVORITES_TOPIC: {
-      const f = value as ReturnType<typeof parseFavoriteChange> & object
-      return { ...at, event_id: f.eventId, user_id: f.userId, action: f.action, occurred_at: f.occurredAtMs }
+      const f = value as FavoriteChange
+      return [partition, offset, f.eventId, f.userId, f.action, f.occurredAtMs]
     }
     default:
       throw new TypeError(`the analytics sink does not read ${topic}`)
@@ -209,7 +299,7 @@ export function decodeFacts(
         continue
       }
     }
-    rows.push(rowOf(topic, value, { partition, offset: record.offset }))
+    rows.push(rowOf(topic, value, partition, record.offset))
   }
   return { rows, skipped }
 }

@@ -138,28 +138,53 @@ const PERIOD: Record<Granularity, string> = {
   month: 'toStartOfMonth(day)',
 }
 
-const MEASURES = `sum(views) AS views, uniqMerge(unique_viewers) AS uniqueViewers,
-  sum(favorites_added) AS favoritesAdded, sum(favorites_removed) AS favoritesRemoved,
-  sum(requests) AS requests, sum(holds) AS holds, sum(confirmed) AS confirmed, sum(rejected) AS rejected,
-  sum(canceled) AS canceled, sum(expired) AS expired, sum(payment_failed) AS paymentFailed,
-  sum(seats_held) AS seatsHeld, sum(seats_confirmed) AS seatsConfirmed, sum(seats_released) AS seatsReleased,
-  sum(revenue_minor) AS revenueMinor, sum(revenue_refund_minor) AS revenueRefundMinor,
-  sum(revenue_minor) - sum(revenue_refund_minor) AS netRevenueMinor, sum(promo_uses) AS promoUses,
-  sum(refunds) AS refunds, sum(refund_minor) AS refundMinor, sum(payments_completed) AS paymentsCompleted,
-  sum(payments_failed) AS paymentsFailed, sum(events_published) AS eventsPublished,
-  sum(events_canceled) AS eventsCanceled`
+/** The plain measures of the daily tables, in the order of StatsRow (camelCase names). */
+const PLAIN = [
+  ['views', 'views'],
+  ['favorites_added', 'favoritesAdded'],
+  ['favorites_removed', 'favoritesRemoved'],
+  ['requests', 'requests'],
+  ['holds', 'holds'],
+  ['confirmed', 'confirmed'],
+  ['rejected', 'rejected'],
+  ['canceled', 'canceled'],
+  ['expired', 'expired'],
+  ['payment_failed', 'paymentFailed'],
+  ['seats_held', 'seatsHeld'],
+  ['seats_confirmed', 'seatsConfirmed'],
+  ['seats_released', 'seatsReleased'],
+  ['revenue_minor', 'revenueMinor'],
+  ['revenue_refund_minor', 'revenueRefundMinor'],
+  ['promo_uses', 'promoUses'],
+  ['refunds', 'refunds'],
+  ['refund_minor', 'refundMinor'],
+  ['payments_completed', 'paymentsCompleted'],
+  ['payments_failed', 'paymentsFailed'],
+  ['events_published', 'eventsPublished'],
+  ['events_canceled', 'eventsCanceled'],
+] as const
 
-/** MEASURES without the unique-viewer sketch: cheap enough to rank thousands of events. */
-const RANKING_MEASURES = MEASURES.replace(
-  'uniqMerge(unique_viewers) AS uniqueViewers',
-  'toUInt64(0) AS uniqueViewers',
-)
+/** The measures of a StatsRow in its order (the CSV columns) as [SQL, name], unique viewers from `uniqueViewers`. */
+const measures = (uniqueViewers: string): [string, string][] =>
+  PLAIN.flatMap(([column, name]): [string, string][] => [
+    [`sum(${column})`, name],
+    ...(name === 'views' ? [[uniqueViewers, 'uniqueViewers'] as [string, string]] : []),
+    ...(name === 'revenueRefundMinor'
+      ? [['sum(revenue_minor) - sum(revenue_refund_minor)', 'netRevenueMinor'] as [string, string]]
+      : []),
+  ])
+const sql = (list: [string, string][]): string =>
+  list.map(([expression, name]) => `${expression} AS ${name}`).join(', ')
 
-/** The columns RANKING_MEASURES reads: never the aggregate-state columns (heavy to read). */
-const RANKING_COLUMNS = `event_id, views, favorites_added, favorites_removed, requests, holds, confirmed, rejected,
-  canceled, expired, payment_failed, seats_held, seats_confirmed, seats_released, revenue_minor,
-  revenue_refund_minor, promo_uses, refunds, refund_minor, payments_completed, payments_failed,
-  events_published, events_canceled`
+/** Every measure of a StatsRow from event_daily or platform_daily. */
+const MEASURES = sql(measures('uniqCombinedMerge(14)(unique_viewers)'))
+
+/** The measures of a ranked event: no unique-viewer sketch (event_monthly has none; 0 in the result). */
+const RANKING = measures('toUInt64(0)')
+const RANKING_MEASURES = sql(RANKING)
+
+/** The columns event_monthly and event_daily share, read to rank events. */
+const RANKING_COLUMNS = `event_id, ${PLAIN.map(([column]) => column).join(', ')}`
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/
 const MAX_RANGE_DAYS = 3700
@@ -215,9 +240,63 @@ const ZERO: Omit<StatsRow, 'period'> = {
   eventsCanceled: 0,
 }
 
+const DAY_MS = 86_400_000
+const dateOf = (ms: number): string => new Date(ms).toISOString().slice(0, 10)
+
+/**
+ * The whole calendar months inside a range, as [first day, first day after) (equal when there is none),
+ * and the days of the range outside them (at most two spans, of less than a month each).
+ */
+export function splitByMonths(range: DateRange): {
+  months: { from: string; until: string }
+  edges: DateRange[]
+} {
+  const from = Date.parse(`${range.from}T00:00:00Z`)
+  const after = Date.parse(`${range.to}T00:00:00Z`) + DAY_MS
+  const monthStart = (ms: number): number => {
+    const d = new Date(ms)
+    return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1)
+  }
+  const nextMonth = (ms: number): number => {
+    const d = new Date(ms)
+    return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1)
+  }
+  const monthsFrom = monthStart(from) === from ? from : nextMonth(from)
+  const monthsUntil = Math.max(monthsFrom, monthStart(after))
+  if (monthsFrom >= monthsUntil) return { months: { from: range.from, until: range.from }, edges: [range] }
+  const edges: DateRange[] = []
+  if (from < monthsFrom) edges.push({ from: range.from, to: dateOf(monthsFrom - DAY_MS) })
+  if (monthsUntil < after) edges.push({ from: dateOf(monthsUntil), to: range.to })
+  return { months: { from: dateOf(monthsFrom), until: dateOf(monthsUntil) }, edges }
+}
+
+/** A sumMap tuple as JSON: the keys, then one array per measure. */
+type Breakdown = [string[], ...number[][]]
+
+/** The breakdown columns of event_daily, summed over a range. */
+interface Breakdowns {
+  priceOptions: Breakdown
+  promos: Breakdown
+  refundReasons: Breakdown
+}
+
+/** The rows of a sumMap tuple (keys, then one array per measure): `row` gets a key and its measures. */
+function rowsOf<T>(breakdown: Breakdown | undefined, row: (key: string, values: number[]) => T): T[] {
+  if (breakdown === undefined) return []
+  const [keys, ...columns] = breakdown
+  return keys.map((key, i) =>
+    row(
+      key,
+      columns.map((column) => Number(column[i])),
+    ),
+  )
+}
+
 /**
  * Stats over the daily aggregates, Fastify-free: the API maps viewers from tokens, errors to responses,
  * and `Accept: text/csv` to `toCsv`. Periods without any fact are absent from series (no zero filling).
+ * Reads: event_daily (one event, an organizer's events), platform_daily (an admin's series), event_monthly
+ * (ranking events over the whole months of a range, event_daily for the days around them).
  *
  * @example
  *   const stats = createStatsQueries({ client, database: 'aquastream_analytics' })
@@ -249,14 +328,17 @@ export function createStatsQueries(options: { client: ClickHouseClient; database
     ...(viewer.role === 'ORGANIZER' ? { organizerId: viewer.organizerId } : {}),
     ...(eventId === undefined ? {} : { eventId }),
   })
-  /** The series from event_daily (scoped) or platform_daily (admin, no event). */
+  /** platform_daily for an admin's view of every event, else event_daily narrowed to the viewer's events. */
+  const daily = (viewer: StatsViewer, eventId?: string) =>
+    viewer.role === 'ADMIN' && eventId === undefined
+      ? { table: `${db}.platform_daily`, where: '' }
+      : { table: `${db}.event_daily`, where: scope(viewer, eventId) }
   const series = (viewer: StatsViewer, range: DateRange, granularity: Granularity, eventId?: string) => {
     checkRange(range, granularity)
-    const table = viewer.role === 'ADMIN' && eventId === undefined ? 'platform_daily' : 'event_daily'
-    const where = table === 'platform_daily' ? '' : scope(viewer, eventId)
+    const { table, where } = daily(viewer, eventId)
     return select<StatsRow>(
       `SELECT toString(${PERIOD[granularity]}) AS period, ${MEASURES}
-       FROM ${db}.${table} WHERE ${inRange} ${where} GROUP BY period ORDER BY period`,
+       FROM ${table} WHERE ${inRange} ${where} GROUP BY period ORDER BY period`,
       params(viewer, range, eventId),
     )
   }
@@ -264,82 +346,112 @@ export function createStatsQueries(options: { client: ClickHouseClient; database
   return {
     async eventStats(viewer, eventId, range, granularity) {
       checkRange(range, granularity)
-      const [event] = await select<{
-        organizerId: string
-        title: string
-        status: string
-        capacity: number
-        seatsTaken: number
-      }>(
-        `SELECT argMax(organizer_id, version) AS organizerId, argMax(title, version) AS title,
-           argMax(status, version) AS status, argMax(capacity, version) AS capacity,
-           (SELECT argMaxMerge(seats_taken) FROM ${db}.event_daily WHERE event_id = {eventId:String}) AS seatsTaken
-         FROM ${db}.event_dim WHERE event_id = {eventId:String} HAVING count() > 0`,
-        { eventId },
-      )
+      // Three queries at once: what the event is (and who may see it), the series, and the totals over the
+      // range (unique viewers merged, not summed) with the breakdowns. A refused viewer gets the error,
+      // never the figures.
+      const [[event], series, [totals]] = await Promise.all([
+        select<{
+          organizerId: string
+          title: string
+          status: string
+          capacity: number
+          seatsTaken: number
+          optionNames: [string, string][]
+        }>(
+          `SELECT argMax(organizer_id, version) AS organizerId, argMax(title, version) AS title,
+             argMax(status, version) AS status, argMax(capacity, version) AS capacity,
+             (SELECT argMaxMerge(seats_taken) FROM ${db}.event_daily WHERE event_id = {eventId:String}) AS seatsTaken,
+             (SELECT groupArray((price_option_id, name)) FROM
+               (SELECT price_option_id, argMax(name, version) AS name FROM ${db}.price_option_dim
+                WHERE event_id = {eventId:String} GROUP BY price_option_id)) AS optionNames
+           FROM ${db}.event_dim WHERE event_id = {eventId:String} HAVING count() > 0`,
+          { eventId },
+        ),
+        select<StatsRow>(
+          `SELECT toString(${PERIOD[granularity]}) AS period, ${MEASURES}
+           FROM ${db}.event_daily WHERE event_id = {eventId:String} AND ${inRange}
+           GROUP BY period ORDER BY period`,
+          { ...params({ role: 'ADMIN' }, range), eventId },
+        ),
+        select<Omit<StatsRow, 'period'> & Breakdowns>(
+          `SELECT ${MEASURES}, sumMap(price_options) AS priceOptions, sumMap(promos) AS promos,
+             sumMap(refund_reasons) AS refundReasons
+           FROM ${db}.event_daily WHERE event_id = {eventId:String} AND ${inRange}`,
+          { ...params({ role: 'ADMIN' }, range), eventId },
+        ),
+      ])
       if (event === undefined)
         throw new CodedError('EVENT_NOT_FOUND', `no analytics for event ${eventId}`, { httpStatus: 404 })
       if (viewer.role !== 'ADMIN' && event.organizerId !== viewer.organizerId)
         throw new CodedError('FORBIDDEN', 'organizers see the stats of their own events only', {
           httpStatus: 403,
         })
-      const p = { ...params({ role: 'ADMIN' }, range), eventId }
-      const [rows, totals, priceOptions, promoCodes, refundsByReason] = await Promise.all([
-        series({ role: 'ADMIN' }, range, granularity, eventId),
-        select<StatsRow>(
-          `SELECT {from:String} AS period, ${MEASURES} FROM ${db}.event_daily
-           WHERE ${inRange} AND event_id = {eventId:String}`,
-          p,
-        ),
-        select<EventStats['priceOptions'][number]>(
-          `SELECT d.price_option_id AS priceOptionId, any(o.name) AS name, sum(d.holds) AS holds,
-             sum(d.confirmed) AS confirmed, sum(d.canceled) AS canceled, sum(d.seats_confirmed) AS seatsConfirmed,
-             sum(d.revenue_minor) AS revenueMinor, sum(d.revenue_refund_minor) AS revenueRefundMinor
-           FROM ${db}.price_option_daily AS d
-           LEFT JOIN (SELECT price_option_id, argMax(name, version) AS name FROM ${db}.price_option_dim
-                      WHERE event_id = {eventId:String} GROUP BY price_option_id) AS o
-             ON d.price_option_id = o.price_option_id
-           WHERE d.event_id = {eventId:String} AND d.day BETWEEN {from:Date} AND {to:Date}
-           GROUP BY priceOptionId ORDER BY priceOptionId`,
-          p,
-        ),
-        select<EventStats['promoCodes'][number]>(
-          `SELECT promo_code AS promoCode, sum(uses) AS uses, sum(seats) AS seats, sum(amount_minor) AS amountMinor
-           FROM ${db}.promo_daily WHERE event_id = {eventId:String} AND ${inRange}
-           GROUP BY promoCode ORDER BY promoCode`,
-          p,
-        ),
-        select<EventStats['refundsByReason'][number]>(
-          `SELECT reason, sum(refunds) AS refunds, sum(amount_minor) AS amountMinor
-           FROM ${db}.refund_daily WHERE event_id = {eventId:String} AND ${inRange}
-           GROUP BY reason ORDER BY reason`,
-          p,
-        ),
-      ])
+      const names = new Map(event.optionNames)
+      const { optionNames: _, ...info } = event
+      const measuresOf = ({
+        priceOptions: _p,
+        promos: _r,
+        refundReasons: _f,
+        ...row
+      }: Omit<StatsRow, 'period'> & Breakdowns) => row
       return {
         eventId,
-        ...event,
+        ...info,
         range,
         granularity,
-        series: rows,
-        totals: { ...ZERO, ...totals[0], period: range.from },
-        priceOptions,
-        promoCodes,
-        refundsByReason,
+        series,
+        totals: { ...ZERO, ...(totals === undefined ? {} : measuresOf(totals)), period: range.from },
+        priceOptions: rowsOf(totals?.priceOptions, (id, v) => ({
+          priceOptionId: id,
+          name: names.get(id) ?? '',
+          holds: v[0]!,
+          confirmed: v[1]!,
+          canceled: v[2]!,
+          seatsConfirmed: v[3]!,
+          revenueMinor: v[4]!,
+          revenueRefundMinor: v[5]!,
+        })),
+        promoCodes: rowsOf(totals?.promos, (code, v) => ({
+          promoCode: code,
+          uses: v[0]!,
+          seats: v[1]!,
+          amountMinor: v[2]!,
+        })),
+        refundsByReason: rowsOf(totals?.refundReasons, (reason, v) => ({
+          reason,
+          refunds: v[0]!,
+          amountMinor: v[1]!,
+        })),
       }
     },
 
     async eventsStats(viewer, range, granularity, opts = {}) {
+      checkRange(range, granularity)
       const limit = Math.min(Math.max(Math.trunc(opts.limit ?? 100), 1), 1000)
+      const { months, edges } = splitByMonths(range)
+      const arms: string[] = []
+      const p: Record<string, unknown> = { ...params(viewer, range), limit }
+      if (months.from !== months.until) {
+        arms.push(`SELECT ${RANKING_COLUMNS} FROM ${db}.event_monthly
+          WHERE month >= {monthsFrom:Date} AND month < {monthsUntil:Date} ${scope(viewer)}`)
+        Object.assign(p, { monthsFrom: months.from, monthsUntil: months.until })
+      }
+      edges.forEach((edge, i) => {
+        arms.push(`SELECT ${RANKING_COLUMNS} FROM ${db}.event_daily
+          WHERE day BETWEEN {edgeFrom${i}:Date} AND {edgeTo${i}:Date} ${scope(viewer)}`)
+        Object.assign(p, { [`edgeFrom${i}`]: edge.from, [`edgeTo${i}`]: edge.to })
+      })
       const [rows, events] = await Promise.all([
         series(viewer, range, granularity),
         select<EventsStats['events'][number]>(
-          `SELECT d.event_id AS eventId, any(e.organizer_id) AS organizerId, any(e.title) AS title, ${RANKING_MEASURES}
-           FROM (SELECT ${RANKING_COLUMNS} FROM ${db}.event_daily WHERE ${inRange} ${scope(viewer)}) AS d
+          `SELECT r.eventId AS eventId, e.organizer_id AS organizerId, e.title AS title,
+             ${RANKING.map(([, name]) => `r.${name} AS ${name}`).join(', ')}
+           FROM (SELECT event_id AS eventId, ${RANKING_MEASURES} FROM (${arms.join(' UNION ALL ')})
+                 GROUP BY eventId ORDER BY revenueMinor DESC, views DESC, eventId LIMIT {limit:UInt32}) AS r
            LEFT JOIN (SELECT event_id, argMax(organizer_id, version) AS organizer_id, argMax(title, version) AS title
-                      FROM ${db}.event_dim GROUP BY event_id) AS e ON d.event_id = e.event_id
-           GROUP BY eventId ORDER BY revenueMinor DESC, views DESC, eventId LIMIT {limit:UInt32}`,
-          { ...params(viewer, range), limit },
+                      FROM ${db}.event_dim GROUP BY event_id) AS e ON r.eventId = e.event_id
+           ORDER BY r.revenueMinor DESC, r.views DESC, r.eventId`,
+          p,
         ),
       ])
       return { range, granularity, series: rows, events }
@@ -347,14 +459,14 @@ export function createStatsQueries(options: { client: ClickHouseClient; database
 
     async bookingStats(viewer, range, granularity, opts = {}) {
       checkRange(range, granularity)
-      const platform = viewer.role === 'ADMIN' && opts.eventId === undefined
+      const { table, where } = daily(viewer, opts.eventId)
       return select<BookingStatsRow>(
-        `SELECT toString(${PERIOD[granularity]}) AS period, type, status, reason_code AS reasonCode,
-           sum(bookings) AS bookings, sum(seats) AS seats, sum(amount_minor) AS amountMinor,
-           sum(refund_minor) AS refundMinor
-         FROM ${db}.${platform ? 'booking_status_platform_daily' : 'booking_status_daily'}
-         WHERE ${inRange} ${platform ? '' : scope(viewer, opts.eventId)}
-         GROUP BY period, type, status, reasonCode ORDER BY period, type, status, reasonCode`,
+        `SELECT period, o.1.1 AS type, o.1.2 AS status, o.1.3 AS reasonCode, o.2 AS bookings, o.3 AS seats,
+           o.4 AS amountMinor, o.5 AS refundMinor
+         FROM (SELECT toString(${PERIOD[granularity]}) AS period, sumMap(outcomes) AS m
+               FROM ${table} WHERE ${inRange} ${where} GROUP BY period)
+         ARRAY JOIN arrayZip(m.1, m.2, m.3, m.4, m.5) AS o
+         ORDER BY period, type, status, reasonCode`,
         params(viewer, range, opts.eventId),
       )
     },

@@ -483,3 +483,203 @@ export function sumDays(expected: Expected, include: (eventId: string, day: stri
   }
   return total
 }
+
+// Every aggregate, read back, and what it must show: shared by the sink and the crash tests.
+
+async function rows<T>(client: ClickHouseClient, query: string): Promise<T[]> {
+  return (await client.query({ query, format: 'JSONEachRow' })).json<T>()
+}
+
+const DAILY_COLUMNS = `sum(views) AS views, uniqCombinedMerge(14)(unique_viewers) AS unique_viewers,
+  sum(favorites_added) AS favorites_added, sum(favorites_removed) AS favorites_removed,
+  sum(requests) AS requests, sum(holds) AS holds, sum(confirmed) AS confirmed, sum(rejected) AS rejected,
+  sum(canceled) AS canceled, sum(expired) AS expired, sum(payment_failed) AS payment_failed,
+  sum(seats_held) AS seats_held, sum(seats_confirmed) AS seats_confirmed, sum(seats_released) AS seats_released,
+  sum(revenue_minor) AS revenue_minor, sum(revenue_refund_minor) AS revenue_refund_minor,
+  sum(promo_uses) AS promo_uses, sum(refunds) AS refunds, sum(refund_minor) AS refund_minor,
+  sum(payments_completed) AS payments_completed, sum(payments_failed) AS payments_failed,
+  sum(events_published) AS events_published, sum(events_canceled) AS events_canceled`
+
+/** DAILY_COLUMNS without the unique viewers: the columns of event_monthly. */
+const MONTHLY_COLUMNS = DAILY_COLUMNS.replace('uniqCombinedMerge(14)(unique_viewers) AS unique_viewers,', '')
+
+/** The expected figures in the aggregate tables' column names. */
+function asColumns(d: ReturnType<typeof sumDays>) {
+  return {
+    views: d.views,
+    unique_viewers: d.uniqueViewers.size,
+    favorites_added: d.favoritesAdded,
+    favorites_removed: d.favoritesRemoved,
+    requests: d.requests,
+    holds: d.holds,
+    confirmed: d.confirmed,
+    rejected: d.rejected,
+    canceled: d.canceled,
+    expired: d.expired,
+    payment_failed: d.paymentFailed,
+    seats_held: d.seatsHeld,
+    seats_confirmed: d.seatsConfirmed,
+    seats_released: d.seatsReleased,
+    revenue_minor: d.revenueMinor,
+    revenue_refund_minor: d.revenueRefundMinor,
+    promo_uses: d.promoUses,
+    refunds: d.refunds,
+    refund_minor: d.refundMinor,
+    payments_completed: d.paymentsCompleted,
+    payments_failed: d.paymentsFailed,
+    events_published: d.eventsPublished,
+    events_canceled: d.eventsCanceled,
+  }
+}
+
+const numbers = (row: Record<string, unknown>) =>
+  Object.fromEntries(
+    Object.entries(row).map(([k, v]) => [k, typeof v === 'string' && /^-?\d+$/.test(v) ? Number(v) : v]),
+  )
+
+/** Every aggregate, read back: per event and day, per organizer, platform-wide and the breakdowns. */
+export async function snapshot(client: ClickHouseClient, db: string) {
+  return {
+    eventDays: (
+      await rows<Record<string, unknown>>(
+        client,
+        `SELECT event_id, toString(day) AS day, ${DAILY_COLUMNS}
+      FROM ${db}.event_daily GROUP BY event_id, day ORDER BY event_id, day`,
+      )
+    ).map(numbers),
+    platformDays: (
+      await rows<Record<string, unknown>>(
+        client,
+        `SELECT toString(day) AS day, ${DAILY_COLUMNS}
+      FROM ${db}.platform_daily GROUP BY day ORDER BY day`,
+      )
+    ).map(numbers),
+    eventMonths: (
+      await rows<Record<string, unknown>>(
+        client,
+        `SELECT event_id, toString(month) AS month, ${MONTHLY_COLUMNS}
+      FROM ${db}.event_monthly GROUP BY event_id, month ORDER BY event_id, month`,
+      )
+    ).map(numbers),
+    organizers: (
+      await rows<Record<string, unknown>>(
+        client,
+        `SELECT organizer_id, sum(views) AS views,
+      sum(confirmed) AS confirmed, sum(revenue_minor) AS revenue_minor, sum(refund_minor) AS refund_minor
+      FROM ${db}.organizer_daily GROUP BY organizer_id ORDER BY organizer_id`,
+      )
+    ).map(numbers),
+    priceOptions: (
+      await rows<Record<string, unknown>>(
+        client,
+        `SELECT event_id, price_option_id,
+      sum(revenue_minor) AS revenue_minor, sum(confirmed) AS confirmed FROM ${db}.price_option_daily
+      GROUP BY event_id, price_option_id ORDER BY event_id, price_option_id`,
+      )
+    ).map(numbers),
+    promos: (
+      await rows<Record<string, unknown>>(
+        client,
+        `SELECT event_id, promo_code, sum(uses) AS uses
+      FROM ${db}.promo_daily GROUP BY event_id, promo_code ORDER BY event_id, promo_code`,
+      )
+    ).map(numbers),
+    refunds: (
+      await rows<Record<string, unknown>>(
+        client,
+        `SELECT reason, sum(refunds) AS refunds,
+      sum(amount_minor) AS amount_minor FROM ${db}.refund_daily GROUP BY reason ORDER BY reason`,
+      )
+    ).map(numbers),
+    types: (
+      await rows<Record<string, unknown>>(
+        client,
+        `SELECT type, sum(bookings) AS bookings
+      FROM ${db}.booking_status_daily GROUP BY type ORDER BY type`,
+      )
+    ).map(numbers),
+    platformTypes: (
+      await rows<Record<string, unknown>>(
+        client,
+        `SELECT type, sum(bookings) AS bookings
+      FROM ${db}.booking_status_platform_daily GROUP BY type ORDER BY type`,
+      )
+    ).map(numbers),
+    facts: (
+      await rows<Record<string, unknown>>(
+        client,
+        `SELECT
+      (SELECT count() FROM ${db}.booking_facts) AS booking,
+      (SELECT count() FROM ${db}.view_facts) AS views,
+      (SELECT count() FROM ${db}.favorite_facts) AS favorites,
+      (SELECT count() FROM ${db}.refund_facts) AS refunds,
+      (SELECT count() FROM ${db}.payment_facts) AS payments,
+      (SELECT count() FROM ${db}.event_facts) AS events`,
+      )
+    ).map(numbers),
+  }
+}
+
+/** What `snapshot` must return, from the scenario plan. */
+export function expectedSnapshot(e: Expected) {
+  const eventDays = [...e.days.keys()].sort().map((k) => {
+    const [eventId, day] = k.split('|') as [string, string]
+    return { event_id: eventId, day, ...asColumns(sumDays(e, (ev, d) => ev === eventId && d === day)) }
+  })
+  const dayList = [...new Set([...e.days.keys()].map((k) => k.split('|')[1]!))].sort()
+  const platformDays = dayList.map((day) => ({ day, ...asColumns(sumDays(e, (_, d) => d === day)) }))
+  const months = [...new Set([...e.days.keys()].map((k) => `${k.slice(0, k.lastIndexOf('-'))}`))].sort()
+  const eventMonths = months.map((k) => {
+    const [eventId, month] = k.split('|') as [string, string]
+    const { unique_viewers: _, ...columns } = asColumns(
+      sumDays(e, (ev, d) => ev === eventId && d.startsWith(month)),
+    )
+    return { event_id: eventId, month: `${month}-01`, ...columns }
+  })
+  const organizers = [...new Set(e.organizerOf.values())].sort().map((org) => {
+    const s = sumDays(e, (ev) => e.organizerOf.get(ev) === org)
+    return {
+      organizer_id: org,
+      views: s.views,
+      confirmed: s.confirmed,
+      revenue_minor: s.revenueMinor,
+      refund_minor: s.refundMinor,
+    }
+  })
+  const priceOptions = [...e.priceOptions.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(([k, v]) => {
+      const [eventId, option] = k.split('|') as [string, string]
+      return {
+        event_id: eventId,
+        price_option_id: option,
+        revenue_minor: v.revenueMinor,
+        confirmed: v.confirmed,
+      }
+    })
+  const promos = [...e.promoUses.entries()].sort().map(([k, uses]) => {
+    const [eventId, code] = k.split('|') as [string, string]
+    return { event_id: eventId, promo_code: code, uses }
+  })
+  const refunds = [...e.refundsByReason.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(([reason, r]) => ({
+      reason,
+      refunds: r.refunds,
+      amount_minor: r.amountMinor,
+    }))
+  const types = [...e.bookingTypes.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(([type, bookings]) => ({ type, bookings }))
+  return {
+    eventDays,
+    platformDays,
+    eventMonths,
+    organizers,
+    priceOptions,
+    promos,
+    refunds,
+    types,
+    platformTypes: types,
+  }
+}

@@ -79,26 +79,29 @@ function dyingClient(client: ClickHouseClient, dieAt: number, factsLand: boolean
   })
 }
 
-t.test('killed mid-batch, restarted with other batch sizes: every total exact', async (t) => {
-  const serdes = await analyticsSerdes()
-  const p = new BookingPipeline(serdes)
-  t.teardown(() => p.close())
-  runScenario(p)
-  const want = await reference(p)
-  for (const [name, dieAt, factsLand, restartBatch] of [
-    ['facts landed, commit lost; restart with smaller batches', 3, true, 7],
-    ['facts landed, commit lost; restart with larger batches', 5, true, 5000],
-    ['died before the facts landed', 4, false, 3],
-  ] as const) {
-    const { client, database } = await freshDatabase(`kill_${dieAt}`)
-    const dying = new AnalyticsSink({ client: dyingClient(client, dieAt, factsLand), database, serdes })
-    await t.rejects(runToEnd(p, dying, 40), /process killed/, `${name}: the first run dies`)
-    const partial = await totals(client, database)
-    t.not(partial.booking_facts, want.booking_facts, `${name}: the first run stopped early`)
-    await runToEnd(p, new AnalyticsSink({ client, database, serdes }), restartBatch)
-    t.same(await totals(client, database), want, `${name}: totals exact after the restart`)
-  }
-})
+t.test(
+  'abandoned mid-batch in-process (a simulated kill), restarted with other batch sizes: every total exact',
+  async (t) => {
+    const serdes = await analyticsSerdes()
+    const p = new BookingPipeline(serdes)
+    t.teardown(() => p.close())
+    runScenario(p)
+    const want = await reference(p)
+    for (const [name, dieAt, factsLand, restartBatch] of [
+      ['facts landed, commit lost; restart with smaller batches', 3, true, 7],
+      ['facts landed, commit lost; restart with larger batches', 5, true, 5000],
+      ['died before the facts landed', 4, false, 3],
+    ] as const) {
+      const { client, database } = await freshDatabase(`kill_${dieAt}`)
+      const dying = new AnalyticsSink({ client: dyingClient(client, dieAt, factsLand), database, serdes })
+      await t.rejects(runToEnd(p, dying, 40), /process killed/, `${name}: the first run dies`)
+      const partial = await totals(client, database)
+      t.not(partial.booking_facts, want.booking_facts, `${name}: the first run stopped early`)
+      await runToEnd(p, new AnalyticsSink({ client, database, serdes }), restartBatch)
+      t.same(await totals(client, database), want, `${name}: totals exact after the restart`)
+    }
+  },
+)
 
 t.test('a ClickHouse outage pauses the sink with backoff; nothing is lost', async (t) => {
   const serdes = await analyticsSerdes()

@@ -1,6 +1,7 @@
 import t from 'tap'
 import { AnalyticsSink, ANALYTICS_TOPICS } from '../../infra/clickhouse/index.ts'
 import { createStatsQueries, toCsv, type StatsQueries } from '../../query-api/stats/index.ts'
+import { splitByMonths } from '../../query-api/stats/stats-queries.ts'
 import { EmbeddedProjection } from '../../streams/projection.ts'
 import {
   analyticsSerdes,
@@ -70,6 +71,16 @@ t.test('eventStats: the event organizer and admins see the figures; others are r
     [['SAVE10', expected.promoUses.get('e1|SAVE10')]],
   )
   t.ok(e1.seatsTaken > 0 && e1.seatsTaken <= 200, `seats taken ${e1.seatsTaken}`)
+  const reasons = new Map<string, { refunds: number; amountMinor: number }>()
+  for (const ev of ['e1', 'e2', 'e3'])
+    for (const r of (await stats.eventStats(ADMIN, ev, ALL, 'month')).refundsByReason) {
+      const sum = reasons.get(r.reason) ?? { refunds: 0, amountMinor: 0 }
+      reasons.set(r.reason, {
+        refunds: sum.refunds + r.refunds,
+        amountMinor: sum.amountMinor + r.amountMinor,
+      })
+    }
+  t.same(Object.fromEntries(reasons), Object.fromEntries(expected.refundsByReason), 'refunds by reason')
   t.same((await stats.eventStats(ADMIN, 'e1', ALL, 'month')).totals, e1.totals, 'an admin sees the same')
   await t.rejects(stats.eventStats(ORG2, 'e1', ALL, 'day'), { code: 'FORBIDDEN', httpStatus: 403 })
   await t.rejects(stats.eventStats(ADMIN, 'nope', ALL, 'day'), { code: 'EVENT_NOT_FOUND', httpStatus: 404 })
@@ -119,6 +130,62 @@ t.test('eventsStats: admin sees the platform, an organizer its own events', asyn
     code: 'VALIDATION_FAILED',
   })
 })
+
+t.test(
+  'eventsStats ranks over whole months from event_monthly and the days around them from event_daily',
+  async (t) => {
+    t.same(splitByMonths({ from: '2026-01-01', to: '2026-12-31' }), {
+      months: { from: '2026-01-01', until: '2027-01-01' },
+      edges: [],
+    })
+    t.same(splitByMonths({ from: '2025-12-15', to: '2026-03-10' }), {
+      months: { from: '2026-01-01', until: '2026-03-01' },
+      edges: [
+        { from: '2025-12-15', to: '2025-12-31' },
+        { from: '2026-03-01', to: '2026-03-10' },
+      ],
+    })
+    t.same(splitByMonths({ from: '2026-01-02', to: '2026-01-30' }), {
+      months: { from: '2026-01-02', until: '2026-01-02' },
+      edges: [{ from: '2026-01-02', to: '2026-01-30' }],
+    })
+    t.same(splitByMonths({ from: '2024-02-01', to: '2024-02-29' }).edges, [], 'a leap February is whole')
+    const ranked = async (from: string, to: string) =>
+      Object.fromEntries(
+        (await stats.eventsStats(ADMIN, { from, to }, 'day')).events.map((e) => [
+          e.eventId,
+          [e.requests, e.confirmed, e.revenueMinor, e.views, e.organizerId],
+        ]),
+      )
+    const want = (include: (day: string) => boolean) =>
+      Object.fromEntries(
+        ['e1', 'e2', 'e3'].map((ev) => {
+          const s = sumDays(expected, (e, d) => e === ev && include(d))
+          return [ev, [s.requests, s.confirmed, s.revenueMinor, s.views, expected.organizerOf.get(ev)]]
+        }),
+      )
+    t.same(
+      await ranked('2025-12-01', '2026-01-31'),
+      want(() => true),
+      'whole months only',
+    )
+    t.same(
+      await ranked('2026-01-02', '2026-03-31'),
+      want((d) => d >= '2026-01-02'),
+      'days before whole months',
+    )
+    t.same(
+      await ranked('2025-12-20', '2026-01-03'),
+      want((d) => d <= '2026-01-03'),
+      'no whole month: days only',
+    )
+    t.same(
+      await ranked('2025-12-01', '2026-01-02'),
+      want((d) => d <= '2026-01-02'),
+      'a whole month, then days',
+    )
+  },
+)
 
 t.test('bookingStats: bookings by type and status, scoped', async (t) => {
   const admin = await stats.bookingStats(ADMIN, ALL, 'month')

@@ -1,8 +1,10 @@
 -- Fact tables: one row per domain fact, written by the analytics sink (infra/clickhouse/analytics-sink.ts).
--- Every row keeps its source coordinates (topic, partition, offset, index within the record); the sink
--- never writes a coordinate twice (stored offsets plus insert deduplication tokens), and the
--- ReplacingMergeTree sorting keys end with the coordinates so that even a foreign duplicate collapses
--- on merge. Times are UTC; money is in kopecks.
+-- Every row keeps its source coordinates (partition and offset in its topic); the sink never writes a
+-- coordinate twice (stored offsets plus insert deduplication tokens), and the ReplacingMergeTree sorting
+-- keys end with the coordinates so that even a foreign duplicate collapses on merge. The sink writes
+-- JSONCompactEachRow rows in the column order below (infra/clickhouse/facts.ts). Partitions are years, not
+-- months: a batch of a replay spans many months, and every partition it touches costs a part per insert.
+-- Times are UTC; money is in kopecks.
 
 CREATE TABLE IF NOT EXISTS {{database}}.event_facts
 (
@@ -30,7 +32,7 @@ CREATE TABLE IF NOT EXISTS {{database}}.event_facts
     price_option_allotments Array(Int32)
 )
 ENGINE = ReplacingMergeTree
-PARTITION BY toYYYYMM(occurred_at)
+PARTITION BY toYear(occurred_at)
 ORDER BY (event_id, source_partition, source_offset)
 SETTINGS non_replicated_deduplication_window = 1000;
 
@@ -55,7 +57,7 @@ CREATE TABLE IF NOT EXISTS {{database}}.booking_facts
     event_seats_taken Int32
 )
 ENGINE = ReplacingMergeTree
-PARTITION BY toYYYYMM(occurred_at)
+PARTITION BY toYear(occurred_at)
 ORDER BY (event_id, source_partition, source_offset)
 SETTINGS non_replicated_deduplication_window = 1000;
 
@@ -71,7 +73,7 @@ CREATE TABLE IF NOT EXISTS {{database}}.payment_facts
     occurred_at DateTime64(3, 'UTC')
 )
 ENGINE = ReplacingMergeTree
-PARTITION BY toYYYYMM(occurred_at)
+PARTITION BY toYear(occurred_at)
 ORDER BY (event_id, source_partition, source_offset)
 SETTINGS non_replicated_deduplication_window = 1000;
 
@@ -90,7 +92,7 @@ CREATE TABLE IF NOT EXISTS {{database}}.refund_facts
     occurred_at DateTime64(3, 'UTC')
 )
 ENGINE = ReplacingMergeTree
-PARTITION BY toYYYYMM(occurred_at)
+PARTITION BY toYear(occurred_at)
 ORDER BY (event_id, source_partition, source_offset)
 SETTINGS non_replicated_deduplication_window = 1000;
 
@@ -106,7 +108,7 @@ CREATE TABLE IF NOT EXISTS {{database}}.view_facts
     occurred_at DateTime64(3, 'UTC')
 )
 ENGINE = ReplacingMergeTree
-PARTITION BY toYYYYMM(occurred_at)
+PARTITION BY toYear(occurred_at)
 ORDER BY (event_id, source_partition, source_offset)
 SETTINGS non_replicated_deduplication_window = 1000;
 
@@ -120,7 +122,7 @@ CREATE TABLE IF NOT EXISTS {{database}}.favorite_facts
     occurred_at DateTime64(3, 'UTC')
 )
 ENGINE = ReplacingMergeTree
-PARTITION BY toYYYYMM(occurred_at)
+PARTITION BY toYear(occurred_at)
 ORDER BY (event_id, source_partition, source_offset)
 SETTINGS non_replicated_deduplication_window = 1000;
 
