@@ -34,7 +34,7 @@ interface Row {
   readonly transport: string
   readonly metric: string
   readonly value: number | undefined
-  readonly unit: 'cmd/s' | 'ms'
+  readonly unit: 'cmd/s' | 'ms' | 'µs/cmd'
   /** The floor: at least `min`, or at most `max`. */
   readonly min?: number
   readonly max?: number
@@ -63,6 +63,7 @@ const requestsFor = (perSecond: number, seconds: number): number => Math.round((
 function format(value: number | undefined, unit: string): string {
   if (value === undefined || Number.isNaN(value)) return 'n/a'
   if (unit === 'ms') return `${value < 10 ? value.toFixed(2) : value.toFixed(1)} ms`
+  if (unit === 'µs/cmd') return `${value.toFixed(1)} µs/cmd`
   return `${Math.round(value).toLocaleString('en-US')} ${unit}`
 }
 
@@ -111,7 +112,30 @@ function throughputRows(transport: string, t: BookingThroughput, p: FlashSalePla
     },
     { transport, metric: 'latency p50 at saturation', value: t.p50, unit: 'ms' },
     { transport, metric: 'latency p99 at saturation', value: t.p99, unit: 'ms' },
+    ...cpuRows(transport, t),
   ]
+}
+
+/** CPU per command where the pipeline runs in this process: less sensitive to other load than the rate. */
+function cpuRows(transport: string, t: BookingThroughput): Row[] {
+  const rows: Row[] = []
+  if (t.cpuMicrosPerCommand !== undefined)
+    rows.push({
+      transport,
+      metric: 'cpu per command, process',
+      value: t.cpuMicrosPerCommand,
+      unit: 'µs/cmd',
+      note: 'process.cpuUsage over the throughput run, all threads (garbage collector helpers included)',
+    })
+  if (t.mainThreadMicrosPerCommand !== undefined)
+    rows.push({
+      transport,
+      metric: 'cpu per command, main thread',
+      value: t.mainThreadMicrosPerCommand,
+      unit: 'µs/cmd',
+      note: 'process.threadCpuUsage: the thread the pipeline runs on; the rate cannot exceed 1e6 / this',
+    })
+  return rows
 }
 
 function latencyRows(transport: string, l: BookingLatency, max?: number): Row[] {

@@ -57,29 +57,41 @@ export interface StoreBuilder {
   build(): RuntimeStore
 }
 
-interface Entry<K, V> {
-  readonly key: K
-  readonly value: V
-}
-
 const ABSENT = Symbol('absent')
 
 /**
  * In-memory key-value store backed by a changelog. Keys are indexed by their
  * string form (string keys as they are, other keys by their serialized bytes),
- * values are serialized only when a commit collects them, once per key.
+ * values are serialized only when a commit collects them, once per key: Kafka
+ * Streams' record cache, so a key written many times between two commits costs
+ * one changelog record.
  */
 export class InMemoryKeyValueStore<K, V> implements KeyValueStore<K, V>, RuntimeStore {
   readonly name: string
   readonly logged: boolean
   readonly #keySerde: Serde<K>
   readonly #valueSerde: Serde<V>
-  readonly #entries = new Map<string, Entry<K, V>>()
-  /** Keys written since the last drain (id → key). */
-  readonly #dirty = new Map<string, K>()
-  /** Previous entries of keys written since the savepoint (reused: one map per store). */
-  readonly #undo = new Map<string, Entry<K, V> | typeof ABSENT>()
+  /** Values by key id. */
+  readonly #values = new Map<string, V>()
+  /** Keys that are not strings, by id (a string key is its own id); kept until a drain writes their tombstone. */
+  readonly #keys = new Map<string, K>()
+  /**
+   * The latest write of each key since the last drain (its value, or ABSENT for a delete): what the
+   * next commit writes to the changelog, without looking the keys up again.
+   */
+  readonly #dirty = new Map<string, V | typeof ABSENT>()
+  /**
+   * Writes since the savepoint, as pairs (id, previous value or ABSENT), oldest first: a rollback
+   * undoes them newest first, so a key written twice ends with its value from before the first write.
+   */
+  readonly #undo: (string | V | typeof ABSENT)[] = []
   #inSavepoint = false
+  /**
+   * The key read or written last and its value, so that a read-modify-write of one key (get, then
+   * put) looks it up once: lookups in a map of a million keys cost cache misses, a string compare does not.
+   */
+  #lastId: string | undefined
+  #lastValue: V | undefined
 
   constructor(name: string, keySerde: Serde<K>, valueSerde: Serde<V>, logged = true) {
     this.name = name
@@ -92,12 +104,32 @@ export class InMemoryKeyValueStore<K, V> implements KeyValueStore<K, V>, Runtime
     return typeof key === 'string' ? key : this.#keySerde.serialize(this.name, key).toString('latin1')
   }
 
+  /** The id of a key being written; remembers a key that is not a string. */
+  #write(key: K): string {
+    if (typeof key === 'string') return key
+    const id = this.#id(key)
+    this.#keys.set(id, key)
+    return id
+  }
+
+  #keyOf(id: string): K {
+    return this.#keys.get(id) ?? (id as K)
+  }
+
+  #lookup(id: string): V | undefined {
+    if (id === this.#lastId) return this.#lastValue
+    const value = this.#values.get(id)
+    this.#lastId = id
+    this.#lastValue = value
+    return value
+  }
+
   #remember(id: string): void {
-    if (this.#inSavepoint && !this.#undo.has(id)) this.#undo.set(id, this.#entries.get(id) ?? ABSENT)
+    if (this.#inSavepoint) this.#undo.push(id, this.#lookup(id) ?? ABSENT)
   }
 
   get(key: K): V | undefined {
-    return this.#entries.get(this.#id(key))?.value
+    return this.#lookup(this.#id(key))
   }
 
   put(key: K, value: V): void {
@@ -105,10 +137,12 @@ export class InMemoryKeyValueStore<K, V> implements KeyValueStore<K, V>, Runtime
       this.delete(key)
       return
     }
-    const id = this.#id(key)
+    const id = this.#write(key)
     this.#remember(id)
-    this.#entries.set(id, { key, value })
-    if (this.logged) this.#dirty.set(id, key)
+    this.#values.set(id, value)
+    this.#lastId = id
+    this.#lastValue = value
+    if (this.logged) this.#dirty.set(id, value)
   }
 
   putIfAbsent(key: K, value: V): V | undefined {
@@ -119,58 +153,78 @@ export class InMemoryKeyValueStore<K, V> implements KeyValueStore<K, V>, Runtime
 
   delete(key: K): V | undefined {
     const id = this.#id(key)
-    const existing = this.#entries.get(id)
+    const existing = this.#lookup(id)
     if (existing === undefined) return undefined
     this.#remember(id)
-    this.#entries.delete(id)
-    if (this.logged) this.#dirty.set(id, key)
-    return existing.value
+    this.#values.delete(id)
+    this.#lastValue = undefined
+    if (this.logged) this.#dirty.set(id, ABSENT)
+    else this.#keys.delete(id)
+    return existing
   }
 
-  *all(): IterableIterator<[K, V]> {
-    for (const { key, value } of this.#entries.values()) yield [key, value]
+  all(): IterableIterator<[K, V]> {
+    // String keys (the usual case) are their own ids: the map's own iterator, no generator.
+    if (this.#keys.size === 0) return this.#values.entries() as unknown as IterableIterator<[K, V]>
+    return this.#allWithKeys()
+  }
+
+  *#allWithKeys(): IterableIterator<[K, V]> {
+    for (const [id, value] of this.#values) yield [this.#keyOf(id), value]
   }
 
   approximateNumEntries(): number {
-    return this.#entries.size
+    return this.#values.size
   }
 
   restore(key: Buffer, value: Buffer | null): void {
-    const k = this.#keySerde.deserialize(this.name, key)
-    const id = this.#id(k)
-    if (value === null) this.#entries.delete(id)
-    else this.#entries.set(id, { key: k, value: this.#valueSerde.deserialize(this.name, value) })
+    this.#lastId = undefined
+    const id = this.#write(this.#keySerde.deserialize(this.name, key))
+    if (value !== null) this.#values.set(id, this.#valueSerde.deserialize(this.name, value))
+    else {
+      this.#values.delete(id)
+      this.#keys.delete(id)
+    }
   }
 
   drainChangelog(changelogTopic: string): ChangelogRecord[] {
     if (this.#dirty.size === 0) return []
-    const out: ChangelogRecord[] = []
-    for (const [id, key] of this.#dirty) {
-      const entry = this.#entries.get(id)
-      out.push({
-        key: this.#keySerde.serialize(changelogTopic, key),
-        value: entry === undefined ? null : this.#valueSerde.serialize(changelogTopic, entry.value),
-      })
+    const out: ChangelogRecord[] = new Array(this.#dirty.size)
+    let i = 0
+    for (const [id, value] of this.#dirty) {
+      out[i++] = {
+        key: this.#keySerde.serialize(changelogTopic, this.#keyOf(id)),
+        value: value === ABSENT ? null : this.#valueSerde.serialize(changelogTopic, value),
+      }
+      if (value === ABSENT) this.#keys.delete(id)
     }
     this.#dirty.clear()
     return out
   }
 
   savepoint(): void {
-    if (this.#undo.size > 0) this.#undo.clear()
+    if (this.#undo.length !== 0) this.#undo.length = 0
     this.#inSavepoint = true
   }
 
   rollback(): void {
-    for (const [id, previous] of this.#undo) {
-      if (previous === ABSENT) this.#entries.delete(id)
-      else this.#entries.set(id, previous)
+    this.#lastId = undefined
+    const undo = this.#undo
+    for (let i = undo.length - 2; i >= 0; i -= 2) {
+      const id = undo[i] as string
+      const previous = undo[i + 1] as V | typeof ABSENT
+      if (previous !== ABSENT) this.#values.set(id, previous)
+      else {
+        this.#values.delete(id)
+        if (!this.logged) this.#keys.delete(id)
+      }
+      if (this.logged) this.#dirty.set(id, previous)
     }
     this.release()
   }
 
   release(): void {
-    if (this.#undo.size > 0) this.#undo.clear()
+    if (this.#undo.length !== 0) this.#undo.length = 0
     this.#inSavepoint = false
   }
 }

@@ -74,6 +74,9 @@ interface Schedule {
 
 type Forward = (record: Record<unknown, unknown>) => void
 
+/** Headers of a changelog record (none; shared, records are immutable). */
+const NO_HEADERS: Headers = Object.freeze({})
+
 /**
  * One task: the processors, stores and punctuators of a subtopology for one
  * partition number, as Kafka Streams' StreamTask. Transport-agnostic and
@@ -90,6 +93,8 @@ export class StreamTask {
   readonly #options: TaskOptions
   readonly #log: Logger
   readonly #stores = new Map<string, RuntimeStore>()
+  /** The same stores, as a list for the per-record savepoints. */
+  readonly #storeList: RuntimeStore[] = []
   readonly #sources = new Map<string, { node: SourceNode; forward: Forward }>()
   readonly #processors: { name: string; processor: Processor; context: ProcessorContext }[] = []
   readonly #schedules: Schedule[] = []
@@ -109,7 +114,11 @@ export class StreamTask {
     this.subtopology = subtopology
     this.#options = options
     this.#log = options.logger.child({ task: this.id })
-    for (const builder of subtopology.stores) this.#stores.set(builder.name, builder.build())
+    for (const builder of subtopology.stores) {
+      const store = builder.build()
+      this.#stores.set(builder.name, store)
+      this.#storeList.push(store)
+    }
     this.#wire()
   }
 
@@ -184,7 +193,7 @@ export class StreamTask {
         this.#fail('deserialization', error)
         return
       }
-      this.#runGuarded('processing', () => source.forward(record))
+      this.#runGuarded('processing', source.forward, record)
     } finally {
       this.#current = undefined
       this.#positions.set(input.topic, input.offset + 1)
@@ -200,7 +209,7 @@ export class StreamTask {
       // Like Kafka Streams: missed intervals are skipped, not replayed one by one.
       schedule.nextMs = nowMs + schedule.intervalMs
       ran++
-      this.#runGuarded('punctuation', () => schedule.punctuator(nowMs))
+      this.#runGuarded('punctuation', schedule.punctuator, nowMs)
     }
     return ran
   }
@@ -220,7 +229,8 @@ export class StreamTask {
   prepareCommit(): CommitBatch {
     const records = this.#pending
     this.#pending = []
-    for (const store of this.#stores.values()) {
+    const timestamp = this.#options.clock.now()
+    for (const store of this.#storeList) {
       if (!store.logged) continue
       const topic = changelogTopicName(this.#options.applicationId, store.name)
       for (const change of store.drainChangelog(topic))
@@ -229,8 +239,8 @@ export class StreamTask {
           partition: this.partition,
           key: change.key,
           value: change.value,
-          timestamp: this.#options.clock.now(),
-          headers: {},
+          timestamp,
+          headers: NO_HEADERS,
         })
     }
     const offsets: TopicPartitionOffset[] = []
@@ -255,20 +265,22 @@ export class StreamTask {
     }
   }
 
-  #runGuarded(stage: 'processing' | 'punctuation', run: () => void): void {
+  /** Runs `run(arg)` all or nothing (see the class comment). */
+  #runGuarded<T>(stage: 'processing' | 'punctuation', run: (arg: T) => void, arg: T): void {
     const mark = this.#pending.length
-    for (const store of this.#stores.values()) store.savepoint()
+    const stores = this.#storeList
+    for (const store of stores) store.savepoint()
     this.#productionFailure = undefined
     try {
-      run()
+      run(arg)
     } catch (error) {
       if (error instanceof StreamsFatalError) throw error
-      for (const store of this.#stores.values()) store.rollback()
+      for (const store of stores) store.rollback()
       this.#pending.length = mark
       this.#fail(stage, error)
       return
     }
-    for (const store of this.#stores.values()) store.release()
+    for (const store of stores) store.release()
     const production = this.#productionFailure
     if (production !== undefined) {
       this.#productionFailure = undefined

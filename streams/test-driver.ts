@@ -46,12 +46,12 @@ export class TestDriver {
       clock: this.clock,
       log: this.#log,
     })
-    this.#log.onAppend((records) => {
-      for (const r of records) {
+    this.#log.onAppend((records, offsets) => {
+      records.forEach((r, i) => {
         let list = this.#outputs.get(r.topic)
         if (list === undefined) this.#outputs.set(r.topic, (list = []))
-        list.push(r)
-      }
+        list.push({ ...r, offset: offsets[i]! })
+      })
     })
     this.#streams.startSync()
   }

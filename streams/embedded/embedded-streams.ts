@@ -1,12 +1,13 @@
 import type { Logger } from 'pino'
-import { StreamsFatalError, TopologyError } from '../errors.ts'
+import { CodedError, StreamsFatalError, TopologyError } from '../errors.ts'
 import { DLQ_HEADERS } from '../exception-handlers.ts'
 import { StreamsMetrics } from '../metrics.ts'
 import { resolveStreamsConfig, type ResolvedStreamsConfig, type StreamsConfig } from '../streams-config.ts'
 import { allTaskIds, createTask } from '../task-factory.ts'
-import type { CommitBatch, StreamTask } from '../task.ts'
+import type { OutgoingRecord, StreamTask } from '../task.ts'
 import type { StateStore } from '../state-store.ts'
 import type { Topology } from '../topology.ts'
+import type { OffsetCommit } from './journal-codec.ts'
 import type { EmbeddedLog } from './log.ts'
 
 export interface EmbeddedStreamsConfig extends StreamsConfig {
@@ -14,6 +15,12 @@ export interface EmbeddedStreamsConfig extends StreamsConfig {
   readonly log: EmbeddedLog
   /** Records read from one partition per round. Default 500. */
   readonly maxPollRecords?: number
+  /**
+   * Commit at the latest after this many input records, even within the commit interval: keeps a
+   * commit's journal frame small while the input is saturated (outputs and changed state are still
+   * in the CPU caches when the commit encodes them, and fewer wait in memory). Default 500.
+   */
+  readonly commitMaxRecords?: number
 }
 
 /** Kafka Streams' states, as far as they apply. */
@@ -37,6 +44,9 @@ export class EmbeddedStreams {
   readonly #log: EmbeddedLog
   readonly #logger: Logger
   readonly #maxPoll: number
+  readonly #commitMaxRecords: number
+  /** Input records processed since the last commit. */
+  #uncommitted = 0
   readonly #tasks: StreamTask[] = []
   #state: StreamsState = 'CREATED'
   #lastCommitMs = 0
@@ -56,6 +66,10 @@ export class EmbeddedStreams {
       transport: 'embedded',
     })
     this.#maxPoll = config.maxPollRecords ?? 500
+    this.#commitMaxRecords = config.commitMaxRecords ?? 500
+    if (!(this.#maxPoll >= 1)) throw new CodedError('INVALID_CONFIG', 'maxPollRecords must be >= 1')
+    if (!(this.#commitMaxRecords >= 1))
+      throw new CodedError('INVALID_CONFIG', 'commitMaxRecords must be >= 1')
   }
 
   get state(): StreamsState {
@@ -175,8 +189,9 @@ export class EmbeddedStreams {
 
   /**
    * One round: read and process what is available, run due punctuators, and
-   * commit when the commit interval has passed or the input is drained.
-   * Returns the number of input records processed.
+   * commit when the commit interval has passed, the input is drained, or
+   * `commitMaxRecords` inputs wait for a commit. Returns the number of input
+   * records processed.
    */
   runOnce(): number {
     let processed = 0
@@ -187,9 +202,11 @@ export class EmbeddedStreams {
         for (const r of records) task.process(r)
         taskProcessed += records.length
       }
-      if (taskProcessed > 0)
-        this.metrics.recordsProcessed.inc({ subtopology: task.subtopology.id }, taskProcessed)
+      if (taskProcessed === 0) continue
+      this.metrics.recordsProcessed.inc({ subtopology: task.subtopology.id }, taskProcessed)
       processed += taskProcessed
+      this.#uncommitted += taskProcessed
+      if (this.#uncommitted >= this.#commitMaxRecords) this.commit()
     }
     const now = this.#config.clock.now()
     for (const task of this.#tasks) if (task.nextPunctuationMs() <= now) task.punctuate(now)
@@ -205,13 +222,20 @@ export class EmbeddedStreams {
   /** Appends every task's pending batch as one atomic frame. */
   commit(): void {
     this.#lastCommitMs = this.#config.clock.now()
-    const batches: CommitBatch[] = []
-    for (const task of this.#tasks) if (task.hasUncommitted()) batches.push(task.prepareCommit())
-    if (batches.length === 0) return
+    this.#uncommitted = 0
     const started = performance.now()
-    const records = batches.flatMap((b) => b.records)
     const group = this.#config.applicationId
-    const offsets = batches.flatMap((b) => b.offsets.map((o) => ({ ...o, group })))
+    let records: OutgoingRecord[] | undefined
+    const offsets: OffsetCommit[] = []
+    for (const task of this.#tasks) {
+      if (!task.hasUncommitted()) continue
+      const batch = task.prepareCommit()
+      if (records === undefined) records = batch.records
+      else for (const r of batch.records) records.push(r)
+      for (const o of batch.offsets)
+        offsets.push({ group, topic: o.topic, partition: o.partition, offset: o.offset })
+    }
+    if (records === undefined) return
     this.#committing = true
     try {
       this.#log.append(records, offsets)

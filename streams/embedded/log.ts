@@ -1,25 +1,28 @@
 import {
   closeSync,
   existsSync,
+  fdatasync,
   fdatasyncSync,
+  ftruncateSync,
   mkdirSync,
   openSync,
   readFileSync,
   renameSync,
-  ftruncateSync,
+  statSync,
+  unlinkSync,
   writeFileSync,
   writeSync,
-  unlinkSync,
-  statSync,
 } from 'node:fs'
 import { join } from 'node:path'
 import { CodedError } from '../errors.ts'
 import type { OutgoingRecord, TopicPartitionOffset } from '../task.ts'
 import type { TopicSpec } from '../topic-spec.ts'
+import { FrameStore } from './frame-store.ts'
 import {
-  decodeFrames,
+  encodeAppend,
   encodeFrame,
-  type Frame,
+  scanFrames,
+  type IndexedFrame,
   type JournalRecord,
   type OffsetCommit,
 } from './journal-codec.ts'
@@ -28,37 +31,97 @@ export interface EmbeddedLogOptions {
   /** Folder of the journal; undefined keeps everything in memory (TestDriver, tests). */
   readonly dir?: string
   /**
-   * When appends reach the disk: 0 = fdatasync after every append; N = at most
-   * N ms later (group commit). Either way an append is written (survives a
-   * process kill) before `append` returns; the interval bounds loss on power failure.
+   * When appends reach the disk: 0 = fdatasync after every append; N = an fdatasync
+   * starts at most N ms later, off the processing thread (group commit). Either way
+   * an append is written (survives a process kill) before `append` returns; the
+   * interval (plus the duration of one fdatasync) bounds loss on power failure.
    */
   readonly fsyncIntervalMs?: number
   /** Rewrite (compact) the journal at open when it is larger than this. */
   readonly compactAtOpenBytes?: number
+  /**
+   * With a folder: bytes of memory for the most recent appends (a ring), from which reads are
+   * served; older records are read back from the journal. Default 32 MiB; 0 keeps every record in
+   * memory, as the log does without a folder.
+   */
+  readonly recentBytes?: number
 }
 
+/**
+ * The records of one partition: for each retained record its offset and where its
+ * bytes are (a frame of the FrameStore and a position in it), in typed arrays, so a
+ * log of millions of records is a few arrays for the garbage collector, not millions
+ * of objects. Records are decoded when read.
+ */
 class PartitionLog {
-  /** records sorted by offset; offsets may have gaps after compaction */
-  records: JournalRecord[] = []
+  /** offsets of the retained records, ascending; gaps after compaction */
+  #offsets = new Float64Array(64)
+  #frames = new Uint32Array(64)
+  #positions = new Uint32Array(64)
+  length = 0
   end = 0
+  /** `append`'s scratch: the next offset to give while stamping batch number `batch`. */
+  next = 0
+  batch = 0
+
+  push(offset: number, frame: number, position: number): void {
+    if (this.length === this.#offsets.length) this.#grow()
+    this.#offsets[this.length] = offset
+    this.#frames[this.length] = frame
+    this.#positions[this.length] = position
+    this.length++
+    this.end = offset + 1
+  }
+
+  #grow(): void {
+    const capacity = this.length * 2
+    const offsets = new Float64Array(capacity)
+    offsets.set(this.#offsets)
+    this.#offsets = offsets
+    const frames = new Uint32Array(capacity)
+    frames.set(this.#frames)
+    this.#frames = frames
+    const positions = new Uint32Array(capacity)
+    positions.set(this.#positions)
+    this.#positions = positions
+  }
+
+  offsetAt(index: number): number {
+    return this.#offsets[index]!
+  }
+
+  frameAt(index: number): number {
+    return this.#frames[index]!
+  }
+
+  positionAt(index: number): number {
+    return this.#positions[index]!
+  }
 
   /** Index of the first record with offset >= `offset`. */
   indexOf(offset: number): number {
-    const first = this.records[0]
-    if (first === undefined || offset <= first.offset) return 0
+    if (this.length === 0) return 0
+    const first = this.#offsets[0]!
+    if (offset <= first) return 0
     // Dense logs (the common case) index directly; compacted ones search.
-    const guess = offset - first.offset
-    if (this.records[guess]?.offset === offset) return guess
+    const guess = offset - first
+    if (guess < this.length && this.#offsets[guess] === offset) return guess
     let lo = 0
-    let hi = this.records.length
+    let hi = this.length
     while (lo < hi) {
       const mid = (lo + hi) >>> 1
-      if (this.records[mid]!.offset < offset) lo = mid + 1
+      if (this.#offsets[mid]! < offset) lo = mid + 1
       else hi = mid
     }
     return lo
   }
 }
+
+/**
+ * Told of every append: `records[i]` got offset `offsets[i]`. The arrays are the caller's: read them
+ * during the call, copy what you keep.
+ */
+export type AppendListener = (records: readonly OutgoingRecord[], offsets: readonly number[]) => void
 
 interface TopicState {
   readonly spec: TopicSpec
@@ -72,21 +135,38 @@ interface TopicState {
  * embedded transport's transaction). Durable in a folder as a journal of
  * CRC-checked frames; recovery truncates a torn tail. One process owns a folder
  * at a time (a lock file refuses a second one).
+ *
+ * The log keeps an index of where each record is and the encoded frames (the
+ * journal's bytes; with a folder only the recent ones, see FrameStore); `read`
+ * decodes records.
  */
 export class EmbeddedLog {
   readonly #topics = new Map<string, TopicState>()
   readonly #committed = new Map<string, number>()
-  readonly #listeners = new Set<(records: readonly JournalRecord[]) => void>()
+  readonly #listeners = new Set<AppendListener>()
+  /** The frames that hold the records (PartitionLog points into them), in memory or in the journal. */
+  readonly #frames: FrameStore
   readonly #dir: string | undefined
   readonly #fsyncIntervalMs: number
   #fd: number | undefined
+  /** Bytes of the journal that hold whole frames (where a failed write is cut back to). */
+  #journalBytes = 0
+  #batch = 0
+  /** `append`'s scratch, reused: each record's partition and where the frame puts it. */
+  readonly #scratchLogs: PartitionLog[] = []
+  #scratchPositions = new Uint32Array(1024)
   #syncTimer: NodeJS.Timeout | undefined
   #unsynced = false
+  /** An fdatasync runs in the background; the descriptor stays open until it is done. */
+  #syncing = false
   #closed = false
 
   private constructor(options: EmbeddedLogOptions) {
     this.#dir = options.dir
     this.#fsyncIntervalMs = options.fsyncIntervalMs ?? 100
+    const recentBytes = options.recentBytes ?? 32 * 1024 * 1024
+    if (!(recentBytes >= 0)) throw new CodedError('INVALID_CONFIG', 'recentBytes must be >= 0')
+    this.#frames = new FrameStore(options.dir === undefined ? 0 : recentBytes)
   }
 
   /** Opens (recovering) or creates the log. */
@@ -109,17 +189,31 @@ export class EmbeddedLog {
     writeFileSync(lock, String(process.pid))
     const path = join(dir, 'log.jnl')
     if (existsSync(path)) {
-      const buf = readFileSync(path)
-      const { frames, validBytes } = decodeFrames(buf)
-      for (const frame of frames) this.#apply(frame)
-      if (validBytes < buf.length) {
-        const fd = openSync(path, 'r+')
-        ftruncateSync(fd, validBytes)
-        closeSync(fd)
+      this.#load(path)
+      if (this.#journalBytes > compactAtOpenBytes) {
+        this.#rewrite(path)
+        this.#topics.clear()
+        this.#committed.clear()
+        this.#frames.clear()
+        this.#load(path)
       }
-      if (validBytes > compactAtOpenBytes) this.#rewrite(path)
     }
-    this.#fd = openSync(path, 'a')
+    // Read and append: records the ring no longer holds are read back from the journal.
+    this.#fd = openSync(path, 'a+')
+    this.#frames.attachJournal(this.#fd)
+  }
+
+  /** Reads a journal into the index (kept in memory, for restores) and truncates a torn tail. */
+  #load(path: string): void {
+    const buf = readFileSync(path)
+    const journal = this.#frames.addJournal(buf)
+    const validBytes = scanFrames(buf, (frame) => this.#apply(frame, journal))
+    if (validBytes < buf.length) {
+      const fd = openSync(path, 'r+')
+      ftruncateSync(fd, validBytes)
+      closeSync(fd)
+    }
+    this.#journalBytes = validBytes
   }
 
   /** Writes a snapshot of what is retained to a new journal and swaps it in atomically. */
@@ -130,8 +224,7 @@ export class EmbeddedLog {
     for (const [name, topic] of this.#topics) {
       writeSync(fd, encodeFrame({ type: 'topic', topic: toTopicFrame(topic.spec) }))
       topic.partitions.forEach((log, partition) => {
-        const kept = retained(topic.spec, log.records, now)
-        log.records = kept
+        const kept = retained(topic.spec, this.#records(name, log, 0, log.length), now)
         for (let i = 0; i < kept.length; i += 1000)
           writeSync(
             fd,
@@ -154,7 +247,8 @@ export class EmbeddedLog {
     renameSync(tmp, path)
   }
 
-  #apply(frame: Frame): void {
+  /** Applies a frame found at recovery; its records are in frame `journal` of the FrameStore. */
+  #apply(frame: IndexedFrame, journal: number): void {
     if (frame.type === 'topic') {
       this.#ensureTopic(fromTopicFrame(frame.topic))
       return
@@ -164,12 +258,7 @@ export class EmbeddedLog {
       log.end = Math.max(log.end, frame.endOffset)
       return
     }
-    // Records are kept as they were stamped (one object per record, no copy).
-    for (const r of frame.records) {
-      const log = this.#partition(r.topic, r.partition)
-      log.records.push(r)
-      log.end = r.offset + 1
-    }
+    for (const r of frame.records) this.#partition(r.topic, r.partition).push(r.offset, journal, r.position)
     for (const o of frame.offsets) this.#committed.set(offsetKey(o.group, o.topic, o.partition), o.offset)
   }
 
@@ -231,45 +320,78 @@ export class EmbeddedLog {
     commits: readonly (TopicPartitionOffset & { group: string })[] = [],
   ): number[] {
     if (this.#closed) throw new CodedError('LOG_CLOSED', 'the embedded log is closed')
-    const stamped: JournalRecord[] = new Array(records.length)
-    const offsets: number[] = new Array(records.length)
-    const next = new Map<PartitionLog, number>()
-    for (let i = 0; i < records.length; i++) {
+    const n = records.length
+    const offsets: number[] = new Array(n)
+    const logs = this.#scratchLogs
+    // Offsets are given from each partition's end without touching it: a bad record leaves no trace.
+    const batch = ++this.#batch
+    for (let i = 0; i < n; i++) {
       const r = records[i]!
       const log = this.#partition(r.topic, r.partition)
-      const offset = next.get(log) ?? log.end
-      next.set(log, offset + 1)
-      offsets[i] = offset
-      stamped[i] = {
-        topic: r.topic,
-        partition: r.partition,
-        offset,
-        key: r.key,
-        value: r.value,
-        timestamp: r.timestamp,
-        headers: r.headers,
+      if (log.batch !== batch) {
+        log.batch = batch
+        log.next = log.end
       }
+      logs[i] = log
+      offsets[i] = log.next++
     }
-    const frame: Frame = { type: 'append', records: stamped, offsets: commits }
-    if (this.#dir !== undefined) this.#write(encodeFrame(frame))
-    this.#apply(frame)
-    for (const listener of this.#listeners) listener(stamped)
+    if (this.#scratchPositions.length < n) this.#scratchPositions = new Uint32Array(n * 2)
+    const positions = this.#scratchPositions
+    try {
+      const frame = encodeAppend(records, offsets, commits, positions, this.#frames.allocate)
+      const filePosition = this.#journalBytes
+      this.#write(frame)
+      if (n > 0) {
+        const stored = this.#frames.add(frame, filePosition)
+        for (let i = 0; i < n; i++) logs[i]!.push(offsets[i]!, stored, positions[i]!)
+      }
+    } finally {
+      logs.length = 0
+    }
+    for (const o of commits) this.#committed.set(offsetKey(o.group, o.topic, o.partition), o.offset)
+    for (const listener of this.#listeners) listener(records, offsets)
     return offsets
   }
 
   #write(bytes: Buffer): void {
     if (this.#fd === undefined) return
     let written = 0
-    while (written < bytes.length) written += writeSync(this.#fd, bytes, written)
+    try {
+      while (written < bytes.length) written += writeSync(this.#fd, bytes, written)
+    } catch (error) {
+      // A frame written in part would hide every later frame from recovery: cut it off.
+      if (written > 0) ftruncateSync(this.#fd, this.#journalBytes)
+      throw error
+    }
+    this.#journalBytes += bytes.length
     if (this.#fsyncIntervalMs <= 0) {
       fdatasyncSync(this.#fd)
       return
     }
     this.#unsynced = true
+    this.#scheduleSync()
+  }
+
+  #scheduleSync(): void {
     this.#syncTimer ??= setTimeout(() => {
       this.#syncTimer = undefined
-      this.sync()
+      this.#syncInBackground()
     }, this.#fsyncIntervalMs).unref()
+  }
+
+  /** Group commit: fdatasync on the thread pool, so processing goes on while the disk catches up. */
+  #syncInBackground(): void {
+    const fd = this.#fd
+    if (fd === undefined || !this.#unsynced || this.#syncing) return
+    this.#unsynced = false
+    this.#syncing = true
+    fdatasync(fd, (error) => {
+      this.#syncing = false
+      if (this.#closed) closeSync(fd)
+      // As a failed fdatasyncSync did: stop the process rather than go on with appends the disk may not hold.
+      if (error !== null) throw error
+      if (this.#unsynced && !this.#closed) this.#scheduleSync()
+    })
   }
 
   /** Forces written appends to the disk. */
@@ -280,12 +402,22 @@ export class EmbeddedLog {
     }
   }
 
+  /** Decodes the records at indexes [from, to) of a partition. */
+  #records(topic: string, log: PartitionLog, from: number, to: number): JournalRecord[] {
+    return this.#frames.read(
+      topic,
+      from,
+      to,
+      (i) => log.frameAt(i),
+      (i) => log.positionAt(i),
+    )
+  }
+
   /** Records of a partition from `offset` on, at most `max`. */
   read(topic: string, partition: number, offset: number, max = 1000): readonly JournalRecord[] {
     const log = this.#partition(topic, partition)
     const from = log.indexOf(offset)
-    if (from >= log.records.length) return []
-    return log.records.slice(from, from + max)
+    return this.#records(topic, log, from, Math.min(log.length, from + max))
   }
 
   /** The offset the next append to the partition gets (Kafka's log end offset). */
@@ -296,7 +428,7 @@ export class EmbeddedLog {
   /** The first offset still in the partition. */
   startOffset(topic: string, partition: number): number {
     const log = this.#partition(topic, partition)
-    return log.records[0]?.offset ?? log.end
+    return log.length > 0 ? log.offsetAt(0) : log.end
   }
 
   /** The committed position of a group, or undefined when the group never committed there. */
@@ -304,8 +436,11 @@ export class EmbeddedLog {
     return this.#committed.get(offsetKey(group, topic, partition))
   }
 
-  /** Calls `listener` with the records of every append (runners wake up on it). Returns the unsubscribe function. */
-  onAppend(listener: (records: readonly JournalRecord[]) => void): () => void {
+  /**
+   * Calls `listener` after every append with its records and the offsets they got (runners wake up
+   * on it). Returns the unsubscribe function.
+   */
+  onAppend(listener: AppendListener): () => void {
     this.#listeners.add(listener)
     return () => this.#listeners.delete(listener)
   }
@@ -315,8 +450,12 @@ export class EmbeddedLog {
     this.#closed = true
     if (this.#syncTimer !== undefined) clearTimeout(this.#syncTimer)
     if (this.#fd !== undefined) {
+      this.#frames.attachJournal(undefined)
+      // A background fdatasync may not be done: sync here rather than wait for it.
+      if (this.#syncing) this.#unsynced = true
       this.sync()
-      closeSync(this.#fd)
+      // A background fdatasync may still use the descriptor: it closes it when done.
+      if (!this.#syncing) closeSync(this.#fd)
       this.#fd = undefined
       const lock = join(this.#dir!, 'LOCK')
       if (existsSync(lock) && readFileSync(lock, 'utf8') === String(process.pid)) unlinkSync(lock)

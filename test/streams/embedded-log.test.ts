@@ -364,6 +364,114 @@ t.test('journal codec: frames round-trip and decodeFrames reports the valid pref
   t.equal(cut.validBytes, all.length - frames[3]!.length)
 })
 
+/**
+ * A journal as the first version of the log wrote it: appends as frames of type 1, with the topic
+ * name in every record. Base64 of: topic `old` (2 partitions); an append of
+ * old/1@0 (k1 → v1 at 111, header h = [7]) and old/1@1 (null key → v2 at 222) committing g's
+ * position old/1 → 2; an end frame old/0 → 5.
+ */
+const FIRST_VERSION_JOURNAL =
+  'AAAAE7dqvH0CAANvbGQAAAACAL/wAAAAAAAAAAAAcSjXSOIBAAAAAgADb2xkAAAAAQAAAAAAAAAAQFvAAAAAAAAAAAACazEAAAACdjEAAQABaAAAAAEHAANvbGQAAAABP/AAAAAAAABAa8AAAAAAAP////8AAAACdjIAAAAAAAEAAWcAA29sZAAAAAFAAAAAAAAAAAAAABJgjfRfAwADb2xkAAAAAEAUAAAAAAAA'
+
+t.test('a journal of the first format (type-1 appends) still opens, and takes appends', async (t) => {
+  const dir = tempDir(t)
+  writeFileSync(join(dir, 'log.jnl'), Buffer.from(FIRST_VERSION_JOURNAL, 'base64'))
+  const check = (log: EmbeddedLog): void => {
+    const [first, second] = log.read('old', 1, 0)
+    t.same([first?.offset, text(first!.key), text(first!.value), first?.timestamp], [0, 'k1', 'v1', 111])
+    t.same([...(first!.headers.h as Buffer)], [7])
+    t.same([second?.offset, second?.key, text(second!.value), second?.timestamp], [1, null, 'v2', 222])
+    t.equal(log.committed('g', 'old', 1), 2)
+    t.equal(log.endOffset('old', 0), 5, 'the end frame is applied')
+  }
+  const log = open(t, { dir })
+  check(log)
+  t.same(log.append([rec('old', 1, 'k3', 'v3')]), [2])
+  log.close()
+  const again = open(t, { dir })
+  check(again)
+  t.same(
+    again.read('old', 1, 2).map((r) => text(r.value)),
+    ['v3'],
+    'an append in the current format after the old frames',
+  )
+  again.close()
+  const compacted = open(t, { dir, compactAtOpenBytes: 1 })
+  check(compacted)
+  t.equal(text(compacted.read('old', 1, 2)[0]!.value), 'v3', 'and a compaction rewrites both')
+})
+
+t.test(
+  'with a folder, records the recent-appends ring no longer holds are read back from the journal',
+  async (t) => {
+    const dir = tempDir(t)
+    // A 4 KiB ring: a few appends of ~300 bytes each fill it, and later ones write over the first.
+    const log = open(t, { dir, recentBytes: 4096 })
+    log.createTopics([deleteTopic('t', 2)])
+    const value = (i: number): string => `value-${i}-${'x'.repeat(200)}`
+    const early = log.read('t', 0, 0)
+    t.same(early, [])
+    for (let i = 0; i < 100; i++)
+      log.append([rec('t', i % 2, `k${i}`, value(i), 1000 + i, i === 7 ? { h: 'x' } : {})])
+    const firstRead = log.read('t', 1, 0, 3)
+    for (let i = 100; i < 200; i++) log.append([rec('t', i % 2, `k${i}`, value(i))])
+    t.same(
+      firstRead.map((r) => text(r.value)),
+      [value(1), value(3), value(5)],
+      'records read from the ring are copies: writing over the ring does not change them',
+    )
+    const all = [0, 1].flatMap((p) => log.read('t', p, 0, 1000))
+    t.equal(all.length, 200, 'every record is still readable')
+    t.same(
+      all.map((r) => text(r.value)).sort(),
+      Array.from({ length: 200 }, (_, i) => value(i)).sort(),
+      'old ones from the journal, recent ones from memory',
+    )
+    const seven = log.read('t', 1, 3, 1)[0]!
+    t.same(
+      [text(seven.key), seven.timestamp, String(seven.headers.h)],
+      ['k7', 1007, 'x'],
+      'with their fields',
+    )
+    t.same(
+      log.read('t', 0, 40, 3).map((r) => r.offset),
+      [40, 41, 42],
+      'a read from an offset in the middle of the journal',
+    )
+    log.close()
+    t.equal(
+      codeOf(() => log.read('t', 0, 0)),
+      'LOG_CLOSED',
+      'after close, records only the journal holds cannot be read',
+    )
+    const again = open(t, { dir })
+    t.equal(again.read('t', 0, 0, 1000).length + again.read('t', 1, 0, 1000).length, 200)
+  },
+)
+
+t.test(
+  'with a folder, a frame larger than a quarter of the ring is read back from the journal',
+  async (t) => {
+    const dir = tempDir(t)
+    const log = open(t, { dir, recentBytes: 4096 })
+    log.createTopics([deleteTopic('t', 1)])
+    const big = 'y'.repeat(2000)
+    log.append([rec('t', 0, 'a', big), rec('t', 0, 'b', 'small')])
+    t.same(
+      log.read('t', 0, 0).map((r) => [text(r.key), text(r.value)]),
+      [
+        ['a', big],
+        ['b', 'small'],
+      ],
+    )
+    t.same(
+      log.read('t', 0, 1).map((r) => text(r.key)),
+      ['b'],
+      'from a record in the middle of the frame',
+    )
+  },
+)
+
 t.test('a folder locked by another live process is refused with DATA_DIR_LOCKED', async (t) => {
   const dir = tempDir(t)
   // The parent of this test process is alive for the whole test.
@@ -539,19 +647,21 @@ t.test('compaction at open keeps the last value per key, offsets, ends and commi
   t.equal(reopened.committed('g', 'c', 0), 3)
 })
 
-t.test('onAppend listeners get the stamped records; unsubscribe stops them', async (t) => {
+t.test('onAppend listeners get the records with their offsets; unsubscribe stops them', async (t) => {
   const log = open(t)
   log.createTopics([deleteTopic('t', 2)])
   log.append([rec('t', 1, 'a', '0')])
-  const seen: JournalRecord[][] = []
-  const unsubscribe = log.onAppend((records) => seen.push([...records]))
+  const seen: { record: OutgoingRecord; offset: number }[][] = []
+  const unsubscribe = log.onAppend((records, offsets) =>
+    seen.push(records.map((record, i) => ({ record, offset: offsets[i]! }))),
+  )
   log.append([rec('t', 1, 'b', '1', 5, { h: 'x' }), rec('t', 0, null, null, 6)])
   t.equal(seen.length, 1, 'one call per append')
   t.same(
-    seen[0]!.map((r) => ({
+    seen[0]!.map(({ record: r, offset }) => ({
       topic: r.topic,
       partition: r.partition,
-      offset: r.offset,
+      offset,
       key: text(r.key),
       value: text(r.value),
       timestamp: r.timestamp,
