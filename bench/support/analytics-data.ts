@@ -102,13 +102,15 @@ export async function generateFacts(
       clickhouse_settings,
       query: `INSERT INTO ${db}.booking_facts (source_partition, source_offset, event_id, booking_id, user_id, type,
         status, price_option_id, seats, amount_minor, paid_minor, refund_minor, promo_code, reason_code, request_id,
-        occurred_at, event_seats_taken)
+        occurred_at, event_seats_taken, seats_delta, confirmed_seats_delta, paid_delta_minor)
         SELECT 1, n, concat('ev-', toString(n % ${events})), concat('b-', toString(n)), concat('u-', toString(n % 100000)),
           ['HELD', 'CONFIRMED', 'CANCELED', 'EXPIRED', 'REJECTED'][1 + n % 5] AS type,
           if(type = 'HELD', 'PENDING_PAYMENT', type), if(n % 3 = 0, 'vip', 'std'), toInt32(1 + n % 4), 500000,
           if(type = 'CONFIRMED', 500000, 0), if(type = 'CANCELED', 250000, 0), if(n % 7 = 0, 'SAVE10', ''),
           if(type = 'REJECTED', 'NO_AVAILABLE_SEATS', ''), if(type IN ('HELD', 'REJECTED'), concat('r-', toString(n)), ''),
-          ${t0} + toIntervalMillisecond((n * 7919) % (${days} * 86400000)), toInt32(n % 100)
+          ${t0} + toIntervalMillisecond((n * 7919) % (${days} * 86400000)), toInt32(n % 100),
+          toInt32(if(type IN ('HELD', 'CONFIRMED'), 1 + n % 4, 0)), toInt32(if(type = 'CONFIRMED', 1 + n % 4, 0)),
+          if(type = 'CONFIRMED', 500000, 0)
         FROM (SELECT number + ${from} AS n FROM numbers(${n}))`,
     })
   }

@@ -3,7 +3,15 @@ import pino, { type Logger } from 'pino'
 import { Counter, Registry } from 'prom-client'
 import type { ProjectionBatch, ProjectionSink } from '../../streams/projection.ts'
 import type { IncomingRecord } from '../../streams/task.ts'
-import { decodeFacts, FACT_COLUMNS, FACT_TABLES, prefetchSchemas, type AnalyticsSerdes } from './facts.ts'
+import { BOOKING_EVENTS_TOPIC } from '../../topologies/topic-names.ts'
+import {
+  decodeFacts,
+  FACT_COLUMNS,
+  FACT_TABLES,
+  prefetchSchemas,
+  type AnalyticsSerdes,
+  type BookingTally,
+} from './facts.ts'
 import { checkDatabaseName, DEFAULT_ANALYTICS_DATABASE } from './migrate.ts'
 
 /** Backoff of the sink while ClickHouse fails. */
@@ -137,6 +145,8 @@ export class AnalyticsSink implements ProjectionSink {
   readonly #committed = new Map<string, number>()
   readonly #pending = new Map<string, Range>()
   readonly #carry = new Map<string, IncomingRecord[]>()
+  /** Per booking-topic partition: every booking's tally after the committed facts (all-zero ones left out). */
+  readonly #tallies = new Map<string, Map<string, BookingTally>>()
   readonly #sleeps = new Set<() => void>()
   #closed = false
 
@@ -181,7 +191,46 @@ export class AnalyticsSink implements ProjectionSink {
       if (wanted.has(k) && r.kind === 'intent' && Number(r.next) > (result.get(k) ?? 0))
         this.#pending.set(k, { first: Number(r.first), next: Number(r.next) })
     }
+    const bookingPartitions = partitions
+      .filter((p) => p.topic === BOOKING_EVENTS_TOPIC)
+      .map((p) => ({ partition: p.partition, committed: result.get(key(p.topic, p.partition)) ?? 0 }))
+    if (bookingPartitions.length > 0) await this.#loadTallies(bookingPartitions)
     return result
+  }
+
+  /**
+   * The booking tallies of partitions of the booking topic, as of their committed offsets: the sums of the
+   * deltas stored with the facts below them (facts at or above belong to an interrupted batch, which is
+   * written again).
+   */
+  async #loadTallies(partitions: readonly { partition: number; committed: number }[]): Promise<void> {
+    for (const p of partitions) this.#tallies.set(key(BOOKING_EVENTS_TOPIC, p.partition), new Map())
+    const withFacts = partitions.filter((p) => p.committed > 0)
+    if (withFacts.length === 0) return
+    const rows = await this.#retrying('booking_facts', async () =>
+      (
+        await this.#client.query({
+          query: `SELECT source_partition AS partition, booking_id AS bookingId, sum(seats_delta) AS seats,
+              sum(confirmed_seats_delta) AS confirmedSeats, sum(paid_delta_minor) AS paidMinor
+            FROM ${this.#database}.booking_facts FINAL
+            WHERE source_partition IN {partitions:Array(UInt32)} AND booking_id != ''
+              AND source_offset < {committed:Array(UInt64)}[indexOf({partitions:Array(UInt32)}, source_partition)]
+            GROUP BY source_partition, booking_id
+            HAVING seats != 0 OR confirmedSeats != 0 OR paidMinor != 0`,
+          query_params: {
+            partitions: withFacts.map((p) => p.partition),
+            committed: withFacts.map((p) => p.committed),
+          },
+          format: 'JSONCompactEachRow',
+        })
+      ).json<[number, string, number | string, number | string, number | string]>(),
+    )
+    for (const [partition, bookingId, seats, confirmedSeats, paidMinor] of rows)
+      this.#tallies.get(key(BOOKING_EVENTS_TOPIC, Number(partition)))!.set(bookingId, {
+        seats: Number(seats),
+        confirmedSeats: Number(confirmedSeats),
+        paidMinor: Number(paidMinor),
+      })
   }
 
   async apply(batch: ProjectionBatch): Promise<void> {
@@ -222,9 +271,11 @@ export class AnalyticsSink implements ProjectionSink {
   async #write(topic: string, partition: number, records: readonly IncomingRecord[], range: Range) {
     const table = FACT_TABLES[topic as keyof typeof FACT_TABLES]
     const token = `${topic}:${partition}:${range.first}-${range.next}`
-    await this.#retrying(table, async () => {
+    const tallies = this.#tallies.get(key(topic, partition))
+    const changed = await this.#retrying(table, async () => {
       await prefetchSchemas(this.#serdes, topic, records)
-      const { rows, skipped } = decodeFacts(this.#serdes, topic, partition, records)
+      const decoded = decodeFacts(this.#serdes, topic, partition, records, tallies)
+      const { rows, skipped } = decoded
       const position = (kind: 'intent' | 'commit') =>
         this.#client.insert({
           table: `${this.#database}.sink_offsets`,
@@ -253,7 +304,13 @@ export class AnalyticsSink implements ProjectionSink {
         this.metrics.skipped.inc({ topic }, skipped.length)
         this.#logger.warn({ topic, partition, skipped }, 'analytics records without a fact skipped')
       }
+      return decoded.tallies
     })
+    if (tallies !== undefined)
+      for (const [bookingId, t] of changed) {
+        if (t.seats === 0 && t.confirmedSeats === 0 && t.paidMinor === 0) tallies.delete(bookingId)
+        else tallies.set(bookingId, t)
+      }
     this.#committed.set(key(topic, partition), range.next)
   }
 

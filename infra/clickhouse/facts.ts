@@ -82,6 +82,9 @@ export const FACT_COLUMNS: { readonly [table: string]: readonly [string, ...stri
     'request_id',
     'occurred_at',
     'event_seats_taken',
+    'seats_delta',
+    'confirmed_seats_delta',
+    'paid_delta_minor',
   ],
   payment_facts: [
     'source_partition',
@@ -133,6 +136,45 @@ export type FactValue = string | number | readonly string[] | readonly number[]
 /** A row of a fact table: its values in the order of the table's `FACT_COLUMNS`. */
 export type FactRow = readonly FactValue[]
 
+/**
+ * What a booking's facts so far add up to, for the sink to turn a fact's cumulative figures into the change
+ * it made (booking facts carry the booking as it is after them, not what changed):
+ * - `seats`: seats the booking takes from the event (a pending seat top-up's included), 0 once it ended;
+ * - `confirmedSeats`: its confirmed seats (a pending top-up's excluded), 0 unless CONFIRMED;
+ * - `paidMinor`: every payment settled on it (the fact's `paidMinor`).
+ *
+ * A booking's facts all live in one partition of the booking topic (keyed by event), in order, so the sink
+ * keeps one map per partition; on a restart it sums the deltas stored in `booking_facts` below its committed
+ * offset, which gives back exactly these figures.
+ */
+export interface BookingTally {
+  readonly seats: number
+  readonly confirmedSeats: number
+  readonly paidMinor: number
+}
+
+/** Booking ID → tally, of one partition of the booking topic. */
+export type BookingTallies = ReadonlyMap<string, BookingTally>
+
+const NO_TALLY: BookingTally = { seats: 0, confirmedSeats: 0, paidMinor: 0 }
+
+/**
+ * The tally of a booking after fact `b`, given its tally before. REJECTED facts (a refused request, whose
+ * booking ID may be an existing booking's or be used again) and waiting-list facts (no booking) change
+ * nothing: `undefined`. A CONFIRMED booking with a pending top-up (`holdExpiresAtMs` set) keeps its
+ * confirmed seats while `seats` counts the top-up's too.
+ */
+function tallyAfter(b: BookingDomainEvent, before: BookingTally): BookingTally | undefined {
+  if (b.bookingId === null || b.type === 'REJECTED') return undefined
+  const active = b.status === 'PENDING_PAYMENT' || b.status === 'CONFIRMED'
+  return {
+    seats: active ? b.seats : 0,
+    confirmedSeats:
+      b.status !== 'CONFIRMED' ? 0 : b.holdExpiresAtMs === null ? b.seats : before.confirmedSeats,
+    paidMinor: b.paidMinor,
+  }
+}
+
 /** Why a record gave no fact (it is skipped and counted). */
 export interface SkippedRecord {
   readonly offset: number
@@ -141,8 +183,20 @@ export interface SkippedRecord {
 
 const text = (v: string | null | undefined): string => v ?? ''
 
-/** The fact row of one decoded value of `topic`; `partition` and `offset` are the record's place. */
-function rowOf(topic: string, value: unknown, partition: number, offset: number): FactRow {
+/**
+ * The fact row of one decoded value of `topic`; `partition` and `offset` are the record's place. A booking
+ * fact also gets the change it made to its booking's tally (`tallies`: before it; updated with it).
+ */
+function rowOf(
+  topic: string,
+  value: unknown,
+  partition: number,
+  offset: number,
+  tallies: {
+    get(bookingId: string): BookingTally | undefined
+    set(bookingId: string, t: BookingTally): void
+  },
+): FactRow {
   switch (topic) {
     case EVENT_EVENTS_TOPIC: {
       const e = value as EventDomainEvent
@@ -173,6 +227,9 @@ function rowOf(topic: string, value: unknown, partition: number, offset: number)
     }
     case BOOKING_EVENTS_TOPIC: {
       const b = value as BookingDomainEvent
+      const before = (b.bookingId === null ? undefined : tallies.get(b.bookingId)) ?? NO_TALLY
+      const after = tallyAfter(b, before) ?? before
+      if (after !== before) tallies.set(b.bookingId!, after)
       return [
         partition,
         offset,
@@ -191,6 +248,9 @@ function rowOf(topic: string, value: unknown, partition: number, offset: number)
         text(b.requestId),
         b.occurredAtMs,
         b.eventSeatsTaken,
+        after.seats - before.seats,
+        after.confirmedSeats - before.confirmedSeats,
+        after.paidMinor - before.paidMinor,
       ]
     }
     case PAYMENT_STATUS_TOPIC: {
@@ -268,15 +328,25 @@ export async function prefetchSchemas(
  * Decodes one partition's records into fact rows. Tombstones, undecodable values and values breaking the
  * JSON contracts are returned as skipped (with the reason), except an `UNKNOWN_SCHEMA_ID`, which is thrown:
  * the registry may come back, so the batch is retried rather than losing the record.
+ *
+ * Booking facts are decoded against `tallies`, the partition's booking tallies before the records (never
+ * modified); `tallies` in the result holds the bookings the records changed, for the caller to merge once
+ * the rows are written. Decoding the same records against the same tallies gives the same rows.
  */
 export function decodeFacts(
   serdes: AnalyticsSerdes,
   topic: string,
   partition: number,
   records: readonly IncomingRecord[],
-): { rows: FactRow[]; skipped: SkippedRecord[] } {
+  tallies: BookingTallies = new Map(),
+): { rows: FactRow[]; skipped: SkippedRecord[]; tallies: Map<string, BookingTally> } {
   const rows: FactRow[] = []
   const skipped: SkippedRecord[] = []
+  const changed = new Map<string, BookingTally>()
+  const overlay = {
+    get: (id: string) => changed.get(id) ?? tallies.get(id),
+    set: (id: string, t: BookingTally) => void changed.set(id, t),
+  }
   const serde = serdeOf(serdes, topic)
   for (const record of records) {
     if (record.value === null) {
@@ -299,7 +369,7 @@ export function decodeFacts(
         continue
       }
     }
-    rows.push(rowOf(topic, value, partition, record.offset))
+    rows.push(rowOf(topic, value, partition, record.offset, overlay))
   }
-  return { rows, skipped }
+  return { rows, skipped, tallies: changed }
 }

@@ -98,7 +98,7 @@ export async function migrate(
       if (checksum !== migration.checksum)
         throw new CodedError(
           'INVALID_CONFIG',
-          `analytics migration ${migration.version}_${migration.name} changed after it was applied`,
+          `analytics migration ${migration.version}_${migration.name} changed after it was applied: drop the analytics database (embedded mode: delete DATA_DIR/clickhouse) and the sink rebuilds it from the topics`,
           { details: { version: migration.version } },
         )
       report.skipped.push(migration.version)

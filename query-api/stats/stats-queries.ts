@@ -29,6 +29,8 @@ export interface StatsRow {
   canceled: number
   expired: number
   paymentFailed: number
+  /** RECONFIRMED facts: participants who accepted a changed schedule. */
+  reconfirmed: number
   seatsHeld: number
   seatsConfirmed: number
   seatsReleased: number
@@ -150,6 +152,7 @@ const PLAIN = [
   ['canceled', 'canceled'],
   ['expired', 'expired'],
   ['payment_failed', 'paymentFailed'],
+  ['reconfirmed', 'reconfirmed'],
   ['seats_held', 'seatsHeld'],
   ['seats_confirmed', 'seatsConfirmed'],
   ['seats_released', 'seatsReleased'],
@@ -225,6 +228,7 @@ const ZERO: Omit<StatsRow, 'period'> = {
   canceled: 0,
   expired: 0,
   paymentFailed: 0,
+  reconfirmed: 0,
   seatsHeld: 0,
   seatsConfirmed: 0,
   seatsReleased: 0,

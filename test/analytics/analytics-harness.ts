@@ -160,6 +160,7 @@ export interface DayFigures {
   canceled: number
   expired: number
   paymentFailed: number
+  reconfirmed: number
   seatsHeld: number
   seatsConfirmed: number
   seatsReleased: number
@@ -200,6 +201,7 @@ const blank = (): DayFigures => ({
   canceled: 0,
   expired: 0,
   paymentFailed: 0,
+  reconfirmed: 0,
   seatsHeld: 0,
   seatsConfirmed: 0,
   seatsReleased: 0,
@@ -254,8 +256,10 @@ const EVENTS: readonly PlannedEvent[] = [
 /**
  * Runs three days of bookings on three events (two organizers; paid, free, promo, VIP), payments completed
  * and failed, holds expiring, rejections, views and favorites; on the fourth day user cancellations, a
- * duplicate payment and the cancellation of e3. Returns what every aggregate must show, computed from the
- * plan alone.
+ * duplicate payment, the cancellation of e3, seat changes of confirmed e1 bookings (a top-up paid, then
+ * a seat reduction refunded to both payments; top-ups released by a failed payment, by expiry and by
+ * withdrawal; a booking canceled with its top-up pending) and a re-confirmation after e2 is rescheduled.
+ * Returns what every aggregate must show, computed from the plan alone.
  */
 export function runScenario(p: BookingPipeline, bookingsPerDay = 8): Expected {
   const days = new Map<string, DayFigures>()
@@ -284,6 +288,7 @@ export function runScenario(p: BookingPipeline, bookingsPerDay = 8): Expected {
     seats: number
     paid: number
     option: string
+    promo: string | null
   }[] = []
 
   p.advance(HOUR_MS)
@@ -359,7 +364,15 @@ export function runScenario(p: BookingPipeline, bookingsPerDay = 8): Expected {
           d.confirmed++
           d.seatsConfirmed += seats
           po.confirmed++
-          confirmedBookings.push({ eventId: e.eventId, bookingId, userId, seats, paid: 0, option: option.id })
+          confirmedBookings.push({
+            eventId: e.eventId,
+            bookingId,
+            userId,
+            seats,
+            paid: 0,
+            option: option.id,
+            promo,
+          })
           continue
         }
         fact('HELD')
@@ -387,6 +400,7 @@ export function runScenario(p: BookingPipeline, bookingsPerDay = 8): Expected {
             seats,
             paid: amount,
             option: option.id,
+            promo,
           })
         }
       }
@@ -466,6 +480,124 @@ export function runScenario(p: BookingPipeline, bookingsPerDay = 8): Expected {
     d.revenueRefundMinor += b.paid
     refund('e3', 'EVENT_CANCELED', b.paid)
   }
+
+  // Seat changes of confirmed paid e1 bookings, priced like a request: the option's price per seat, the
+  // promo's 10% off the whole (rounded down), the added seats paying the difference.
+  const priceOf = (b: (typeof confirmedBookings)[number], seats: number) => {
+    const gross = EVENTS[0]!.options.find((o) => o.id === b.option)!.priceMinor * seats
+    return b.promo === null ? gross : gross - Math.floor((gross * 10) / 100)
+  }
+  const candidates = confirmedBookings.filter(
+    (b) =>
+      b.eventId === 'e1' &&
+      b.paid > 0 &&
+      !canceledIds.has(b.bookingId) &&
+      b.bookingId !== duplicate.bookingId,
+  )
+  const toppedUp = candidates.find((b) => b.seats >= 2)
+  const others = candidates.filter((b) => b !== toppedUp)
+  if (toppedUp !== undefined && others.length >= 4) {
+    const d = at('e1')
+    const po = priceOptions.get(`e1|${toppedUp.option}`)!
+    const changeSeats = (b: (typeof confirmedBookings)[number], seats: number) =>
+      p.booking(
+        bookingCommand(
+          'e1',
+          'CHANGE_SEATS',
+          { changeSeats: { bookingId: b.bookingId, seats } },
+          user(b.userId),
+        ),
+      )
+    const holdTopUp = (b: (typeof confirmedBookings)[number]) => {
+      changeSeats(b, b.seats + 1)
+      fact('SEATS_CHANGE_HELD')
+      d.seatsHeld++
+    }
+    // A top-up paid: its payment is revenue, its seat confirmed.
+    holdTopUp(toppedUp)
+    const topUp = priceOf(toppedUp, toppedUp.seats + 1) - priceOf(toppedUp, toppedUp.seats)
+    p.payment('e1', toppedUp.bookingId, 'COMPLETED', topUp, `pay-topup-${toppedUp.bookingId}`)
+    fact('SEATS_CHANGED')
+    d.paymentsCompleted++
+    d.seatsConfirmed++
+    d.revenueMinor += topUp
+    po.revenueMinor += topUp
+    // Then down to one seat: the removed seats' share of both payments comes back in full (weeks before the
+    // start), the top-up's payment first, then the original one.
+    const seatsBefore = toppedUp.seats + 1
+    const removedValue = Math.floor(((toppedUp.paid + topUp) * (seatsBefore - 1)) / seatsBefore)
+    changeSeats(toppedUp, 1)
+    fact('SEATS_CHANGED')
+    d.seatsReleased += seatsBefore - 1
+    d.revenueRefundMinor += removedValue
+    refund('e1', 'SEATS_REDUCED', Math.min(removedValue, topUp))
+    if (removedValue > topUp) refund('e1', 'SEATS_REDUCED', removedValue - topUp)
+
+    const [failed, expiring, withdrawn, canceled] = others as [
+      (typeof confirmedBookings)[number],
+      (typeof confirmedBookings)[number],
+      (typeof confirmedBookings)[number],
+      (typeof confirmedBookings)[number],
+    ]
+    // Top-ups released: the payment failed, the hold expired (below), the user changed back.
+    holdTopUp(failed)
+    p.payment('e1', failed.bookingId, 'FAILED', 1, `pay-topup-${failed.bookingId}`)
+    fact('SEATS_CHANGE_RELEASED')
+    d.paymentsFailed++
+    d.seatsReleased++
+    holdTopUp(expiring)
+    holdTopUp(withdrawn)
+    changeSeats(withdrawn, withdrawn.seats)
+    fact('SEATS_CHANGE_RELEASED')
+    d.seatsReleased++
+    // Canceled with a top-up pending: every seat it held comes back, its payment is refunded in full.
+    holdTopUp(canceled)
+    p.booking(
+      bookingCommand(
+        'e1',
+        'CANCEL',
+        { cancel: { bookingId: canceled.bookingId, reason: null, forceMajeure: false } },
+        user(canceled.userId),
+      ),
+    )
+    fact('CANCELED')
+    d.canceled++
+    d.seatsReleased += canceled.seats + 1
+    d.revenueRefundMinor += canceled.paid
+    refund('e1', 'USER_CANCELED', canceled.paid)
+    p.advance(3 * HOUR_MS) // the top-up hold (2 h) expires, the same day
+    fact('SEATS_CHANGE_RELEASED')
+    d.seatsReleased++
+  }
+
+  // e2 rescheduled; one of its participants re-confirms.
+  const reconfirming = confirmedBookings.find((b) => b.eventId === 'e2' && !canceledIds.has(b.bookingId))
+  if (reconfirming !== undefined) {
+    p.event(
+      eventCommand(
+        'e2',
+        'RESCHEDULE',
+        {
+          reschedule: {
+            startsAtMs: T0 + 40 * DAY_MS,
+            endsAtMs: T0 + 41 * DAY_MS,
+            place: 'Altai, Chuya river',
+          },
+        },
+        EVENTS[1]!.organizer,
+      ),
+    )
+    p.booking(
+      bookingCommand(
+        'e2',
+        'RECONFIRM',
+        { reconfirm: { bookingId: reconfirming.bookingId } },
+        user(reconfirming.userId),
+      ),
+    )
+    fact('RECONFIRMED')
+    at('e2').reconfirmed++
+  }
   const bookingFacts = [...bookingTypes.values()].reduce((a, b) => a + b, 0)
   return { days, organizerOf, priceOptions, promoUses, refundsByReason, bookingTypes, bookingFacts }
 }
@@ -494,6 +626,7 @@ const DAILY_COLUMNS = `sum(views) AS views, uniqCombinedMerge(14)(unique_viewers
   sum(favorites_added) AS favorites_added, sum(favorites_removed) AS favorites_removed,
   sum(requests) AS requests, sum(holds) AS holds, sum(confirmed) AS confirmed, sum(rejected) AS rejected,
   sum(canceled) AS canceled, sum(expired) AS expired, sum(payment_failed) AS payment_failed,
+  sum(reconfirmed) AS reconfirmed,
   sum(seats_held) AS seats_held, sum(seats_confirmed) AS seats_confirmed, sum(seats_released) AS seats_released,
   sum(revenue_minor) AS revenue_minor, sum(revenue_refund_minor) AS revenue_refund_minor,
   sum(promo_uses) AS promo_uses, sum(refunds) AS refunds, sum(refund_minor) AS refund_minor,
@@ -517,6 +650,7 @@ function asColumns(d: ReturnType<typeof sumDays>) {
     canceled: d.canceled,
     expired: d.expired,
     payment_failed: d.paymentFailed,
+    reconfirmed: d.reconfirmed,
     seats_held: d.seatsHeld,
     seats_confirmed: d.seatsConfirmed,
     seats_released: d.seatsReleased,

@@ -23,6 +23,7 @@ async function totals(client: ClickHouseClient, db: string) {
     (SELECT count() FROM ${db}.payment_facts) AS payment_facts,
     (SELECT sum(requests) + sum(confirmed) + sum(views) + sum(favorites_added) + sum(refunds) + sum(payments_completed) FROM ${db}.event_daily) AS event_daily,
     (SELECT sum(revenue_minor) FROM ${db}.event_daily) AS revenue,
+    (SELECT sum(seats_held) + sum(seats_confirmed) + sum(seats_released) + sum(reconfirmed) FROM ${db}.event_daily) AS seats,
     (SELECT sum(requests) + sum(views) + sum(refunds) FROM ${db}.platform_daily) AS platform_daily,
     (SELECT sum(bookings) FROM ${db}.booking_status_daily) AS booking_status_daily,
     (SELECT sum(bookings) FROM ${db}.booking_status_platform_daily) AS booking_status_platform_daily,

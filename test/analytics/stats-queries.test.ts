@@ -52,7 +52,15 @@ t.test('eventStats: the event organizer and admins see the figures; others are r
     netRevenueMinor: want.revenueMinor - want.revenueRefundMinor,
     refundMinor: want.refundMinor,
     promoUses: want.promoUses,
+    seatsHeld: want.seatsHeld,
+    seatsConfirmed: want.seatsConfirmed,
+    seatsReleased: want.seatsReleased,
   })
+  t.equal(
+    (await stats.eventStats(ADMIN, 'e2', ALL, 'day')).totals.reconfirmed,
+    sumDays(expected, (ev) => ev === 'e2').reconfirmed,
+    're-confirmations',
+  )
   t.same(
     e1.series.map((r) => r.period),
     ['2026-01-01', '2026-01-02', '2026-01-03', '2026-01-04'],

@@ -54,7 +54,13 @@ CREATE TABLE IF NOT EXISTS {{database}}.booking_facts
     reason_code LowCardinality(String),
     request_id String,
     occurred_at DateTime64(3, 'UTC'),
-    event_seats_taken Int32
+    event_seats_taken Int32,
+    -- What the fact changed of its booking, computed by the sink from the booking's earlier facts (a fact
+    -- carries the booking as it is after it): seats taken from the event (a pending top-up's included, 0
+    -- once ended), confirmed seats, and paid_minor. 0 for REJECTED and waiting-list facts.
+    seats_delta Int32,
+    confirmed_seats_delta Int32,
+    paid_delta_minor Int64
 )
 ENGINE = ReplacingMergeTree
 PARTITION BY toYear(occurred_at)

@@ -23,9 +23,14 @@
 --
 -- Definitions (docs/analytics.md): a booking request is a REQUEST command decided (HELD, REJECTED, or
 -- CONFIRMED at once when free: a CONFIRMED fact carrying a request ID); a hold is a granted request (HELD
--- or free CONFIRMED); confirmed counts CONFIRMED facts (paid, or free); revenue is the amount paid at
--- confirmation; revenue refunds are the refunds of CANCELED and SEATS_CHANGED facts; refunds are every
--- refund request (any reason, late and duplicate payments included). Unique viewers are approximate
+-- or free CONFIRMED); confirmed counts CONFIRMED facts (paid, or free); revenue is what a booking's
+-- payments brought at its confirmation and at a paid seat top-up (the paid_minor increase of CONFIRMED and
+-- SEATS_CHANGED facts, paid_delta_minor); revenue refunds are the refunds of CANCELED and SEATS_CHANGED
+-- (seat reduction) facts; refunds are every refund request (any reason, late and duplicate payments
+-- included). Seats held: granted by holds, seat top-ups and seat additions; seats confirmed: confirmed by
+-- CONFIRMED facts, paid top-ups and free additions; seats released: every decrease of the seats a booking
+-- takes (CANCELED, EXPIRED, PAYMENT_FAILED with a pending top-up's seats, SEATS_CHANGE_RELEASED, seat
+-- reductions). Reconfirmed counts RECONFIRMED facts. Unique viewers are approximate
 -- (uniqCombined(14): exact for small sets, about 1% error beyond tens of thousands).
 
 CREATE TABLE IF NOT EXISTS {{database}}.event_daily
@@ -43,6 +48,7 @@ CREATE TABLE IF NOT EXISTS {{database}}.event_daily
     canceled SimpleAggregateFunction(sum, UInt64),
     expired SimpleAggregateFunction(sum, UInt64),
     payment_failed SimpleAggregateFunction(sum, UInt64),
+    reconfirmed SimpleAggregateFunction(sum, UInt64),
     seats_held SimpleAggregateFunction(sum, Int64),
     seats_confirmed SimpleAggregateFunction(sum, Int64),
     seats_released SimpleAggregateFunction(sum, Int64),
@@ -78,22 +84,28 @@ SELECT
     countIf(type = 'CANCELED') AS canceled,
     countIf(type = 'EXPIRED') AS expired,
     countIf(type = 'PAYMENT_FAILED') AS payment_failed,
-    toInt64(sumIf(seats, is_hold)) AS seats_held,
-    toInt64(sumIf(seats, type = 'CONFIRMED')) AS seats_confirmed,
-    toInt64(sumIf(seats, type IN ('CANCELED', 'EXPIRED', 'PAYMENT_FAILED'))) AS seats_released,
-    sumIf(paid_minor, type = 'CONFIRMED') AS revenue_minor,
+    countIf(type = 'RECONFIRMED') AS reconfirmed,
+    toInt64(sumIf(seats, is_hold)) + toInt64(sumIf(greatest(seats_delta, 0), is_change)) AS seats_held,
+    toInt64(sumIf(greatest(confirmed_seats_delta, 0), is_confirmation)) AS seats_confirmed,
+    toInt64(sum(greatest(-seats_delta, 0))) AS seats_released,
+    sumIf(paid_delta_minor, is_confirmation) AS revenue_minor,
     sumIf(refund_minor, type IN ('CANCELED', 'SEATS_CHANGED')) AS revenue_refund_minor,
     countIf(is_hold AND promo_code != '') AS promo_uses,
     argMaxState(event_seats_taken, (occurred_at, source_offset)) AS seats_taken,
     sumMap([(toString(type), toString(status), toString(reason_code))], [toUInt64(1)], [toInt64(seats)],
         [amount_minor], [refund_minor]) AS outcomes,
     sumMapIf([price_option_id], [toUInt64(is_hold)], [toUInt64(type = 'CONFIRMED')], [toUInt64(type = 'CANCELED')],
-        [toInt64(if(type = 'CONFIRMED', seats, 0))], [if(type = 'CONFIRMED', paid_minor, 0)],
+        [toInt64(if(is_confirmation, greatest(confirmed_seats_delta, 0), 0))],
+        [if(is_confirmation, paid_delta_minor, 0)],
         [if(type IN ('CANCELED', 'SEATS_CHANGED'), refund_minor, 0)], price_option_id != '') AS price_options,
     sumMapIf([promo_code], [toUInt64(1)], [toInt64(seats)], [amount_minor], is_hold AND promo_code != '') AS promos
 FROM
 (
-    SELECT *, type = 'HELD' OR (type = 'CONFIRMED' AND request_id != '') AS is_hold
+    SELECT
+        *,
+        type = 'HELD' OR (type = 'CONFIRMED' AND request_id != '') AS is_hold,
+        type IN ('SEATS_CHANGE_HELD', 'SEATS_CHANGED') AS is_change,
+        type IN ('CONFIRMED', 'SEATS_CHANGED') AS is_confirmation
     FROM {{database}}.booking_facts
 )
 GROUP BY event_id, day;
@@ -154,6 +166,7 @@ CREATE TABLE IF NOT EXISTS {{database}}.platform_daily
     canceled SimpleAggregateFunction(sum, UInt64),
     expired SimpleAggregateFunction(sum, UInt64),
     payment_failed SimpleAggregateFunction(sum, UInt64),
+    reconfirmed SimpleAggregateFunction(sum, UInt64),
     seats_held SimpleAggregateFunction(sum, Int64),
     seats_confirmed SimpleAggregateFunction(sum, Int64),
     seats_released SimpleAggregateFunction(sum, Int64),
@@ -188,6 +201,7 @@ SELECT
     sum(canceled) AS canceled,
     sum(expired) AS expired,
     sum(payment_failed) AS payment_failed,
+    sum(reconfirmed) AS reconfirmed,
     sum(seats_held) AS seats_held,
     sum(seats_confirmed) AS seats_confirmed,
     sum(seats_released) AS seats_released,
@@ -219,6 +233,7 @@ CREATE TABLE IF NOT EXISTS {{database}}.event_monthly
     canceled SimpleAggregateFunction(sum, UInt64),
     expired SimpleAggregateFunction(sum, UInt64),
     payment_failed SimpleAggregateFunction(sum, UInt64),
+    reconfirmed SimpleAggregateFunction(sum, UInt64),
     seats_held SimpleAggregateFunction(sum, Int64),
     seats_confirmed SimpleAggregateFunction(sum, Int64),
     seats_released SimpleAggregateFunction(sum, Int64),
@@ -250,6 +265,7 @@ SELECT
     sum(canceled) AS canceled,
     sum(expired) AS expired,
     sum(payment_failed) AS payment_failed,
+    sum(reconfirmed) AS reconfirmed,
     sum(seats_held) AS seats_held,
     sum(seats_confirmed) AS seats_confirmed,
     sum(seats_released) AS seats_released,
@@ -280,6 +296,7 @@ SELECT
     sum(d.canceled) AS canceled,
     sum(d.expired) AS expired,
     sum(d.payment_failed) AS payment_failed,
+    sum(d.reconfirmed) AS reconfirmed,
     sum(d.seats_held) AS seats_held,
     sum(d.seats_confirmed) AS seats_confirmed,
     sum(d.seats_released) AS seats_released,
