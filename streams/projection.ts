@@ -3,6 +3,7 @@ import { Kafka, logLevel, type Consumer, type KafkaConfig } from 'kafkajs'
 import pino, { type Logger } from 'pino'
 import type { EmbeddedLog } from './embedded/log.ts'
 import type { IncomingRecord } from './task.ts'
+import { installReadCommittedFilter } from './kafka/read-committed.ts'
 
 /** One partition's new records, delivered in order. */
 export interface ProjectionBatch {
@@ -165,6 +166,9 @@ export class KafkaProjection implements ProjectionRunner {
 
   constructor(options: KafkaProjectionOptions) {
     this.#options = options
+    // The domain topics are written by many transactional producers (one per task): kafkajs alone
+    // would hand out records of aborted transactions (streams/kafka/read-committed.ts).
+    installReadCommittedFilter()
     this.#kafka = new Kafka({
       ...options.kafka,
       brokers: [...options.brokers],
