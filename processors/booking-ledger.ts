@@ -664,8 +664,9 @@ export function applyPayment(
       if (
         topUp !== null &&
         payment.paymentId !== booking.paymentId &&
-        !booking.settledPaymentIds.includes(payment.paymentId) &&
-        (topUp.paymentId === null || topUp.paymentId === payment.paymentId)
+        // Only the payment started for this top-up (its INITIATED seen) fails it: a redelivered FAILED of
+        // an earlier top-up, or of an abandoned attempt, must not release the seats asked for since.
+        topUp.paymentId === payment.paymentId
       ) {
         const released = releaseTopUp(event, booking, topUp, 'PAYMENT_FAILED', nowMs)
         return {
@@ -685,7 +686,10 @@ export function applyPayment(
           ],
         }
       }
+      // A hold ends on the failure of its latest started payment (any, when none was seen started); an
+      // abandoned earlier attempt failing late leaves it to the payment in progress.
       if (booking.status !== 'PENDING_PAYMENT') return unchanged
+      if (booking.paymentId !== null && booking.paymentId !== payment.paymentId) return unchanged
       const ended = endBooking(event, booking, 'CANCELED', 'PAYMENT_FAILED', nowMs)
       return {
         ...ended,

@@ -267,9 +267,10 @@ export type StoredBookingState = Omit<
   Partial<Pick<BookingState, 'seatsValueMinor' | 'charges' | 'topUp' | 'reconfirmation'>>
 
 /**
- * Reads a stored booking of any version as the current BookingState. A booking from before seat top-ups
- * was paid by at most one payment (its `paymentId`), so that payment is its one charge, and what its
- * confirmed seats were paid is that payment net of its refunds (the base the current refund rules use).
+ * Reads a stored booking of any version as the current BookingState. Before seat top-ups a booking was
+ * paid by one payment: the first it settled (later COMPLETED ones were duplicates, refunded whole, yet
+ * counted in `paidMinor` and `refundedMinor`, and `paymentId` names the latest). That payment is its one
+ * charge, and what its seats were paid is that payment net of its own refunds.
  */
 export function upgradeBooking(stored: StoredBookingState): BookingState {
   if (
@@ -279,21 +280,25 @@ export function upgradeBooking(stored: StoredBookingState): BookingState {
     stored.reconfirmation !== undefined
   )
     return stored as BookingState
-  const paid = stored.paymentId !== null && stored.paidMinor > 0
+  const paymentId = stored.settledPaymentIds[0] ?? null
+  const duplicates =
+    stored.settledPaymentIds.length > 1 ? Math.max(0, stored.paidMinor - stored.amountMinor) : 0
+  const charge =
+    paymentId !== null && stored.paidMinor > duplicates
+      ? {
+          paymentId,
+          amountMinor: stored.paidMinor - duplicates,
+          refundedMinor: Math.min(
+            stored.paidMinor - duplicates,
+            Math.max(0, stored.refundedMinor - duplicates),
+          ),
+        }
+      : undefined
   return {
     ...stored,
-    seatsValueMinor: stored.seatsValueMinor ?? (paid ? stored.paidMinor - stored.refundedMinor : 0),
-    charges:
-      stored.charges ??
-      (paid
-        ? [
-            {
-              paymentId: stored.paymentId!,
-              amountMinor: stored.paidMinor,
-              refundedMinor: stored.refundedMinor,
-            },
-          ]
-        : []),
+    seatsValueMinor:
+      stored.seatsValueMinor ?? (charge === undefined ? 0 : charge.amountMinor - charge.refundedMinor),
+    charges: stored.charges ?? (charge === undefined ? [] : [charge]),
     topUp: stored.topUp ?? null,
     reconfirmation: stored.reconfirmation ?? null,
   }

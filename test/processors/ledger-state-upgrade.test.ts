@@ -95,6 +95,28 @@ t.test('an old paid booking reads with its payment as its one charge', async (t)
   t.equal(unpaid.seatsValueMinor, 0)
 })
 
+t.test(
+  'an old booking paid twice: the first payment is its charge, the duplicate (refunded whole) is not',
+  async (t) => {
+    const paidTwice = restored({
+      ...storedBeforeTopUps,
+      paymentId: 'p2',
+      paidMinor: 8000,
+      refundedMinor: 4000,
+      refundCount: 1,
+      settledPaymentIds: ['p1', 'p2'],
+    })
+    t.same(paidTwice.charges, [{ paymentId: 'p1', amountMinor: 4000, refundedMinor: 0 }])
+    t.equal(paidTwice.seatsValueMinor, 4000)
+    const canceled = cancelBooking(event, paidTwice, command('CANCEL'), NOW + 7 * DAY_MS)
+    if (!canceled.ok) throw new Error(canceled.refusal.message)
+    t.match(canceled.outputs.find((o) => o.to === 'refund-requests')?.value, {
+      paymentId: 'p1',
+      amountMinor: 3200,
+    })
+  },
+)
+
 t.test('an old booking cancels with the policy refund, back to its payment', async (t) => {
   // 3 days before the start: the default policy refunds 80%.
   const canceled = cancelBooking(event, restored(storedBeforeTopUps), command('CANCEL'), NOW + 7 * DAY_MS)

@@ -153,6 +153,7 @@ for (const engine of engines()) {
       )
 
       changeSeats(5)
+      scn.payment('ev-top', 'b1', 'INITIATED', 1000, 'pay-b1-top-up-2')
       scn.payment('ev-top', 'b1', 'FAILED', 0, 'pay-b1-top-up-2')
       await check(
         { lastEvent: 'SEATS_CHANGE_RELEASED', reasonCode: 'PAYMENT_FAILED', seats: 4, topUpSeats: null },

@@ -50,6 +50,7 @@ type Step =
       amount: 'exact' | 'over' | 'under'
       paymentNo: number
       pick: number | null
+      started: boolean
     }
   | { kind: 'reconfirm'; userId: string; bookingId: string; pick: number | null; asOwner: boolean }
   | { kind: 'reschedule'; restore: boolean }
@@ -115,6 +116,8 @@ const stepArb: fc.Arbitrary<Step> = fc.oneof(
       ),
       amount: fc.constantFrom('exact' as const, 'exact' as const, 'over' as const, 'under' as const),
       paymentNo: fc.integer({ min: 1, max: 4 }),
+      /** A FAILED after its INITIATED (a started payment failing), else a stray or redelivered one. */
+      started: fc.constantFrom(true, true, false),
     }),
   },
   {
@@ -311,6 +314,8 @@ t.test(
                 const paymentId = `pay-${step.bookingId}-${step.paymentNo}`
                 if (booking !== undefined && step.status === 'COMPLETED' && !paidByPayment.has(paymentId))
                   paidByPayment.set(paymentId, amount)
+                if (step.status === 'FAILED' && step.started)
+                  h.payment('ev', step.bookingId, 'INITIATED', amount, paymentId)
                 h.payment('ev', step.bookingId, step.status, amount, paymentId)
                 break
               }

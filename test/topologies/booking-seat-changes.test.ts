@@ -181,6 +181,9 @@ t.test('a failed or short top-up payment; withdrawing a top-up; canceling with o
   h.payment('e1', 'b1', 'FAILED', 0, 'pay-b1')
   t.ok(h.bookingEvents.isEmpty(), "a late failure of the booking's own payment does not touch the top-up")
   h.drain()
+  h.payment('e1', 'b1', 'FAILED', 0, 'pay-abandoned')
+  t.ok(h.bookingEvents.isEmpty(), 'a failure of a payment not started for the top-up does not touch it')
+  h.payment('e1', 'b1', 'INITIATED', 2000, 'pay-failed')
   h.payment('e1', 'b1', 'FAILED', 0, 'pay-failed')
   factsAre(t, h, [{ type: 'SEATS_CHANGE_RELEASED', seats: 1, reasonCode: 'PAYMENT_FAILED' }])
   t.same(noteKeys(h), ['payment.failed:b1:pay-failed'])
@@ -190,6 +193,9 @@ t.test('a failed or short top-up payment; withdrawing a top-up; canceling with o
 
   t.ok(h.booking(change('e1', 'b1', 2)).accepted, 'asked again after the failure')
   h.drain()
+  h.payment('e1', 'b1', 'FAILED', 0, 'pay-failed') // redelivered again, now with a new top-up pending
+  t.ok(h.bookingEvents.isEmpty(), "an earlier top-up's failure does not release the new one")
+  t.match(bookingState(h, 'b1').topUp, { status: 'PENDING', seats: 2 })
   const withdraw = change('e1', 'b1', 1)
   t.match(h.booking(withdraw), { accepted: true, message: /withdrawn/ })
   factsAre(t, h, [
