@@ -780,6 +780,9 @@ export function applyPayment(
       return refundAll('LATE_PAYMENT', 'INVALID_BOOKING_STATE') // its top-up ended unpaid
     return refundAll('DUPLICATE_PAYMENT', 'DUPLICATE_BOOKING')
   }
+  // The payment started for a top-up of a booking that has ended since: late, whatever its amount.
+  if (booking.topUp !== null && booking.topUp.paymentId === payment.paymentId)
+    return refundAll('LATE_PAYMENT', 'INVALID_BOOKING_STATE')
   if (payment.amountMinor < booking.amountMinor) return refundAll('UNDERPAID', 'VALIDATION_FAILED')
   // Confirmed: what the payment brought is the booking's net charge and its seats' value.
   const charged = {

@@ -328,3 +328,22 @@ t.test('an event cancel releases a pending top-up with the booking', async (t) =
   h.payment('e1', 'b1', 'COMPLETED', 3000, 'pay-top')
   t.same(refunds(h), [['pay-top', 3000, 'LATE_PAYMENT']], 'paying the top-up afterwards is refunded')
 })
+
+t.test(
+  'a started top-up payment landing after the booking ended is refunded as late, however small',
+  async (t) => {
+    const h = await harness(t)
+    h.publishedEvent('e1', { capacity: 6, priceMinor: 1000 })
+    paidBooking(h, 'u1', 'b1', 2)
+    t.ok(h.booking(change('e1', 'b1', 3)).accepted)
+    h.drain()
+    h.payment('e1', 'b1', 'INITIATED', 1000, 'pay-top')
+    t.ok(h.event(eventCommand('e1', 'CANCEL', { cancel: { reason: 'storm' } })).accepted)
+    h.drain()
+    h.payment('e1', 'b1', 'COMPLETED', 1000, 'pay-top')
+    factsAre(t, h, [
+      { type: 'LATE_PAYMENT_REFUNDED', refundMinor: 1000, reasonCode: 'INVALID_BOOKING_STATE' },
+    ])
+    t.same(refunds(h), [['pay-top', 1000, 'LATE_PAYMENT']], 'not an underpayment of the 2-seat booking')
+  },
+)
