@@ -9,46 +9,8 @@ import {
   reconfirmBooking,
   requestBooking,
 } from '../../processors/booking-ledger.ts'
-import { createEvent } from '../../processors/event-lifecycle.ts'
 import { DAY_MS, HOUR_MS, type BookingState, type EventState } from '../../processors/ledger-state.ts'
-
-const NOW = Date.UTC(2026, 0, 1)
-
-function publishedEvent(overrides: Partial<EventState> = {}): EventState {
-  const created = createEvent(
-    'e1',
-    { userId: 'org', role: 'ORGANIZER' },
-    {
-      organizerId: null,
-      title: 'Sailing',
-      description: 'A day of sailing on the lake.',
-      startsAtMs: NOW + 10 * DAY_MS,
-      endsAtMs: NOW + 11 * DAY_MS,
-      place: 'Lake',
-      categories: ['sailing'],
-      capacity: 5,
-      holdMinutes: null,
-      bookingDeadlineHours: null,
-      locale: 'ru-RU',
-    },
-  ) as EventState
-  return {
-    ...created,
-    status: 'PUBLISHED',
-    priceOptions: [
-      {
-        priceOptionId: 'std',
-        name: 'Std',
-        priceMinor: 1000,
-        allotment: 3,
-        taken: 0,
-        validFromMs: null,
-        validUntilMs: null,
-      },
-    ],
-    ...overrides,
-  }
-}
+import { NOW, publishedEvent } from './ledger-fixtures.ts'
 
 function request(userId: string, bookingId: string, seats: number): BookingCommand {
   return {

@@ -3,45 +3,13 @@
 import t from 'tap'
 import type { BookingCommand } from '../../avro/index.ts'
 import { cancelBooking, changeSeats } from '../../processors/booking-ledger.ts'
-import { createEvent } from '../../processors/event-lifecycle.ts'
-import { DAY_MS, type BookingState, type EventState } from '../../processors/ledger-state.ts'
+import { DAY_MS, type BookingState } from '../../processors/ledger-state.ts'
 import { bookingStateSerde } from '../../topologies/booking-topology.ts'
+import { NOW, publishedEvent, stdOption } from './ledger-fixtures.ts'
 
-const NOW = Date.UTC(2026, 0, 1)
 const STORE_TOPIC = 'app-ledger-bookings-changelog'
 
-const event: EventState = {
-  ...(createEvent(
-    'e1',
-    { userId: 'org', role: 'ORGANIZER' },
-    {
-      organizerId: null,
-      title: 'Sailing',
-      description: 'A day of sailing on the lake.',
-      startsAtMs: NOW + 10 * DAY_MS,
-      endsAtMs: NOW + 11 * DAY_MS,
-      place: 'Lake',
-      categories: ['sailing'],
-      capacity: 10,
-      holdMinutes: null,
-      bookingDeadlineHours: null,
-      locale: 'ru-RU',
-    },
-  ) as EventState),
-  status: 'PUBLISHED',
-  seatsTaken: 4,
-  priceOptions: [
-    {
-      priceOptionId: 'std',
-      name: 'Std',
-      priceMinor: 1000,
-      allotment: 10,
-      taken: 4,
-      validFromMs: null,
-      validUntilMs: null,
-    },
-  ],
-}
+const event = publishedEvent({ capacity: 10, seatsTaken: 4, priceOptions: [stdOption(10, 4)] })
 
 /** A confirmed 4-seat booking paid 4,000 by p1, as the previous ledger version wrote it to the changelog. */
 const storedBeforeTopUps = {

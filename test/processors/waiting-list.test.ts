@@ -1,27 +1,9 @@
 import t from 'tap'
-import { createEvent } from '../../processors/event-lifecycle.ts'
-import type { EventState, WaitingListState } from '../../processors/ledger-state.ts'
+import type { WaitingListState } from '../../processors/ledger-state.ts'
 import { closeWaitingList } from '../../processors/waiting-list.ts'
+import { draftEvent, NOW } from './ledger-fixtures.ts'
 
-const NOW = Date.UTC(2026, 0, 1)
-
-const event = createEvent(
-  'e1',
-  { userId: 'org', role: 'ORGANIZER' },
-  {
-    organizerId: null,
-    title: 'Sailing',
-    description: 'A day of sailing on the lake.',
-    startsAtMs: NOW + 10 * 24 * 3_600_000,
-    endsAtMs: NOW + 11 * 24 * 3_600_000,
-    place: 'Lake',
-    categories: ['sailing'],
-    capacity: 5,
-    holdMinutes: null,
-    bookingDeadlineHours: null,
-    locale: 'ru-RU',
-  },
-) as EventState
+const event = draftEvent()
 
 t.test('closing a waiting list tells the offer holders, then the queue in order, once each', async (t) => {
   const list: WaitingListState = {
