@@ -9,11 +9,12 @@
 
 import kafkajs from 'kafkajs'
 import type { ITopicConfig } from 'kafkajs'
+import { createKafka } from '../streams/kafka/client.ts'
 import { TOPICS } from './topics.ts'
 import type { TopicSpec } from './topics.ts'
 
 // kafkajs is CommonJS; not all of its exports are visible as ESM named exports.
-const { Kafka, logLevel, ConfigResourceTypes } = kafkajs
+const { logLevel, ConfigResourceTypes } = kafkajs
 
 export interface TopicLogger {
   info(message: string): void
@@ -47,7 +48,7 @@ export async function ensureTopics(
   specs: readonly TopicSpec[],
   logger: TopicLogger = { info: () => {} },
 ): Promise<EnsureTopicsResult> {
-  const kafka = new Kafka({
+  const kafka = createKafka({
     clientId: 'infra-create-topics',
     brokers,
     logLevel: logLevel.NOTHING,

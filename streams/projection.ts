@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto'
-import { Kafka, logLevel, type Consumer, type KafkaConfig } from 'kafkajs'
+import type { Kafka } from 'kafkajs'
+import { logLevel, type Consumer, type KafkaConfig } from 'kafkajs'
 import pino, { type Logger } from 'pino'
 import type { EmbeddedLog } from './embedded/log.ts'
 import type { IncomingRecord } from './task.ts'
-import { installReadCommittedFilter } from './kafka/read-committed.ts'
+import { createKafka } from './kafka/client.ts'
 
 /** One partition's new records, delivered in order. */
 export interface ProjectionBatch {
@@ -166,10 +167,7 @@ export class KafkaProjection implements ProjectionRunner {
 
   constructor(options: KafkaProjectionOptions) {
     this.#options = options
-    // The domain topics are written by many transactional producers (one per task): kafkajs alone
-    // would hand out records of aborted transactions (streams/kafka/read-committed.ts).
-    installReadCommittedFilter()
-    this.#kafka = new Kafka({
+    this.#kafka = createKafka({
       ...options.kafka,
       brokers: [...options.brokers],
       clientId: `${options.groupId}-${randomUUID().slice(0, 8)}`,

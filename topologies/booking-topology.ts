@@ -30,14 +30,13 @@ import {
   REQUEST_OUTCOMES_TOPIC,
 } from './topic-names.ts'
 
+const storedBookingJson = jsonSerde<StoredBookingState>()
+
 /** Bookings as JSON; those stored by an earlier version of the ledger are read as the current shape. */
-export const bookingStateSerde: Serde<BookingState> = (() => {
-  const json = jsonSerde<StoredBookingState>()
-  return {
-    serialize: (topic, booking) => json.serialize(topic, booking),
-    deserialize: (topic, data) => upgradeBooking(json.deserialize(topic, data)),
-  }
-})()
+export const bookingStateSerde: Serde<BookingState> = {
+  serialize: (topic, booking) => storedBookingJson.serialize(topic, booking),
+  deserialize: (topic, data) => upgradeBooking(storedBookingJson.deserialize(topic, data)),
+}
 
 /** The value serdes of every topic of the booking topology (keys are plain strings). */
 export interface BookingSerdes {

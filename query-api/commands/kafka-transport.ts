@@ -1,4 +1,5 @@
-import { Kafka, logLevel, Partitioners, type Producer } from 'kafkajs'
+import { logLevel, Partitioners, type Kafka, type Producer } from 'kafkajs'
+import { createKafka } from '../../streams/kafka/client.ts'
 import type { CommandRecord, CommandTransport } from './command-producer.ts'
 
 export interface KafkaCommandTransportOptions {
@@ -16,7 +17,7 @@ export class KafkaCommandTransport implements CommandTransport {
   #connected: Promise<void> | undefined
 
   constructor(options: KafkaCommandTransportOptions) {
-    this.#kafka = new Kafka({
+    this.#kafka = createKafka({
       brokers: [...options.brokers],
       clientId: options.clientId ?? 'backend-event-api',
       logLevel: logLevel.ERROR,

@@ -54,14 +54,13 @@ export interface TopicFrame {
   readonly retentionMs: number | null
 }
 
-export type Frame =
-  | {
-      readonly type: 'append'
-      readonly records: readonly JournalRecord[]
-      readonly offsets: readonly OffsetCommit[]
-    }
+/** A journal frame whose append records are `R`. */
+type FrameOf<R> =
+  | { readonly type: 'append'; readonly records: readonly R[]; readonly offsets: readonly OffsetCommit[] }
   | { readonly type: 'topic'; readonly topic: TopicFrame }
   | { readonly type: 'end'; readonly topic: string; readonly partition: number; readonly endOffset: number }
+
+export type Frame = FrameOf<JournalRecord>
 
 const HEADER = 8
 
@@ -75,14 +74,7 @@ export interface RecordLocation {
 }
 
 /** A frame as `scanFrames` reports it: appends locate their records instead of decoding them. */
-export type IndexedFrame =
-  | {
-      readonly type: 'append'
-      readonly records: readonly RecordLocation[]
-      readonly offsets: readonly OffsetCommit[]
-    }
-  | { readonly type: 'topic'; readonly topic: TopicFrame }
-  | { readonly type: 'end'; readonly topic: string; readonly partition: number; readonly endOffset: number }
+export type IndexedFrame = FrameOf<RecordLocation>
 
 /** Headers of a record that has none (shared: records are immutable). */
 const NO_HEADERS: Headers = Object.freeze({})

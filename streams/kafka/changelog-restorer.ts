@@ -3,7 +3,6 @@ import type { Admin, Kafka } from 'kafkajs'
 import type { Logger } from 'pino'
 import type { StreamsMetrics } from '../metrics.ts'
 import type { StreamTask } from '../task.ts'
-import { installReadCommittedFilter } from './read-committed.ts'
 
 interface Target {
   readonly task: StreamTask
@@ -31,7 +30,6 @@ export async function restoreTasks(
   tasks: readonly StreamTask[],
   options: { applicationId: string; logger: Logger; metrics: StreamsMetrics },
 ): Promise<{ records: number; ms: number }> {
-  installReadCommittedFilter()
   const started = performance.now()
   const targets = new Map<string, Target>()
   const topics = new Set<string>()

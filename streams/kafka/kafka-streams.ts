@@ -1,5 +1,5 @@
+import type { Kafka } from 'kafkajs'
 import {
-  Kafka,
   logLevel,
   type Admin,
   type Consumer,
@@ -17,7 +17,7 @@ import { allTaskIds, createTask } from '../task-factory.ts'
 import type { OutgoingRecord, StreamTask } from '../task.ts'
 import type { Topology } from '../topology.ts'
 import { restoreTasks } from './changelog-restorer.ts'
-import { installReadCommittedFilter } from './read-committed.ts'
+import { createKafka } from './client.ts'
 import { taskAssigner, type AssignableTask } from './task-assigner.ts'
 import { ensureTopics } from './topics.ts'
 
@@ -97,10 +97,8 @@ export class KafkaStreams {
     this.#options = config
     this.#config = resolveStreamsConfig(topology, config)
     this.#logger = this.#config.logger.child({ applicationId: config.applicationId, transport: 'kafka' })
-    // kafkajs alone hands out records of aborted transactions (see read-committed.ts).
-    installReadCommittedFilter()
     const kafkaLogger = this.#logger.child({ component: 'kafkajs' })
-    this.#kafka = new Kafka({
+    this.#kafka = createKafka({
       ...config.kafka,
       brokers: [...config.brokers],
       clientId: config.clientId ?? config.applicationId,

@@ -79,8 +79,7 @@ const PATCHED = Symbol.for('backend-event.kafkajs.read-committed')
 
 /**
  * Installs the filter in kafkajs' Fetch response parsers, for every consumer of the process (idempotent).
- * `KafkaStreams` and the changelog restore install it; any other kafkajs reader of transactional topics
- * (projections, tests) must call it too.
+ * `createKafka` (client.ts), which makes every kafkajs client of the project, installs it.
  */
 export function installReadCommittedFilter(): void {
   const require = createRequire(import.meta.url)

@@ -6,11 +6,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import t from 'tap'
-import {
-  hideAbortedRecords,
-  installReadCommittedFilter,
-  type FetchedRecord,
-} from '../../streams/kafka/read-committed.ts'
+import { hideAbortedRecords, type FetchedRecord } from '../../streams/kafka/read-committed.ts'
 import { kafkaClient, requireKafka } from '../support/kafka.ts'
 
 const ABORT = Buffer.from([0, 0, 0, 0])
@@ -89,7 +85,6 @@ t.test('hideAbortedRecords: no aborted transactions, nothing changes', async (t)
 
 t.test('a kafkajs consumer reads no aborted record of interleaved transactions (real broker)', async (t) => {
   await requireKafka()
-  installReadCommittedFilter()
   const kafka = kafkaClient('read-committed-test')
   const topic = `read-committed-${randomUUID().slice(0, 8)}`
   const admin = kafka.admin()

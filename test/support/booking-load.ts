@@ -22,7 +22,6 @@ import type {
 } from '../../avro/index.ts'
 import type { Kafka } from 'kafkajs'
 import { TOPICS } from '../../infra/topics.ts'
-import { installReadCommittedFilter } from '../../streams/kafka/read-committed.ts'
 import { ensureTopics } from '../../streams/kafka/topics.ts'
 import { resolveStreamsConfig } from '../../streams/streams-config.ts'
 import { buildBookingTopology, type BookingSerdes } from '../../topologies/booking-topology.ts'
@@ -630,8 +629,6 @@ export class BookingOutputReader {
     this.#groupId = groupId
     this.#serdes = serdes
     this.#eventIds = eventIds
-    // kafkajs' own read_committed hands out records of aborted transactions (see read-committed.ts).
-    installReadCommittedFilter()
     this.#consumer = kafka.consumer({ groupId, readUncommitted: false, maxWaitTimeInMs: 100 })
   }
 

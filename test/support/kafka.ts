@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto'
-import { Kafka, logLevel, Partitioners, type KafkaMessage } from 'kafkajs'
+import type { Kafka } from 'kafkajs'
+import { logLevel, Partitioners, type KafkaMessage } from 'kafkajs'
 import { loadConfig } from '../../infra/config.ts'
-import { installReadCommittedFilter } from '../../streams/kafka/read-committed.ts'
+import { createKafka } from '../../streams/kafka/client.ts'
 
 /** Brokers of the real stack (infra/up.sh exports KAFKA_BROKERS). Tests fail, never skip, when it is down. */
 export function brokers(): string[] {
@@ -9,10 +10,8 @@ export function brokers(): string[] {
   return configured.length > 0 ? configured : ['127.0.0.1:9092']
 }
 
-/** A client for tests; its consumers read transactional topics correctly (streams/kafka/read-committed.ts). */
 export function kafkaClient(clientId = 'tests'): Kafka {
-  installReadCommittedFilter()
-  return new Kafka({ brokers: brokers(), clientId, logLevel: logLevel.ERROR })
+  return createKafka({ brokers: brokers(), clientId, logLevel: logLevel.ERROR })
 }
 
 /** Fails with a clear message when the broker is unreachable (under CI=true and everywhere else). */
