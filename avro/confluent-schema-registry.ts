@@ -10,6 +10,9 @@ import { parseSchema } from './parse-schema.ts'
 import { SchemaError } from './schema-errors.ts'
 import type { SchemaRegistry } from './schema-registry.ts'
 
+/** How long an ID the registry answered 404 for is answered SCHEMA_NOT_FOUND without asking again. */
+const ABSENT_TTL_MS = 60_000
+
 /** Options of {@link ConfluentSchemaRegistry}. */
 export interface ConfluentSchemaRegistryOptions {
   /** Base URL of a Confluent-compatible API, e.g. `http://127.0.0.1:8081/apis/ccompat/v7` for Apicurio. */
@@ -34,14 +37,16 @@ export interface ConfluentSchemaRegistryOptions {
  *
  * @throws {SchemaError} from `register`: `SCHEMA_INCOMPATIBLE` (HTTP 409, or a subject compatibility
  *   level other than the configured one), `SCHEMA_INVALID` (HTTP 422), `SCHEMA_REGISTRY_FAILED` otherwise;
- *   from `fetch`: `SCHEMA_NOT_FOUND` (HTTP 404), `SCHEMA_INVALID` (not an Avro schema),
- *   `SCHEMA_REGISTRY_FAILED` otherwise.
+ *   from `fetch`: `SCHEMA_NOT_FOUND` (HTTP 404, remembered for a minute), `SCHEMA_INVALID` (not an Avro
+ *   schema), `SCHEMA_REGISTRY_FAILED` otherwise.
  */
 export class ConfluentSchemaRegistry implements SchemaRegistry {
   readonly #client: ConfluentClient
   readonly #compatibility: COMPATIBILITY
   readonly #types = new Map<number, Type>()
   readonly #pending = new Map<number, Promise<Type>>()
+  /** IDs the registry answered 404 for, until when (ms): a topic full of foreign IDs asks once a minute. */
+  readonly #absent = new Map<number, number>()
 
   constructor(options: ConfluentSchemaRegistryOptions) {
     this.#client =
@@ -73,6 +78,17 @@ export class ConfluentSchemaRegistry implements SchemaRegistry {
   fetch(id: number): Promise<Type> {
     const known = this.#types.get(id)
     if (known !== undefined) return Promise.resolve(known)
+    const absentUntil = this.#absent.get(id)
+    if (absentUntil !== undefined) {
+      if (Date.now() < absentUntil) {
+        return Promise.reject(
+          new SchemaError('SCHEMA_NOT_FOUND', `schema ID ${id} is not in the registry (answered recently)`, {
+            details: { id },
+          }),
+        )
+      }
+      this.#absent.delete(id)
+    }
     let pending = this.#pending.get(id)
     if (pending === undefined) {
       pending = this.#fetchFromRegistry(id).finally(() => this.#pending.delete(id))
@@ -87,7 +103,9 @@ export class ConfluentSchemaRegistry implements SchemaRegistry {
       // For Avro the client answers an avsc Type (parsed with its default options), not the schema text.
       found = await this.#client.getSchema(id)
     } catch (cause) {
-      throw registryError(cause, `cannot fetch schema ID ${id}`, { id })
+      const error = registryError(cause, `cannot fetch schema ID ${id}`, { id })
+      if (error.code === 'SCHEMA_NOT_FOUND') this.#absent.set(id, Date.now() + ABSENT_TTL_MS)
+      throw error
     }
     if (!avsc.Type.isType(found)) {
       throw new SchemaError('SCHEMA_INVALID', `schema ID ${id} is not an Avro schema`, { details: { id } })

@@ -43,7 +43,7 @@ export interface AvroSerde<T> extends Serde<T> {
  * - `serialize` throws {@link SerializationError} when the value does not match the schema
  *   (`details.paths` lists the bad fields) or the topic was not initialized.
  * - `deserialize` throws {@link DeserializationError}: `WRONG_MAGIC_BYTE`, `UNKNOWN_SCHEMA_ID` (the registry
- *   cache does not know the ID; `prefetch` fills it), or `UNDECODABLE_BODY` (truncated, trailing bytes,
+ *   cache does not know the ID; `prefetch` fills it, and rejects only when the registry cannot be reached), or `UNDECODABLE_BODY` (truncated, trailing bytes,
  *   garbage, or a writer schema the reader schema cannot resolve: `details.reason`).
  * - Data written with another version of the schema is read through a cached avsc resolver.
  *
@@ -175,8 +175,16 @@ function createAvroSerde<T>(options: AvroSerdeOptions, part: 'key' | 'value'): A
         ;(missing ??= new Set()).add(id)
       }
       if (missing === undefined) return
-      // A failed fetch is not an error here: deserialize reports UNKNOWN_SCHEMA_ID for that record.
-      await Promise.all([...missing].map((id) => registry.fetch(id).catch(() => undefined)))
+      // An ID the registry does not hold (or cannot parse) is not an error here: deserialize reports
+      // UNKNOWN_SCHEMA_ID for its records, which go the way of any bad input. A registry that cannot be
+      // reached is: the caller retries the batch rather than dead-lettering or skipping good records.
+      await Promise.all(
+        [...missing].map((id) =>
+          registry.fetch(id).catch((error: unknown) => {
+            if ((error as { retriable?: unknown }).retriable === true) throw error
+          }),
+        ),
+      )
     },
   }
 }

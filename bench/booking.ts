@@ -169,7 +169,7 @@ const failed = (transport: string, metric: string, error: unknown): Row => ({
 })
 
 console.log(
-  `booking benchmark: booking topology, Avro on the local registry, 12 partitions, commit interval 100 ms; ` +
+  `booking benchmark: booking topology, Avro (local registry embedded, SCHEMA_REGISTRY_URL on Kafka), 12 partitions, commit interval 100 ms; ` +
     `node ${process.version}, ${availableParallelism()} cpus, ${Math.round(totalmem() / 2 ** 30)} GiB; ` +
     `load average ${loadavg()[0]!.toFixed(2)} (other processes skew the figures)`,
 )

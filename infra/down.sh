@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Stops what infra/up.sh started: Kafka and Apicurio (SIGTERM, then SIGKILL
 # after a grace period). PostgreSQL and Redis are left running unless --all.
-# Data stays in $CACHE (Kafka's log dirs survive; Apicurio keeps schemas in
-# memory, so they are gone after a restart). Idempotent.
+# Data stays in $CACHE: Kafka's log dirs and the registry's H2 store, which
+# belong together (the records carry its schema IDs). Idempotent.
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 

@@ -55,6 +55,11 @@ fi
 [ -n "$APICURIO_JAVA" ] || APICURIO_JAVA="$(command -v java || echo java)"
 APICURIO_HOME="$CACHE/apicurio-$APICURIO_VERSION"
 APICURIO_RUN="$CACHE/apicurio-run"
+# The registry keeps its schemas in an H2 file beside Kafka's log dirs: the
+# schema IDs inside the records mean something only to the registry that
+# assigned them, so the two are kept, and thrown away, together (up.sh).
+APICURIO_DATA_DIR="${APICURIO_DATA_DIR:-$CACHE/apicurio-data}"
+APICURIO_DB="$APICURIO_DATA_DIR/registry"
 APICURIO_PORT=8081
 APICURIO_MGMT_PORT=9001
 APICURIO_HEAP_OPTS="${APICURIO_HEAP_OPTS:--Xms64m -Xmx512m}"

@@ -120,6 +120,21 @@ kafka_java() {
     -cp "$KAFKA_HOME/libs/*" "$@"
 }
 
+# Records carry the registry's schema IDs. Log dirs without the registry store
+# that assigned those IDs (written while the registry kept its schemas in
+# memory, or its store was deleted) would be read with IDs that a new registry
+# hands to other schemas: set them aside and start an empty cluster.
+set_aside_orphaned_kafka_data() {
+  [ -f "$KAFKA_DATA_DIR/meta.properties" ] || return 0
+  [ -f "$APICURIO_DB.mv.db" ] && return 0
+  local aside
+  aside="$KAFKA_DATA_DIR.orphaned-$(date -u +%Y%m%dT%H%M%SZ)"
+  rm -rf "$KAFKA_DATA_DIR".orphaned-*
+  mv "$KAFKA_DATA_DIR" "$aside"
+  mkdir -p "$KAFKA_DATA_DIR"
+  err "kafka: $KAFKA_DATA_DIR held records whose schema IDs no stored registry knows; moved to $aside, starting an empty cluster"
+}
+
 KAFKA_STARTED=0
 start_kafka() {
   mkdir -p "$KAFKA_RUN" "$KAFKA_DATA_DIR"
@@ -131,6 +146,7 @@ start_kafka() {
     return 0
   fi
   ensure_kafka_libs
+  set_aside_orphaned_kafka_data
   sed "s#@LOG_DIRS@#$KAFKA_DATA_DIR#" "$INFRA_DIR/kafka/server.properties" >"$KAFKA_RUN/server.properties"
   if [ ! -f "$KAFKA_DATA_DIR/meta.properties" ]; then
     local cid
@@ -252,9 +268,11 @@ start_apicurio() {
   [ -f "$jar" ] || jar="$(ls "$APICURIO_HOME"/*-runner.jar | head -n 1)"
   [ -f "$APICURIO_RUN/apicurio.log" ] && mv -f "$APICURIO_RUN/apicurio.log" "$APICURIO_RUN/apicurio.log.1"
   # shellcheck disable=SC2086
+  mkdir -p "$APICURIO_DATA_DIR"
   (cd "$APICURIO_RUN"
   nohup setsid "$APICURIO_JAVA" $APICURIO_HEAP_OPTS -XX:+UseSerialGC -XX:TieredStopAtLevel=1 \
     -Dquarkus.http.host=127.0.0.1 -Dquarkus.http.port="$APICURIO_PORT" \
+    -Dapicurio.datasource.url="jdbc:h2:file:$APICURIO_DB" \
     -Dquarkus.management.host=127.0.0.1 -Dquarkus.management.port="$APICURIO_MGMT_PORT" \
     -Dapicurio.rules.global.compatibility=BACKWARD \
     -jar "$jar" </dev/null >"$APICURIO_RUN/apicurio.log" 2>&1 &
@@ -273,8 +291,7 @@ wait_apicurio() {
       "$APICURIO_RUN/apicurio.log"
     sleep 0.5
   done
-  # The global compatibility rule must be BACKWARD (storage is in memory, so
-  # this holds for the life of the process).
+  # The global compatibility rule must be BACKWARD (set once; the store keeps it).
   local cfg
   cfg="$(curl -sf "$APICURIO_URL/config" || true)"
   if ! grep -q '"BACKWARD"' <<<"$cfg"; then

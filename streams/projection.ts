@@ -28,6 +28,36 @@ export interface ProjectionSink {
   apply(batch: ProjectionBatch): Promise<void>
 }
 
+/** A record a sink could not use (a tombstone, undecodable bytes, a broken contract) and why. */
+export interface SkippedRecord {
+  readonly offset: number
+  readonly reason: string
+}
+
+/**
+ * One log entry's worth of a batch's skipped records: how many, the offset range, and each distinct reason
+ * with its count (the first 5). A topic full of foreign bytes then logs a line per batch, not per record.
+ */
+export function skippedSummary(skipped: readonly SkippedRecord[]): {
+  count: number
+  firstOffset: number | undefined
+  lastOffset: number | undefined
+  reasons: { reason: string; count: number; firstOffset: number }[]
+} {
+  const reasons = new Map<string, { reason: string; count: number; firstOffset: number }>()
+  for (const { offset, reason } of skipped) {
+    const seen = reasons.get(reason)
+    if (seen === undefined) reasons.set(reason, { reason, count: 1, firstOffset: offset })
+    else seen.count++
+  }
+  return {
+    count: skipped.length,
+    firstOffset: skipped[0]?.offset,
+    lastOffset: skipped[skipped.length - 1]?.offset,
+    reasons: [...reasons.values()].slice(0, 5),
+  }
+}
+
 /** Follows topics into a sink, on Kafka or on the embedded log. */
 export interface ProjectionRunner {
   start(): Promise<void>

@@ -8,7 +8,8 @@
  */
 import { Partitioners, type Consumer, type Kafka, type Producer } from 'kafkajs'
 import type { BookingCommand, EventCommand } from '../../avro/index.ts'
-import { LocalSchemaRegistry } from '../../avro/index.ts'
+import { loadConfig } from '../../infra/config.ts'
+import { schemaRegistryFor } from '../../infra/schema-registry.ts'
 import { createBookingSerdes, type BookingSerdes } from '../../topologies/booking-topology.ts'
 import {
   BOOKING_COMMANDS_TOPIC,
@@ -56,7 +57,9 @@ export class KafkaBookingBench {
   /** Seeds the groups at the topics' end, starts the outcome reader and the app, waits for its 12 tasks. */
   static async start(appId: string): Promise<KafkaBookingBench> {
     const kafka = kafkaClient('bench-booking')
-    const serdes = createBookingSerdes(new LocalSchemaRegistry())
+    // The service's registry (SCHEMA_REGISTRY_URL): the topics are the service's own, and a record written
+    // with another registry's IDs would be read by every other reader of them as some other schema.
+    const serdes = createBookingSerdes(schemaRegistryFor(loadConfig()))
     await serdes.init()
     const bench = new KafkaBookingBench(appId, kafka, serdes)
     await createAppTopics(kafka, appId, serdes)
@@ -74,10 +77,8 @@ export class KafkaBookingBench {
       },
     })
     const spawned = Date.now()
-    // The local registry on both sides: schema IDs derive from the schemas, so they agree without a server.
     bench.#app = startApp('test/support/booking-app.ts', {
       APPLICATION_ID: appId,
-      SCHEMA_REGISTRY_URL: '',
       COMMIT_INTERVAL_MS: '100',
       LOG_LEVEL: 'warn',
     })

@@ -1,7 +1,7 @@
 import type { ClickHouseClient } from '@clickhouse/client'
 import pino, { type Logger } from 'pino'
 import { Counter, Registry } from 'prom-client'
-import type { ProjectionBatch, ProjectionSink } from '../../streams/projection.ts'
+import { skippedSummary, type ProjectionBatch, type ProjectionSink } from '../../streams/projection.ts'
 import type { IncomingRecord } from '../../streams/task.ts'
 import { BOOKING_EVENTS_TOPIC } from '../../topologies/topic-names.ts'
 import {
@@ -302,7 +302,10 @@ export class AnalyticsSink implements ProjectionSink {
       this.metrics.batches.inc({ table })
       if (skipped.length > 0) {
         this.metrics.skipped.inc({ topic }, skipped.length)
-        this.#logger.warn({ topic, partition, skipped }, 'analytics records without a fact skipped')
+        this.#logger.warn(
+          { topic, partition, skipped: skippedSummary(skipped) },
+          'analytics records without a fact skipped',
+        )
       }
       return decoded.tallies
     })

@@ -4,6 +4,7 @@ import type {
   PaymentStatusChanged,
   RefundRequest,
 } from '../../avro/index.ts'
+import type { SkippedRecord } from '../../streams/projection.ts'
 import type { Serde } from '../../streams/serde.ts'
 import type { IncomingRecord } from '../../streams/task.ts'
 import {
@@ -175,12 +176,6 @@ function tallyAfter(b: BookingDomainEvent, before: BookingTally): BookingTally |
   }
 }
 
-/** Why a record gave no fact (it is skipped and counted). */
-export interface SkippedRecord {
-  readonly offset: number
-  readonly reason: string
-}
-
 const text = (v: string | null | undefined): string => v ?? ''
 
 /**
@@ -325,9 +320,9 @@ export async function prefetchSchemas(
 }
 
 /**
- * Decodes one partition's records into fact rows. Tombstones, undecodable values and values breaking the
- * JSON contracts are returned as skipped (with the reason), except an `UNKNOWN_SCHEMA_ID`, which is thrown:
- * the registry may come back, so the batch is retried rather than losing the record.
+ * Decodes one partition's records into fact rows, after {@link prefetchSchemas} (which throws, for the batch
+ * to be retried, while the registry cannot be reached). Tombstones, undecodable values (an ID the registry
+ * does not hold included) and values breaking the JSON contracts are returned as skipped, with the reason.
  *
  * Booking facts are decoded against `tallies`, the partition's booking tallies before the records (never
  * modified); `tallies` in the result holds the bookings the records changed, for the caller to merge once
@@ -358,7 +353,6 @@ export function decodeFacts(
       try {
         value = serde.deserialize(topic, record.value)
       } catch (error) {
-        if ((error as { code?: unknown }).code === 'UNKNOWN_SCHEMA_ID') throw error
         skipped.push({ offset: record.offset, reason: `undecodable: ${(error as Error).message}` })
         continue
       }

@@ -1,7 +1,12 @@
 import type { Logger } from 'pino'
 import pino from 'pino'
 import type { BookingDomainEvent, EventDomainEvent, RequestOutcome } from '../../avro/generated/types.ts'
-import type { ProjectionBatch, ProjectionSink } from '../../streams/projection.ts'
+import {
+  skippedSummary,
+  type ProjectionBatch,
+  type ProjectionSink,
+  type SkippedRecord,
+} from '../../streams/projection.ts'
 import type { IncomingRecord } from '../../streams/task.ts'
 import {
   BOOKING_EVENTS_TOPIC,
@@ -342,16 +347,21 @@ export class ReadModelSink implements ProjectionSink {
   #decode<T>(records: readonly IncomingRecord[]): Decoded<T>[] {
     const serde = this.#serdeOf(records[0]?.topic ?? '')
     const out: Decoded<T>[] = []
+    const skipped: SkippedRecord[] = []
     for (const record of records) {
       if (record.value === null || serde === undefined) continue
       try {
         out.push({ fact: serde.deserialize(record.topic, record.value) as T, offset: record.offset })
       } catch (error) {
-        this.#logger.error(
-          { err: error, topic: record.topic, partition: record.partition, offset: record.offset },
-          'undecodable record skipped by the catalog projection',
-        )
+        skipped.push({ offset: record.offset, reason: (error as Error).message })
       }
+    }
+    if (skipped.length > 0) {
+      const { topic, partition } = records[0]!
+      this.#logger.error(
+        { projection: this.#projection, topic, partition, skipped: skippedSummary(skipped) },
+        'undecodable records skipped by the catalog projection',
+      )
     }
     return out
   }

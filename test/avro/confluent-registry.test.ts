@@ -109,6 +109,11 @@ t.test('a backward-incompatible new version under the same subject is refused', 
 t.test('fetching an ID the registry does not know is SCHEMA_NOT_FOUND', async (t) => {
   const registry = new ConfluentSchemaRegistry({ url })
   await t.rejects(registry.fetch(2 ** 31 - 1), { code: 'SCHEMA_NOT_FOUND' })
+  await t.rejects(
+    registry.fetch(2 ** 31 - 1),
+    { code: 'SCHEMA_NOT_FOUND', message: /answered recently/ },
+    'the answer is remembered: a topic full of foreign IDs does not ask per batch',
+  )
 })
 
 t.test('an unreachable registry is SCHEMA_REGISTRY_FAILED, retriable', async (t) => {

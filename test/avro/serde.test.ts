@@ -5,6 +5,7 @@ import { DeserializationError, SerializationError } from '../../streams/errors.t
 import type { AvroSchema, CountInput, CountTotal, SchemaRegistry } from '../../avro/index.ts'
 import {
   LocalSchemaRegistry,
+  SchemaError,
   avroKeySerde,
   avroSerde,
   findSchema,
@@ -251,19 +252,60 @@ t.test('a writer schema the reader cannot resolve is UNDECODABLE_BODY with the r
   }
 })
 
-t.test('prefetch fetches unknown IDs once, and swallows fetch failures', async (t) => {
-  const source = new LocalSchemaRegistry()
-  const writer = await countInputSerde(source)
-  const bytes = writer.serialize('counts', input)
-  const id = bytes.readUInt32BE(1)
+t.test(
+  'prefetch fetches unknown IDs once, and leaves IDs the registry does not hold to deserialize',
+  async (t) => {
+    const source = new LocalSchemaRegistry()
+    const writer = await countInputSerde(source)
+    const bytes = writer.serialize('counts', input)
+    const id = bytes.readUInt32BE(1)
 
-  const fetched: number[] = []
+    const fetched: number[] = []
+    const cache = new Map<number, Type>()
+    const remote: SchemaRegistry = {
+      register: () => Promise.reject(new Error('not used')),
+      lookup: (wanted) => cache.get(wanted),
+      fetch: async (wanted) => {
+        fetched.push(wanted)
+        const type = await source.fetch(wanted)
+        cache.set(wanted, type)
+        return type
+      },
+    }
+    const reader = avroSerde<CountInput>({
+      registry: remote,
+      schema: 'aquastream.runtime.CountInput',
+      topics: [],
+    })
+    t.equal(
+      codeOf(() => reader.deserialize('counts', bytes)),
+      'UNKNOWN_SCHEMA_ID',
+      'unknown before prefetch',
+    )
+    const unknown = Buffer.from(bytes)
+    unknown.writeUInt32BE(7, 1)
+    await reader.prefetch?.('counts', [bytes, bytes, Buffer.from('x'), unknown])
+    t.same(fetched, [id, 7])
+    t.same(reader.deserialize('counts', bytes), input)
+    t.equal(
+      codeOf(() => reader.deserialize('counts', unknown)),
+      'UNKNOWN_SCHEMA_ID',
+    )
+    await reader.prefetch?.('counts', [bytes])
+    t.same(fetched, [id, 7], 'a known ID is not fetched again')
+  },
+)
+
+t.test('prefetch rejects while the registry cannot be reached, so the batch is retried', async (t) => {
+  const source = new LocalSchemaRegistry()
+  const bytes = (await countInputSerde(source)).serialize('counts', input)
+  let reachable = false
   const cache = new Map<number, Type>()
   const remote: SchemaRegistry = {
     register: () => Promise.reject(new Error('not used')),
     lookup: (wanted) => cache.get(wanted),
     fetch: async (wanted) => {
-      fetched.push(wanted)
+      if (!reachable) throw new SchemaError('SCHEMA_REGISTRY_FAILED', 'connection refused')
       const type = await source.fetch(wanted)
       cache.set(wanted, type)
       return type
@@ -274,20 +316,8 @@ t.test('prefetch fetches unknown IDs once, and swallows fetch failures', async (
     schema: 'aquastream.runtime.CountInput',
     topics: [],
   })
-  t.equal(
-    codeOf(() => reader.deserialize('counts', bytes)),
-    'UNKNOWN_SCHEMA_ID',
-    'unknown before prefetch',
-  )
-  const unknown = Buffer.from(bytes)
-  unknown.writeUInt32BE(7, 1)
-  await reader.prefetch?.('counts', [bytes, bytes, Buffer.from('x'), unknown])
-  t.same(fetched, [id, 7])
-  t.same(reader.deserialize('counts', bytes), input)
-  t.equal(
-    codeOf(() => reader.deserialize('counts', unknown)),
-    'UNKNOWN_SCHEMA_ID',
-  )
-  await reader.prefetch?.('counts', [bytes])
-  t.same(fetched, [id, 7], 'a known ID is not fetched again')
+  await t.rejects(reader.prefetch!('counts', [bytes]), { code: 'SCHEMA_REGISTRY_FAILED', retriable: true })
+  reachable = true
+  await reader.prefetch!('counts', [bytes])
+  t.same(reader.deserialize('counts', bytes), input, 'read once the registry answers')
 })
