@@ -57,6 +57,13 @@ export const CONFIG_KEYS = {
     default: [] as string[],
     description: 'comma-separated host:port list; empty runs the embedded log instead of Kafka',
   }),
+  kafkaTopicPrefix: key({
+    env: 'KAFKA_TOPIC_PREFIX',
+    kind: 'string',
+    default: '',
+    description:
+      'put in front of every topic name of infra/topics.ts (changelogs follow APPLICATION_ID): environments or test runs sharing a cluster',
+  }),
   kafkaReplicationFactor: key({
     env: 'KAFKA_REPLICATION_FACTOR',
     kind: 'integer',

@@ -10,6 +10,7 @@ import {
 import type { Config } from './config.ts'
 import { schemaRegistryFor } from './schema-registry.ts'
 import { TOPICS } from './topics.ts'
+import { DEAD_LETTER_TOPIC } from '../topologies/topic-names.ts'
 
 /** The running stream-processing side of the service, on Kafka or on the embedded log. */
 export interface Pipeline {
@@ -39,6 +40,7 @@ export async function startPipeline(
   const common = {
     applicationId: config.applicationId,
     topics: TOPICS,
+    deadLetterTopic: DEAD_LETTER_TOPIC,
     commitIntervalMs: config.commitIntervalMs,
     logger,
   }

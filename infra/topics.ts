@@ -4,6 +4,20 @@
 // topic. The README's topic table is generated from this list
 // (`node infra/docs.ts`, checked by test/readme.test.ts).
 import type { TopicSpec } from '../streams/topic-spec.ts'
+import {
+  BOOKING_COMMANDS_TOPIC,
+  BOOKING_EVENTS_TOPIC,
+  CREW_COMMANDS_TOPIC,
+  CREW_STATUS_TOPIC,
+  DEAD_LETTER_TOPIC,
+  EVENT_COMMANDS_TOPIC,
+  EVENT_EVENTS_TOPIC,
+  NOTIFICATIONS_TOPIC,
+  PAYMENT_STATUS_TOPIC,
+  REFUND_REQUESTS_TOPIC,
+  REQUEST_OUTCOMES_TOPIC,
+} from '../topologies/topic-names.ts'
+import { FAVORITES_TOPIC, VIEWS_TOPIC } from './clickhouse/analytics-topics.ts'
 
 export type { TopicSpec } from '../streams/topic-spec.ts'
 
@@ -41,46 +55,21 @@ const byEvent = (
 
 export const TOPICS: readonly DeclaredTopic[] = [
   // Inputs, keyed by eventId (co-partitioned: one task owns an event's state).
+  byEvent(EVENT_COMMANDS_TOPIC, 'aquastream.event.EventCommand', 7 * DAY_MS, 'event lifecycle commands'),
+  byEvent(BOOKING_COMMANDS_TOPIC, 'aquastream.booking.BookingCommand', 7 * DAY_MS, 'booking commands'),
   byEvent(
-    'aquastream.event.commands.v1',
-    'aquastream.event.EventCommand',
-    7 * DAY_MS,
-    'event lifecycle commands',
-  ),
-  byEvent(
-    'aquastream.booking.commands.v1',
-    'aquastream.booking.BookingCommand',
-    7 * DAY_MS,
-    'booking commands',
-  ),
-  byEvent(
-    'aquastream.payment.status.v1',
+    PAYMENT_STATUS_TOPIC,
     'aquastream.payment.PaymentStatusChanged',
     7 * DAY_MS,
     'payment status changes (payment service or our webhook)',
   ),
-  byEvent(
-    'aquastream.crew.status.v1',
-    'aquastream.crew.CrewStatusChanged',
-    7 * DAY_MS,
-    'crew assigned / unavailable',
-  ),
+  byEvent(CREW_STATUS_TOPIC, 'aquastream.crew.CrewStatusChanged', 7 * DAY_MS, 'crew assigned / unavailable'),
   // Domain events: kept forever, read models replay them.
-  byEvent(
-    'aquastream.event.events.v1',
-    'aquastream.event.EventDomainEvent',
-    null,
-    'event domain events (versioned)',
-  ),
-  byEvent(
-    'aquastream.booking.events.v1',
-    'aquastream.booking.BookingDomainEvent',
-    null,
-    'booking domain events',
-  ),
+  byEvent(EVENT_EVENTS_TOPIC, 'aquastream.event.EventDomainEvent', null, 'event domain events (versioned)'),
+  byEvent(BOOKING_EVENTS_TOPIC, 'aquastream.booking.BookingDomainEvent', null, 'booking domain events'),
   // Request outcomes keyed by requestId: compacted, the latest outcome wins.
   {
-    name: 'aquastream.request.outcomes.v1',
+    name: REQUEST_OUTCOMES_TOPIC,
     partitions: EVENT_PARTITIONS,
     cleanupPolicy: 'compact',
     retentionMs: null,
@@ -90,39 +79,29 @@ export const TOPICS: readonly DeclaredTopic[] = [
   },
   // Outputs to other services.
   byEvent(
-    'aquastream.notifications.v1',
+    NOTIFICATIONS_TOPIC,
     'aquastream.notification.NotificationMessage',
     7 * DAY_MS,
     'messages for the notification service (with dedup keys)',
   ),
   byEvent(
-    'aquastream.refund.requests.v1',
+    REFUND_REQUESTS_TOPIC,
     'aquastream.payment.RefundRequest',
     7 * DAY_MS,
     'refunds for the payment service',
   ),
-  byEvent(
-    'aquastream.crew.commands.v1',
-    'aquastream.crew.CrewCommand',
-    7 * DAY_MS,
-    'crew assign / release / update',
-  ),
+  byEvent(CREW_COMMANDS_TOPIC, 'aquastream.crew.CrewCommand', 7 * DAY_MS, 'crew assign / release / update'),
   // Facts from the API for analytics (JSON, see docs/analytics.md).
   byEvent(
-    'aquastream.analytics.views.v1',
+    VIEWS_TOPIC,
     'JSON `CatalogView` (docs/analytics.md)',
     90 * DAY_MS,
     'catalog and event-page views, for the conversion funnel',
   ),
-  byEvent(
-    'aquastream.favorites.v1',
-    'JSON `FavoriteChange` (docs/analytics.md)',
-    null,
-    'favorites added and removed',
-  ),
+  byEvent(FAVORITES_TOPIC, 'JSON `FavoriteChange` (docs/analytics.md)', null, 'favorites added and removed'),
   // Dead letters: records that could not be processed, with their error.
   {
-    name: 'aquastream.dlq.v1',
+    name: DEAD_LETTER_TOPIC,
     partitions: 3,
     cleanupPolicy: 'delete',
     retentionMs: 30 * DAY_MS,

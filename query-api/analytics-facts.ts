@@ -9,11 +9,10 @@
  */
 import type { FastifyBaseLogger, FastifyRequest } from 'fastify'
 import { randomUUID } from 'node:crypto'
-import { topicSpec } from '../infra/topics.ts'
+import { FAVORITES_TOPIC, VIEWS_TOPIC } from '../infra/clickhouse/analytics-topics.ts'
 import type { CommandProducer } from './commands/command-producer.ts'
 
-export const VIEWS_TOPIC = topicSpec('aquastream.analytics.views.v1').name
-export const FAVORITES_TOPIC = topicSpec('aquastream.favorites.v1').name
+export { FAVORITES_TOPIC, VIEWS_TOPIC }
 
 /** Header naming the client's session (guests' unique viewers); optional. */
 export const SESSION_HEADER = 'x-session-id'

@@ -1,5 +1,6 @@
 import { avroSerde, type AvroSerde, type SchemaRegistry } from '../avro/index.ts'
 import { topicSpec } from '../infra/topics.ts'
+import { DEAD_LETTER_TOPIC } from './topic-names.ts'
 import {
   COUNT_STORE,
   CountSumProcessor,
@@ -42,7 +43,8 @@ export function countingTopics(
   return [
     { name: names.input, partitions, cleanupPolicy: 'delete', retentionMs: null },
     { name: names.output, partitions, cleanupPolicy: 'delete', retentionMs: null },
-    topicSpec(DEFAULT_DEAD_LETTER_TOPIC),
+    // The declared dead-letter topic's settings, under the runtime's default name (counting apps set none).
+    { ...topicSpec(DEAD_LETTER_TOPIC), name: DEFAULT_DEAD_LETTER_TOPIC },
   ]
 }
 

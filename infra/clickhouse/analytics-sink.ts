@@ -235,7 +235,7 @@ export class AnalyticsSink implements ProjectionSink {
 
   async apply(batch: ProjectionBatch): Promise<void> {
     const { topic, partition } = batch
-    if (!(topic in FACT_TABLES)) throw new TypeError(`the analytics sink does not read ${topic}`)
+    if (!FACT_TABLES.has(topic)) throw new TypeError(`the analytics sink does not read ${topic}`)
     const k = key(topic, partition)
     if (!this.#committed.has(k)) await this.loadOffsets([{ topic, partition }])
     const committed = this.#committed.get(k)!
@@ -269,7 +269,7 @@ export class AnalyticsSink implements ProjectionSink {
   }
 
   async #write(topic: string, partition: number, records: readonly IncomingRecord[], range: Range) {
-    const table = FACT_TABLES[topic as keyof typeof FACT_TABLES]
+    const table = FACT_TABLES.get(topic)!
     const token = `${topic}:${partition}:${range.first}-${range.next}`
     const tallies = this.#tallies.get(key(topic, partition))
     const changed = await this.#retrying(table, async () => {

@@ -1,10 +1,12 @@
+import { topicName } from '../topic-prefix.ts'
+
 /**
  * The JSON topics the analytics sink reads besides the Avro topics of the booking topology. The query API
  * produces them (docs/analytics.md, "JSON topic contracts"); values are UTF-8 JSON objects, keys the event
  * ID. Unknown fields are ignored; a value that breaks the contract is skipped and counted, never retried.
  */
-export const VIEWS_TOPIC = 'aquastream.analytics.views.v1'
-export const FAVORITES_TOPIC = 'aquastream.favorites.v1'
+export const VIEWS_TOPIC = topicName('aquastream.analytics.views.v1')
+export const FAVORITES_TOPIC = topicName('aquastream.favorites.v1')
 
 /** One catalog view of an event's detail page. `viewId` is unique per view (a UUID). */
 export interface CatalogView {

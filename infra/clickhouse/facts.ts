@@ -23,17 +23,17 @@ import {
 } from './analytics-topics.ts'
 
 /** The fact tables, by the topic that feeds each. */
-export const FACT_TABLES = {
-  [EVENT_EVENTS_TOPIC]: 'event_facts',
-  [BOOKING_EVENTS_TOPIC]: 'booking_facts',
-  [PAYMENT_STATUS_TOPIC]: 'payment_facts',
-  [REFUND_REQUESTS_TOPIC]: 'refund_facts',
-  [VIEWS_TOPIC]: 'view_facts',
-  [FAVORITES_TOPIC]: 'favorite_facts',
-} as const
+export const FACT_TABLES: ReadonlyMap<string, string> = new Map([
+  [EVENT_EVENTS_TOPIC, 'event_facts'],
+  [BOOKING_EVENTS_TOPIC, 'booking_facts'],
+  [PAYMENT_STATUS_TOPIC, 'payment_facts'],
+  [REFUND_REQUESTS_TOPIC, 'refund_facts'],
+  [VIEWS_TOPIC, 'view_facts'],
+  [FAVORITES_TOPIC, 'favorite_facts'],
+])
 
 /** Every topic the analytics sink reads. */
-export const ANALYTICS_TOPICS = Object.keys(FACT_TABLES) as (keyof typeof FACT_TABLES)[]
+export const ANALYTICS_TOPICS: readonly string[] = [...FACT_TABLES.keys()]
 
 /**
  * The columns the sink writes into each fact table (migrations/0001_facts.sql), in the order of a `FactRow`:

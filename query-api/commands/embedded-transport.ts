@@ -1,6 +1,7 @@
 import { defaultPartitioner } from '../../streams/partitioner.ts'
 import type { EmbeddedLog } from '../../streams/embedded/log.ts'
 import type { CommandRecord, CommandTransport } from './command-producer.ts'
+import { BOOKING_COMMANDS_TOPIC } from '../../topologies/topic-names.ts'
 
 /**
  * Appends commands to the embedded log of the pipeline (`infra/pipeline.ts`), on the partition Kafka's
@@ -35,7 +36,7 @@ export class EmbeddedCommandTransport implements CommandTransport {
 
   async health(): Promise<void> {
     // partitions() throws when the topic is missing, append when the log is closed
-    this.#log.partitions('aquastream.booking.commands.v1')
+    this.#log.partitions(BOOKING_COMMANDS_TOPIC)
   }
 
   async close(): Promise<void> {

@@ -252,6 +252,25 @@ t.test('a writer schema the reader cannot resolve is UNDECODABLE_BODY with the r
   }
 })
 
+/**
+ * A CountInput reader on a registry that knows only what it fetched from `source`; `onFetch` sees each
+ * fetch first (and may throw, as an unreachable registry does).
+ */
+function remoteReader(source: LocalSchemaRegistry, onFetch: (id: number) => void) {
+  const cache = new Map<number, Type>()
+  const remote: SchemaRegistry = {
+    register: () => Promise.reject(new Error('not used')),
+    lookup: (wanted) => cache.get(wanted),
+    fetch: async (wanted) => {
+      onFetch(wanted)
+      const type = await source.fetch(wanted)
+      cache.set(wanted, type)
+      return type
+    },
+  }
+  return avroSerde<CountInput>({ registry: remote, schema: 'aquastream.runtime.CountInput', topics: [] })
+}
+
 t.test(
   'prefetch fetches unknown IDs once, and leaves IDs the registry does not hold to deserialize',
   async (t) => {
@@ -261,22 +280,7 @@ t.test(
     const id = bytes.readUInt32BE(1)
 
     const fetched: number[] = []
-    const cache = new Map<number, Type>()
-    const remote: SchemaRegistry = {
-      register: () => Promise.reject(new Error('not used')),
-      lookup: (wanted) => cache.get(wanted),
-      fetch: async (wanted) => {
-        fetched.push(wanted)
-        const type = await source.fetch(wanted)
-        cache.set(wanted, type)
-        return type
-      },
-    }
-    const reader = avroSerde<CountInput>({
-      registry: remote,
-      schema: 'aquastream.runtime.CountInput',
-      topics: [],
-    })
+    const reader = remoteReader(source, (wanted) => void fetched.push(wanted))
     t.equal(
       codeOf(() => reader.deserialize('counts', bytes)),
       'UNKNOWN_SCHEMA_ID',
@@ -300,21 +304,8 @@ t.test('prefetch rejects while the registry cannot be reached, so the batch is r
   const source = new LocalSchemaRegistry()
   const bytes = (await countInputSerde(source)).serialize('counts', input)
   let reachable = false
-  const cache = new Map<number, Type>()
-  const remote: SchemaRegistry = {
-    register: () => Promise.reject(new Error('not used')),
-    lookup: (wanted) => cache.get(wanted),
-    fetch: async (wanted) => {
-      if (!reachable) throw new SchemaError('SCHEMA_REGISTRY_FAILED', 'connection refused')
-      const type = await source.fetch(wanted)
-      cache.set(wanted, type)
-      return type
-    },
-  }
-  const reader = avroSerde<CountInput>({
-    registry: remote,
-    schema: 'aquastream.runtime.CountInput',
-    topics: [],
+  const reader = remoteReader(source, () => {
+    if (!reachable) throw new SchemaError('SCHEMA_REGISTRY_FAILED', 'connection refused')
   })
   await t.rejects(reader.prefetch!('counts', [bytes]), { code: 'SCHEMA_REGISTRY_FAILED', retriable: true })
   reachable = true

@@ -27,6 +27,7 @@ import { resolveStreamsConfig } from '../../streams/streams-config.ts'
 import { buildBookingTopology, type BookingSerdes } from '../../topologies/booking-topology.ts'
 import {
   BOOKING_EVENTS_TOPIC,
+  DEAD_LETTER_TOPIC,
   NOTIFICATIONS_TOPIC,
   REQUEST_OUTCOMES_TOPIC,
 } from '../../topologies/topic-names.ts'
@@ -566,7 +567,11 @@ export async function createAppTopics(
   applicationId: string,
   serdes: BookingSerdes,
 ): Promise<void> {
-  const resolved = resolveStreamsConfig(buildBookingTopology({ serdes }), { applicationId, topics: TOPICS })
+  const resolved = resolveStreamsConfig(buildBookingTopology({ serdes }), {
+    applicationId,
+    topics: TOPICS,
+    deadLetterTopic: DEAD_LETTER_TOPIC,
+  })
   const admin = kafka.admin()
   await admin.connect()
   try {
