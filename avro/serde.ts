@@ -43,8 +43,9 @@ export interface AvroSerde<T> extends Serde<T> {
  * - `serialize` throws {@link SerializationError} when the value does not match the schema
  *   (`details.paths` lists the bad fields) or the topic was not initialized.
  * - `deserialize` throws {@link DeserializationError}: `WRONG_MAGIC_BYTE`, `UNKNOWN_SCHEMA_ID` (the registry
- *   cache does not know the ID; `prefetch` fills it, and rejects only when the registry cannot be reached), or `UNDECODABLE_BODY` (truncated, trailing bytes,
- *   garbage, or a writer schema the reader schema cannot resolve: `details.reason`).
+ *   cache does not know the ID; `prefetch` fills it, and rejects only when the registry cannot be reached),
+ *   or `UNDECODABLE_BODY` (truncated, trailing bytes, garbage, or a writer schema the reader schema cannot
+ *   resolve: `details.reason`).
  * - Data written with another version of the schema is read through a cached avsc resolver.
  *
  * @example
