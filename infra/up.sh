@@ -267,8 +267,8 @@ start_apicurio() {
   local jar="$APICURIO_HOME/quarkus-run.jar"
   [ -f "$jar" ] || jar="$(ls "$APICURIO_HOME"/*-runner.jar | head -n 1)"
   [ -f "$APICURIO_RUN/apicurio.log" ] && mv -f "$APICURIO_RUN/apicurio.log" "$APICURIO_RUN/apicurio.log.1"
-  # shellcheck disable=SC2086
   mkdir -p "$APICURIO_DATA_DIR"
+  # shellcheck disable=SC2086
   (cd "$APICURIO_RUN"
   nohup setsid "$APICURIO_JAVA" $APICURIO_HEAP_OPTS -XX:+UseSerialGC -XX:TieredStopAtLevel=1 \
     -Dquarkus.http.host=127.0.0.1 -Dquarkus.http.port="$APICURIO_PORT" \
