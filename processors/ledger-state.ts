@@ -1,4 +1,4 @@
-import type { BookingStatus, CrewRole, EventStatus, PromoKind, RefundTier } from '../avro/index.ts'
+import type { BookingStatus, CrewRole, EventStatus, PromoCodeSnapshot, RefundTier } from '../avro/index.ts'
 
 /**
  * The state one event-ledger task keeps per event, as plain JSON (store values by reference: decisions
@@ -29,17 +29,12 @@ export interface PriceOptionState {
   readonly validUntilMs: number | null
 }
 
-export interface PromoCodeState {
-  readonly code: string
-  readonly kind: PromoKind
-  readonly value: number
-  readonly usageLimit: number
-  /** Bookings holding or having used the code (a pending hold counts, so uses never exceed the limit). */
-  readonly used: number
-  readonly validFromMs: number | null
-  readonly validUntilMs: number
-  readonly active: boolean
-}
+/**
+ * A promo code as the ledger keeps it: the Avro `PromoCodeSnapshot` the event facts carry, so a fact takes
+ * the state's codes as they are. `used` counts bookings holding or having used the code (a pending hold
+ * counts, so uses never exceed the limit).
+ */
+export type PromoCodeState = PromoCodeSnapshot
 
 export interface CrewRequestState {
   readonly crewRequestId: string

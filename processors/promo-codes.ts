@@ -107,19 +107,11 @@ export function applyPromo(grossMinor: number, promo: Pick<PromoCodeState, 'kind
 
 /**
  * The event's promo codes as the event snapshot carries them (EventDomainEvent `promoCodes`), in creation
- * order, deactivated ones included, with the ledger's use count at the time of the fact.
+ * order, deactivated ones included, with the ledger's use count at the time of the fact: the state keeps
+ * them in the snapshot's shape, so they go as they are.
  */
-export function promoCodeSnapshots(event: EventState): PromoCodeSnapshot[] {
-  return event.promoCodes.map((promo) => ({
-    code: promo.code,
-    kind: promo.kind,
-    value: promo.value,
-    usageLimit: promo.usageLimit,
-    used: promo.used,
-    validFromMs: promo.validFromMs,
-    validUntilMs: promo.validUntilMs,
-    active: promo.active,
-  }))
+export function promoCodeSnapshots(event: EventState): readonly PromoCodeSnapshot[] {
+  return event.promoCodes
 }
 
 export function isRefusal(value: object): value is Refusal {

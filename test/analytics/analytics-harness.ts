@@ -618,8 +618,15 @@ export function sumDays(expected: Expected, include: (eventId: string, day: stri
 
 // Every aggregate, read back, and what it must show: shared by the sink and the crash tests.
 
-async function rows<T>(client: ClickHouseClient, query: string): Promise<T[]> {
-  return (await client.query({ query, format: 'JSONEachRow' })).json<T>()
+const numbers = (row: Record<string, unknown>) =>
+  Object.fromEntries(
+    Object.entries(row).map(([k, v]) => [k, typeof v === 'string' && /^-?\d+$/.test(v) ? Number(v) : v]),
+  )
+
+/** The rows of a query, with integer strings (ClickHouse's 64-bit integers) turned into numbers. */
+async function rows(client: ClickHouseClient, query: string): Promise<Record<string, unknown>[]> {
+  const read = await (await client.query({ query, format: 'JSONEachRow' })).json<Record<string, unknown>>()
+  return read.map(numbers)
 }
 
 const DAILY_COLUMNS = `sum(views) AS views, uniqCombinedMerge(14)(unique_viewers) AS unique_viewers,
@@ -666,91 +673,66 @@ function asColumns(d: ReturnType<typeof sumDays>) {
   }
 }
 
-const numbers = (row: Record<string, unknown>) =>
-  Object.fromEntries(
-    Object.entries(row).map(([k, v]) => [k, typeof v === 'string' && /^-?\d+$/.test(v) ? Number(v) : v]),
-  )
-
 /** Every aggregate, read back: per event and day, per organizer, platform-wide and the breakdowns. */
 export async function snapshot(client: ClickHouseClient, db: string) {
   return {
-    eventDays: (
-      await rows<Record<string, unknown>>(
-        client,
-        `SELECT event_id, toString(day) AS day, ${DAILY_COLUMNS}
+    eventDays: await rows(
+      client,
+      `SELECT event_id, toString(day) AS day, ${DAILY_COLUMNS}
       FROM ${db}.event_daily GROUP BY event_id, day ORDER BY event_id, day`,
-      )
-    ).map(numbers),
-    platformDays: (
-      await rows<Record<string, unknown>>(
-        client,
-        `SELECT toString(day) AS day, ${DAILY_COLUMNS}
+    ),
+    platformDays: await rows(
+      client,
+      `SELECT toString(day) AS day, ${DAILY_COLUMNS}
       FROM ${db}.platform_daily GROUP BY day ORDER BY day`,
-      )
-    ).map(numbers),
-    eventMonths: (
-      await rows<Record<string, unknown>>(
-        client,
-        `SELECT event_id, toString(month) AS month, ${MONTHLY_COLUMNS}
+    ),
+    eventMonths: await rows(
+      client,
+      `SELECT event_id, toString(month) AS month, ${MONTHLY_COLUMNS}
       FROM ${db}.event_monthly GROUP BY event_id, month ORDER BY event_id, month`,
-      )
-    ).map(numbers),
-    organizers: (
-      await rows<Record<string, unknown>>(
-        client,
-        `SELECT organizer_id, sum(views) AS views,
+    ),
+    organizers: await rows(
+      client,
+      `SELECT organizer_id, sum(views) AS views,
       sum(confirmed) AS confirmed, sum(revenue_minor) AS revenue_minor, sum(refund_minor) AS refund_minor
       FROM ${db}.organizer_daily GROUP BY organizer_id ORDER BY organizer_id`,
-      )
-    ).map(numbers),
-    priceOptions: (
-      await rows<Record<string, unknown>>(
-        client,
-        `SELECT event_id, price_option_id,
+    ),
+    priceOptions: await rows(
+      client,
+      `SELECT event_id, price_option_id,
       sum(revenue_minor) AS revenue_minor, sum(confirmed) AS confirmed FROM ${db}.price_option_daily
       GROUP BY event_id, price_option_id ORDER BY event_id, price_option_id`,
-      )
-    ).map(numbers),
-    promos: (
-      await rows<Record<string, unknown>>(
-        client,
-        `SELECT event_id, promo_code, sum(uses) AS uses
+    ),
+    promos: await rows(
+      client,
+      `SELECT event_id, promo_code, sum(uses) AS uses
       FROM ${db}.promo_daily GROUP BY event_id, promo_code ORDER BY event_id, promo_code`,
-      )
-    ).map(numbers),
-    refunds: (
-      await rows<Record<string, unknown>>(
-        client,
-        `SELECT reason, sum(refunds) AS refunds,
+    ),
+    refunds: await rows(
+      client,
+      `SELECT reason, sum(refunds) AS refunds,
       sum(amount_minor) AS amount_minor FROM ${db}.refund_daily GROUP BY reason ORDER BY reason`,
-      )
-    ).map(numbers),
-    types: (
-      await rows<Record<string, unknown>>(
-        client,
-        `SELECT type, sum(bookings) AS bookings
+    ),
+    types: await rows(
+      client,
+      `SELECT type, sum(bookings) AS bookings
       FROM ${db}.booking_status_daily GROUP BY type ORDER BY type`,
-      )
-    ).map(numbers),
-    platformTypes: (
-      await rows<Record<string, unknown>>(
-        client,
-        `SELECT type, sum(bookings) AS bookings
+    ),
+    platformTypes: await rows(
+      client,
+      `SELECT type, sum(bookings) AS bookings
       FROM ${db}.booking_status_platform_daily GROUP BY type ORDER BY type`,
-      )
-    ).map(numbers),
-    facts: (
-      await rows<Record<string, unknown>>(
-        client,
-        `SELECT
+    ),
+    facts: await rows(
+      client,
+      `SELECT
       (SELECT count() FROM ${db}.booking_facts) AS booking,
       (SELECT count() FROM ${db}.view_facts) AS views,
       (SELECT count() FROM ${db}.favorite_facts) AS favorites,
       (SELECT count() FROM ${db}.refund_facts) AS refunds,
       (SELECT count() FROM ${db}.payment_facts) AS payments,
       (SELECT count() FROM ${db}.event_facts) AS events`,
-      )
-    ).map(numbers),
+    ),
   }
 }
 
