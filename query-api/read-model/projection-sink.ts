@@ -263,11 +263,15 @@ export interface ReadModelSinkOptions {
  * Seat figures are derived, not copied: a price option's `seats_taken` is the sum of its active
  * (PENDING_PAYMENT, CONFIRMED) bookings and the event's likewise, recomputed for the events a batch
  * touches. The event and booking topics are separate logs with no order between them, so counting
- * bookings gives the same numbers whatever order the two are applied in.
+ * bookings gives the same numbers whatever order the two are applied in; batches of the two applied at
+ * once take a lock per event first (`lockEvents`), so each recount sees the other's rows.
  *
  * A record that cannot be decoded is logged and skipped (its offset is still stored): the domain topics
  * are written by our own topology, and one bad record must not stop the read model.
  */
+/** The first key of the catalog projection's advisory locks (the second is the event ID's hash). */
+const EVENT_LOCK_CLASS = 0x43415431
+
 export class ReadModelSink implements ProjectionSink {
   readonly #db: Db
   readonly #serdes: ReadModelSerdes
@@ -319,10 +323,15 @@ export class ReadModelSink implements ProjectionSink {
       if (from >= batch.nextOffset) return undefined
       const records = batch.records.filter((r) => r.offset >= from)
       let touched: AppliedChanges
-      if (batch.topic === EVENT_EVENTS_TOPIC) touched = await this.#applyEvents(tx, this.#decode(records))
-      else if (batch.topic === BOOKING_EVENTS_TOPIC)
-        touched = await this.#applyBookings(tx, this.#decode(records))
-      else touched = await this.#applyOutcomes(tx, this.#decode(records))
+      if (batch.topic === EVENT_EVENTS_TOPIC) {
+        const decoded = this.#decode<EventDomainEvent>(records)
+        await lockEvents(tx, decoded)
+        touched = await this.#applyEvents(tx, decoded)
+      } else if (batch.topic === BOOKING_EVENTS_TOPIC) {
+        const decoded = this.#decode<BookingDomainEvent>(records)
+        await lockEvents(tx, decoded)
+        touched = await this.#applyBookings(tx, decoded)
+      } else touched = await this.#applyOutcomes(tx, this.#decode(records))
       await tx.query(
         `UPDATE projection_offsets SET next_offset = $4 WHERE projection = $1 AND topic = $2 AND partition = $3`,
         [this.#projection, batch.topic, batch.partition, batch.nextOffset],
@@ -625,6 +634,22 @@ export class ReadModelSink implements ProjectionSink {
       requestIds: [...latest.keys()],
     }
   }
+}
+
+/**
+ * Takes, until the transaction ends, a lock per event the facts touch, in one order (no deadlock), before
+ * any row is written. The seat and promo figures are recounted from both topics' rows: without it, an event
+ * batch and a booking batch of the same event applied at once (the projection reads partitions
+ * concurrently) each recount without the other's uncommitted rows, and the event keeps a stale count.
+ */
+async function lockEvents(tx: Queryable, decoded: readonly Decoded<{ eventId: string }>[]): Promise<void> {
+  if (decoded.length === 0) return
+  // Locked in the order of the keys themselves (a volatile function in the select list runs after the sort).
+  await tx.query(
+    `SELECT pg_advisory_xact_lock(${EVENT_LOCK_CLASS}, k)
+     FROM (SELECT DISTINCT hashtext(id) AS k FROM unnest($1::text[]) AS id) keys ORDER BY k`,
+    [[...new Set(decoded.map((d) => d.fact.eventId))]],
+  )
 }
 
 /**
