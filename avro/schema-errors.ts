@@ -1,4 +1,4 @@
-import { CodedError } from '../streams/errors.ts'
+import { CodedError } from '../streams/index.ts'
 
 /**
  * Codes of {@link SchemaError}:

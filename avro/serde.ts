@@ -1,6 +1,5 @@
 import type { Type } from 'avsc'
-import { DeserializationError, SerializationError } from '../streams/errors.ts'
-import type { Serde } from '../streams/serde.ts'
+import { DeserializationError, type Serde, SerializationError } from '../streams/index.ts'
 import type { AvroSchema } from './parse-schema.ts'
 import { parseSchema } from './parse-schema.ts'
 import { findSchema } from './schema-catalogue.ts'

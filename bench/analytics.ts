@@ -10,21 +10,21 @@
  */
 import os from 'node:os'
 import { LocalSchemaRegistry } from '../avro/index.ts'
-import { FAVORITES_TOPIC, VIEWS_TOPIC } from '../infra/clickhouse/analytics-topics.ts'
+import { DEFAULT_TOPIC_NAMES } from '../topologies/index.ts'
 import {
   AnalyticsSink,
   ANALYTICS_TOPICS,
   createClickHouse,
   migrate,
   type ClickHouseClient,
-} from '../infra/clickhouse/index.ts'
+} from '../read-models/analytics/index.ts'
 import { TOPICS } from '../infra/topics.ts'
 import {
   createStatsQueries,
   type DateRange,
   type Granularity,
   type StatsViewer,
-} from '../query-api/stats/index.ts'
+} from '../read-models/analytics/index.ts'
 import { EmbeddedLog } from '../streams/index.ts'
 import { EmbeddedProjection } from '../streams/projection.ts'
 import { createBookingSerdes } from '../topologies/booking-topology.ts'
@@ -68,7 +68,7 @@ const rows: Row[] = []
   const log = EmbeddedLog.open()
   log.createTopics([
     ...TOPICS,
-    ...[VIEWS_TOPIC, FAVORITES_TOPIC].map((name) => ({
+    ...[DEFAULT_TOPIC_NAMES.views, DEFAULT_TOPIC_NAMES.favorites].map((name) => ({
       name,
       partitions: 12,
       cleanupPolicy: 'delete' as const,

@@ -16,11 +16,12 @@ import { buildApp } from '../query-api/app.ts'
 import { signDevToken } from '../query-api/auth.ts'
 import { CommandProducer } from '../query-api/commands/command-producer.ts'
 import { EmbeddedCommandTransport } from '../query-api/commands/embedded-transport.ts'
-import { openReadModel } from '../query-api/read-model/index.ts'
+import { openReadModel } from '../read-models/catalog/index.ts'
 import { EmbeddedLog, EmbeddedStreams } from '../streams/index.ts'
 import { buildBookingTopology, createBookingSerdes } from '../topologies/booking-topology.ts'
 import { load, type LoadResult } from './support/api-load.ts'
 import { seedEvents } from './support/read-model-seed.ts'
+import { DEFAULT_TOPIC_NAMES } from '../topologies/index.ts'
 
 const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/backend_event'
 const SECONDS = Number(process.env.BENCH_API_SECONDS ?? 10)
@@ -48,6 +49,7 @@ const log = EmbeddedLog.open()
 const logger = pino({ level: 'silent' })
 const streams = new EmbeddedStreams(buildBookingTopology({ serdes }), {
   applicationId: 'bench-api',
+  deadLetterTopic: DEFAULT_TOPIC_NAMES.deadLetters,
   topics: TOPICS,
   commitIntervalMs: 100,
   logger,

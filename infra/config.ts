@@ -5,7 +5,8 @@
  * step). Validated once at start-up; an invalid value stops the service with a
  * message naming the variable. Secrets are marked and never logged.
  */
-import { CodedError } from '../streams/errors.ts'
+import { CodedError } from '../streams/index.ts'
+import { TOPIC_PREFIX_PATTERN } from '../topologies/index.ts'
 
 type Kind = 'string' | 'integer' | 'url-list' | 'enum'
 
@@ -17,6 +18,9 @@ interface Key<T> {
   readonly secret?: boolean
   readonly values?: readonly string[]
   readonly min?: number
+  /** `string` keys: what a value must match (`patternText` says it in words). */
+  readonly pattern?: RegExp
+  readonly patternText?: string
 }
 
 function key<T>(k: Key<T>): Key<T> {
@@ -60,6 +64,8 @@ export const CONFIG_KEYS = {
   kafkaTopicPrefix: key({
     env: 'KAFKA_TOPIC_PREFIX',
     kind: 'string',
+    pattern: TOPIC_PREFIX_PATTERN,
+    patternText: 'at most 100 of the letters, digits, ".", "_" and "-"',
     default: '',
     description:
       'put in front of every topic name of infra/topics.ts (changelogs follow APPLICATION_ID): environments or test runs sharing a cluster',
@@ -184,6 +190,10 @@ function parse(name: string, k: Key<unknown>, raw: string): unknown {
   }
   switch (k.kind) {
     case 'string':
+      if (k.pattern !== undefined && !k.pattern.test(raw))
+        fail(
+          `${k.secret === true ? 'the value' : JSON.stringify(raw)} is not allowed: ${k.patternText ?? `must match ${k.pattern}`}`,
+        )
       return raw
     case 'enum':
       if (!k.values!.includes(raw)) fail(`must be one of ${k.values!.join(', ')}`)

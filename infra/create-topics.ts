@@ -9,7 +9,7 @@
 
 import kafkajs from 'kafkajs'
 import type { ITopicConfig } from 'kafkajs'
-import { createKafka } from '../streams/kafka/client.ts'
+import { createKafka } from '../streams/index.ts'
 import { TOPICS } from './topics.ts'
 import type { TopicSpec } from './topics.ts'
 

@@ -1,16 +1,10 @@
 import { join } from 'node:path'
 import type { Logger } from 'pino'
-import { EmbeddedLog, EmbeddedStreams } from '../streams/index.ts'
-import { KafkaStreams } from '../streams/kafka/kafka-streams.ts'
-import {
-  buildBookingTopology,
-  createBookingSerdes,
-  type BookingSerdes,
-} from '../topologies/booking-topology.ts'
+import { EmbeddedLog, EmbeddedStreams, KafkaStreams } from '../streams/index.ts'
+import { buildBookingTopology, type BookingSerdes } from '../topologies/index.ts'
 import type { Config } from './config.ts'
-import { schemaRegistryFor } from './schema-registry.ts'
-import { TOPICS } from './topics.ts'
-import { DEAD_LETTER_TOPIC } from '../topologies/topic-names.ts'
+import { serdesFor } from './serdes.ts'
+import { declareTopics } from './topics.ts'
 
 /** The running stream-processing side of the service, on Kafka or on the embedded log. */
 export interface Pipeline {
@@ -31,16 +25,13 @@ export async function startPipeline(
   logger: Logger,
   serdes?: BookingSerdes,
 ): Promise<Pipeline> {
-  if (serdes === undefined) {
-    const created = createBookingSerdes(schemaRegistryFor(config))
-    await created.init()
-    serdes = created
-  }
+  serdes ??= await serdesFor(config)
   const topology = buildBookingTopology({ serdes })
   const common = {
     applicationId: config.applicationId,
-    topics: TOPICS,
-    deadLetterTopic: DEAD_LETTER_TOPIC,
+    topics: declareTopics(serdes.topics),
+    deadLetterTopic: serdes.topics.deadLetters,
+    metricPrefix: 'backend_event_streams',
     commitIntervalMs: config.commitIntervalMs,
     logger,
   }

@@ -13,22 +13,19 @@
  */
 import { join } from 'node:path'
 import type { Logger } from 'pino'
-import { createStatsQueries } from '../query-api/stats/index.ts'
-import { statsRoutes } from '../query-api/routes/stats.ts'
-import { openReadModel, startReadModelProjection } from '../query-api/read-model/index.ts'
-import { seedDemoCatalog } from '../query-api/demo-catalog.ts'
-import { startApi, type RunningApi } from '../query-api/server.ts'
-import { EmbeddedProjection, KafkaProjection, type ProjectionRunner } from '../streams/projection.ts'
-import { createBookingSerdes } from '../topologies/booking-topology.ts'
+import { seedDemoCatalog, startApi, statsRoutes, type RunningApi } from '../query-api/index.ts'
 import {
-  ANALYTICS_TOPICS,
+  analyticsTopics,
   AnalyticsSink,
   createClickHouse,
+  createStatsQueries,
   migrate as migrateAnalytics,
-} from './clickhouse/index.ts'
+} from '../read-models/analytics/index.ts'
+import { openReadModel, startReadModelProjection } from '../read-models/catalog/index.ts'
+import { EmbeddedProjection, KafkaProjection, type ProjectionRunner } from '../streams/index.ts'
 import type { Config } from './config.ts'
 import { startPipeline, type Pipeline } from './pipeline.ts'
-import { schemaRegistryFor } from './schema-registry.ts'
+import { serdesFor } from './serdes.ts'
 
 export interface Service {
   readonly pipeline: Pipeline
@@ -43,8 +40,7 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
       await closer().catch((error: unknown) => logger.warn({ err: error }, 'close failed'))
   }
   try {
-    const serdes = createBookingSerdes(schemaRegistryFor(config))
-    await serdes.init()
+    const serdes = await serdesFor(config)
 
     const pipeline = await startPipeline(config, logger, serdes)
     closers.push(() => pipeline.close())
@@ -67,7 +63,7 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
     closers.push(() => clickhouse.close())
     await migrateAnalytics(clickhouse)
     const sink = new AnalyticsSink({ client: clickhouse, serdes, logger })
-    const analyticsOptions = { name: 'analytics', topics: [...ANALYTICS_TOPICS], sink, logger }
+    const analyticsOptions = { name: 'analytics', topics: analyticsTopics(serdes.topics), sink, logger }
     const analytics: ProjectionRunner =
       pipeline.log !== undefined
         ? new EmbeddedProjection(pipeline.log, analyticsOptions)

@@ -5,7 +5,7 @@ import type {
   PaymentStatusChanged,
   RequestOutcome,
 } from '../avro/index.ts'
-import { Record, type KeyValueStore, type Processor, type ProcessorContext } from '../streams/index.ts'
+import { type KeyValueStore, type Processor, type ProcessorContext, Record } from '../streams/index.ts'
 import {
   applyPayment,
   cancelBooking,

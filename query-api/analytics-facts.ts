@@ -9,31 +9,12 @@
  */
 import type { FastifyBaseLogger, FastifyRequest } from 'fastify'
 import { randomUUID } from 'node:crypto'
-import { FAVORITES_TOPIC, VIEWS_TOPIC } from '../infra/clickhouse/analytics-topics.ts'
+import type { CatalogView, FavoriteChange } from '../topologies/index.ts'
 import type { CommandProducer } from './commands/command-producer.ts'
-
-export { FAVORITES_TOPIC, VIEWS_TOPIC }
 
 /** Header naming the client's session (guests' unique viewers); optional. */
 export const SESSION_HEADER = 'x-session-id'
 const MAX_SESSION_LENGTH = 128
-
-/** `aquastream.analytics.views.v1` value. */
-export interface CatalogViewFact {
-  readonly viewId: string
-  readonly eventId: string
-  readonly userId: string | null
-  readonly sessionId: string | null
-  readonly occurredAtMs: number
-}
-
-/** `aquastream.favorites.v1` value. */
-export interface FavoriteChangeFact {
-  readonly eventId: string
-  readonly userId: string
-  readonly action: 'ADDED' | 'REMOVED'
-  readonly occurredAtMs: number
-}
 
 /** The session ID of a request: the `x-session-id` header when it is 1-128 printable characters. */
 export function sessionIdOf(request: FastifyRequest): string | null {
@@ -50,7 +31,7 @@ export function produceView(
   request: FastifyRequest,
   eventId: string,
 ): void {
-  const fact: CatalogViewFact = {
+  const fact: CatalogView = {
     viewId: randomUUID(),
     eventId,
     userId: request.principal.userId ?? null,
@@ -61,7 +42,7 @@ export function produceView(
   setImmediate(() => {
     try {
       commands
-        .sendJson(VIEWS_TOPIC, eventId, fact, traceId)
+        .sendJson('views', eventId, fact, traceId)
         .catch((error: unknown) => logger.error({ err: error, eventId }, 'view fact not produced'))
     } catch (error) {
       logger.error({ err: error, eventId }, 'view fact not produced')
@@ -75,16 +56,16 @@ export async function produceFavoriteChange(
   logger: FastifyBaseLogger,
   request: FastifyRequest,
   eventId: string,
-  action: FavoriteChangeFact['action'],
+  action: FavoriteChange['action'],
 ): Promise<void> {
-  const fact: FavoriteChangeFact = {
+  const fact: FavoriteChange = {
     eventId,
     userId: request.principal.userId!,
     action,
     occurredAtMs: Date.now(),
   }
   try {
-    await commands.sendJson(FAVORITES_TOPIC, eventId, fact, String(request.id))
+    await commands.sendJson('favorites', eventId, fact, String(request.id))
   } catch (error) {
     logger.error({ err: error, eventId, action }, 'favorite fact not produced')
   }

@@ -30,7 +30,7 @@ import { ApiMetrics } from './metrics.ts'
 import { OutcomeWaiters, type RedisAppliedFanout } from './outcome-waiters.ts'
 import { SandboxPaymentGateway, type PaymentGateway } from './payments/payment-gateway.ts'
 import { RATE_LIMITS, RATE_WINDOW_MS, type RateGroup, type RateLimitFigures } from './rate-limits.ts'
-import type { AppliedChanges, ReadModel } from './read-model/read-model.ts'
+import type { AppliedChanges, ReadModel } from '../read-models/catalog/read-model.ts'
 import { MemoryResponseCache, type ResponseCache } from './response-cache.ts'
 import { bookingRoutes } from './routes/bookings.ts'
 import { catalogRoutes } from './routes/catalog.ts'
@@ -58,7 +58,7 @@ declare module 'fastify' {
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv
 
-/** A mounted extra route set, e.g. the stats routes of query-api/stats. */
+/** A mounted extra route set, e.g. the stats routes. */
 export type RoutePlugin = (app: FastifyInstance, context: ApiContext) => Promise<void> | void
 
 export interface BuildAppOptions {

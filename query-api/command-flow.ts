@@ -11,7 +11,7 @@ import { actorOf } from './auth.ts'
 import type { ApiContext } from './context.ts'
 import type { IdempotentRequest } from './idempotency.ts'
 import { ApiError } from './errors.ts'
-import type { RequestOutcomeView } from './read-model/read-model.ts'
+import type { RequestOutcomeView } from '../read-models/catalog/read-model.ts'
 
 /** Parses `Prefer: wait=N` (RFC 7240); the wait is capped at `maxMs`. Undefined without it. */
 export function preferredWaitMs(prefer: string | undefined, maxMs: number): number | undefined {

@@ -9,7 +9,7 @@ import type { Logger } from 'pino'
 import type { Actor, BookingCommand, EventCommand } from '../avro/generated/types.ts'
 import { bookingCommand, eventCommand } from './commands/command-builders.ts'
 import type { CommandProducer } from './commands/command-producer.ts'
-import type { CategoryInput, ReadModel } from './read-model/read-model.ts'
+import type { CategoryInput, ReadModel } from '../read-models/catalog/read-model.ts'
 
 const DAY = 86_400_000
 const CATEGORIES: readonly (readonly [string, string | null, string])[] = [

@@ -6,7 +6,7 @@
  */
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import { REASON_CODES, type ReasonCode } from '../processors/reason-codes.ts'
-import { CodedError } from '../streams/errors.ts'
+import { CodedError } from '../streams/index.ts'
 
 /** The API's own codes (reason codes of refused commands come from processors/reason-codes.ts). */
 export const API_ERROR_CODES = {

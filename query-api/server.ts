@@ -8,17 +8,16 @@ import type { FastifyBaseLogger, FastifyInstance } from 'fastify'
 import { Redis } from 'ioredis'
 import type { Logger } from 'pino'
 import type { Registry } from 'prom-client'
-import type { EmbeddedLog } from '../streams/embedded/log.ts'
-import type { BookingSerdes } from '../topologies/booking-topology.ts'
+import type { EmbeddedLog } from '../streams/index.ts'
 import { buildApp, type RoutePlugin } from './app.ts'
 import { DEV_JWT_SECRET } from './auth.ts'
-import { CommandProducer } from './commands/command-producer.ts'
+import { CommandProducer, type CommandSerdes } from './commands/command-producer.ts'
 import { EmbeddedCommandTransport } from './commands/embedded-transport.ts'
 import { KafkaCommandTransport } from './commands/kafka-transport.ts'
 import { MemoryRequestRegistry, RedisRequestRegistry } from './idempotency.ts'
 import { RedisAppliedFanout } from './outcome-waiters.ts'
 import { SandboxPaymentGateway } from './payments/payment-gateway.ts'
-import type { ReadModel } from './read-model/read-model.ts'
+import type { ReadModel } from '../read-models/catalog/read-model.ts'
 import { MemoryResponseCache, RedisResponseCache } from './response-cache.ts'
 
 /** The development webhook secret of the sandbox gateway; production refuses it. */
@@ -54,8 +53,8 @@ export interface StartApiOptions {
     readonly log: EmbeddedLog | undefined
     readonly metricsRegistries?: readonly Registry[]
   }
-  /** Serdes of the command topics (`createBookingSerdes(registry)`, initialized). */
-  readonly serdes: Pick<BookingSerdes, 'eventCommand' | 'bookingCommand' | 'paymentStatus'>
+  /** Serdes of the command topics and their names (`createBookingSerdes(registry, topics)`, initialized). */
+  readonly serdes: CommandSerdes
   readonly readModel: ReadModel
   readonly logger: Logger
   /** Extra route sets (the stats routes). */

@@ -30,7 +30,10 @@ export {
   type EmbeddedStreamsConfig,
   type StreamsState,
 } from './embedded/embedded-streams.ts'
-export { EmbeddedLog, type EmbeddedLogOptions } from './embedded/log.ts'
+export { EmbeddedLog, type AppendListener, type EmbeddedLogOptions } from './embedded/log.ts'
+export { createKafka } from './kafka/client.ts'
+export { KafkaStreams, type KafkaStreamsConfig } from './kafka/kafka-streams.ts'
+export { ensureTopics } from './kafka/topics.ts'
 export { StreamsMetrics } from './metrics.ts'
 export { defaultPartitioner, murmur2, type Partitioner } from './partitioner.ts'
 export type {
@@ -50,8 +53,25 @@ export {
   type StateStore,
   type StoreBuilder,
 } from './state-store.ts'
-export { DEFAULT_DEAD_LETTER_TOPIC, type StreamsConfig } from './streams-config.ts'
+export {
+  EmbeddedProjection,
+  KafkaProjection,
+  skippedSummary,
+  type KafkaProjectionOptions,
+  type ProjectionBatch,
+  type ProjectionOptions,
+  type ProjectionRunner,
+  type ProjectionSink,
+  type SkippedRecord,
+} from './projection.ts'
+export type { StreamsConfig } from './streams-config.ts'
 export { changelogTopicName, type IncomingRecord, type OutgoingRecord } from './task.ts'
-export { TestDriver, TestInputTopic, TestOutputTopic, type TestDriverConfig } from './test-driver.ts'
+export {
+  TEST_DRIVER_DEAD_LETTER_TOPIC,
+  TestDriver,
+  TestInputTopic,
+  TestOutputTopic,
+  type TestDriverConfig,
+} from './test-driver.ts'
 export type { TopicSpec } from './topic-spec.ts'
 export { Topology, TopologyDescription } from './topology.ts'

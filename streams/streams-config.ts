@@ -19,8 +19,13 @@ export interface StreamsConfig {
   readonly clock?: Clock
   readonly logger?: Logger
   readonly exceptionHandlers?: Partial<ExceptionHandlers>
-  /** Default `aquastream.dlq.v1`; must be among `topics`. */
-  readonly deadLetterTopic?: string
+  /** Where dead letters of every stage go; must be among `topics`. */
+  readonly deadLetterTopic: string
+  /**
+   * Prefix of the runtime's metric names (`<prefix>_records_processed_total`, …); default `streams`.
+   * Applications name theirs (`backend_event_streams`).
+   */
+  readonly metricPrefix?: string
   /** Largest key + value an output may have; larger ones are production errors. Default 1 MiB - 1 KiB. */
   readonly maxRecordBytes?: number
 }
@@ -34,10 +39,9 @@ export interface ResolvedStreamsConfig {
   readonly logger: Logger
   readonly exceptionHandlers: ExceptionHandlers
   readonly deadLetterTopic: string
+  readonly metricPrefix: string
   readonly maxRecordBytes: number
 }
-
-export const DEFAULT_DEAD_LETTER_TOPIC = 'aquastream.dlq.v1'
 
 /**
  * Validates the configuration against the topology: every topic declared, the
@@ -51,7 +55,7 @@ export function resolveStreamsConfig(topology: Topology, config: StreamsConfig):
       `applicationId "${config.applicationId}" must match [A-Za-z0-9._-]+`,
     )
   const topics = new Map(config.topics.map((t) => [t.name, t]))
-  const deadLetterTopic = config.deadLetterTopic ?? DEFAULT_DEAD_LETTER_TOPIC
+  const { deadLetterTopic } = config
   const partitionsOf = (topic: string): number => {
     const spec = topics.get(topic)
     if (spec === undefined)
@@ -82,6 +86,7 @@ export function resolveStreamsConfig(topology: Topology, config: StreamsConfig):
     logger: config.logger ?? pino({ level: 'silent' }),
     exceptionHandlers: { ...defaultExceptionHandlers, ...config.exceptionHandlers },
     deadLetterTopic,
+    metricPrefix: config.metricPrefix ?? 'streams',
     maxRecordBytes: config.maxRecordBytes ?? 1024 * 1024 - 1024,
   }
 }

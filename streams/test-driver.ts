@@ -9,13 +9,19 @@ import type { KeyValueStore, StateStore } from './state-store.ts'
 import type { StreamsConfig } from './streams-config.ts'
 import type { Topology } from './topology.ts'
 
-export interface TestDriverConfig extends Omit<StreamsConfig, 'clock' | 'topics' | 'applicationId'> {
+export interface TestDriverConfig
+  extends Omit<StreamsConfig, 'clock' | 'topics' | 'applicationId' | 'deadLetterTopic'> {
   readonly applicationId?: string
+  /** Where dead letters go. Default `TEST_DRIVER_DEAD_LETTER_TOPIC`. */
+  readonly deadLetterTopic?: string
   /** Declared topics; any topic the topology uses and this omits gets 1 partition. */
   readonly topics?: StreamsConfig['topics']
   /** Start of the hand-moved wall clock. Default 2026-01-01T00:00:00Z. */
   readonly initialWallClockTimeMs?: number
 }
+
+/** The TestDriver's dead-letter topic when its configuration names none. */
+export const TEST_DRIVER_DEAD_LETTER_TOPIC = 'test-driver.dlq'
 
 /**
  * Runs a topology with no broker, synchronously and deterministically, like
@@ -34,7 +40,7 @@ export class TestDriver {
     this.clock = new ManualClock(config.initialWallClockTimeMs)
     const declared = new Map((config.topics ?? []).map((t) => [t.name, t]))
     const { sources, sinks } = topology.topics()
-    const deadLetterTopic = config.deadLetterTopic ?? 'aquastream.dlq.v1'
+    const deadLetterTopic = config.deadLetterTopic ?? TEST_DRIVER_DEAD_LETTER_TOPIC
     for (const name of [...sources, ...sinks, deadLetterTopic])
       if (!declared.has(name))
         declared.set(name, { name, partitions: 1, cleanupPolicy: 'delete', retentionMs: null })

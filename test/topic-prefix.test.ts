@@ -1,46 +1,50 @@
-// KAFKA_TOPIC_PREFIX goes in front of every declared topic, everywhere the names are read (the declared
-// list, the topology's constants, the analytics topics, the dead-letter topic); a bad prefix stops the
-// process at once. Each case runs in a child process: the names are fixed when first imported.
-import { spawnSync } from 'node:child_process'
+// KAFKA_TOPIC_PREFIX goes in front of every declared topic, everywhere the names are used (the declared
+// list, the serdes' subjects, the topology's sources and sinks, the catalog's and the analytics' topics, the
+// dead-letter topic): the configuration passes it down as `topicNames(prefix)`; a bad prefix stops the
+// service at start-up with a message naming the variable.
 import t from 'tap'
+import { loadConfig } from '../infra/config.ts'
+import { declareTopics } from '../infra/topics.ts'
+import { analyticsTopics } from '../read-models/analytics/index.ts'
+import { catalogTopics } from '../read-models/catalog/index.ts'
+import { LocalSchemaRegistry } from '../avro/index.ts'
+import { buildBookingTopology, createBookingSerdes, topicNames } from '../topologies/index.ts'
 
-const script = `
-  const { TOPICS } = await import('./infra/topics.ts')
-  const names = await import('./topologies/topic-names.ts')
-  const analytics = await import('./infra/clickhouse/analytics-topics.ts')
-  console.log(JSON.stringify({
-    declared: TOPICS.map((t) => t.name),
-    constants: [...Object.values(names), analytics.VIEWS_TOPIC, analytics.FAVORITES_TOPIC],
-  }))
-`
-const run = (prefix: string | undefined) => {
-  const env = { ...process.env }
-  if (prefix === undefined) delete env.KAFKA_TOPIC_PREFIX
-  else env.KAFKA_TOPIC_PREFIX = prefix
-  return spawnSync(process.execPath, ['--input-type=module', '-e', script], { env, encoding: 'utf8' })
-}
+const namesFor = (prefix: string | undefined) =>
+  topicNames(loadConfig(prefix === undefined ? {} : { KAFKA_TOPIC_PREFIX: prefix }).kafkaTopicPrefix)
 
-t.test('every declared topic and every topic constant carries the prefix', async (t) => {
-  const plain = JSON.parse(run(undefined).stdout) as { declared: string[]; constants: string[] }
-  const prefixed = JSON.parse(run('staging-2.').stdout) as { declared: string[]; constants: string[] }
-  t.ok(plain.declared.includes('aquastream.booking.commands.v1'), 'no prefix: the README names')
+t.test('every declared topic and every topic the code uses carries the prefix', async (t) => {
+  const plain = namesFor(undefined)
+  const prefixed = namesFor('staging-2.')
+  const declared = (names: typeof plain) => declareTopics(names).map((d) => d.name)
+  const used = (names: typeof plain) => {
+    const { sources, sinks } = buildBookingTopology({
+      serdes: createBookingSerdes(new LocalSchemaRegistry(), names),
+    }).topics()
+    return [...sources, ...sinks, ...catalogTopics(names), ...analyticsTopics(names), names.deadLetters]
+  }
+  t.ok(declared(plain).includes('aquastream.booking.commands.v1'), 'no prefix: the README names')
   t.same(
-    prefixed.declared,
-    plain.declared.map((n) => `staging-2.${n}`),
+    declared(prefixed),
+    declared(plain).map((n) => `staging-2.${n}`),
   )
   t.same(
-    prefixed.constants,
-    plain.constants.map((n) => `staging-2.${n}`),
+    Object.values(prefixed),
+    Object.values(plain).map((n) => `staging-2.${n}`),
   )
   t.same(
-    [...prefixed.constants].sort(),
-    [...prefixed.declared].sort(),
-    'the constants are exactly the declared topics',
+    [...Object.values(prefixed)].sort(),
+    [...declared(prefixed)].sort(),
+    'the names are exactly the declared topics',
   )
+  const undeclared = used(prefixed).filter((n) => !declared(prefixed).includes(n))
+  t.same(undeclared, [], 'everything the code reads or writes is declared under the prefix')
 })
 
-t.test('a prefix that cannot start a topic name stops the process', async (t) => {
-  const bad = run('no spaces/')
-  t.not(bad.status, 0)
-  t.match(bad.stderr, /KAFKA_TOPIC_PREFIX "no spaces\/" is not a topic-name prefix/)
+t.test('a prefix that cannot start a topic name stops the service at start-up', async (t) => {
+  t.throws(() => loadConfig({ KAFKA_TOPIC_PREFIX: 'no spaces/' }), {
+    code: 'INVALID_CONFIG',
+    message: /^KAFKA_TOPIC_PREFIX: "no spaces\/" is not allowed/,
+  })
+  t.throws(() => topicNames('no spaces/'), RangeError, 'and topicNames refuses it too')
 })

@@ -16,19 +16,8 @@ import { EventLedgerProcessor, LEDGER_STORES } from '../processors/event-ledger.
 import { LedgerInputTagger } from '../processors/ledger-input.ts'
 import { LEDGER_CHILDREN } from '../processors/ledger-outputs.ts'
 import { upgradeBooking, type BookingState, type StoredBookingState } from '../processors/ledger-state.ts'
-import { jsonSerde, Stores, stringSerde, Topology, type Serde } from '../streams/index.ts'
-import {
-  BOOKING_COMMANDS_TOPIC,
-  BOOKING_EVENTS_TOPIC,
-  CREW_COMMANDS_TOPIC,
-  CREW_STATUS_TOPIC,
-  EVENT_COMMANDS_TOPIC,
-  EVENT_EVENTS_TOPIC,
-  NOTIFICATIONS_TOPIC,
-  PAYMENT_STATUS_TOPIC,
-  REFUND_REQUESTS_TOPIC,
-  REQUEST_OUTCOMES_TOPIC,
-} from './topic-names.ts'
+import { jsonSerde, type Serde, Stores, stringSerde, Topology } from '../streams/index.ts'
+import { DEFAULT_TOPIC_NAMES, type TopicNames } from './topic-names.ts'
 
 const storedBookingJson = jsonSerde<StoredBookingState>()
 
@@ -38,8 +27,12 @@ export const bookingStateSerde: Serde<BookingState> = {
   deserialize: (topic, data) => upgradeBooking(storedBookingJson.deserialize(topic, data)),
 }
 
-/** The value serdes of every topic of the booking topology (keys are plain strings). */
+/**
+ * The value serdes of every topic of the booking topology (keys are plain strings), and the topic names
+ * they are registered for (subjects follow the TopicNameStrategy, so a serde belongs to its topic).
+ */
 export interface BookingSerdes {
+  readonly topics: TopicNames
   readonly eventCommand: Serde<EventCommand>
   readonly bookingCommand: Serde<BookingCommand>
   readonly paymentStatus: Serde<PaymentStatusChanged>
@@ -53,32 +46,36 @@ export interface BookingSerdes {
 }
 
 /**
- * Avro serdes (Confluent wire format) for every topic, from the given registry; `init()` registers them
- * all. Use a LocalSchemaRegistry for the embedded mode and tests, the Confluent one on Kafka.
+ * Avro serdes (Confluent wire format) for every topic of `topics`, from the given registry; `init()`
+ * registers them all. Use a LocalSchemaRegistry for the embedded mode and tests, the Confluent one on Kafka.
  */
-export function createBookingSerdes(registry: SchemaRegistry): BookingSerdes & { init(): Promise<void> } {
+export function createBookingSerdes(
+  registry: SchemaRegistry,
+  topics: TopicNames = DEFAULT_TOPIC_NAMES,
+): BookingSerdes & { init(): Promise<void> } {
   const serde = <T>(schema: string, topic: string): AvroSerde<T> =>
     avroSerde<T>({ registry, schema, topics: [topic] })
   const serdes = {
-    eventCommand: serde<EventCommand>('aquastream.event.EventCommand', EVENT_COMMANDS_TOPIC),
-    bookingCommand: serde<BookingCommand>('aquastream.booking.BookingCommand', BOOKING_COMMANDS_TOPIC),
+    eventCommand: serde<EventCommand>('aquastream.event.EventCommand', topics.eventCommands),
+    bookingCommand: serde<BookingCommand>('aquastream.booking.BookingCommand', topics.bookingCommands),
     paymentStatus: serde<PaymentStatusChanged>(
       'aquastream.payment.PaymentStatusChanged',
-      PAYMENT_STATUS_TOPIC,
+      topics.paymentStatus,
     ),
-    crewStatus: serde<CrewStatusChanged>('aquastream.crew.CrewStatusChanged', CREW_STATUS_TOPIC),
-    eventEvent: serde<EventDomainEvent>('aquastream.event.EventDomainEvent', EVENT_EVENTS_TOPIC),
-    bookingEvent: serde<BookingDomainEvent>('aquastream.booking.BookingDomainEvent', BOOKING_EVENTS_TOPIC),
-    outcome: serde<RequestOutcome>('aquastream.outcome.RequestOutcome', REQUEST_OUTCOMES_TOPIC),
+    crewStatus: serde<CrewStatusChanged>('aquastream.crew.CrewStatusChanged', topics.crewStatus),
+    eventEvent: serde<EventDomainEvent>('aquastream.event.EventDomainEvent', topics.eventEvents),
+    bookingEvent: serde<BookingDomainEvent>('aquastream.booking.BookingDomainEvent', topics.bookingEvents),
+    outcome: serde<RequestOutcome>('aquastream.outcome.RequestOutcome', topics.requestOutcomes),
     notification: serde<NotificationMessage>(
       'aquastream.notification.NotificationMessage',
-      NOTIFICATIONS_TOPIC,
+      topics.notifications,
     ),
-    refundRequest: serde<RefundRequest>('aquastream.payment.RefundRequest', REFUND_REQUESTS_TOPIC),
-    crewCommand: serde<CrewCommand>('aquastream.crew.CrewCommand', CREW_COMMANDS_TOPIC),
+    refundRequest: serde<RefundRequest>('aquastream.payment.RefundRequest', topics.refundRequests),
+    crewCommand: serde<CrewCommand>('aquastream.crew.CrewCommand', topics.crewCommands),
   }
   return {
     ...serdes,
+    topics,
     async init() {
       await Promise.all(Object.values(serdes).map((s) => s.init()))
     },
@@ -100,11 +97,12 @@ export const LEDGER_NODE = 'event-ledger'
  * Store values are JSON (internal state); topic values are Avro through `serdes`.
  */
 export function buildBookingTopology({ serdes }: { serdes: BookingSerdes }): Topology {
+  const { topics } = serdes
   const sources = [
-    ['event-commands', EVENT_COMMANDS_TOPIC, serdes.eventCommand, 'event-command'],
-    ['booking-commands', BOOKING_COMMANDS_TOPIC, serdes.bookingCommand, 'booking-command'],
-    ['payment-status', PAYMENT_STATUS_TOPIC, serdes.paymentStatus, 'payment-status'],
-    ['crew-status', CREW_STATUS_TOPIC, serdes.crewStatus, 'crew-status'],
+    ['event-commands', topics.eventCommands, serdes.eventCommand, 'event-command'],
+    ['booking-commands', topics.bookingCommands, serdes.bookingCommand, 'booking-command'],
+    ['payment-status', topics.paymentStatus, serdes.paymentStatus, 'payment-status'],
+    ['crew-status', topics.crewStatus, serdes.crewStatus, 'crew-status'],
   ] as const
   const topology = new Topology()
   for (const [name, topic, valueSerde, kind] of sources) {
@@ -127,12 +125,12 @@ export function buildBookingTopology({ serdes }: { serdes: BookingSerdes }): Top
       LEDGER_NODE,
     )
   const sinks = {
-    'event-events': [EVENT_EVENTS_TOPIC, serdes.eventEvent],
-    'booking-events': [BOOKING_EVENTS_TOPIC, serdes.bookingEvent],
-    outcomes: [REQUEST_OUTCOMES_TOPIC, serdes.outcome],
-    notifications: [NOTIFICATIONS_TOPIC, serdes.notification],
-    'refund-requests': [REFUND_REQUESTS_TOPIC, serdes.refundRequest],
-    'crew-commands': [CREW_COMMANDS_TOPIC, serdes.crewCommand],
+    'event-events': [topics.eventEvents, serdes.eventEvent],
+    'booking-events': [topics.bookingEvents, serdes.bookingEvent],
+    outcomes: [topics.requestOutcomes, serdes.outcome],
+    notifications: [topics.notifications, serdes.notification],
+    'refund-requests': [topics.refundRequests, serdes.refundRequest],
+    'crew-commands': [topics.crewCommands, serdes.crewCommand],
   } as const
   for (const child of LEDGER_CHILDREN) {
     const [topic, valueSerde] = sinks[child]

@@ -1,10 +1,9 @@
 /** Data of `npm run bench:analytics`: encoded booking facts and views for the sink, and 10M rows in SQL. */
 import type { ClickHouseClient } from '@clickhouse/client'
 import type { BookingDomainEvent } from '../../avro/index.ts'
-import { VIEWS_TOPIC } from '../../infra/clickhouse/analytics-topics.ts'
+import { DEFAULT_TOPIC_NAMES } from '../../topologies/index.ts'
 import { defaultPartitioner, type EmbeddedLog } from '../../streams/index.ts'
 import type { BookingSerdes } from '../../topologies/booking-topology.ts'
-import { BOOKING_EVENTS_TOPIC } from '../../topologies/topic-names.ts'
 
 export const T0 = Date.UTC(2026, 0, 1)
 const DAY_MS = 86_400_000
@@ -23,7 +22,7 @@ export function appendSinkInput(log: EmbeddedLog, serdes: BookingSerdes, facts: 
     let topic: string
     let value: Buffer
     if (i % 5 === 4) {
-      topic = VIEWS_TOPIC
+      topic = DEFAULT_TOPIC_NAMES.views
       value = Buffer.from(
         JSON.stringify({
           viewId: `v-${i}`,
@@ -34,7 +33,7 @@ export function appendSinkInput(log: EmbeddedLog, serdes: BookingSerdes, facts: 
         }),
       )
     } else {
-      topic = BOOKING_EVENTS_TOPIC
+      topic = DEFAULT_TOPIC_NAMES.bookingEvents
       const type = TYPES[i % TYPES.length]!
       const fact: BookingDomainEvent = {
         eventId,
@@ -56,7 +55,7 @@ export function appendSinkInput(log: EmbeddedLog, serdes: BookingSerdes, facts: 
         occurredAtMs: T0 + (i % 90) * DAY_MS + (i % 1000),
         eventSeatsTaken: i % 100,
       }
-      value = serdes.bookingEvent.serialize(BOOKING_EVENTS_TOPIC, fact)
+      value = serdes.bookingEvent.serialize(DEFAULT_TOPIC_NAMES.bookingEvents, fact)
     }
     const partition = defaultPartitioner(topic, key, value, log.partitions(topic))
     chunk.push({ topic, partition, key, value, timestamp: T0, headers: {} })

@@ -18,11 +18,7 @@ import {
   createBookingSerdes,
   type BookingSerdes,
 } from '../../topologies/booking-topology.ts'
-import {
-  BOOKING_COMMANDS_TOPIC,
-  EVENT_COMMANDS_TOPIC,
-  REQUEST_OUTCOMES_TOPIC,
-} from '../../topologies/topic-names.ts'
+import { DEFAULT_TOPIC_NAMES } from '../../topologies/index.ts'
 import type { FlashSalePlan } from '../../test/support/booking-load.ts'
 import { cpuMicros, SendTimes, type BookingLatency, type BookingThroughput } from './booking-measure.ts'
 import { log, now, percentile, rate, sleep } from './report.ts'
@@ -67,6 +63,7 @@ export class EmbeddedBookingBench {
     this.#serdes = serdes
     this.#streams = new EmbeddedStreams(buildBookingTopology({ serdes }), {
       applicationId: 'bench-booking',
+      deadLetterTopic: DEFAULT_TOPIC_NAMES.deadLetters,
       topics: TOPICS,
       commitIntervalMs: 100,
       log: this.log,
@@ -74,7 +71,7 @@ export class EmbeddedBookingBench {
     this.#unsubscribe = this.log.onAppend((appended) => {
       const at = now()
       for (const r of appended)
-        if (r.topic === REQUEST_OUTCOMES_TOPIC) this.#times.receivedOutcome(r.key!, at)
+        if (r.topic === DEFAULT_TOPIC_NAMES.requestOutcomes) this.#times.receivedOutcome(r.key!, at)
     })
   }
 
@@ -91,7 +88,7 @@ export class EmbeddedBookingBench {
     const at = now()
     for (const c of plan.eventCommands) this.#times.sent(c.requestId, at)
     this.log.append(
-      records<EventCommand>(EVENT_COMMANDS_TOPIC, plan.eventCommands, (t, v) =>
+      records<EventCommand>(DEFAULT_TOPIC_NAMES.eventCommands, plan.eventCommands, (t, v) =>
         this.#serdes.eventCommand.serialize(t, v),
       ),
     )
@@ -115,7 +112,7 @@ export class EmbeddedBookingBench {
       const at = now()
       for (const c of slice) this.#times.sent(c.requestId, at)
       this.log.append(
-        records<BookingCommand>(BOOKING_COMMANDS_TOPIC, slice, (t, v) =>
+        records<BookingCommand>(DEFAULT_TOPIC_NAMES.bookingCommands, slice, (t, v) =>
           this.#serdes.bookingCommand.serialize(t, v),
         ),
       )
@@ -154,7 +151,7 @@ export class EmbeddedBookingBench {
         const at = now()
         for (const c of slice) this.#times.sent(c.requestId, at)
         this.log.append(
-          records<BookingCommand>(BOOKING_COMMANDS_TOPIC, slice, (t, v) =>
+          records<BookingCommand>(DEFAULT_TOPIC_NAMES.bookingCommands, slice, (t, v) =>
             this.#serdes.bookingCommand.serialize(t, v),
           ),
         )

@@ -9,15 +9,9 @@
 import { Partitioners, type Consumer, type Kafka, type Producer } from 'kafkajs'
 import type { BookingCommand, EventCommand } from '../../avro/index.ts'
 import { loadConfig } from '../../infra/config.ts'
-import { schemaRegistryFor } from '../../infra/schema-registry.ts'
+import { schemaRegistryFor } from '../../infra/serdes.ts'
 import { createBookingSerdes, type BookingSerdes } from '../../topologies/booking-topology.ts'
-import {
-  BOOKING_COMMANDS_TOPIC,
-  CREW_STATUS_TOPIC,
-  EVENT_COMMANDS_TOPIC,
-  PAYMENT_STATUS_TOPIC,
-  REQUEST_OUTCOMES_TOPIC,
-} from '../../topologies/topic-names.ts'
+import { DEFAULT_TOPIC_NAMES } from '../../topologies/index.ts'
 import {
   commitGroupOffsets,
   createAppTopics,
@@ -63,12 +57,21 @@ export class KafkaBookingBench {
     await serdes.init()
     const bench = new KafkaBookingBench(appId, kafka, serdes)
     await createAppTopics(kafka, appId, serdes)
-    const sources = [EVENT_COMMANDS_TOPIC, BOOKING_COMMANDS_TOPIC, PAYMENT_STATUS_TOPIC, CREW_STATUS_TOPIC]
+    const sources = [
+      DEFAULT_TOPIC_NAMES.eventCommands,
+      DEFAULT_TOPIC_NAMES.bookingCommands,
+      DEFAULT_TOPIC_NAMES.paymentStatus,
+      DEFAULT_TOPIC_NAMES.crewStatus,
+    ]
     await commitGroupOffsets(kafka, appId, await endOffsets(kafka, sources))
-    await commitGroupOffsets(kafka, `${appId}-reader`, await endOffsets(kafka, [REQUEST_OUTCOMES_TOPIC]))
+    await commitGroupOffsets(
+      kafka,
+      `${appId}-reader`,
+      await endOffsets(kafka, [DEFAULT_TOPIC_NAMES.requestOutcomes]),
+    )
     await bench.#producer.connect()
     await bench.#reader.connect()
-    await bench.#reader.subscribe({ topics: [REQUEST_OUTCOMES_TOPIC], fromBeginning: false })
+    await bench.#reader.subscribe({ topics: [DEFAULT_TOPIC_NAMES.requestOutcomes], fromBeginning: false })
     await bench.#reader.run({
       autoCommit: false,
       eachBatch: async ({ batch }) => {
@@ -106,7 +109,7 @@ export class KafkaBookingBench {
 
   /** Produces the events' commands and waits for their outcomes. */
   async setUp(plan: FlashSalePlan): Promise<void> {
-    await this.#send<EventCommand>(EVENT_COMMANDS_TOPIC, plan.eventCommands, (t, v) =>
+    await this.#send<EventCommand>(DEFAULT_TOPIC_NAMES.eventCommands, plan.eventCommands, (t, v) =>
       this.#serdes.eventCommand.serialize(t, v),
     )
     if (!(await this.times.waitForAll(60_000)))
@@ -123,8 +126,10 @@ export class KafkaBookingBench {
     const started = Date.now()
     for (let i = 0; i < sends.length; i += chunk) {
       while (this.times.outstanding() > window) await sleep(5)
-      await this.#send<BookingCommand>(BOOKING_COMMANDS_TOPIC, sends.slice(i, i + chunk), (t, v) =>
-        this.#serdes.bookingCommand.serialize(t, v),
+      await this.#send<BookingCommand>(
+        DEFAULT_TOPIC_NAMES.bookingCommands,
+        sends.slice(i, i + chunk),
+        (t, v) => this.#serdes.bookingCommand.serialize(t, v),
       )
     }
     const complete = await this.times.waitForAll(120_000)
@@ -153,7 +158,7 @@ export class KafkaBookingBench {
       if (due > sent) {
         const slice = sends.slice(sent, due)
         sent = due
-        await this.#send<BookingCommand>(BOOKING_COMMANDS_TOPIC, slice, (t, v) =>
+        await this.#send<BookingCommand>(DEFAULT_TOPIC_NAMES.bookingCommands, slice, (t, v) =>
           this.#serdes.bookingCommand.serialize(t, v),
         )
       }

@@ -1,7 +1,7 @@
 /** Serdes and inputs of the counting topology, as the benchmark feeds it. */
 import { LocalSchemaRegistry, type AvroSerde } from '../../avro/index.ts'
-import type { CountInputValue, CountTotalValue } from '../../processors/count-sum.ts'
-import { createCountingSerdes, type CountingTopicNames } from '../../topologies/counting-topology.ts'
+import type { CountInputValue, CountTotalValue } from '../../examples/counting/count-sum.ts'
+import { createCountingSerdes, type CountingTopicNames } from '../../examples/counting/counting-topology.ts'
 
 export const PARTITIONS = 12
 export const KEYS = 10_000

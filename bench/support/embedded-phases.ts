@@ -8,7 +8,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { COUNT_STORE } from '../../processors/count-sum.ts'
+import { COUNT_STORE } from '../../examples/counting/count-sum.ts'
 import {
   changelogTopicName,
   defaultPartitioner,
@@ -17,7 +17,11 @@ import {
   type OutgoingRecord,
   type TopicSpec,
 } from '../../streams/index.ts'
-import { buildCountingTopology, countingTopics } from '../../topologies/counting-topology.ts'
+import {
+  buildCountingTopology,
+  countingTopics,
+  COUNTING_DEAD_LETTERS,
+} from '../../examples/counting/counting-topology.ts'
 import { countingSerdes, inputValue, PARTITIONS, type CountingSerdes } from './counting-data.ts'
 import { log, now, percentile, rate, sleep } from './report.ts'
 
@@ -116,6 +120,7 @@ export async function embeddedThroughputAndLatency(options: {
     })
     streams = new EmbeddedStreams(buildCountingTopology(serdes, names), {
       applicationId: 'bench-embedded',
+      deadLetterTopic: COUNTING_DEAD_LETTERS,
       topics,
       commitIntervalMs: COMMIT_INTERVAL_MS,
       log: embeddedLog,
@@ -219,6 +224,7 @@ export async function embeddedRestore(keys: number): Promise<RestoreResult> {
     const openMs = now() - opened
     const streams = new EmbeddedStreams(buildCountingTopology(serdes, names), {
       applicationId,
+      deadLetterTopic: COUNTING_DEAD_LETTERS,
       topics,
       log: reader,
     })

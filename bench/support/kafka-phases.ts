@@ -9,7 +9,7 @@
 import { appendFileSync } from 'node:fs'
 import { createInterface } from 'node:readline'
 import { Partitioners, type Admin, type Consumer, type Kafka, type Producer } from 'kafkajs'
-import { COUNT_STORE } from '../../processors/count-sum.ts'
+import { COUNT_STORE } from '../../examples/counting/count-sum.ts'
 import { changelogTopicName } from '../../streams/index.ts'
 import { deleteTopicsMatching, kafkaClient } from '../../test/support/kafka.ts'
 import { startApp, type AppProcess } from '../../test/support/processes.ts'

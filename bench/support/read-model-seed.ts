@@ -5,10 +5,10 @@
 //
 // Seats are written directly (no bookings are generated): the rows a projection would hold after the
 // bookings, not a replayable history. Use it on a schema the projection does not feed.
-import type { Db } from '../../query-api/read-model/db.ts'
-import { areaOf } from '../../query-api/read-model/projection-sink.ts'
-import type { ReadModel } from '../../query-api/read-model/read-model.ts'
-import { SqlReadModel } from '../../query-api/read-model/sql-read-model.ts'
+import type { Db } from '../../read-models/catalog/db.ts'
+import { areaOf } from '../../read-models/catalog/projection-sink.ts'
+import type { ReadModel } from '../../read-models/catalog/read-model.ts'
+import { SqlReadModel } from '../../read-models/catalog/sql-read-model.ts'
 
 const DAY_MS = 24 * 60 * 60 * 1000
 

@@ -1,10 +1,8 @@
 import type { BookingCommand, EventCommand, PaymentStatusChanged } from '../../avro/generated/types.ts'
-import type { BookingSerdes } from '../../topologies/booking-topology.ts'
-import {
-  BOOKING_COMMANDS_TOPIC,
-  EVENT_COMMANDS_TOPIC,
-  PAYMENT_STATUS_TOPIC,
-} from '../../topologies/topic-names.ts'
+import type { BookingSerdes } from '../../topologies/index.ts'
+
+/** The serdes of the command topics, and the topic names they belong to. */
+export type CommandSerdes = Pick<BookingSerdes, 'topics' | 'eventCommand' | 'bookingCommand' | 'paymentStatus'>
 
 /** One serialized record for a command topic (key: the event ID). */
 export interface CommandRecord {
@@ -36,31 +34,33 @@ export interface CommandTransport {
  */
 export class CommandProducer {
   readonly #transport: CommandTransport
-  readonly #serdes: Pick<BookingSerdes, 'eventCommand' | 'bookingCommand' | 'paymentStatus'>
+  readonly #serdes: CommandSerdes
 
   constructor(
     transport: CommandTransport,
-    serdes: Pick<BookingSerdes, 'eventCommand' | 'bookingCommand' | 'paymentStatus'>,
+    serdes: CommandSerdes,
   ) {
     this.#transport = transport
     this.#serdes = serdes
   }
 
   sendEventCommand(command: EventCommand, traceId?: string): Promise<void> {
+    const topic = this.#serdes.topics.eventCommands
     return this.#send(
-      EVENT_COMMANDS_TOPIC,
+      topic,
       command.eventId,
-      this.#serdes.eventCommand.serialize(EVENT_COMMANDS_TOPIC, command),
+      this.#serdes.eventCommand.serialize(topic, command),
       command.requestId,
       traceId,
     )
   }
 
   sendBookingCommand(command: BookingCommand, traceId?: string): Promise<void> {
+    const topic = this.#serdes.topics.bookingCommands
     return this.#send(
-      BOOKING_COMMANDS_TOPIC,
+      topic,
       command.eventId,
-      this.#serdes.bookingCommand.serialize(BOOKING_COMMANDS_TOPIC, command),
+      this.#serdes.bookingCommand.serialize(topic, command),
       command.requestId,
       traceId,
     )
@@ -68,21 +68,28 @@ export class CommandProducer {
 
   /** A payment status from the verified webhook (the payment service's own path is its topic). */
   sendPaymentStatus(status: PaymentStatusChanged, traceId?: string): Promise<void> {
+    const topic = this.#serdes.topics.paymentStatus
     return this.#send(
-      PAYMENT_STATUS_TOPIC,
+      topic,
       status.eventId,
-      this.#serdes.paymentStatus.serialize(PAYMENT_STATUS_TOPIC, status),
+      this.#serdes.paymentStatus.serialize(topic, status),
       status.paymentId,
       traceId,
     )
   }
 
   /**
-   * A UTF-8 JSON record keyed by event ID on a topic of the API's own facts (`aquastream.analytics.views.v1`,
-   * `aquastream.favorites.v1`: docs/analytics.md). Rejects like the commands when the transport cannot
-   * append; callers producing analytics facts catch and log.
+   * A UTF-8 JSON record keyed by event ID on a topic of the API's own facts (`views`, `favorites`:
+   * docs/analytics.md). Rejects like the commands when the transport cannot append; callers producing
+   * analytics facts catch and log.
    */
-  sendJson(topic: string, eventId: string, value: object, traceId?: string): Promise<void> {
+  sendJson(
+    role: 'views' | 'favorites',
+    eventId: string,
+    value: object,
+    traceId?: string,
+  ): Promise<void> {
+    const topic = this.#serdes.topics[role]
     const headers: Record<string, string> = { 'content-type': 'application/json' }
     if (traceId !== undefined) headers['trace-id'] = traceId
     return this.#transport.send({

@@ -1,7 +1,5 @@
-import { defaultPartitioner } from '../../streams/partitioner.ts'
-import type { EmbeddedLog } from '../../streams/embedded/log.ts'
+import { CodedError, defaultPartitioner, type EmbeddedLog } from '../../streams/index.ts'
 import type { CommandRecord, CommandTransport } from './command-producer.ts'
-import { BOOKING_COMMANDS_TOPIC } from '../../topologies/topic-names.ts'
 
 /**
  * Appends commands to the embedded log of the pipeline (`infra/pipeline.ts`), on the partition Kafka's
@@ -35,8 +33,7 @@ export class EmbeddedCommandTransport implements CommandTransport {
   }
 
   async health(): Promise<void> {
-    // partitions() throws when the topic is missing, append when the log is closed
-    this.#log.partitions(BOOKING_COMMANDS_TOPIC)
+    if (this.#log.closed) throw new CodedError('LOG_CLOSED', 'the embedded log is closed')
   }
 
   async close(): Promise<void> {

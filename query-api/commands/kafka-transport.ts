@@ -1,5 +1,5 @@
 import { logLevel, Partitioners, type Kafka, type Producer } from 'kafkajs'
-import { createKafka } from '../../streams/kafka/client.ts'
+import { createKafka } from '../../streams/index.ts'
 import type { CommandRecord, CommandTransport } from './command-producer.ts'
 
 export interface KafkaCommandTransportOptions {

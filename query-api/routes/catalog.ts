@@ -3,7 +3,7 @@ import type { EventStatus } from '../../avro/generated/types.ts'
 import { produceView } from '../analytics-facts.ts'
 import type { ApiContext } from '../context.ts'
 import { ApiError } from '../errors.ts'
-import type { EventSearch, EventSortField } from '../read-model/read-model.ts'
+import type { EventSearch, EventSortField } from '../../read-models/catalog/read-model.ts'
 import {
   BookingView,
   EventDetails,

@@ -11,7 +11,7 @@ import { reflects, submitCommand } from '../command-flow.ts'
 import { eventCommand } from '../commands/command-builders.ts'
 import type { ApiContext } from '../context.ts'
 import { ApiError } from '../errors.ts'
-import type { EventDetails, Viewer } from '../read-model/read-model.ts'
+import type { EventDetails, Viewer } from '../../read-models/catalog/read-model.ts'
 import {
   Accepted,
   CancelEventBody,

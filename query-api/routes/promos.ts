@@ -14,7 +14,7 @@ import {
 } from '../../processors/promo-codes.ts'
 import type { ApiContext } from '../context.ts'
 import { ApiError } from '../errors.ts'
-import type { PromoCodeView as PromoCodeViewType } from '../read-model/read-model.ts'
+import type { PromoCodeView as PromoCodeViewType } from '../../read-models/catalog/read-model.ts'
 import { IdParams, PageOf, PageQuery, PromoCodeView, PromoValidateBody, PromoValidation } from '../schemas.ts'
 import { checkEventOwnership, MANAGERS, ms, SIGNED_IN, viewerOf } from './route-support.ts'
 

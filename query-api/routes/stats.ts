@@ -1,13 +1,13 @@
 /**
- * The stats routes over query-api/stats (ClickHouse aggregates): organizers see their own events, admins
- * all. `Accept: text/csv` exports the same data as CSV (the series; per-event rows for /stats/events).
+ * The stats routes over the analytics read model's queries (ClickHouse aggregates): organizers see their
+ * own events, admins all. `Accept: text/csv` exports the same data as CSV (the series; per-event rows for /stats/events).
  * Mounted by passing `statsRoutes(queries)` in `plugins` of buildApp / startApi.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { Type, type Static } from '@sinclair/typebox'
 import type { RoutePlugin } from '../app.ts'
 import type { ApiContext } from '../context.ts'
-import { checkRange, toCsv, type DateRange, type StatsQueries, type StatsViewer } from '../stats/index.ts'
+import { checkRange, toCsv, type DateRange, type StatsQueries, type StatsViewer } from '../../read-models/analytics/index.ts'
 import { Id, IdParams } from '../schemas.ts'
 import { MANAGERS } from './route-support.ts'
 

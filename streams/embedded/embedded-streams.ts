@@ -38,7 +38,7 @@ export type StreamsState =
  * `startSync` and `runUntilIdle`.
  */
 export class EmbeddedStreams {
-  readonly metrics = new StreamsMetrics()
+  readonly metrics: StreamsMetrics
   readonly #topology: Topology
   readonly #config: ResolvedStreamsConfig
   readonly #log: EmbeddedLog
@@ -60,6 +60,7 @@ export class EmbeddedStreams {
   constructor(topology: Topology, config: EmbeddedStreamsConfig) {
     this.#topology = topology
     this.#config = resolveStreamsConfig(topology, config)
+    this.metrics = new StreamsMetrics(this.#config.metricPrefix)
     this.#log = config.log
     this.#logger = this.#config.logger.child({
       applicationId: this.#config.applicationId,

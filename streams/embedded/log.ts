@@ -445,6 +445,11 @@ export class EmbeddedLog {
     return () => this.#listeners.delete(listener)
   }
 
+  /** Whether `close` ran: appends then fail with LOG_CLOSED. */
+  get closed(): boolean {
+    return this.#closed
+  }
+
   close(): void {
     if (this.#closed) return
     this.#closed = true

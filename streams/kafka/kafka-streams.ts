@@ -72,7 +72,7 @@ interface TaskHandle {
  *   commit (restore + seek), so nothing is applied twice.
  */
 export class KafkaStreams {
-  readonly metrics = new StreamsMetrics()
+  readonly metrics: StreamsMetrics
   readonly #topology: Topology
   readonly #config: ResolvedStreamsConfig
   readonly #options: KafkaStreamsConfig
@@ -96,6 +96,7 @@ export class KafkaStreams {
     this.#topology = topology
     this.#options = config
     this.#config = resolveStreamsConfig(topology, config)
+    this.metrics = new StreamsMetrics(this.#config.metricPrefix)
     this.#logger = this.#config.logger.child({ applicationId: config.applicationId, transport: 'kafka' })
     const kafkaLogger = this.#logger.child({ component: 'kafkajs' })
     this.#kafka = createKafka({

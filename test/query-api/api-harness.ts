@@ -9,8 +9,8 @@ import { signDevToken } from '../../query-api/auth.ts'
 import { CommandProducer } from '../../query-api/commands/command-producer.ts'
 import { EmbeddedCommandTransport } from '../../query-api/commands/embedded-transport.ts'
 import { SandboxPaymentGateway } from '../../query-api/payments/payment-gateway.ts'
-import { openReadModel, startReadModelProjection } from '../../query-api/read-model/index.ts'
-import type { ReadModel } from '../../query-api/read-model/read-model.ts'
+import { openReadModel, startReadModelProjection } from '../../read-models/catalog/index.ts'
+import type { ReadModel } from '../../read-models/catalog/read-model.ts'
 import { EmbeddedLog, EmbeddedStreams } from '../../streams/index.ts'
 import type { ProjectionRunner } from '../../streams/projection.ts'
 import {
@@ -18,6 +18,7 @@ import {
   createBookingSerdes,
   type BookingSerdes,
 } from '../../topologies/booking-topology.ts'
+import { DEFAULT_TOPIC_NAMES } from '../../topologies/index.ts'
 
 export const SECRET = 'test-secret-of-the-api-tests'
 export const WEBHOOK_SECRET = 'test-webhook-secret'
@@ -74,6 +75,7 @@ export async function startHarness(
   const logger = pino({ level: 'silent' })
   const streams = new EmbeddedStreams(buildBookingTopology({ serdes: s }), {
     applicationId: 'api-test',
+    deadLetterTopic: DEFAULT_TOPIC_NAMES.deadLetters,
     topics: TOPICS,
     commitIntervalMs: 5,
     logger,

@@ -5,35 +5,33 @@
  * API; 500 users book one seat each concurrently with `Prefer: wait`, half on each instance; the answers,
  * the GET views and the pipeline's recorded decisions agree.
  *
- * The run has topics of its own (a KAFKA_TOPIC_PREFIX, test/support/own-topics.ts), created here and
+ * The run has topics of its own (a topic prefix, test/support/own-topics.ts), created here and
  * deleted at the end, so the rebuild replays this run's records only, however much the broker has kept;
  * and its own application ID, projection group, event and user IDs, and PostgreSQL schema.
  */
-// First: it sets the topic prefix before any module below reads the topic names.
-import { RUN_TOPIC_PREFIX } from '../support/own-topics.ts'
 import { randomUUID } from 'node:crypto'
 import { Redis } from 'ioredis'
 import pg from 'pg'
 import pino from 'pino'
 import t from 'tap'
 import { loadConfig } from '../../infra/config.ts'
-import { schemaRegistryFor } from '../../infra/schema-registry.ts'
-import { TOPICS } from '../../infra/topics.ts'
+import { schemaRegistryFor } from '../../infra/serdes.ts'
+import { declareTopics } from '../../infra/topics.ts'
 import { buildApp } from '../../query-api/app.ts'
 import { CommandProducer } from '../../query-api/commands/command-producer.ts'
 import { KafkaCommandTransport } from '../../query-api/commands/kafka-transport.ts'
 import { RedisRequestRegistry } from '../../query-api/idempotency.ts'
 import { RedisAppliedFanout } from '../../query-api/outcome-waiters.ts'
-import { openReadModel, startReadModelProjection } from '../../query-api/read-model/index.ts'
-import { openDb } from '../../query-api/read-model/db.ts'
-import type { ReadModel } from '../../query-api/read-model/read-model.ts'
-import { rebuildReadModel } from '../../query-api/read-model/rebuild.ts'
+import { openReadModel, startReadModelProjection } from '../../read-models/catalog/index.ts'
+import { openDb } from '../../read-models/catalog/db.ts'
+import type { ReadModel } from '../../read-models/catalog/read-model.ts'
+import { rebuildReadModel } from '../../read-models/catalog/rebuild.ts'
 import { RedisResponseCache } from '../../query-api/response-cache.ts'
 import { KafkaStreams } from '../../streams/kafka/kafka-streams.ts'
 import { buildBookingTopology, createBookingSerdes } from '../../topologies/booking-topology.ts'
-import { DEAD_LETTER_TOPIC, EVENT_COMMANDS_TOPIC } from '../../topologies/topic-names.ts'
 import { createAppTopics } from '../support/booking-load.ts'
 import { brokers, deleteTopicsMatching, kafkaClient, requireKafka } from '../support/kafka.ts'
+import { RUN_TOPIC_PREFIX, RUN_TOPICS } from '../support/own-topics.ts'
 import { eventBody, SECRET, tokenFor } from './api-harness.ts'
 
 const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/backend_event'
@@ -52,19 +50,19 @@ const schema = `api_e2e_${run}`
 // Errors only: the pipeline's info lines (tasks, commits) would drown the test's output.
 const logger = pino({ level: 'error' })
 const kafka = kafkaClient('api-e2e')
-const serdes = createBookingSerdes(schemaRegistryFor(loadConfig()))
+const serdes = createBookingSerdes(schemaRegistryFor(loadConfig()), RUN_TOPICS)
 await serdes.init()
 
 t.equal(
-  EVENT_COMMANDS_TOPIC,
+  RUN_TOPICS.eventCommands,
   `${RUN_TOPIC_PREFIX}aquastream.event.commands.v1`,
   'the run has topics of its own',
 )
 await createAppTopics(kafka, appId, serdes)
 const streams = new KafkaStreams(buildBookingTopology({ serdes }), {
   applicationId: appId,
-  topics: TOPICS,
-  deadLetterTopic: DEAD_LETTER_TOPIC,
+  topics: declareTopics(RUN_TOPICS),
+  deadLetterTopic: RUN_TOPICS.deadLetters,
   commitIntervalMs: 100,
   logger,
   brokers: brokers(),

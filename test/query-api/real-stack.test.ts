@@ -8,18 +8,18 @@ import pg from 'pg'
 import pino from 'pino'
 import t from 'tap'
 import { loadConfig } from '../../infra/config.ts'
-import { schemaRegistryFor } from '../../infra/schema-registry.ts'
+import { schemaRegistryFor } from '../../infra/serdes.ts'
 import { buildApp } from '../../query-api/app.ts'
 import { CommandProducer } from '../../query-api/commands/command-producer.ts'
 import { KafkaCommandTransport } from '../../query-api/commands/kafka-transport.ts'
 import { RedisRequestRegistry } from '../../query-api/idempotency.ts'
 import { OutcomeWaiters, RedisAppliedFanout } from '../../query-api/outcome-waiters.ts'
-import { openReadModel } from '../../query-api/read-model/index.ts'
-import type { AppliedChanges, ReadModel } from '../../query-api/read-model/read-model.ts'
+import { openReadModel } from '../../read-models/catalog/index.ts'
+import type { AppliedChanges, ReadModel } from '../../read-models/catalog/read-model.ts'
 import { RedisResponseCache } from '../../query-api/response-cache.ts'
 import { defaultPartitioner } from '../../streams/partitioner.ts'
 import { createBookingSerdes } from '../../topologies/booking-topology.ts'
-import { BOOKING_COMMANDS_TOPIC } from '../../topologies/topic-names.ts'
+import { DEFAULT_TOPIC_NAMES } from '../../topologies/index.ts'
 import { commitGroupOffsets, endOffsets } from '../support/booking-load.ts'
 import { brokers, kafkaClient, requireKafka } from '../support/kafka.ts'
 import { SECRET, tokenFor, USER } from './api-harness.ts'
@@ -110,7 +110,7 @@ t.test(
     await commitGroupOffsets(
       kafkaClient('api-test'),
       groupId,
-      await endOffsets(kafkaClient('api-test'), [BOOKING_COMMANDS_TOPIC]),
+      await endOffsets(kafkaClient('api-test'), [DEFAULT_TOPIC_NAMES.bookingCommands]),
     )
     const first = await a.inject({ method: 'POST', url: '/api/v1/bookings', headers, payload })
     const second = await b.inject({ method: 'POST', url: '/api/v1/bookings', headers, payload })
@@ -127,21 +127,29 @@ t.test(
 
     const admin = kafkaClient('api-test').admin()
     await admin.connect()
-    const partitions = (await admin.fetchTopicMetadata({ topics: [BOOKING_COMMANDS_TOPIC] })).topics[0]!
-      .partitions.length
+    const partitions = (await admin.fetchTopicMetadata({ topics: [DEFAULT_TOPIC_NAMES.bookingCommands] }))
+      .topics[0]!.partitions.length
     await admin.disconnect()
-    const expected = defaultPartitioner(BOOKING_COMMANDS_TOPIC, Buffer.from(eventId), null, partitions)
+    const expected = defaultPartitioner(
+      DEFAULT_TOPIC_NAMES.bookingCommands,
+      Buffer.from(eventId),
+      null,
+      partitions,
+    )
     const consumer = kafkaClient('api-test').consumer({ groupId })
     await consumer.connect()
-    await consumer.subscribe({ topic: BOOKING_COMMANDS_TOPIC })
+    await consumer.subscribe({ topic: DEFAULT_TOPIC_NAMES.bookingCommands })
     const seen: { partition: number; requestId: string; bookingId: string | undefined }[] = []
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('the command did not arrive in 30 s')), 30_000)
       void consumer.run({
         eachMessage: async ({ partition, message }) => {
           if (message.key?.toString() !== eventId || message.value === null) return
-          await serdes.bookingCommand.prefetch?.(BOOKING_COMMANDS_TOPIC, [message.value])
-          const command = serdes.bookingCommand.deserialize(BOOKING_COMMANDS_TOPIC, message.value)
+          await serdes.bookingCommand.prefetch?.(DEFAULT_TOPIC_NAMES.bookingCommands, [message.value])
+          const command = serdes.bookingCommand.deserialize(
+            DEFAULT_TOPIC_NAMES.bookingCommands,
+            message.value,
+          )
           seen.push({ partition, requestId: command.requestId, bookingId: command.request?.bookingId })
           if (seen.length === 2) {
             clearTimeout(timer)

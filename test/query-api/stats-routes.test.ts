@@ -1,9 +1,9 @@
 // The stats routes over a recording StatsQueries double (the queries themselves are tested on chDB by
-// test/query-api/stats/**): roles, viewer mapping, range defaults and validation, CSV.
+// test/read-models/analytics/stats-queries.test.ts): roles, viewer mapping, range defaults and validation, CSV.
 import t from 'tap'
 import { CodedError } from '../../streams/errors.ts'
 import { statsRoutes } from '../../query-api/routes/stats.ts'
-import type { StatsQueries } from '../../query-api/stats/index.ts'
+import type { StatsQueries } from '../../read-models/analytics/index.ts'
 import { ADMIN, ORGANIZER, startHarness, USER } from './api-harness.ts'
 
 const calls: unknown[][] = []

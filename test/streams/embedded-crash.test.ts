@@ -11,14 +11,14 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
 import { LocalSchemaRegistry } from '../../avro/index.ts'
-import type { CountTotalValue } from '../../processors/count-sum.ts'
+import type { CountTotalValue } from '../../examples/counting/count-sum.ts'
 import { EmbeddedLog } from '../../streams/index.ts'
 import { defaultPartitioner } from '../../streams/partitioner.ts'
 import {
   countingTopics,
   createCountingSerdes,
   DEFAULT_COUNTING_TOPICS as names,
-} from '../../topologies/counting-topology.ts'
+} from '../../examples/counting/counting-topology.ts'
 import { checkCounting, countingInput } from '../support/counting-check.ts'
 import { seededRandom, sleep, startApp, type AppProcess } from '../support/processes.ts'
 

@@ -59,6 +59,7 @@ function start(
   const log = EmbeddedLog.open()
   const streams = new EmbeddedStreams(upperCaseTopology(), {
     applicationId: 'app',
+    deadLetterTopic: 'aquastream.dlq.v1',
     topics: TOPICS,
     clock: new ManualClock(),
     log,
@@ -101,7 +102,13 @@ t.test('maxPollRecords and commitMaxRecords below 1 are INVALID_CONFIG', async (
   for (const option of ['maxPollRecords', 'commitMaxRecords'] as const) {
     let error: unknown
     try {
-      new EmbeddedStreams(upperCaseTopology(), { applicationId: 'app', topics: TOPICS, log, [option]: 0 })
+      new EmbeddedStreams(upperCaseTopology(), {
+        applicationId: 'app',
+        topics: TOPICS,
+        deadLetterTopic: 'aquastream.dlq.v1',
+        log,
+        [option]: 0,
+      })
     } catch (e) {
       error = e
     }

@@ -15,7 +15,8 @@ import {
   buildCountingTopology,
   countingTopics,
   createCountingSerdes,
-} from '../../topologies/counting-topology.ts'
+  COUNTING_DEAD_LETTERS,
+} from '../../examples/counting/counting-topology.ts'
 import { brokers, deleteTopicsMatching, kafkaClient, readCommitted, requireKafka } from '../support/kafka.ts'
 
 const registryUrl = loadConfig().schemaRegistryUrl || 'http://127.0.0.1:8081/apis/ccompat/v7'
@@ -29,6 +30,7 @@ t.test('poison records are dead-lettered with the reason and the partition keeps
   const { input, output } = await createCountingSerdes(registry, names)
   const streams = new KafkaStreams(buildCountingTopology({ input, output }, names), {
     applicationId: appId,
+    deadLetterTopic: COUNTING_DEAD_LETTERS,
     brokers: brokers(),
     topics: countingTopics(1, names),
     logger: pino({ level: 'silent' }),

@@ -8,14 +8,15 @@
 import pino from 'pino'
 import t from 'tap'
 import { LocalSchemaRegistry } from '../../avro/index.ts'
-import { COUNT_STORE, type CountState } from '../../processors/count-sum.ts'
+import { COUNT_STORE, type CountState } from '../../examples/counting/count-sum.ts'
 import { changelogTopicName, jsonSerde } from '../../streams/index.ts'
 import { KafkaStreams } from '../../streams/kafka/kafka-streams.ts'
 import {
   buildCountingTopology,
   countingTopics,
   createCountingSerdes,
-} from '../../topologies/counting-topology.ts'
+  COUNTING_DEAD_LETTERS,
+} from '../../examples/counting/counting-topology.ts'
 import { checkCounting, countingInput } from '../support/counting-check.ts'
 import {
   brokers,
@@ -128,6 +129,7 @@ t.test('an instance whose task was taken over cannot commit its pending work', a
   const { input: inputSerde, output: outputSerde } = await createCountingSerdes(registry, names)
   const streams = new KafkaStreams(buildCountingTopology({ input: inputSerde, output: outputSerde }, names), {
     applicationId: appId,
+    deadLetterTopic: COUNTING_DEAD_LETTERS,
     brokers: brokers(),
     topics: countingTopics(1, names),
     // Nothing commits on its own during the test: the work stays pending until close().

@@ -19,6 +19,7 @@ import {
   type OutgoingRecord,
   type ProcessorContext,
   type Serde,
+  TEST_DRIVER_DEAD_LETTER_TOPIC,
 } from '../../streams/index.ts'
 import { StreamTask, type TaskOptions } from '../../streams/task.ts'
 
@@ -455,7 +456,7 @@ t.test(
     t.teardown(() => driver.close())
     const a = driver.createOutputTopic('out.a', stringSerde, stringSerde)
     const b = driver.createOutputTopic('out.b', stringSerde, stringSerde)
-    const dlq = driver.createOutputTopic('aquastream.dlq.v1', stringSerde, stringSerde)
+    const dlq = driver.createOutputTopic(TEST_DRIVER_DEAD_LETTER_TOPIC, stringSerde, stringSerde)
     const input = driver.createInputTopic('in', stringSerde, stringSerde)
     input.pipeInput('k1', 'poison')
     input.pipeInput('k2', 'fine')

@@ -11,13 +11,14 @@ import {
   type KeyValueStore,
   type Processor,
   type ProcessorContext,
+  TEST_DRIVER_DEAD_LETTER_TOPIC,
 } from '../../streams/index.ts'
 import {
   COUNT_STORE,
   CountSumProcessor,
   type CountInputValue,
   type CountTotalValue,
-} from '../../processors/count-sum.ts'
+} from '../../examples/counting/count-sum.ts'
 
 const inputSerde = jsonSerde<CountInputValue>()
 const totalSerde = jsonSerde<CountTotalValue>()
@@ -170,7 +171,7 @@ t.test(
   (t) => {
     const driver = new TestDriver(countingTopology())
     t.teardown(() => driver.close())
-    const dlq = driver.createOutputTopic('aquastream.dlq.v1', stringSerde, stringSerde)
+    const dlq = driver.createOutputTopic(TEST_DRIVER_DEAD_LETTER_TOPIC, stringSerde, stringSerde)
     const output = driver.createOutputTopic('count.out', stringSerde, totalSerde)
     driver.pipeRaw('count.in', Buffer.from('a'), Buffer.from('{not json'))
     driver
@@ -214,7 +215,9 @@ t.test('a processing failure rolls back the record: no store write, no output, d
   input.pipeInput('k', 'boom')
   t.same(driver.createOutputTopic('f.out', stringSerde, stringSerde).readKeyValuesToList(), [['k', 'fine']])
   t.equal(driver.getKeyValueStore<string, string>('s').get('k'), 'fine')
-  const [dead] = driver.createOutputTopic('aquastream.dlq.v1', stringSerde, stringSerde).readRecordsToList()
+  const [dead] = driver
+    .createOutputTopic(TEST_DRIVER_DEAD_LETTER_TOPIC, stringSerde, stringSerde)
+    .readRecordsToList()
   t.equal(dead?.value, 'boom')
   t.equal(String(dead?.headers[DLQ_HEADERS.errorCode]), 'RangeError')
   t.equal(String(dead?.headers[DLQ_HEADERS.stage]), 'processing')

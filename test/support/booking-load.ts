@@ -21,16 +21,11 @@ import type {
   RequestOutcome,
 } from '../../avro/index.ts'
 import type { Kafka } from 'kafkajs'
-import { TOPICS } from '../../infra/topics.ts'
+import { declareTopics } from '../../infra/topics.ts'
 import { ensureTopics } from '../../streams/kafka/topics.ts'
 import { resolveStreamsConfig } from '../../streams/streams-config.ts'
 import { buildBookingTopology, type BookingSerdes } from '../../topologies/booking-topology.ts'
-import {
-  BOOKING_EVENTS_TOPIC,
-  DEAD_LETTER_TOPIC,
-  NOTIFICATIONS_TOPIC,
-  REQUEST_OUTCOMES_TOPIC,
-} from '../../topologies/topic-names.ts'
+import { DEFAULT_TOPIC_NAMES } from '../../topologies/index.ts'
 import { seededRandom, sleep } from './processes.ts'
 
 const DAY_MS = 24 * 60 * 60 * 1000
@@ -569,8 +564,8 @@ export async function createAppTopics(
 ): Promise<void> {
   const resolved = resolveStreamsConfig(buildBookingTopology({ serdes }), {
     applicationId,
-    topics: TOPICS,
-    deadLetterTopic: DEAD_LETTER_TOPIC,
+    topics: declareTopics(serdes.topics),
+    deadLetterTopic: serdes.topics.deadLetters,
   })
   const admin = kafka.admin()
   await admin.connect()
@@ -638,7 +633,11 @@ export class BookingOutputReader {
   }
 
   /** The topics it reads. */
-  static readonly TOPICS = [REQUEST_OUTCOMES_TOPIC, BOOKING_EVENTS_TOPIC, NOTIFICATIONS_TOPIC] as const
+  static readonly TOPICS = [
+    DEFAULT_TOPIC_NAMES.requestOutcomes,
+    DEFAULT_TOPIC_NAMES.bookingEvents,
+    DEFAULT_TOPIC_NAMES.notifications,
+  ] as const
 
   /** Starts reading at `from` (see {@link endOffsets}, taken before the run produced anything). */
   async start(from: TopicOffsets): Promise<void> {
@@ -651,9 +650,9 @@ export class BookingOutputReader {
         const values = batch.messages.flatMap((m) => (m.value === null ? [] : [m.value]))
         const topic = batch.topic
         const serde =
-          topic === REQUEST_OUTCOMES_TOPIC
+          topic === DEFAULT_TOPIC_NAMES.requestOutcomes
             ? this.#serdes.outcome
-            : topic === BOOKING_EVENTS_TOPIC
+            : topic === DEFAULT_TOPIC_NAMES.bookingEvents
               ? this.#serdes.bookingEvent
               : this.#serdes.notification
         await serde.prefetch?.(topic, values)
@@ -661,8 +660,9 @@ export class BookingOutputReader {
           const decoded = serde.deserialize(topic, value) as { eventId: string }
           if (!this.#eventIds.has(decoded.eventId)) continue
           this.lastAt = Date.now()
-          if (topic === REQUEST_OUTCOMES_TOPIC) this.outcomes.push(decoded as RequestOutcome)
-          else if (topic === BOOKING_EVENTS_TOPIC) this.bookingEvents.push(decoded as BookingDomainEvent)
+          if (topic === DEFAULT_TOPIC_NAMES.requestOutcomes) this.outcomes.push(decoded as RequestOutcome)
+          else if (topic === DEFAULT_TOPIC_NAMES.bookingEvents)
+            this.bookingEvents.push(decoded as BookingDomainEvent)
           else this.notifications.push(decoded as NotificationMessage)
         }
       },

@@ -10,7 +10,7 @@
 import { writeFileSync } from 'node:fs'
 import pino from 'pino'
 import { loadConfig } from '../../infra/config.ts'
-import { schemaRegistryFor } from '../../infra/schema-registry.ts'
+import { schemaRegistryFor } from '../../infra/serdes.ts'
 import { EmbeddedLog, EmbeddedStreams, type KeyValueStore } from '../../streams/index.ts'
 import { KafkaStreams } from '../../streams/kafka/kafka-streams.ts'
 import {
@@ -18,8 +18,9 @@ import {
   countingTopics,
   DEFAULT_COUNTING_TOPICS,
   createCountingSerdes,
-} from '../../topologies/counting-topology.ts'
-import { COUNT_STORE } from '../../processors/count-sum.ts'
+  COUNTING_DEAD_LETTERS,
+} from '../../examples/counting/counting-topology.ts'
+import { COUNT_STORE } from '../../examples/counting/count-sum.ts'
 
 const config = loadConfig()
 const transport = process.env.TRANSPORT ?? 'embedded'
@@ -37,6 +38,7 @@ const topology = buildCountingTopology({ input, output }, names)
 const streamsConfig = {
   applicationId,
   topics: countingTopics(partitions, names),
+  deadLetterTopic: COUNTING_DEAD_LETTERS,
   commitIntervalMs: config.commitIntervalMs,
   logger,
 }

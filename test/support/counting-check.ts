@@ -1,4 +1,4 @@
-import type { CountInputValue, CountTotalValue } from '../../processors/count-sum.ts'
+import type { CountInputValue, CountTotalValue } from '../../examples/counting/count-sum.ts'
 
 /** The deterministic input of the counting tests: `n` records over `keys` keys. */
 export function countingInput(n: number, keys: number, seed = 1): CountInputValue[] {

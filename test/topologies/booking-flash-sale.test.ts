@@ -12,14 +12,9 @@
  */
 import t from 'tap'
 import { loadConfig } from '../../infra/config.ts'
-import { schemaRegistryFor } from '../../infra/schema-registry.ts'
+import { schemaRegistryFor } from '../../infra/serdes.ts'
 import { createBookingSerdes } from '../../topologies/booking-topology.ts'
-import {
-  BOOKING_COMMANDS_TOPIC,
-  CREW_STATUS_TOPIC,
-  EVENT_COMMANDS_TOPIC,
-  PAYMENT_STATUS_TOPIC,
-} from '../../topologies/topic-names.ts'
+import { DEFAULT_TOPIC_NAMES } from '../../topologies/index.ts'
 import {
   BookingOutputReader,
   checkFlashSale,
@@ -82,7 +77,12 @@ t.test(
     // The run starts at the end of the shared topics: the app's group and the reader are seeded there.
     // Its changelogs are created ahead (see createAppTopics).
     await createAppTopics(kafka, appId, serdes)
-    const sources = [EVENT_COMMANDS_TOPIC, BOOKING_COMMANDS_TOPIC, PAYMENT_STATUS_TOPIC, CREW_STATUS_TOPIC]
+    const sources = [
+      DEFAULT_TOPIC_NAMES.eventCommands,
+      DEFAULT_TOPIC_NAMES.bookingCommands,
+      DEFAULT_TOPIC_NAMES.paymentStatus,
+      DEFAULT_TOPIC_NAMES.crewStatus,
+    ]
     await commitGroupOffsets(kafka, appId, await endOffsets(kafka, sources))
     await reader.start(await endOffsets(kafka, BookingOutputReader.TOPICS))
 
@@ -120,10 +120,10 @@ t.test(
     t.pass('two instances share the tasks')
 
     await produce(
-      EVENT_COMMANDS_TOPIC,
+      DEFAULT_TOPIC_NAMES.eventCommands,
       plan.eventCommands.map((c) => ({
         key: c.eventId,
-        value: serdes.eventCommand.serialize(EVENT_COMMANDS_TOPIC, c),
+        value: serdes.eventCommand.serialize(DEFAULT_TOPIC_NAMES.eventCommands, c),
       })),
     )
     const eventRequests = new Set(plan.eventCommands.map((c) => c.requestId))
@@ -137,10 +137,10 @@ t.test(
 
     const started = Date.now()
     const producing = produce(
-      BOOKING_COMMANDS_TOPIC,
+      DEFAULT_TOPIC_NAMES.bookingCommands,
       plan.sends.map((c) => ({
         key: c.eventId,
-        value: serdes.bookingCommand.serialize(BOOKING_COMMANDS_TOPIC, c),
+        value: serdes.bookingCommand.serialize(DEFAULT_TOPIC_NAMES.bookingCommands, c),
       })),
       { chunk: 2000, pauseMs: 300 },
     )

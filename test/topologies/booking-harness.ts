@@ -21,7 +21,7 @@ import {
   createBookingSerdes,
   type BookingSerdes,
 } from '../../topologies/booking-topology.ts'
-import * as topics from '../../topologies/topic-names.ts'
+import { DEFAULT_TOPIC_NAMES as topics } from '../../topologies/index.ts'
 
 export const T0 = Date.UTC(2026, 0, 1)
 export const ORGANIZER: Actor = { userId: 'org-1', role: 'ORGANIZER' }
@@ -136,32 +136,32 @@ export class BookingHarness {
     this.#serdes = serdes
     this.driver = new TestDriver(buildBookingTopology({ serdes }), { initialWallClockTimeMs: T0, ...config })
     this.outcomes = this.driver.createOutputTopic(
-      topics.REQUEST_OUTCOMES_TOPIC,
+      topics.requestOutcomes,
       stringSerde,
       serdes.outcome,
     ) as TestOutputTopic<string, RequestOutcome>
     this.eventEvents = this.driver.createOutputTopic(
-      topics.EVENT_EVENTS_TOPIC,
+      topics.eventEvents,
       stringSerde,
       serdes.eventEvent,
     ) as TestOutputTopic<string, EventDomainEvent>
     this.bookingEvents = this.driver.createOutputTopic(
-      topics.BOOKING_EVENTS_TOPIC,
+      topics.bookingEvents,
       stringSerde,
       serdes.bookingEvent,
     ) as TestOutputTopic<string, BookingDomainEvent>
     this.notifications = this.driver.createOutputTopic(
-      topics.NOTIFICATIONS_TOPIC,
+      topics.notifications,
       stringSerde,
       serdes.notification,
     ) as TestOutputTopic<string, NotificationMessage>
     this.refunds = this.driver.createOutputTopic(
-      topics.REFUND_REQUESTS_TOPIC,
+      topics.refundRequests,
       stringSerde,
       serdes.refundRequest,
     ) as TestOutputTopic<string, RefundRequest>
     this.crewCommands = this.driver.createOutputTopic(
-      topics.CREW_COMMANDS_TOPIC,
+      topics.crewCommands,
       stringSerde,
       serdes.crewCommand,
     ) as TestOutputTopic<string, CrewCommand>
@@ -170,7 +170,7 @@ export class BookingHarness {
   /** Pipes an event command and returns its outcome. */
   event(command: EventCommand): RequestOutcome {
     this.driver
-      .createInputTopic(topics.EVENT_COMMANDS_TOPIC, stringSerde, this.#serdes.eventCommand)
+      .createInputTopic(topics.eventCommands, stringSerde, this.#serdes.eventCommand)
       .pipeInput(command.eventId, command)
     return this.#lastOutcome(command.requestId)
   }
@@ -178,7 +178,7 @@ export class BookingHarness {
   /** Pipes a booking command and returns its outcome. */
   booking(command: BookingCommand): RequestOutcome {
     this.driver
-      .createInputTopic(topics.BOOKING_COMMANDS_TOPIC, stringSerde, this.#serdes.bookingCommand)
+      .createInputTopic(topics.bookingCommands, stringSerde, this.#serdes.bookingCommand)
       .pipeInput(command.eventId, command)
     return this.#lastOutcome(command.requestId)
   }
@@ -191,7 +191,7 @@ export class BookingHarness {
     paymentId = `pay-${bookingId}`,
   ): void {
     this.driver
-      .createInputTopic(topics.PAYMENT_STATUS_TOPIC, stringSerde, this.#serdes.paymentStatus)
+      .createInputTopic(topics.paymentStatus, stringSerde, this.#serdes.paymentStatus)
       .pipeInput(eventId, {
         paymentId,
         bookingId,
@@ -208,16 +208,14 @@ export class BookingHarness {
     status: 'ASSIGNED' | 'UNAVAILABLE',
     memberId: string | null = null,
   ): void {
-    this.driver
-      .createInputTopic(topics.CREW_STATUS_TOPIC, stringSerde, this.#serdes.crewStatus)
-      .pipeInput(eventId, {
-        eventId,
-        crewRequestId,
-        status,
-        memberId,
-        reason: status === 'UNAVAILABLE' ? 'busy' : null,
-        occurredAtMs: this.driver.clock.now(),
-      })
+    this.driver.createInputTopic(topics.crewStatus, stringSerde, this.#serdes.crewStatus).pipeInput(eventId, {
+      eventId,
+      crewRequestId,
+      status,
+      memberId,
+      reason: status === 'UNAVAILABLE' ? 'busy' : null,
+      occurredAtMs: this.driver.clock.now(),
+    })
   }
 
   /** Every outcome read so far, by request ID. */

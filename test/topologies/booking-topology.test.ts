@@ -4,7 +4,7 @@ import { LEDGER_STORES } from '../../processors/event-ledger.ts'
 import type { BookingState, EventState } from '../../processors/ledger-state.ts'
 import { OUTCOME_RETENTION_MS, OUTCOME_PRUNE_INTERVAL_MS } from '../../processors/request-outcomes.ts'
 import { buildBookingTopology } from '../../topologies/booking-topology.ts'
-import * as topicNames from '../../topologies/topic-names.ts'
+import { DEFAULT_TOPIC_NAMES as topicNames } from '../../topologies/index.ts'
 import {
   ADMIN,
   BookingHarness,

@@ -1,0 +1,47 @@
+/**
+ * The analytics read model in ClickHouse (chDB in-process, or a server): the client factory, the
+ * migrations, the sink that projects the domain topics into fact tables and daily aggregates, and the stats
+ * queries the API and dashboards read.
+ */
+export { createClickHouse, type ClickHouseClient, type ClickHouseOptions } from './client.ts'
+export {
+  checkDatabaseName,
+  DEFAULT_ANALYTICS_DATABASE,
+  loadMigrations,
+  migrate,
+  MIGRATIONS_DIR,
+  statementsOf,
+  type Migration,
+  type MigrationReport,
+} from './migrate.ts'
+export {
+  AnalyticsMetrics,
+  AnalyticsSink,
+  isRetriableWrite,
+  type AnalyticsRetryOptions,
+  type AnalyticsSinkOptions,
+} from './analytics-sink.ts'
+export {
+  ANALYTICS_TOPICS,
+  analyticsTopics,
+  decodeFacts,
+  FACT_TABLES,
+  factSourceOf,
+  type AnalyticsSerdes,
+  type FactRow,
+  type FactSource,
+} from './facts.ts'
+export { toCsv } from './csv.ts'
+export {
+  checkRange,
+  createStatsQueries,
+  type BookingStatsRow,
+  type ConversionRow,
+  type DateRange,
+  type EventsStats,
+  type EventStats,
+  type Granularity,
+  type StatsQueries,
+  type StatsRow,
+  type StatsViewer,
+} from './stats-queries.ts'

@@ -1,0 +1,181 @@
+import type { Logger } from 'pino'
+import pino from 'pino'
+import type { ProjectionSink } from '../../streams/index.ts'
+import * as bookings from './booking-queries.ts'
+import { SqlCategoryStore } from './category-store.ts'
+import type { Db } from './db.ts'
+import { ReadModelError } from './errors.ts'
+import * as events from './event-queries.ts'
+import { SqlFavoriteStore } from './favorite-store.ts'
+import { ReadModelSink } from './projection-sink.ts'
+import * as promos from './promo-queries.ts'
+import type {
+  AppliedChanges,
+  AuditActor,
+  BookingView,
+  Category,
+  CategoryInput,
+  CategoryNode,
+  CategoryPatch,
+  EventDetails,
+  EventSearch,
+  EventSummary,
+  FavoriteView,
+  Page,
+  PageRequest,
+  PromoCodeView,
+  ReadModel,
+  ReadModelSerdes,
+  RequestOutcomeView,
+  Viewer,
+  WaitlistEntryView,
+} from './read-model.ts'
+
+/** Connection-level failures (pg's network errors, PGlite closed) become READ_MODEL_UNAVAILABLE. */
+function isUnavailable(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false
+  const code = (error as { code?: unknown }).code
+  if (
+    typeof code === 'string' &&
+    (/^(08|57P)/.test(code) || ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND'].includes(code))
+  )
+    return true
+  return error instanceof Error && /Connection terminated|closed/i.test(error.message) && code === undefined
+}
+
+async function guard<T>(work: Promise<T>): Promise<T> {
+  try {
+    return await work
+  } catch (error) {
+    if (isUnavailable(error)) throw new ReadModelError('the read model database is unavailable', error)
+    throw error
+  }
+}
+
+/** The ReadModel on a Db (pg or PGlite): one code path for both engines. */
+export class SqlReadModel implements ReadModel {
+  readonly db: Db
+  readonly #categories: SqlCategoryStore
+  readonly #favorites: SqlFavoriteStore
+  readonly #listeners = new Set<(changes: AppliedChanges) => void>()
+  readonly #logger: Logger
+  readonly #counts = new events.CountCache()
+
+  constructor(db: Db, logger?: Logger) {
+    this.db = db
+    this.#categories = new SqlCategoryStore(db)
+    this.#favorites = new SqlFavoriteStore(db)
+    this.#logger = logger ?? pino({ level: 'silent' })
+  }
+
+  searchEvents(params: EventSearch, viewer: Viewer): Promise<Page<EventSummary>> {
+    return guard(events.searchEvents(this.db, params, viewer, this.#counts))
+  }
+
+  getEvent(id: string, viewer: Viewer): Promise<EventDetails | undefined> {
+    return guard(events.getEvent(this.db, id, viewer))
+  }
+
+  eventVersion(id: string): Promise<number | undefined> {
+    return guard(events.eventVersion(this.db, id))
+  }
+
+  listEventBookings(eventId: string, page: PageRequest): Promise<Page<BookingView>> {
+    return guard(bookings.listEventBookings(this.db, eventId, page))
+  }
+
+  listPromoCodes(eventId: string, page: PageRequest): Promise<Page<PromoCodeView>> {
+    return guard(promos.listPromoCodes(this.db, eventId, page))
+  }
+
+  getPromoCode(eventId: string, code: string): Promise<PromoCodeView | undefined> {
+    return guard(promos.getPromoCode(this.db, eventId, code))
+  }
+
+  listUserBookings(userId: string, page: PageRequest): Promise<Page<BookingView>> {
+    return guard(bookings.listUserBookings(this.db, userId, page))
+  }
+
+  getBooking(id: string): Promise<BookingView | undefined> {
+    return guard(bookings.getBooking(this.db, id))
+  }
+
+  listWaitlist(userId: string): Promise<readonly WaitlistEntryView[]> {
+    return guard(bookings.listWaitlist(this.db, userId))
+  }
+
+  getOutcome(requestId: string): Promise<RequestOutcomeView | undefined> {
+    return guard(bookings.getOutcome(this.db, requestId))
+  }
+
+  listCategories(): Promise<readonly Category[]> {
+    return guard(this.#categories.listCategories())
+  }
+
+  listCategoryTree(): Promise<readonly CategoryNode[]> {
+    return guard(this.#categories.listCategoryTree())
+  }
+
+  getCategory(id: string): Promise<Category | undefined> {
+    return guard(this.#categories.getCategory(id))
+  }
+
+  createCategory(input: CategoryInput, actor: AuditActor): Promise<Category> {
+    return guard(this.#categories.createCategory(input, actor)).finally(() => this.#counts.clear())
+  }
+
+  updateCategory(id: string, patch: CategoryPatch, actor: AuditActor): Promise<Category | undefined> {
+    return guard(this.#categories.updateCategory(id, patch, actor)).finally(() => this.#counts.clear())
+  }
+
+  deleteCategory(id: string, actor: AuditActor): Promise<boolean> {
+    return guard(this.#categories.deleteCategory(id, actor)).finally(() => this.#counts.clear())
+  }
+
+  listFavorites(userId: string, page: PageRequest): Promise<Page<FavoriteView>> {
+    return guard(this.#favorites.listFavorites(userId, page))
+  }
+
+  isFavorite(userId: string, eventId: string): Promise<boolean> {
+    return guard(this.#favorites.isFavorite(userId, eventId))
+  }
+
+  addFavorite(userId: string, eventId: string): Promise<boolean> {
+    return guard(this.#favorites.addFavorite(userId, eventId))
+  }
+
+  removeFavorite(userId: string, eventId: string): Promise<boolean> {
+    return guard(this.#favorites.removeFavorite(userId, eventId))
+  }
+
+  onApplied(listener: (changes: AppliedChanges) => void): () => void {
+    this.#listeners.add(listener)
+    return () => this.#listeners.delete(listener)
+  }
+
+  projectionSink(serdes: ReadModelSerdes): ProjectionSink {
+    return new ReadModelSink({
+      db: this.db,
+      serdes,
+      logger: this.#logger,
+      onApplied: (changes) => {
+        this.#counts.clear()
+        for (const listener of this.#listeners) {
+          try {
+            listener(changes)
+          } catch (error) {
+            this.#logger.error({ err: error }, 'read model onApplied listener failed')
+          }
+        }
+      },
+    })
+  }
+
+  async health(): Promise<void> {
+    await guard(this.db.query('SELECT 1'))
+  }
+
+  close(): Promise<void> {
+    return this.db.close()
+  }
+}
