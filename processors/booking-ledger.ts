@@ -1,4 +1,11 @@
 import type { BookingCommand, PaymentStatusChanged, RefundReason } from '../avro/index.ts'
+import {
+  canActForUser,
+  canActOnBooking,
+  canCancelForForceMajeure,
+  canChangeBooking,
+  mayBook,
+} from './authorization.ts'
 import { bookingFact, notify, TIMER_CAUSE, type Cause, type LedgerOutput } from './ledger-outputs.ts'
 import {
   awaitsReconfirmation,
@@ -104,9 +111,10 @@ export function requestBooking(
   if (input === null) return no(refuse('VALIDATION_FAILED', 'REQUEST needs the request payload'))
   const { event } = ctx
   if (event === undefined) return no(refuse('EVENT_NOT_FOUND', `no event ${command.eventId}`))
-  if (command.actor.role !== 'ADMIN' && command.actor.userId !== input.userId)
+  if (!canActForUser(command.actor, input.userId))
     return no(refuse('FORBIDDEN', 'users book for themselves only'))
-  if (input.userId === event.organizerId || command.actor.userId === event.organizerId)
+  // Nor may an admin who organizes the event book it for someone else.
+  if (!mayBook(event, input.userId) || !mayBook(event, command.actor.userId))
     return no(refuse('ORGANIZER_OWN_EVENT', 'an organizer cannot book their own event'))
   const invalid = bookingClosed(event, nowMs) ?? checkSeatCount(input.seats)
   if (invalid !== undefined) return no(invalid)
@@ -302,17 +310,9 @@ function endBooking(
   }
 }
 
-/** May this actor act on this booking? The booking's user, the event's organizer (cancel only), an admin. */
-function authorizeBooking(
-  event: EventState,
-  booking: BookingState,
-  command: BookingCommand,
-  organizerMay: boolean,
-) {
-  const { actor } = command
-  if (actor.role === 'ADMIN' || actor.userId === booking.userId) return undefined
-  if (organizerMay && actor.role === 'ORGANIZER' && actor.userId === event.organizerId) return undefined
-  return refuse('FORBIDDEN', `${actor.userId} may not change booking ${booking.bookingId}`)
+/** FORBIDDEN for an actor that {@link canActOnBooking} or {@link canChangeBooking} leaves out. */
+function forbiddenOn(booking: BookingState, command: BookingCommand): Refusal {
+  return refuse('FORBIDDEN', `${command.actor.userId} may not change booking ${booking.bookingId}`)
 }
 
 /**
@@ -347,9 +347,8 @@ export function cancelBooking(
   const input = command.cancel
   if (input === null) return no(refuse('VALIDATION_FAILED', 'CANCEL needs the cancel payload'))
   if (booking === undefined) return no(refuse('BOOKING_NOT_FOUND', `no booking ${input.bookingId}`))
-  const forbidden = authorizeBooking(event, booking, command, true)
-  if (forbidden !== undefined) return no(forbidden)
-  if (input.forceMajeure && command.actor.role !== 'ADMIN')
+  if (!canActOnBooking(booking, event, command.actor)) return no(forbiddenOn(booking, command))
+  if (input.forceMajeure && !canCancelForForceMajeure(command.actor))
     return no(refuse('FORBIDDEN', 'only an admin cancels for force majeure'))
   if (!isActive(booking)) return no(refuse('INVALID_BOOKING_STATE', `booking is ${booking.status}`))
   if (booking.status === 'CONFIRMED' && nowMs >= event.startsAtMs)
@@ -413,8 +412,7 @@ export function changeSeats(
   const input = command.changeSeats
   if (input === null) return no(refuse('VALIDATION_FAILED', 'CHANGE_SEATS needs its payload'))
   if (booking === undefined) return no(refuse('BOOKING_NOT_FOUND', `no booking ${input.bookingId}`))
-  const forbidden = authorizeBooking(event, booking, command, false)
-  if (forbidden !== undefined) return no(forbidden)
+  if (!canChangeBooking(booking, command.actor)) return no(forbiddenOn(booking, command))
   if (!isActive(booking)) return no(refuse('INVALID_BOOKING_STATE', `booking is ${booking.status}`))
   const invalid = checkSeatCount(input.seats)
   if (invalid !== undefined) return no(invalid)
@@ -972,8 +970,7 @@ export function reconfirmBooking(
   const input = command.reconfirm
   if (input === null) return no(refuse('VALIDATION_FAILED', 'RECONFIRM needs its payload'))
   if (booking === undefined) return no(refuse('BOOKING_NOT_FOUND', `no booking ${input.bookingId}`))
-  const forbidden = authorizeBooking(event, booking, command, false)
-  if (forbidden !== undefined) return no(forbidden)
+  if (!canChangeBooking(booking, command.actor)) return no(forbiddenOn(booking, command))
   if (!isActive(booking)) return no(refuse('INVALID_BOOKING_STATE', `booking is ${booking.status}`))
   if (nowMs >= event.startsAtMs) return no(refuse('INVALID_BOOKING_STATE', 'the event has started'))
   const changedAtMs = event.lastRescheduledAtMs

@@ -1,4 +1,5 @@
 import type { Actor, CreateEvent, EventCommand, PriceOptionInput, ResourceType } from '../avro/index.ts'
+import { canCreateEvent, canManageEvent } from './authorization.ts'
 import { releaseCrew, updateCrewSchedule, crewCommand } from './crew.ts'
 import { eventFact, notify, TIMER_CAUSE, type Cause, type LedgerOutput } from './ledger-outputs.ts'
 import {
@@ -38,13 +39,6 @@ function no(refusal: Refusal): EventDecision {
   return { ok: false, refusal }
 }
 
-/** Organizers act on their own events only; admins on all; users on none. */
-export function authorizeEvent(event: EventState, actor: Actor): Refusal | undefined {
-  if (actor.role === 'ADMIN') return undefined
-  if (actor.role === 'ORGANIZER' && actor.userId === event.organizerId) return undefined
-  return refuse('FORBIDDEN', `${actor.role} ${actor.userId} may not change event ${event.eventId}`)
-}
-
 function validateTexts(title: string, description: string): Refusal | undefined {
   if (title.length < 3 || title.length > 255)
     return refuse('VALIDATION_FAILED', 'title must be 3-255 characters')
@@ -71,9 +65,13 @@ function validateNumbers(capacity: number, holdMinutes: number, deadlineHours: n
 
 /** Creates the DRAFT state of a CREATE command. */
 export function createEvent(eventId: string, actor: Actor, input: CreateEvent): EventState | Refusal {
-  if (actor.role === 'USER') return refuse('FORBIDDEN', 'only organizers and admins create events')
-  if (actor.role === 'ORGANIZER' && input.organizerId !== null && input.organizerId !== actor.userId)
-    return refuse('FORBIDDEN', 'an organizer creates events for themselves only')
+  if (!canCreateEvent(actor, input.organizerId))
+    return refuse(
+      'FORBIDDEN',
+      actor.role === 'USER'
+        ? 'only organizers and admins create events'
+        : 'an organizer creates events for themselves only',
+    )
   const organizerId = actor.role === 'ADMIN' ? (input.organizerId ?? actor.userId) : actor.userId
   const holdMinutes = input.holdMinutes ?? DEFAULT_HOLD_MINUTES
   const bookingDeadlineHours = input.bookingDeadlineHours ?? DEFAULT_BOOKING_DEADLINE_HOURS
@@ -158,8 +156,13 @@ export function decideEventCommand(
     return accepted(created, [eventFact(created, 'CREATED', cause, nowMs)], 'event created')
   }
   if (event === undefined) return no(refuse('EVENT_NOT_FOUND', `no event ${command.eventId}`))
-  const forbidden = authorizeEvent(event, command.actor)
-  if (forbidden !== undefined) return no(forbidden)
+  if (!canManageEvent(event, command.actor))
+    return no(
+      refuse(
+        'FORBIDDEN',
+        `${command.actor.role} ${command.actor.userId} may not change event ${event.eventId}`,
+      ),
+    )
   if (command.expectedVersion !== null && command.expectedVersion !== event.version)
     return no(
       refuse(
