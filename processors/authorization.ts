@@ -67,7 +67,7 @@ export function canChangeBooking(booking: HeldBooking, actor: Actor): boolean {
   return actor.role === 'ADMIN' || actor.userId === booking.userId
 }
 
-/** Whether `actor` may cancel a booking for force majeure (a full refund whatever the policy): admins only. */
+/** Whether `actor` may cancel a booking for force majeure (a full refund, whatever the policy): an admin. */
 export function canCancelForForceMajeure(actor: Actor): boolean {
   return actor.role === 'ADMIN'
 }

@@ -6,19 +6,15 @@ import type {
   RequestOutcome,
 } from '../avro/index.ts'
 import { Record, type KeyValueStore, type Processor, type ProcessorContext } from '../streams/index.ts'
-import {
-  applyPayment,
-  cancelBooking,
-  cancelForEvent,
-  changeSeats,
-  expireHold,
-  reconfirmBooking,
-  requestBooking,
-  scheduleNotice,
-  type PaymentEffect,
-} from './booking-ledger.ts'
+import { cancelBooking, cancelForEvent } from './booking-cancel.ts'
+import { changeSeats } from './booking-change-seats.ts'
+import type { BookingEffect } from './booking-decision.ts'
+import { applyPayment } from './booking-payment.ts'
+import { reconfirmBooking } from './booking-reconfirm.ts'
+import { requestBooking } from './booking-request.ts'
 import { applyCrewStatus } from './crew.ts'
 import { decideEventCommand, dueEventTimer, type BookingsFollowUp } from './event-lifecycle.ts'
+import { expireHold } from './hold-expiry.ts'
 import type { LedgerInput } from './ledger-input.ts'
 import { rejectionFact, type Cause, type LedgerOutput } from './ledger-outputs.ts'
 import {
@@ -36,6 +32,7 @@ import {
   refusedOutcome,
   type CommandIdentity,
 } from './request-outcomes.ts'
+import { scheduleNotice } from './schedule-notices.ts'
 import {
   closeWaitingList,
   expireOffers,
@@ -76,9 +73,11 @@ const userKey = (eventId: string, userId: string) => `${eventId}/${userId}`
 /**
  * The single writer of every event's state: decides event commands, booking commands, payment statuses
  * and crew answers for the events of its partition, runs their timers, and answers each request ID once.
- * Decisions are the pure functions of event-lifecycle.ts, booking-ledger.ts, waiting-list.ts and crew.ts;
- * this class loads their state from the stores, writes it back, and forwards their outputs to the child
- * named by each output (`LEDGER_CHILDREN`). Outcomes are keyed by requestId, all else by eventId.
+ * Decisions are pure functions, one file per command family (event-lifecycle.ts, booking-request.ts,
+ * booking-change-seats.ts, booking-cancel.ts, booking-reconfirm.ts, booking-payment.ts, hold-expiry.ts,
+ * waiting-list.ts, crew.ts); this class loads their state from the stores, writes it back, and forwards
+ * their outputs to the child named by each output (`LEDGER_CHILDREN`). Outcomes are keyed by requestId,
+ * all else by eventId.
  */
 export class EventLedgerProcessor implements Processor<string, LedgerInput, string, unknown> {
   #context!: ProcessorContext<string, unknown>
@@ -354,7 +353,7 @@ export class EventLedgerProcessor implements Processor<string, LedgerInput, stri
     for (const booking of bookings) this.#emitAll(scheduleNotice(event, booking, followUp, nowMs), nowMs)
   }
 
-  #applyEffect(effect: PaymentEffect, nowMs: number): void {
+  #applyEffect(effect: BookingEffect, nowMs: number): void {
     if (effect.booking !== undefined) this.#saveBooking(effect.booking)
     this.#saveEvent(effect.event, effect.outputs, nowMs)
   }

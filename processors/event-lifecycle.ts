@@ -19,7 +19,8 @@ import { validateRefundPolicy } from './refund-policy.ts'
 
 /**
  * What an event command or timer asks of the event's bookings after the event itself changed; the
- * processor runs it over the bookings store (booking-ledger.ts decides each booking).
+ * processor runs it over the bookings store (booking-cancel.ts `cancelForEvent` and schedule-notices.ts
+ * decide each booking).
  */
 export type BookingsFollowUp = 'CANCEL_ALL' | 'NOTIFY_RESCHEDULED' | 'NOTIFY_RESTORED' | 'REMIND'
 

@@ -1,6 +1,13 @@
 import type { BookingCommand } from '../avro/index.ts'
 import { canActForUser, mayBook } from './authorization.ts'
-import { notify, waitingListFact, TIMER_CAUSE, type Cause, type LedgerOutput } from './ledger-outputs.ts'
+import {
+  causeOf,
+  notify,
+  waitingListFact,
+  TIMER_CAUSE,
+  type Cause,
+  type LedgerOutput,
+} from './ledger-outputs.ts'
 import {
   emptyWaitingList,
   HOUR_MS,
@@ -61,7 +68,7 @@ export function joinWaitingList(
     ...current,
     queue: [...current.queue, { userId: input.userId, seats: input.seats, joinedAtMs: nowMs }],
   }
-  const cause: Cause = { requestId: command.requestId, actorUserId: command.actor.userId }
+  const cause = causeOf(command)
   return {
     ok: true,
     list: next,
@@ -91,7 +98,7 @@ export function leaveWaitingList(
     queue: list.queue.filter((e) => e.userId !== input.userId),
     offers: list.offers.filter((o) => o.userId !== input.userId),
   }
-  const cause: Cause = { requestId: command.requestId, actorUserId: command.actor.userId }
+  const cause = causeOf(command)
   return {
     ok: true,
     list: next,
