@@ -12,10 +12,11 @@ import type {
   SchemaRegistry,
 } from '../avro/index.ts'
 import { avroSerde, type AvroSerde } from '../avro/index.ts'
-import { EventLedgerProcessor, LEDGER_STORES } from '../processors/event-ledger.ts'
+import { EventLedgerProcessor } from '../processors/event-ledger.ts'
 import { LedgerInputTagger } from '../processors/ledger-input.ts'
 import { LEDGER_CHILDREN } from '../processors/ledger-outputs.ts'
 import { upgradeBooking, type BookingState, type StoredBookingState } from '../processors/ledger-state.ts'
+import { LEDGER_STORES } from '../processors/ledger-stores.ts'
 import { jsonSerde, Stores, stringSerde, Topology, type Serde } from '../streams/index.ts'
 import {
   BOOKING_COMMANDS_TOPIC,
