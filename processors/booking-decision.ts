@@ -27,6 +27,7 @@ export interface BookingEffect {
   readonly outputs: readonly LedgerOutput[]
 }
 
+/** The decision that refuses the command. */
 export function refused(refusal: Refusal): BookingDecision {
   return { ok: false, refusal }
 }

@@ -10,6 +10,10 @@ import { refuse, type Refusal } from './reason-codes.ts'
  */
 export type BookingsFollowUp = 'CANCEL_ALL' | 'NOTIFY_RESCHEDULED' | 'NOTIFY_RESTORED' | 'REMIND'
 
+/**
+ * An accepted event command: the event after it, what to emit, what its bookings must undergo, and the
+ * resource its outcome names.
+ */
 export interface EventAccepted {
   readonly ok: true
   readonly event: EventState
@@ -29,6 +33,7 @@ export type EventDecision = EventAccepted | { readonly ok: false; readonly refus
  */
 export type EventCommandDecider = (event: EventState, command: EventCommand, nowMs: number) => EventDecision
 
+/** The decision that refuses the command. */
 export function refused(refusal: Refusal): EventDecision {
   return { ok: false, refusal }
 }

@@ -42,9 +42,10 @@ const DECIDERS: Readonly<Record<Exclude<EventCommandType, 'CREATE'>, EventComman
 }
 
 /**
- * Decides one event command against the event's state (undefined before CREATE). Checks, in order:
- * payload present (CREATE), existence, the actor may manage the event (authorization.ts
- * `canManageEvent`), expectedVersion, then the command's own rules in its family's decider. Never mutates.
+ * Decides one event command against the event's state (undefined before CREATE; CREATE goes to
+ * event-edit.ts `decideCreate`). Checks, in order: existence, the actor may manage the event
+ * (authorization.ts `canManageEvent`), expectedVersion, then the command's own rules, payload first, in
+ * its family's decider. Never mutates.
  *
  * Refusals common to all but CREATE: EVENT_NOT_FOUND, FORBIDDEN, VERSION_CONFLICT; VALIDATION_FAILED for
  * an unknown command type.

@@ -25,6 +25,7 @@ export const LEDGER_STORES = {
   outcomes: 'ledger-request-outcomes',
 } as const
 
+/** When an unpaid hold (or a pending seat top-up) of a booking is due to expire. */
 export interface HoldTimer {
   readonly eventId: string
   readonly bookingId: string
