@@ -1,4 +1,5 @@
 import type {
+  Actor,
   BookingDomainEvent,
   BookingEventType,
   CrewCommand,
@@ -40,6 +41,11 @@ export interface Cause {
 }
 
 export const TIMER_CAUSE: Cause = { requestId: null, actorUserId: null }
+
+/** The cause of a command: its request ID and acting user. */
+export function causeOf(command: { readonly requestId: string; readonly actor: Actor }): Cause {
+  return { requestId: command.requestId, actorUserId: command.actor.userId }
+}
 
 export function eventFact(
   event: EventState,

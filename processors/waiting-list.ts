@@ -1,5 +1,13 @@
 import type { BookingCommand } from '../avro/index.ts'
-import { notify, waitingListFact, TIMER_CAUSE, type Cause, type LedgerOutput } from './ledger-outputs.ts'
+import { canActForUser, mayBook } from './authorization.ts'
+import {
+  causeOf,
+  notify,
+  waitingListFact,
+  TIMER_CAUSE,
+  type Cause,
+  type LedgerOutput,
+} from './ledger-outputs.ts'
 import {
   emptyWaitingList,
   HOUR_MS,
@@ -40,9 +48,9 @@ export function joinWaitingList(
   const input = command.joinWaitingList
   if (input === null) return no(refuse('VALIDATION_FAILED', 'JOIN_WAITING_LIST needs its payload'))
   if (event === undefined) return no(refuse('EVENT_NOT_FOUND', `no event ${command.eventId}`))
-  if (command.actor.role !== 'ADMIN' && command.actor.userId !== input.userId)
+  if (!canActForUser(command.actor, input.userId))
     return no(refuse('FORBIDDEN', 'users join for themselves only'))
-  if (input.userId === event.organizerId)
+  if (!mayBook(event, input.userId))
     return no(refuse('ORGANIZER_OWN_EVENT', 'an organizer cannot book their own event'))
   if (!isBookable(event)) return no(refuse('EVENT_NOT_BOOKABLE', `event is ${event.status}`))
   if (nowMs > event.startsAtMs - event.bookingDeadlineHours * HOUR_MS)
@@ -60,7 +68,7 @@ export function joinWaitingList(
     ...current,
     queue: [...current.queue, { userId: input.userId, seats: input.seats, joinedAtMs: nowMs }],
   }
-  const cause: Cause = { requestId: command.requestId, actorUserId: command.actor.userId }
+  const cause = causeOf(command)
   return {
     ok: true,
     list: next,
@@ -79,7 +87,7 @@ export function leaveWaitingList(
   const input = command.leaveWaitingList
   if (input === null) return no(refuse('VALIDATION_FAILED', 'LEAVE_WAITING_LIST needs its payload'))
   if (event === undefined) return no(refuse('EVENT_NOT_FOUND', `no event ${command.eventId}`))
-  if (command.actor.role !== 'ADMIN' && command.actor.userId !== input.userId)
+  if (!canActForUser(command.actor, input.userId))
     return no(refuse('FORBIDDEN', 'users leave for themselves only'))
   if (list === undefined || !isListed(list, input.userId))
     return no(refuse('NOT_ON_WAITING_LIST', 'not on the waiting list'))
@@ -90,7 +98,7 @@ export function leaveWaitingList(
     queue: list.queue.filter((e) => e.userId !== input.userId),
     offers: list.offers.filter((o) => o.userId !== input.userId),
   }
-  const cause: Cause = { requestId: command.requestId, actorUserId: command.actor.userId }
+  const cause = causeOf(command)
   return {
     ok: true,
     list: next,

@@ -9,8 +9,10 @@ import type { KeyValueStore, StateStore } from './state-store.ts'
 import type { StreamsConfig } from './streams-config.ts'
 import type { Topology } from './topology.ts'
 
-export interface TestDriverConfig
-  extends Omit<StreamsConfig, 'clock' | 'topics' | 'applicationId' | 'deadLetterTopic'> {
+export interface TestDriverConfig extends Omit<
+  StreamsConfig,
+  'clock' | 'topics' | 'applicationId' | 'deadLetterTopic'
+> {
   readonly applicationId?: string
   /** Where dead letters go. Default `TEST_DRIVER_DEAD_LETTER_TOPIC`. */
   readonly deadLetterTopic?: string

@@ -12,11 +12,12 @@ import type {
   SchemaRegistry,
 } from '../avro/index.ts'
 import { avroSerde, type AvroSerde } from '../avro/index.ts'
-import { EventLedgerProcessor, LEDGER_STORES } from '../processors/event-ledger.ts'
+import { EventLedgerProcessor } from '../processors/event-ledger.ts'
 import { LedgerInputTagger } from '../processors/ledger-input.ts'
 import { LEDGER_CHILDREN } from '../processors/ledger-outputs.ts'
 import { upgradeBooking, type BookingState, type StoredBookingState } from '../processors/ledger-state.ts'
-import { jsonSerde, type Serde, Stores, stringSerde, Topology } from '../streams/index.ts'
+import { LEDGER_STORES } from '../processors/ledger-stores.ts'
+import { jsonSerde, Stores, stringSerde, Topology, type Serde } from '../streams/index.ts'
 import { DEFAULT_TOPIC_NAMES, type TopicNames } from './topic-names.ts'
 
 const storedBookingJson = jsonSerde<StoredBookingState>()

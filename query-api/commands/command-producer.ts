@@ -2,7 +2,10 @@ import type { BookingCommand, EventCommand, PaymentStatusChanged } from '../../a
 import type { BookingSerdes } from '../../topologies/index.ts'
 
 /** The serdes of the command topics, and the topic names they belong to. */
-export type CommandSerdes = Pick<BookingSerdes, 'topics' | 'eventCommand' | 'bookingCommand' | 'paymentStatus'>
+export type CommandSerdes = Pick<
+  BookingSerdes,
+  'topics' | 'eventCommand' | 'bookingCommand' | 'paymentStatus'
+>
 
 /** One serialized record for a command topic (key: the event ID). */
 export interface CommandRecord {
@@ -36,10 +39,7 @@ export class CommandProducer {
   readonly #transport: CommandTransport
   readonly #serdes: CommandSerdes
 
-  constructor(
-    transport: CommandTransport,
-    serdes: CommandSerdes,
-  ) {
+  constructor(transport: CommandTransport, serdes: CommandSerdes) {
     this.#transport = transport
     this.#serdes = serdes
   }
@@ -83,12 +83,7 @@ export class CommandProducer {
    * docs/analytics.md). Rejects like the commands when the transport cannot append; callers producing
    * analytics facts catch and log.
    */
-  sendJson(
-    role: 'views' | 'favorites',
-    eventId: string,
-    value: object,
-    traceId?: string,
-  ): Promise<void> {
+  sendJson(role: 'views' | 'favorites', eventId: string, value: object, traceId?: string): Promise<void> {
     const topic = this.#serdes.topics[role]
     const headers: Record<string, string> = { 'content-type': 'application/json' }
     if (traceId !== undefined) headers['trace-id'] = traceId

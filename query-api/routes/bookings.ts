@@ -11,7 +11,10 @@ import { reflects, submitCommand } from '../command-flow.ts'
 import { bookingCommand } from '../commands/command-builders.ts'
 import type { ApiContext } from '../context.ts'
 import { ApiError } from '../errors.ts'
-import type { BookingView as BookingViewType, RequestOutcomeView } from '../../read-models/catalog/read-model.ts'
+import type {
+  BookingView as BookingViewType,
+  RequestOutcomeView,
+} from '../../read-models/catalog/read-model.ts'
 import {
   Accepted,
   BookingView,

@@ -7,7 +7,13 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { Type, type Static } from '@sinclair/typebox'
 import type { RoutePlugin } from '../app.ts'
 import type { ApiContext } from '../context.ts'
-import { checkRange, toCsv, type DateRange, type StatsQueries, type StatsViewer } from '../../read-models/analytics/index.ts'
+import {
+  checkRange,
+  toCsv,
+  type DateRange,
+  type StatsQueries,
+  type StatsViewer,
+} from '../../read-models/analytics/index.ts'
 import { Id, IdParams } from '../schemas.ts'
 import { MANAGERS } from './route-support.ts'
 

@@ -1,7 +1,12 @@
 import type { ClickHouseClient } from '@clickhouse/client'
 import pino, { type Logger } from 'pino'
 import { Counter, Registry } from 'prom-client'
-import { type IncomingRecord, type ProjectionBatch, type ProjectionSink, skippedSummary } from '../../streams/index.ts'
+import {
+  type IncomingRecord,
+  type ProjectionBatch,
+  type ProjectionSink,
+  skippedSummary,
+} from '../../streams/index.ts'
 import {
   decodeFacts,
   FACT_COLUMNS,
@@ -203,7 +208,8 @@ export class AnalyticsSink implements ProjectionSink {
    * written again).
    */
   async #loadTallies(partitions: readonly { partition: number; committed: number }[]): Promise<void> {
-    for (const p of partitions) this.#tallies.set(key(this.#serdes.topics.bookingEvents, p.partition), new Map())
+    for (const p of partitions)
+      this.#tallies.set(key(this.#serdes.topics.bookingEvents, p.partition), new Map())
     const withFacts = partitions.filter((p) => p.committed > 0)
     if (withFacts.length === 0) return
     const rows = await this.#retrying('booking_facts', async () =>

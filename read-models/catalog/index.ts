@@ -4,7 +4,12 @@
  * (read-model.ts), and `rebuildCatalog` replays the topics into a fresh schema.
  */
 import type { Logger } from 'pino'
-import { type EmbeddedLog, EmbeddedProjection, KafkaProjection, type ProjectionRunner } from '../../streams/index.ts'
+import {
+  type EmbeddedLog,
+  EmbeddedProjection,
+  KafkaProjection,
+  type ProjectionRunner,
+} from '../../streams/index.ts'
 import { openDb } from './db.ts'
 import { migrate } from './migrate.ts'
 import { CATALOG_PROJECTION, catalogTopics } from './projection-sink.ts'

@@ -1,7 +1,13 @@
 import type { Logger } from 'pino'
 import pino from 'pino'
 import type { BookingDomainEvent, EventDomainEvent, RequestOutcome } from '../../avro/generated/types.ts'
-import { type IncomingRecord, type ProjectionBatch, type ProjectionSink, type SkippedRecord, skippedSummary } from '../../streams/index.ts'
+import {
+  type IncomingRecord,
+  type ProjectionBatch,
+  type ProjectionSink,
+  type SkippedRecord,
+  skippedSummary,
+} from '../../streams/index.ts'
 import { DEFAULT_TOPIC_NAMES, type TopicNames } from '../../topologies/index.ts'
 import type { Db, Queryable } from './db.ts'
 import type { AppliedChanges, CrewView, ReadModelSerdes } from './read-model.ts'

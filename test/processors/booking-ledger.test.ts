@@ -1,15 +1,13 @@
 import t from 'tap'
 import type { BookingCommand } from '../../avro/index.ts'
-import {
-  applyPayment,
-  cancelBooking,
-  changeSeats,
-  expireHold,
-  freeSeats,
-  reconfirmBooking,
-  requestBooking,
-} from '../../processors/booking-ledger.ts'
+import { cancelBooking } from '../../processors/booking-cancel.ts'
+import { changeSeats } from '../../processors/booking-change-seats.ts'
+import { applyPayment } from '../../processors/booking-payment.ts'
+import { reconfirmBooking } from '../../processors/booking-reconfirm.ts'
+import { requestBooking } from '../../processors/booking-request.ts'
+import { expireHold } from '../../processors/hold-expiry.ts'
 import { DAY_MS, HOUR_MS, type BookingState, type EventState } from '../../processors/ledger-state.ts'
+import { freeSeats } from '../../processors/seat-checks.ts'
 import { NOW, publishedEvent } from './ledger-fixtures.ts'
 
 function request(userId: string, bookingId: string, seats: number): BookingCommand {

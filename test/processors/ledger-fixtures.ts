@@ -1,5 +1,5 @@
 /** A sailing event `e1` of organizer `org`, ten days after `NOW`, as the processor tests start from. */
-import { createEvent } from '../../processors/event-lifecycle.ts'
+import { createEvent } from '../../processors/event-edit.ts'
 import { DAY_MS, type EventState, type PriceOptionState } from '../../processors/ledger-state.ts'
 
 export const NOW = Date.UTC(2026, 0, 1)

@@ -2,7 +2,8 @@
 // read back, through the bookings store's serde, as current ones and decided on correctly.
 import t from 'tap'
 import type { BookingCommand } from '../../avro/index.ts'
-import { cancelBooking, changeSeats } from '../../processors/booking-ledger.ts'
+import { cancelBooking } from '../../processors/booking-cancel.ts'
+import { changeSeats } from '../../processors/booking-change-seats.ts'
 import { DAY_MS, type BookingState } from '../../processors/ledger-state.ts'
 import { bookingStateSerde } from '../../topologies/booking-topology.ts'
 import { NOW, publishedEvent, stdOption } from './ledger-fixtures.ts'

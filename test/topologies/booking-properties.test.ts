@@ -4,7 +4,7 @@
 import fc from 'fast-check'
 import t from 'tap'
 import type { BookingCommand, RequestOutcome } from '../../avro/index.ts'
-import { LEDGER_STORES } from '../../processors/event-ledger.ts'
+import { LEDGER_STORES } from '../../processors/ledger-stores.ts'
 import { pendingTopUp, seatsHeld, type BookingState, type EventState } from '../../processors/ledger-state.ts'
 import {
   BookingHarness,

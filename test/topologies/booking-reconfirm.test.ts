@@ -3,7 +3,7 @@
 // the start; bookings never re-confirmed stay, and their reminder says re-confirmation is still due.
 import t, { type Test } from 'tap'
 import type { BookingDomainEvent } from '../../avro/index.ts'
-import { LEDGER_STORES } from '../../processors/event-ledger.ts'
+import { LEDGER_STORES } from '../../processors/ledger-stores.ts'
 import type { BookingState } from '../../processors/ledger-state.ts'
 import {
   ADMIN,

@@ -3,7 +3,7 @@
 // withdrawal, never oversold); fewer seats refund the removed seats' share of what was paid, by the policy.
 import t, { type Test } from 'tap'
 import type { BookingDomainEvent } from '../../avro/index.ts'
-import { LEDGER_STORES, type HoldTimer } from '../../processors/event-ledger.ts'
+import { LEDGER_STORES, type HoldTimer } from '../../processors/ledger-stores.ts'
 import type { BookingState, EventState } from '../../processors/ledger-state.ts'
 import {
   BookingHarness,

@@ -1,6 +1,6 @@
 import t from 'tap'
 import { TOPICS, topicSpec } from '../../infra/topics.ts'
-import { LEDGER_STORES } from '../../processors/event-ledger.ts'
+import { LEDGER_STORES } from '../../processors/ledger-stores.ts'
 import type { BookingState, EventState } from '../../processors/ledger-state.ts'
 import { OUTCOME_RETENTION_MS, OUTCOME_PRUNE_INTERVAL_MS } from '../../processors/request-outcomes.ts'
 import { buildBookingTopology } from '../../topologies/booking-topology.ts'

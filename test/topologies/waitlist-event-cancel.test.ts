@@ -1,7 +1,7 @@
 // An event cancel closes its waiting list on the TestDriver: everyone waiting or holding an offer is told
 // once (stable dedup key), their entries end with reason EVENT_CANCELED, and nothing is offered later.
 import t from 'tap'
-import { LEDGER_STORES } from '../../processors/event-ledger.ts'
+import { LEDGER_STORES } from '../../processors/ledger-stores.ts'
 import {
   BookingHarness,
   bookingCommand,

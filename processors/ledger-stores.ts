@@ -1,0 +1,149 @@
+import type { RequestOutcome } from '../avro/index.ts'
+import type { KeyValueStore, ProcessorContext } from '../streams/index.ts'
+import {
+  holdDueMs,
+  isActive,
+  type BookingState,
+  type EventState,
+  type WaitingListState,
+} from './ledger-state.ts'
+import { outcomeExpired } from './request-outcomes.ts'
+
+/** The stores of the event ledger; all keyed so that one event's entries live in its partition's task. */
+export const LEDGER_STORES = {
+  /** eventId → EventState (compact: price options, promo codes, crew, counters). */
+  events: 'ledger-events',
+  /** `<eventId>/<bookingId>` → BookingState. */
+  bookings: 'ledger-bookings',
+  /** `<eventId>/<userId>` → bookingId of the user's one active booking. */
+  activeBookings: 'ledger-active-bookings',
+  /** eventId → WaitingListState. */
+  waitingLists: 'ledger-waiting-lists',
+  /** `<eventId>/<bookingId>` → HoldTimer of a PENDING_PAYMENT booking or of a CONFIRMED one's seat top-up. */
+  holdTimers: 'ledger-hold-timers',
+  /** requestId → RequestOutcome, kept OUTCOME_RETENTION_MS. */
+  outcomes: 'ledger-request-outcomes',
+} as const
+
+/** When an unpaid hold (or a pending seat top-up) of a booking is due to expire. */
+export interface HoldTimer {
+  readonly eventId: string
+  readonly bookingId: string
+  readonly dueMs: number
+}
+
+const bookingKey = (eventId: string, bookingId: string) => `${eventId}/${bookingId}`
+const userKey = (eventId: string, userId: string) => `${eventId}/${userId}`
+
+/**
+ * The event ledger's state as it sits in its stores (LEDGER_STORES): the key scheme, and the indexes kept
+ * in step with the bookings (each user's active booking, each unpaid hold's timer). The processor reads
+ * and writes its state only through this, so no path can save a booking and forget its index or timer.
+ */
+export class LedgerStores {
+  readonly #events: KeyValueStore<string, EventState>
+  readonly #bookings: KeyValueStore<string, BookingState>
+  readonly #active: KeyValueStore<string, string>
+  readonly #waitingLists: KeyValueStore<string, WaitingListState>
+  readonly #holds: KeyValueStore<string, HoldTimer>
+  readonly #outcomes: KeyValueStore<string, RequestOutcome>
+
+  constructor(context: ProcessorContext<string, unknown>) {
+    this.#events = context.getStateStore(LEDGER_STORES.events)
+    this.#bookings = context.getStateStore(LEDGER_STORES.bookings)
+    this.#active = context.getStateStore(LEDGER_STORES.activeBookings)
+    this.#waitingLists = context.getStateStore(LEDGER_STORES.waitingLists)
+    this.#holds = context.getStateStore(LEDGER_STORES.holdTimers)
+    this.#outcomes = context.getStateStore(LEDGER_STORES.outcomes)
+  }
+
+  event(eventId: string): EventState | undefined {
+    return this.#events.get(eventId)
+  }
+
+  /** Writes the event, unless it is the stored record already (a decision that left it as it was). */
+  saveEvent(event: EventState): void {
+    if (this.#events.get(event.eventId) !== event) this.#events.put(event.eventId, event)
+  }
+
+  /** Writes the event even when unchanged (the store records the write). */
+  putEvent(event: EventState): void {
+    this.#events.put(event.eventId, event)
+  }
+
+  /** The IDs of the task's events, as they are now (writes while iterating do not move the list). */
+  eventIds(): string[] {
+    return [...this.#events.all()].map(([eventId]) => eventId)
+  }
+
+  booking(eventId: string, bookingId: string): BookingState | undefined {
+    return this.#bookings.get(bookingKey(eventId, bookingId))
+  }
+
+  bookingsOf(eventId: string): BookingState[] {
+    const prefix = `${eventId}/`
+    return [...this.#bookings.all()].filter(([key]) => key.startsWith(prefix)).map(([, b]) => b)
+  }
+
+  /** The ID of the user's active booking on the event, if any. */
+  activeBookingId(eventId: string, userId: string): string | undefined {
+    return this.#active.get(userKey(eventId, userId))
+  }
+
+  /** Writes a booking with its active-booking index entry and hold timer. */
+  saveBooking(booking: BookingState): void {
+    const key = bookingKey(booking.eventId, booking.bookingId)
+    this.#bookings.put(key, booking)
+    const indexKey = userKey(booking.eventId, booking.userId)
+    if (isActive(booking)) this.#active.put(indexKey, booking.bookingId)
+    else if (this.#active.get(indexKey) === booking.bookingId) this.#active.delete(indexKey)
+    const dueMs = holdDueMs(booking)
+    if (dueMs !== null)
+      this.#holds.put(key, { eventId: booking.eventId, bookingId: booking.bookingId, dueMs })
+    else if (this.#holds.get(key) !== undefined) this.#holds.delete(key)
+  }
+
+  /** The hold timers due at `nowMs`. Only those are collected: a flash sale leaves many holds. */
+  dueHolds(nowMs: number): HoldTimer[] {
+    const due: HoldTimer[] = []
+    for (const [, timer] of this.#holds.all()) if (timer.dueMs <= nowMs) due.push(timer)
+    return due
+  }
+
+  /** Drops a timer whose event or booking is gone. */
+  dropHold(timer: HoldTimer): void {
+    this.#holds.delete(bookingKey(timer.eventId, timer.bookingId))
+  }
+
+  waitingList(eventId: string): WaitingListState | undefined {
+    return this.#waitingLists.get(eventId)
+  }
+
+  putWaitingList(eventId: string, list: WaitingListState): void {
+    this.#waitingLists.put(eventId, list)
+  }
+
+  deleteWaitingList(eventId: string): void {
+    this.#waitingLists.delete(eventId)
+  }
+
+  /** The waiting lists with an offer expired at `nowMs`, by event ID. */
+  listsWithDueOffers(nowMs: number): [string, WaitingListState][] {
+    return [...this.#waitingLists.all()].filter(([, list]) => list.offers.some((o) => o.expiresAtMs <= nowMs))
+  }
+
+  /** The outcome kept for a request ID, if it is still kept. */
+  outcome(requestId: string): RequestOutcome | undefined {
+    return this.#outcomes.get(requestId)
+  }
+
+  putOutcome(requestId: string, outcome: RequestOutcome): void {
+    this.#outcomes.put(requestId, outcome)
+  }
+
+  /** Drops the outcomes older than the retention. */
+  pruneOutcomes(nowMs: number): void {
+    const expired = [...this.#outcomes.all()].filter(([, outcome]) => outcomeExpired(outcome, nowMs))
+    for (const [requestId] of expired) this.#outcomes.delete(requestId)
+  }
+}
