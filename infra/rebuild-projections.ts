@@ -6,7 +6,7 @@
  */
 import { join } from 'node:path'
 import pino from 'pino'
-import { rebuildCatalog, type ReadModelSource } from '../read-models/catalog/index.ts'
+import { type ReadModelSource, rebuildCatalog } from '../read-models/catalog/index.ts'
 import { EmbeddedLog } from '../streams/index.ts'
 import { loadConfig } from './config.ts'
 import { serdesFor } from './serdes.ts'

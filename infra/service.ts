@@ -13,10 +13,10 @@
  */
 import { join } from 'node:path'
 import type { Logger } from 'pino'
-import { seedDemoCatalog, startApi, statsRoutes, type RunningApi } from '../query-api/index.ts'
+import { type RunningApi, seedDemoCatalog, startApi, statsRoutes } from '../query-api/index.ts'
 import {
-  analyticsTopics,
   AnalyticsSink,
+  analyticsTopics,
   createClickHouse,
   createStatsQueries,
   migrate as migrateAnalytics,

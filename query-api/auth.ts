@@ -7,7 +7,7 @@
 import { createPublicKey, type KeyObject } from 'node:crypto'
 import type { FastifyRequest } from 'fastify'
 import { createRemoteJWKSet, jwtVerify, SignJWT, type JWTVerifyGetKey } from 'jose'
-import type { ActorRole } from '../avro/generated/types.ts'
+import type { ActorRole } from '../avro/index.ts'
 import { ApiError } from './errors.ts'
 
 /** Roles of tokens; `guest` is the absence of a token. */

@@ -6,12 +6,12 @@
  */
 import { createHash, randomUUID } from 'node:crypto'
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import type { ResourceType } from '../avro/generated/types.ts'
+import type { ResourceType } from '../avro/index.ts'
 import { actorOf } from './auth.ts'
 import type { ApiContext } from './context.ts'
 import type { IdempotentRequest } from './idempotency.ts'
 import { ApiError } from './errors.ts'
-import type { RequestOutcomeView } from '../read-models/catalog/read-model.ts'
+import type { RequestOutcomeView } from '../read-models/catalog/index.ts'
 
 /** Parses `Prefer: wait=N` (RFC 7240); the wait is capped at `maxMs`. Undefined without it. */
 export function preferredWaitMs(prefer: string | undefined, maxMs: number): number | undefined {

@@ -4,7 +4,7 @@ import type { RequestRegistry } from './idempotency.ts'
 import type { ApiMetrics } from './metrics.ts'
 import type { OutcomeWaiters } from './outcome-waiters.ts'
 import type { PaymentGateway, SandboxPaymentGateway } from './payments/payment-gateway.ts'
-import type { ReadModel } from '../read-models/catalog/read-model.ts'
+import type { ReadModel } from '../read-models/catalog/index.ts'
 import type { ResponseCache } from './response-cache.ts'
 
 /** What the routes share: built once by `buildApp`. */

@@ -6,10 +6,10 @@
  * with their kept outcome and refuses existing event IDs). Call it after the pipeline and the projection run.
  */
 import type { Logger } from 'pino'
-import type { Actor, BookingCommand, EventCommand } from '../avro/generated/types.ts'
+import type { Actor, BookingCommand, EventCommand } from '../avro/index.ts'
 import { bookingCommand, eventCommand } from './commands/command-builders.ts'
 import type { CommandProducer } from './commands/command-producer.ts'
-import type { CategoryInput, ReadModel } from '../read-models/catalog/read-model.ts'
+import type { CategoryInput, ReadModel } from '../read-models/catalog/index.ts'
 
 const DAY = 86_400_000
 const CATEGORIES: readonly (readonly [string, string | null, string])[] = [

@@ -5,7 +5,7 @@
  * (processors/reason-codes.ts) and the HTTP status that catalogue gives it: one table, no second mapping.
  */
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
-import { REASON_CODES, type ReasonCode } from '../processors/reason-codes.ts'
+import { REASON_CODES, type ReasonCode } from '../processors/index.ts'
 import { CodedError } from '../streams/index.ts'
 
 /** The API's own codes (reason codes of refused commands come from processors/reason-codes.ts). */

@@ -5,7 +5,7 @@
  * notifies its own waiters from it (`RedisAppliedFanout`).
  */
 import type { Redis } from 'ioredis'
-import type { AppliedChanges } from '../read-models/catalog/read-model.ts'
+import type { AppliedChanges } from '../read-models/catalog/index.ts'
 
 export class OutcomeWaiters {
   readonly #waiting = new Map<string, Set<() => void>>()

@@ -17,7 +17,7 @@ import { KafkaCommandTransport } from './commands/kafka-transport.ts'
 import { MemoryRequestRegistry, RedisRequestRegistry } from './idempotency.ts'
 import { RedisAppliedFanout } from './outcome-waiters.ts'
 import { SandboxPaymentGateway } from './payments/payment-gateway.ts'
-import type { ReadModel } from '../read-models/catalog/read-model.ts'
+import type { ReadModel } from '../read-models/catalog/index.ts'
 import { MemoryResponseCache, RedisResponseCache } from './response-cache.ts'
 
 /** The development webhook secret of the sandbox gateway; production refuses it. */

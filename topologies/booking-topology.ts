@@ -1,22 +1,27 @@
-import type {
-  BookingCommand,
-  BookingDomainEvent,
-  CrewCommand,
-  CrewStatusChanged,
-  EventCommand,
-  EventDomainEvent,
-  NotificationMessage,
-  PaymentStatusChanged,
-  RefundRequest,
-  RequestOutcome,
-  SchemaRegistry,
+import {
+  avroSerde,
+  type AvroSerde,
+  type BookingCommand,
+  type BookingDomainEvent,
+  type CrewCommand,
+  type CrewStatusChanged,
+  type EventCommand,
+  type EventDomainEvent,
+  type NotificationMessage,
+  type PaymentStatusChanged,
+  type RefundRequest,
+  type RequestOutcome,
+  type SchemaRegistry,
 } from '../avro/index.ts'
-import { avroSerde, type AvroSerde } from '../avro/index.ts'
-import { EventLedgerProcessor } from '../processors/event-ledger.ts'
-import { LedgerInputTagger } from '../processors/ledger-input.ts'
-import { LEDGER_CHILDREN } from '../processors/ledger-outputs.ts'
-import { upgradeBooking, type BookingState, type StoredBookingState } from '../processors/ledger-state.ts'
-import { LEDGER_STORES } from '../processors/ledger-stores.ts'
+import {
+  type BookingState,
+  EventLedgerProcessor,
+  LEDGER_CHILDREN,
+  LEDGER_STORES,
+  LedgerInputTagger,
+  type StoredBookingState,
+  upgradeBooking,
+} from '../processors/index.ts'
 import { jsonSerde, Stores, stringSerde, Topology, type Serde } from '../streams/index.ts'
 import { DEFAULT_TOPIC_NAMES, type TopicNames } from './topic-names.ts'
 

@@ -1,4 +1,4 @@
-import type { Actor, BookingCommand, EventCommand } from '../../avro/generated/types.ts'
+import type { Actor, BookingCommand, EventCommand } from '../../avro/index.ts'
 
 const NO_EVENT_PAYLOADS = {
   expectedVersion: null,

@@ -1,4 +1,4 @@
-import type { BookingCommand, EventCommand, PaymentStatusChanged } from '../../avro/generated/types.ts'
+import type { BookingCommand, EventCommand, PaymentStatusChanged } from '../../avro/index.ts'
 import type { BookingSerdes } from '../../topologies/index.ts'
 
 /** The serdes of the command topics, and the topic names they belong to. */

@@ -5,16 +5,13 @@
 import { randomUUID } from 'node:crypto'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { Type } from '@sinclair/typebox'
-import type { BookingCommand } from '../../avro/generated/types.ts'
+import type { BookingCommand } from '../../avro/index.ts'
 import { actorOf, type Principal } from '../auth.ts'
 import { reflects, submitCommand } from '../command-flow.ts'
 import { bookingCommand } from '../commands/command-builders.ts'
 import type { ApiContext } from '../context.ts'
 import { ApiError } from '../errors.ts'
-import type {
-  BookingView as BookingViewType,
-  RequestOutcomeView,
-} from '../../read-models/catalog/read-model.ts'
+import type { BookingView as BookingViewType, RequestOutcomeView } from '../../read-models/catalog/index.ts'
 import {
   Accepted,
   BookingView,

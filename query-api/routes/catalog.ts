@@ -1,9 +1,9 @@
 import type { FastifyInstance } from 'fastify'
-import type { EventStatus } from '../../avro/generated/types.ts'
+import type { EventStatus } from '../../avro/index.ts'
 import { produceView } from '../analytics-facts.ts'
 import type { ApiContext } from '../context.ts'
 import { ApiError } from '../errors.ts'
-import type { EventSearch, EventSortField } from '../../read-models/catalog/read-model.ts'
+import type { EventSearch, EventSortField } from '../../read-models/catalog/index.ts'
 import {
   BookingView,
   EventDetails,

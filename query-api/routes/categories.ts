@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify'
 import { Type } from '@sinclair/typebox'
 import type { ApiContext } from '../context.ts'
 import { ApiError } from '../errors.ts'
-import type { Category, CategoryInput, CategoryPatch } from '../../read-models/catalog/read-model.ts'
+import type { Category, CategoryInput, CategoryPatch } from '../../read-models/catalog/index.ts'
 import { CategoryBody, CategoryPatchBody, CategoryView, IdParams } from '../schemas.ts'
 import { ADMINS, ANYONE, sendWithEtag, serialize } from './route-support.ts'
 

@@ -5,13 +5,13 @@
 import { randomUUID } from 'node:crypto'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { Type } from '@sinclair/typebox'
-import type { EventCommand } from '../../avro/generated/types.ts'
+import type { EventCommand } from '../../avro/index.ts'
 import { actorOf } from '../auth.ts'
 import { reflects, submitCommand } from '../command-flow.ts'
 import { eventCommand } from '../commands/command-builders.ts'
 import type { ApiContext } from '../context.ts'
 import { ApiError } from '../errors.ts'
-import type { EventDetails, Viewer } from '../../read-models/catalog/read-model.ts'
+import type { EventDetails, Viewer } from '../../read-models/catalog/index.ts'
 import {
   Accepted,
   CancelEventBody,

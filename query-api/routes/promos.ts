@@ -8,13 +8,13 @@ import type { FastifyInstance } from 'fastify'
 import {
   applyPromo,
   PROMO_REFUSALS,
-  promoUnusable,
   type PromoTerms,
+  promoUnusable,
   type PromoUnusable,
-} from '../../processors/promo-codes.ts'
+} from '../../processors/index.ts'
 import type { ApiContext } from '../context.ts'
 import { ApiError } from '../errors.ts'
-import type { PromoCodeView as PromoCodeViewType } from '../../read-models/catalog/read-model.ts'
+import type { PromoCodeView as PromoCodeViewType } from '../../read-models/catalog/index.ts'
 import { IdParams, PageOf, PageQuery, PromoCodeView, PromoValidateBody, PromoValidation } from '../schemas.ts'
 import { checkEventOwnership, MANAGERS, ms, SIGNED_IN, viewerOf } from './route-support.ts'
 

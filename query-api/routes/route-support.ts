@@ -2,7 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { Principal, Role } from '../auth.ts'
 import type { ApiContext } from '../context.ts'
 import { ApiError } from '../errors.ts'
-import type { EventDetails, Viewer } from '../../read-models/catalog/read-model.ts'
+import type { EventDetails, Viewer } from '../../read-models/catalog/index.ts'
 import { etagOf, matchesEtag } from '../response-cache.ts'
 import { ErrorResponse } from '../schemas.ts'
 

@@ -9,10 +9,10 @@ import type { RoutePlugin } from '../app.ts'
 import type { ApiContext } from '../context.ts'
 import {
   checkRange,
-  toCsv,
   type DateRange,
   type StatsQueries,
   type StatsViewer,
+  toCsv,
 } from '../../read-models/analytics/index.ts'
 import { Id, IdParams } from '../schemas.ts'
 import { MANAGERS } from './route-support.ts'

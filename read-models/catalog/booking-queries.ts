@@ -1,4 +1,4 @@
-import type { BookingEventType } from '../../avro/generated/types.ts'
+import type { BookingEventType } from '../../avro/index.ts'
 import type { Queryable } from './db.ts'
 import { clampPage, isoOf } from './event-queries.ts'
 import type {

@@ -4,16 +4,11 @@
  * (read-model.ts), and `rebuildCatalog` replays the topics into a fresh schema.
  */
 import type { Logger } from 'pino'
-import {
-  type EmbeddedLog,
-  EmbeddedProjection,
-  KafkaProjection,
-  type ProjectionRunner,
-} from '../../streams/index.ts'
+import { EmbeddedProjection, KafkaProjection, type ProjectionRunner } from '../../streams/index.ts'
 import { openDb } from './db.ts'
 import { migrate } from './migrate.ts'
 import { CATALOG_PROJECTION, catalogTopics } from './projection-sink.ts'
-import type { ReadModel, ReadModelOptions, ReadModelSerdes } from './read-model.ts'
+import type { ReadModel, ReadModelOptions, ReadModelSerdes, ReadModelSource } from './read-model.ts'
 import { rebuildReadModel, type RebuildReport } from './rebuild.ts'
 import { SqlReadModel } from './sql-read-model.ts'
 
@@ -49,9 +44,6 @@ export async function openReadModel(
   }
   return new SqlReadModel(db, options.logger)
 }
-
-export type ReadModelSource =
-  { readonly log: EmbeddedLog } | { readonly brokers: readonly string[]; readonly groupId?: string }
 
 /**
  * Starts following the domain topics into `model`: on the embedded log, or on Kafka in the consumer group

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino'
 import pino from 'pino'
-import type { BookingDomainEvent, EventDomainEvent, RequestOutcome } from '../../avro/generated/types.ts'
+import type { BookingDomainEvent, EventDomainEvent, RequestOutcome } from '../../avro/index.ts'
 import {
   type IncomingRecord,
   type ProjectionBatch,

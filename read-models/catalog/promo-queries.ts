@@ -1,4 +1,4 @@
-import type { PromoKind } from '../../avro/generated/types.ts'
+import type { PromoKind } from '../../avro/index.ts'
 import type { Queryable } from './db.ts'
 import { clampPage, isoOf } from './event-queries.ts'
 import type { Page, PageRequest, PromoCodeView } from './read-model.ts'

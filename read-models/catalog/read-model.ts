@@ -17,15 +17,22 @@ import type {
   EventStatus,
   PromoKind,
   ResourceType,
-} from '../../avro/generated/types.ts'
+} from '../../avro/index.ts'
 
-import type { ProjectionSink } from '../../streams/index.ts'
+import type { EmbeddedLog, ProjectionSink } from '../../streams/index.ts'
 import type { BookingSerdes } from '../../topologies/index.ts'
 
 export type { BookingStatus, EventStatus, PromoKind, ResourceType }
 
 /** The value serdes the projection decodes with (from `createBookingSerdes(registry)`). */
 export type ReadModelSerdes = Pick<BookingSerdes, 'topics' | 'eventEvent' | 'bookingEvent' | 'outcome'>
+
+/**
+ * Where the projection reads the topics: the embedded log, or Kafka in the consumer group `groupId`
+ * (default `backend-event-catalog`).
+ */
+export type ReadModelSource =
+  { readonly log: EmbeddedLog } | { readonly brokers: readonly string[]; readonly groupId?: string }
 
 /** Who is asking. `userId` is the token's `sub`; absent for guests. */
 export interface Viewer {

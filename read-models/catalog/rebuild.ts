@@ -18,10 +18,9 @@ import { randomUUID } from 'node:crypto'
 import pino, { type Logger } from 'pino'
 import { EmbeddedProjection, KafkaProjection, type ProjectionRunner } from '../../streams/index.ts'
 import { checkIdentifier, type Db } from './db.ts'
-import type { ReadModelSource } from './index.ts'
 import { migrate } from './migrate.ts'
 import { CATALOG_PROJECTION, catalogTopics, ReadModelSink } from './projection-sink.ts'
-import type { ReadModelSerdes } from './read-model.ts'
+import type { ReadModelSerdes, ReadModelSource } from './read-model.ts'
 
 export interface RebuildReport {
   readonly schema: string

@@ -1,0 +1,37 @@
+/**
+ * The domain decisions of backend-event: the event ledger (the one Processor that owns an event's state
+ * and decides every command keyed by its event ID), the tagger that feeds it, its stores and outputs,
+ * and the pure rules the query API shares with it (authorization predicates, promo terms, refund policy,
+ * reason codes). Each command family's decision is a pure function in a file of its own.
+ */
+export {
+  canActForUser,
+  canActOnBooking,
+  canCancelForForceMajeure,
+  canChangeBooking,
+  canCreateEvent,
+  canManageEvent,
+  mayBook,
+  type HeldBooking,
+  type OrganizedEvent,
+} from './authorization.ts'
+export { EventLedgerProcessor } from './event-ledger.ts'
+export { LedgerInputTagger, type LedgerInput } from './ledger-input.ts'
+export { LEDGER_CHILDREN, type LedgerOutput } from './ledger-outputs.ts'
+export {
+  upgradeBooking,
+  type BookingState,
+  type EventState,
+  type StoredBookingState,
+} from './ledger-state.ts'
+export { LEDGER_STORES } from './ledger-stores.ts'
+export {
+  applyPromo,
+  PROMO_CODE_PATTERN,
+  PROMO_REFUSALS,
+  promoUnusable,
+  type PromoTerms,
+  type PromoUnusable,
+} from './promo-codes.ts'
+export { ALL_REASON_CODES, REASON_CODES, refuse, type ReasonCode, type Refusal } from './reason-codes.ts'
+export { DEFAULT_REFUND_POLICY, refundAmount, refundPercent } from './refund-policy.ts'
