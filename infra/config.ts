@@ -5,7 +5,7 @@
  * step). Validated once at start-up; an invalid value stops the service with a
  * message naming the variable. Secrets are marked and never logged.
  */
-import { CodedError } from '../streams/index.ts'
+import { RuntimeError } from '../streams/index.ts'
 import { TOPIC_PREFIX_PATTERN } from '../topologies/index.ts'
 
 type Kind = 'string' | 'integer' | 'url-list' | 'enum'
@@ -184,7 +184,7 @@ export type Config = Readonly<Values>
 
 function parse(name: string, k: Key<unknown>, raw: string): unknown {
   const fail = (why: string): never => {
-    throw new CodedError('INVALID_CONFIG', `${k.env}: ${why}`, {
+    throw new RuntimeError('INVALID_CONFIG', `${k.env}: ${why}`, {
       details: { variable: k.env, ...(k.secret === true ? {} : { value: raw }) },
     })
   }
@@ -238,7 +238,7 @@ function refuseDevelopmentDefaults(config: Config): void {
   if (config.paymentWebhookSecret === '')
     missing.push('PAYMENT_WEBHOOK_SECRET (the development secret is refused)')
   if (missing.length > 0)
-    throw new CodedError(
+    throw new RuntimeError(
       'INVALID_CONFIG',
       `production refuses development defaults; set ${missing.join('; ')}`,
       {

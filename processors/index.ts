@@ -15,6 +15,16 @@ export {
   type HeldBooking,
   type OrganizedEvent,
 } from './authorization.ts'
+export {
+  API_ERROR_CODES,
+  ERROR_CATALOGUE,
+  ERROR_SECTIONS,
+  FACT_REASON_CODES,
+  isErrorCode,
+  READ_MODEL_ERROR_CODES,
+  ServiceError,
+  type ErrorCode,
+} from './error-catalogue.ts'
 export { EventLedgerProcessor } from './event-ledger.ts'
 export { LedgerInputTagger, type LedgerInput } from './ledger-input.ts'
 export { LEDGER_CHILDREN, type LedgerOutput } from './ledger-outputs.ts'

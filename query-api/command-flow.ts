@@ -10,7 +10,7 @@ import type { ResourceType } from '../avro/index.ts'
 import { actorOf } from './auth.ts'
 import type { ApiContext } from './context.ts'
 import type { IdempotentRequest } from './idempotency.ts'
-import { ApiError } from './errors.ts'
+import { ApiError, refusalError } from './errors.ts'
 import type { RequestOutcomeView } from '../read-models/catalog/index.ts'
 
 /** Parses `Prefer: wait=N` (RFC 7240); the wait is capped at `maxMs`. Undefined without it. */
@@ -98,13 +98,11 @@ export async function submitCommand<R>(
       reply.header('preference-applied', `wait=${Math.round(waitMs / 1000)}`)
       const { outcome, resource } = decided
       if (!outcome.accepted)
-        throw new ApiError(
-          (outcome.reasonCode ?? 'VALIDATION_FAILED') as 'VALIDATION_FAILED',
-          outcome.message,
-          {
-            details: { requestId, resourceId, reasonCode: outcome.reasonCode },
-          },
-        )
+        throw refusalError(outcome.reasonCode ?? 'VALIDATION_FAILED', outcome.message, {
+          requestId,
+          resourceId,
+          reasonCode: outcome.reasonCode,
+        })
       if (plan.location) reply.header('location', plan.location(resourceId))
       return reply.code(plan.successStatus).send(resource ?? outcomeBody(outcome))
     }

@@ -5,9 +5,12 @@
  * embedded log (`EmbeddedStreams`), or in tests on the `TestDriver`.
  */
 export { ManualClock, systemClock, type Clock } from './clock.ts'
+export { RUNTIME_ERROR_CODES, type ErrorSpec, type RuntimeErrorCode } from './error-codes.ts'
 export {
   CodedError,
   DeserializationError,
+  RuntimeError,
+  type ErrorOptions,
   SerializationError,
   StreamsFatalError,
   TaskMigratedError,

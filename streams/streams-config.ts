@@ -1,6 +1,6 @@
 import pino, { type Logger } from 'pino'
 import { systemClock, type Clock } from './clock.ts'
-import { CodedError } from './errors.ts'
+import { RuntimeError } from './errors.ts'
 import { defaultExceptionHandlers, type ExceptionHandlers } from './exception-handlers.ts'
 import { changelogTopicName } from './task.ts'
 import type { TopicSpec } from './topic-spec.ts'
@@ -50,7 +50,7 @@ export interface ResolvedStreamsConfig {
  */
 export function resolveStreamsConfig(topology: Topology, config: StreamsConfig): ResolvedStreamsConfig {
   if (!/^[A-Za-z0-9._-]+$/.test(config.applicationId))
-    throw new CodedError(
+    throw new RuntimeError(
       'INVALID_CONFIG',
       `applicationId "${config.applicationId}" must match [A-Za-z0-9._-]+`,
     )
@@ -59,7 +59,7 @@ export function resolveStreamsConfig(topology: Topology, config: StreamsConfig):
   const partitionsOf = (topic: string): number => {
     const spec = topics.get(topic)
     if (spec === undefined)
-      throw new CodedError('UNDECLARED_TOPIC', `topic ${topic} is used by the topology but not declared`, {
+      throw new RuntimeError('UNDECLARED_TOPIC', `topic ${topic} is used by the topology but not declared`, {
         details: { topic },
       })
     return spec.partitions
@@ -76,7 +76,7 @@ export function resolveStreamsConfig(topology: Topology, config: StreamsConfig):
     }
   })
   const commitIntervalMs = config.commitIntervalMs ?? 100
-  if (!(commitIntervalMs >= 1)) throw new CodedError('INVALID_CONFIG', 'commitIntervalMs must be >= 1')
+  if (!(commitIntervalMs >= 1)) throw new RuntimeError('INVALID_CONFIG', 'commitIntervalMs must be >= 1')
   return {
     applicationId: config.applicationId,
     topics,
@@ -95,6 +95,6 @@ export function resolveStreamsConfig(topology: Topology, config: StreamsConfig):
 export function partitionsOf(config: ResolvedStreamsConfig, topic: string): number {
   const spec = config.topics.get(topic)
   if (spec === undefined)
-    throw new CodedError('UNDECLARED_TOPIC', `topic ${topic} is not declared`, { details: { topic } })
+    throw new RuntimeError('UNDECLARED_TOPIC', `topic ${topic} is not declared`, { details: { topic } })
   return spec.partitions
 }

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino'
 import type { Clock } from './clock.ts'
-import { CodedError, SerializationError, StreamsFatalError, TopologyError } from './errors.ts'
+import { CodedError, RuntimeError, SerializationError, StreamsFatalError, TopologyError } from './errors.ts'
 import {
   deadLetterHeaders,
   errorCode,
@@ -412,7 +412,7 @@ export class StreamTask {
             : valueSerde.serialize(topic, record.value)
         const size = (value?.length ?? 0) + (key?.length ?? 0)
         if (size > max)
-          throw new CodedError(
+          throw new RuntimeError(
             'RECORD_TOO_LARGE',
             `record of ${size} bytes (key + value) for ${topic} exceeds ${max}`,
           )

@@ -1,4 +1,4 @@
-import { CodedError, defaultPartitioner, type EmbeddedLog } from '../../streams/index.ts'
+import { defaultPartitioner, RuntimeError, type EmbeddedLog } from '../../streams/index.ts'
 import type { CommandRecord, CommandTransport } from './command-producer.ts'
 
 /**
@@ -33,7 +33,7 @@ export class EmbeddedCommandTransport implements CommandTransport {
   }
 
   async health(): Promise<void> {
-    if (this.#log.closed) throw new CodedError('LOG_CLOSED', 'the embedded log is closed')
+    if (this.#log.closed) throw new RuntimeError('LOG_CLOSED', 'the embedded log is closed')
   }
 
   async close(): Promise<void> {

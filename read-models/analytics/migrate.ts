@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import { readdirSync, readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import type { ClickHouseClient } from '@clickhouse/client'
-import { CodedError } from '../../streams/index.ts'
+import { RuntimeError } from '../../streams/index.ts'
 
 /** The folder of the numbered `.sql` migrations (`0001_facts.sql`, …). */
 export const MIGRATIONS_DIR = fileURLToPath(new URL('./migrations/', import.meta.url))
@@ -29,7 +29,7 @@ const DATABASE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/
 /** Checks a database name before it is spliced into SQL (identifiers cannot be query parameters in DDL). */
 export function checkDatabaseName(database: string): string {
   if (!DATABASE_NAME.test(database))
-    throw new CodedError('INVALID_CONFIG', `analytics database "${database}" must match ${DATABASE_NAME}`)
+    throw new RuntimeError('INVALID_CONFIG', `analytics database "${database}" must match ${DATABASE_NAME}`)
   return database
 }
 
@@ -40,7 +40,7 @@ export function loadMigrations(dir = MIGRATIONS_DIR): Migration[] {
     .map((file) => {
       const match = /^(\d+)_([a-z0-9_]+)\.sql$/.exec(file)
       if (match === null)
-        throw new CodedError('INVALID_CONFIG', `migration file ${file} must be named NNNN_name.sql`)
+        throw new RuntimeError('INVALID_CONFIG', `migration file ${file} must be named NNNN_name.sql`)
       const sql = readFileSync(`${dir}/${file}`, 'utf8')
       return {
         version: Number(match[1]),
@@ -96,7 +96,7 @@ export async function migrate(
     const checksum = applied.get(migration.version)
     if (checksum !== undefined) {
       if (checksum !== migration.checksum)
-        throw new CodedError(
+        throw new RuntimeError(
           'INVALID_CONFIG',
           `analytics migration ${migration.version}_${migration.name} changed after it was applied: drop the analytics database (embedded mode: delete DATA_DIR/clickhouse) and the sink rebuilds it from the topics`,
           { details: { version: migration.version } },

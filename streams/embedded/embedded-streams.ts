@@ -1,5 +1,5 @@
 import type { Logger } from 'pino'
-import { CodedError, StreamsFatalError, TopologyError } from '../errors.ts'
+import { RuntimeError, StreamsFatalError, TopologyError } from '../errors.ts'
 import { DLQ_HEADERS } from '../exception-handlers.ts'
 import { StreamsMetrics } from '../metrics.ts'
 import { resolveStreamsConfig, type ResolvedStreamsConfig, type StreamsConfig } from '../streams-config.ts'
@@ -68,9 +68,9 @@ export class EmbeddedStreams {
     })
     this.#maxPoll = config.maxPollRecords ?? 500
     this.#commitMaxRecords = config.commitMaxRecords ?? 500
-    if (!(this.#maxPoll >= 1)) throw new CodedError('INVALID_CONFIG', 'maxPollRecords must be >= 1')
+    if (!(this.#maxPoll >= 1)) throw new RuntimeError('INVALID_CONFIG', 'maxPollRecords must be >= 1')
     if (!(this.#commitMaxRecords >= 1))
-      throw new CodedError('INVALID_CONFIG', 'commitMaxRecords must be >= 1')
+      throw new RuntimeError('INVALID_CONFIG', 'commitMaxRecords must be >= 1')
   }
 
   get state(): StreamsState {

@@ -1,5 +1,5 @@
 import { readSync } from 'node:fs'
-import { CodedError } from '../errors.ts'
+import { RuntimeError } from '../errors.ts'
 import { readRecord, type FrameAllocator, type JournalRecord } from './journal-codec.ts'
 
 /**
@@ -142,7 +142,7 @@ export class FrameStore {
   /** Frame `id`'s bytes from `position` to its end, read from the journal. */
   #readBack(id: number, position: number): Buffer {
     const fd = this.#fd
-    if (fd === undefined) throw new CodedError('LOG_CLOSED', 'the embedded log is closed')
+    if (fd === undefined) throw new RuntimeError('LOG_CLOSED', 'the embedded log is closed')
     const filePosition = this.#filePositions[id]!
     const header = Buffer.allocUnsafe(4)
     if (readSync(fd, header, 0, 4, filePosition) !== 4) throw journalShort(filePosition)

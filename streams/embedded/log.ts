@@ -14,7 +14,7 @@ import {
   writeSync,
 } from 'node:fs'
 import { join } from 'node:path'
-import { CodedError } from '../errors.ts'
+import { RuntimeError } from '../errors.ts'
 import type { OutgoingRecord, TopicPartitionOffset } from '../task.ts'
 import type { TopicSpec } from '../topic-spec.ts'
 import { FrameStore } from './frame-store.ts'
@@ -165,7 +165,7 @@ export class EmbeddedLog {
     this.#dir = options.dir
     this.#fsyncIntervalMs = options.fsyncIntervalMs ?? 100
     const recentBytes = options.recentBytes ?? 32 * 1024 * 1024
-    if (!(recentBytes >= 0)) throw new CodedError('INVALID_CONFIG', 'recentBytes must be >= 0')
+    if (!(recentBytes >= 0)) throw new RuntimeError('INVALID_CONFIG', 'recentBytes must be >= 0')
     this.#frames = new FrameStore(options.dir === undefined ? 0 : recentBytes)
   }
 
@@ -182,7 +182,7 @@ export class EmbeddedLog {
     if (existsSync(lock)) {
       const pid = Number(readFileSync(lock, 'utf8'))
       if (Number.isInteger(pid) && pid !== process.pid && isAlive(pid))
-        throw new CodedError('DATA_DIR_LOCKED', `the data folder ${dir} is in use by process ${pid}`, {
+        throw new RuntimeError('DATA_DIR_LOCKED', `the data folder ${dir} is in use by process ${pid}`, {
           details: { dir, pid },
         })
     }
@@ -266,7 +266,7 @@ export class EmbeddedLog {
     const existing = this.#topics.get(spec.name)
     if (existing !== undefined) {
       if (existing.spec.partitions !== spec.partitions)
-        throw new CodedError(
+        throw new RuntimeError(
           'TOPIC_PARTITIONS_MISMATCH',
           `topic ${spec.name} has ${existing.spec.partitions} partitions, ${spec.partitions} declared`,
           { details: { topic: spec.name } },
@@ -283,10 +283,10 @@ export class EmbeddedLog {
   #partition(topic: string, partition: number): PartitionLog {
     const t = this.#topics.get(topic)
     if (t === undefined)
-      throw new CodedError('UNKNOWN_TOPIC', `topic ${topic} does not exist`, { details: { topic } })
+      throw new RuntimeError('UNKNOWN_TOPIC', `topic ${topic} does not exist`, { details: { topic } })
     const log = t.partitions[partition]
     if (log === undefined)
-      throw new CodedError('UNKNOWN_PARTITION', `topic ${topic} has no partition ${partition}`, {
+      throw new RuntimeError('UNKNOWN_PARTITION', `topic ${topic} has no partition ${partition}`, {
         details: { topic, partition },
       })
     return log
@@ -306,7 +306,7 @@ export class EmbeddedLog {
   partitions(topic: string): number {
     const t = this.#topics.get(topic)
     if (t === undefined)
-      throw new CodedError('UNKNOWN_TOPIC', `topic ${topic} does not exist`, { details: { topic } })
+      throw new RuntimeError('UNKNOWN_TOPIC', `topic ${topic} does not exist`, { details: { topic } })
     return t.spec.partitions
   }
 
@@ -319,7 +319,7 @@ export class EmbeddedLog {
     records: readonly OutgoingRecord[],
     commits: readonly (TopicPartitionOffset & { group: string })[] = [],
   ): number[] {
-    if (this.#closed) throw new CodedError('LOG_CLOSED', 'the embedded log is closed')
+    if (this.#closed) throw new RuntimeError('LOG_CLOSED', 'the embedded log is closed')
     const n = records.length
     const offsets: number[] = new Array(n)
     const logs = this.#scratchLogs

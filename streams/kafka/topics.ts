@@ -1,6 +1,6 @@
 import type { Admin, ITopicConfig } from 'kafkajs'
 import type { Logger } from 'pino'
-import { CodedError } from '../errors.ts'
+import { RuntimeError } from '../errors.ts'
 import type { TopicSpec } from '../topic-spec.ts'
 
 /**
@@ -42,7 +42,7 @@ export async function ensureTopics(
     for (const spec of present) {
       const actual = topics.find((t) => t.name === spec.name)?.partitions.length
       if (actual !== spec.partitions)
-        throw new CodedError(
+        throw new RuntimeError(
           'TOPIC_PARTITIONS_MISMATCH',
           `topic ${spec.name} has ${actual} partitions, ${spec.partitions} declared`,
           { details: { topic: spec.name, actual, declared: spec.partitions } },
@@ -64,12 +64,9 @@ async function waitForLeaders(admin: Admin, topics: readonly string[], timeoutMs
       if ((error as { retriable?: boolean }).retriable !== true || Date.now() > deadline) throw error
     }
     if (Date.now() > deadline)
-      throw new CodedError(
+      throw new RuntimeError(
         'TOPICS_NOT_READY',
         `topics ${topics.join(', ')} have no leaders after ${timeoutMs} ms`,
-        {
-          retriable: true,
-        },
       )
     await new Promise((r) => setTimeout(r, 100))
   }
