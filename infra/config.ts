@@ -5,10 +5,11 @@
  * step). Validated once at start-up; an invalid value stops the service with a
  * message naming the variable. Secrets are marked and never logged.
  */
+import { isIP } from 'node:net'
 import { RuntimeError } from '../streams/index.ts'
 import { TOPIC_PREFIX_PATTERN } from '../topologies/index.ts'
 
-type Kind = 'string' | 'integer' | 'url-list' | 'enum'
+type Kind = 'string' | 'integer' | 'url-list' | 'enum' | 'trusted-proxies'
 
 interface Key<T> {
   readonly env: string
@@ -136,6 +137,13 @@ export const CONFIG_KEYS = {
     description:
       'ClickHouse HTTP endpoint of the analytics; empty runs chDB in-process in DATA_DIR/clickhouse',
   }),
+  trustProxy: key({
+    env: 'TRUST_PROXY',
+    kind: 'trusted-proxies',
+    default: false as TrustedProxies,
+    description:
+      'proxies in front of the API whose X-Forwarded-For names the client (rate limits, logs): a hop count, or comma-separated proxy addresses / CIDRs (`loopback`, `uniquelocal` too); empty: none, the socket address is the client; trusting every address is refused',
+  }),
   httpHost: key({
     env: 'HTTP_HOST',
     kind: 'string',
@@ -179,6 +187,27 @@ export const CONFIG_KEYS = {
   }),
 } as const
 
+/**
+ * Which proxies' X-Forwarded-For the API believes: none (false), the nearest N hops, or the given proxy
+ * addresses and CIDRs (Fastify's `trustProxy`, proxy-addr's notation).
+ */
+export type TrustedProxies = false | number | readonly string[]
+
+const PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal'])
+
+/** An address, a CIDR that does not cover every address, or one of proxy-addr's names. */
+function proxyEntryProblem(entry: string): string | undefined {
+  if (PROXY_NAMES.has(entry)) return undefined
+  const [address = '', bits, extra] = entry.split('/')
+  const family = isIP(address)
+  if (family === 0 || extra !== undefined) return `${JSON.stringify(entry)} is not an address or CIDR`
+  if (bits === undefined) return undefined
+  const max = family === 4 ? 32 : 128
+  if (!/^\d+$/.test(bits) || Number(bits) > max) return `${JSON.stringify(entry)} has a bad prefix length`
+  if (Number(bits) === 0) return `${JSON.stringify(entry)} trusts every address`
+  return undefined
+}
+
 type Values = { -readonly [K in keyof typeof CONFIG_KEYS]: (typeof CONFIG_KEYS)[K]['default'] }
 export type Config = Readonly<Values>
 
@@ -210,6 +239,23 @@ function parse(name: string, k: Key<unknown>, raw: string): unknown {
         .split(',')
         .map((s) => s.trim())
         .filter((s) => s !== '')
+    case 'trusted-proxies': {
+      if (/^\d+$/.test(raw)) {
+        const hops = Number(raw)
+        if (hops < 1 || hops > 10) fail('a hop count must be 1 to 10')
+        return hops
+      }
+      const entries = raw
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s !== '')
+      const problems = entries.map(proxyEntryProblem).filter((p) => p !== undefined)
+      if (problems.length > 0 || entries.length === 0)
+        fail(
+          `${problems.join('; ') || 'empty'}: give a hop count or proxy addresses / CIDRs (never every address)`,
+        )
+      return entries
+    }
   }
   return fail(`unknown kind for ${name}`)
 }

@@ -87,8 +87,11 @@ export interface BuildAppOptions {
   readonly maxWaitMs?: number
   /** Extra route sets mounted under the same hooks (stats). */
   readonly plugins?: readonly RoutePlugin[]
-  /** Trust X-Forwarded-For (behind a proxy): rate limits key guests by the client address. */
-  readonly trustProxy?: boolean
+  /**
+   * The proxies whose X-Forwarded-For names the client (a hop count, or proxy addresses / CIDRs), so that
+   * rate limits and logs key guests by the client's address; false (default): the socket's address.
+   */
+  readonly trustProxy?: false | number | readonly string[]
 }
 
 export const BODY_LIMIT_BYTES = 1024 * 1024
@@ -104,7 +107,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     }),
     requestIdHeader: false,
     genReqId: (req) => traceIdOf(req.headers) ?? randomUUID(),
-    trustProxy: options.trustProxy ?? false,
+    trustProxy: trustProxyOption(options.trustProxy),
     ajv: { customOptions: { removeAdditional: false } },
   })
 
@@ -362,4 +365,17 @@ function traceIdOf(headers: Record<string, string | string[] | undefined>): stri
   const requestId = headers['x-request-id']
   if (typeof requestId === 'string' && /^[\w.:-]{1,128}$/.test(requestId)) return requestId
   return undefined
+}
+
+/**
+ * Fastify's `trustProxy` for the setting, never `true` (trusting every sender of X-Forwarded-For): a hop
+ * count trusts the nearest `hops` addresses (proxy-addr's rule for a number: the i-th hop from the socket
+ * is trusted while i < hops), a list trusts those proxies.
+ */
+function trustProxyOption(
+  setting: false | number | readonly string[] | undefined,
+): false | string[] | ((address: string, hop: number) => boolean) {
+  if (setting === undefined || setting === false) return false
+  if (typeof setting === 'number') return (_address, hop) => hop < setting
+  return [...setting]
 }

@@ -26,9 +26,9 @@ export const DEV_WEBHOOK_SECRET = 'aquastream-sandbox-webhook-secret'
 /** The configuration keys the API needs (from infra/config.ts). */
 export interface ApiConfig {
   readonly nodeEnv: 'development' | 'test' | 'production'
-  /** HTTP_HOST, default 0.0.0.0. */
+  /** HTTP_HOST (infra/config.ts gives the default). */
   readonly httpHost: string
-  /** HTTP_PORT, default 8080 (0: any free port). */
+  /** HTTP_PORT (0: any free port). */
   readonly httpPort: number
   /** AUTH_JWT_SECRET (secret): HS256. Empty in development: the dev secret of `npm run tokens`. */
   readonly authJwtSecret: string
@@ -42,8 +42,8 @@ export interface ApiConfig {
   readonly paymentWebhookSecret: string
   /** KAFKA_BROKERS: commands go to Kafka when set, else to the embedded log. */
   readonly kafkaBrokers: readonly string[]
-  /** TRUST_PROXY: behind a proxy, rate limits key guests by X-Forwarded-For. */
-  readonly trustProxy?: boolean
+  /** TRUST_PROXY: the proxies whose X-Forwarded-For names the client (none by default). */
+  readonly trustProxy?: false | number | readonly string[]
 }
 
 export interface StartApiOptions {

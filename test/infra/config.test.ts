@@ -172,3 +172,19 @@ t.test('describeConfig lists every key and masks secrets', async (t) => {
   t.same(error.details, { variable: 'KAFKA_REPLICATION_FACTOR' }, 'no value in the details of a secret')
   t.notMatch(error.message, /secret-value/, 'nor in the message')
 })
+
+t.test('TRUST_PROXY: a hop count or proxy addresses / CIDRs, never every address', async (t) => {
+  t.equal(loadConfig({}).trustProxy, false, 'none by default')
+  t.equal(loadConfig({ TRUST_PROXY: '2' }).trustProxy, 2)
+  t.same(loadConfig({ TRUST_PROXY: '10.0.0.0/8, loopback,::1' }).trustProxy, [
+    '10.0.0.0/8',
+    'loopback',
+    '::1',
+  ])
+  for (const raw of ['true', '*', '0.0.0.0/0', '::/0', '0', '11', '10.0.0.0/33', 'proxy.example'])
+    t.match(
+      configError(t, () => loadConfig({ TRUST_PROXY: raw })),
+      { code: 'INVALID_CONFIG', message: /^TRUST_PROXY: / },
+      `${raw} is refused`,
+    )
+})
