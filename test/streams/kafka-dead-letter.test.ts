@@ -72,7 +72,7 @@ t.test('poison records are dead-lettered with the reason and the partition keeps
     'the good records before and after the poison are processed in order',
   )
   const dead = (
-    await readCommitted('aquastream.dlq.v1', { expected: 0, timeoutMs: 30_000, settleMs: 3000 })
+    await readCommitted(COUNTING_DEAD_LETTERS, { expected: 0, timeoutMs: 30_000, settleMs: 3000 })
   ).filter((m) => m.headers?.[DLQ_HEADERS.applicationId]?.toString() === appId)
   t.equal(dead.length, 3, 'three dead letters')
   const byOffset = new Map(dead.map((m) => [m.headers![DLQ_HEADERS.sourceOffset]!.toString(), m]))
