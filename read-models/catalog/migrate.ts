@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url'
 import Postgrator from 'postgrator'
 import { checkIdentifier, type Db } from './db.ts'
 
-const MIGRATIONS = fileURLToPath(new URL('../../query-api/read-model/migrations/*.sql', import.meta.url))
+const MIGRATIONS = fileURLToPath(new URL('./migrations/*.sql', import.meta.url))
 
 /** Any fixed number: the advisory lock that serializes migrations across instances. */
 const MIGRATION_LOCK = 4_004_004
