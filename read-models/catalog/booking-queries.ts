@@ -9,7 +9,7 @@ import type {
   RequestOutcomeView,
   ResourceType,
   WaitlistEntryView,
-} from './read-model.ts'
+} from './views.ts'
 
 const BOOKING_COLUMNS = `b.*, e.organizer_id AS event_organizer_id, e.title AS event_title,
   e.starts_at AS event_starts_at`

@@ -9,7 +9,7 @@ import type {
   Page,
   PriceOptionView,
   Viewer,
-} from './read-model.ts'
+} from './views.ts'
 
 export const MAX_PAGE_SIZE = 100
 const DEFAULT_STATUSES: readonly EventStatus[] = ['PUBLISHED', 'RESCHEDULED']

@@ -1,7 +1,7 @@
 /**
  * The catalog read model (PostgreSQL, PGlite embedded): the API opens it with `openReadModel`, the service
  * starts its projection with `startReadModelProjection`, the API reads through the `ReadModel` interface
- * (read-model.ts), and `rebuildCatalog` replays the topics into a fresh schema.
+ * (read-model.ts, its views in views.ts), and `rebuildCatalog` replays the topics into a fresh schema.
  */
 import type { Logger } from 'pino'
 import { EmbeddedProjection, KafkaProjection, type ProjectionRunner } from '../../streams/index.ts'
@@ -13,6 +13,7 @@ import { rebuildReadModel, type RebuildReport } from './rebuild.ts'
 import { SqlReadModel } from './sql-read-model.ts'
 
 export type * from './read-model.ts'
+export type * from './views.ts'
 export { CategoryError, ReadModelError } from './errors.ts'
 export { CATALOG_PROJECTION, catalogTopics, READ_MODEL_TOPICS } from './projection-sink.ts'
 export type { RebuildReport } from './rebuild.ts'

@@ -10,7 +10,8 @@ import {
 } from '../../streams/index.ts'
 import { DEFAULT_TOPIC_NAMES, type TopicNames } from '../../topologies/index.ts'
 import type { Db, Queryable } from './db.ts'
-import type { AppliedChanges, CrewView, ReadModelSerdes } from './read-model.ts'
+import type { AppliedChanges, ReadModelSerdes } from './read-model.ts'
+import type { CrewView } from './views.ts'
 
 /** The topics the catalog projection follows, under the names of `topics`. */
 export function catalogTopics(topics: TopicNames): string[] {
