@@ -1,6 +1,7 @@
 import type { BookingEventType } from '../../avro/index.ts'
 import type { Queryable } from './db.ts'
-import { clampPage, isoOf } from './event-queries.ts'
+import { clampPage } from './event-queries.ts'
+import { isoOf } from './instants.ts'
 import type {
   BookingStatus,
   BookingView,

@@ -1,6 +1,6 @@
 import type { Db, Queryable } from './db.ts'
 import { CategoryError } from './errors.ts'
-import { isoOf } from './event-queries.ts'
+import { isoOf } from './instants.ts'
 import type { AuditActor, Category, CategoryInput, CategoryNode, CategoryPatch } from './views.ts'
 
 export const MAX_CATEGORY_DEPTH = 3

@@ -1,6 +1,7 @@
 import type { PromoKind } from '../../avro/index.ts'
 import type { Queryable } from './db.ts'
-import { clampPage, isoOf } from './event-queries.ts'
+import { clampPage } from './event-queries.ts'
+import { isoOf } from './instants.ts'
 import type { Page, PageRequest, PromoCodeView } from './views.ts'
 
 const PROMO_COLUMNS = `p.code, p.kind, p.value, p.usage_limit, p.uses, p.valid_from, p.valid_until, p.active`
