@@ -119,7 +119,7 @@ export interface CategoryStore {
   listCategoryTree(): Promise<readonly CategoryNode[]>
   getCategory(id: string): Promise<Category | undefined>
   /**
-   * Creates a category. Rejects with `CategoryError`: `CATEGORY_PARENT_NOT_FOUND`,
+   * Creates a category. Rejects with `CategoryError`: `CATEGORY_NOT_FOUND` (the parent),
    * `CATEGORY_TOO_DEEP` (a 4th level), `CATEGORY_CONFLICT` (ID or slug taken), `VALIDATION_FAILED`.
    */
   createCategory(input: CategoryInput, actor: AuditActor): Promise<Category>
