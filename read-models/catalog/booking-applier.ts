@@ -16,7 +16,7 @@ export interface BookingFactAt {
   readonly offset: number
 }
 
-/** The map key of a waiting-list entry: (event, user). */
+/** The map key of a waiting-list entry: event and user joined by NUL, which no stored ID can hold. */
 const waitKey = (eventId: string, userId: string): string => `${eventId}\u0000${userId}`
 const keyParts = (key: string): string[] => key.split('\u0000')
 
