@@ -6,7 +6,7 @@
 // Seats are written directly (no bookings are generated): the rows a projection would hold after the
 // bookings, not a replayable history. Use it on a schema the projection does not feed.
 import type { Db } from '../../read-models/catalog/db.ts'
-import { areaOf } from '../../read-models/catalog/projection-sink.ts'
+import { areaOf } from '../../read-models/catalog/event-rows.ts'
 import type { ReadModel } from '../../read-models/catalog/read-model.ts'
 import { SqlReadModel } from '../../read-models/catalog/sql-read-model.ts'
 

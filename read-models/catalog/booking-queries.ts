@@ -1,6 +1,7 @@
 import type { BookingEventType } from '../../avro/index.ts'
 import type { Queryable } from './db.ts'
-import { clampPage, isoOf } from './event-queries.ts'
+import { clampPage } from './event-queries.ts'
+import { isoOf } from './instants.ts'
 import type {
   BookingStatus,
   BookingView,
@@ -9,7 +10,7 @@ import type {
   RequestOutcomeView,
   ResourceType,
   WaitlistEntryView,
-} from './read-model.ts'
+} from './views.ts'
 
 const BOOKING_COLUMNS = `b.*, e.organizer_id AS event_organizer_id, e.title AS event_title,
   e.starts_at AS event_starts_at`

@@ -1,7 +1,7 @@
 import type { Db, Queryable } from './db.ts'
 import { CategoryError } from './errors.ts'
-import { isoOf } from './event-queries.ts'
-import type { AuditActor, Category, CategoryInput, CategoryNode, CategoryPatch } from './read-model.ts'
+import { isoOf } from './instants.ts'
+import type { AuditActor, Category, CategoryInput, CategoryNode, CategoryPatch } from './views.ts'
 
 export const MAX_CATEGORY_DEPTH = 3
 const SLUG = /^[a-z0-9]+(?:-[a-z0-9]+)*$/

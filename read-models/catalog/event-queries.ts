@@ -1,4 +1,5 @@
 import type { Queryable } from './db.ts'
+import { isoOf } from './instants.ts'
 import type {
   CrewView,
   EventDetails,
@@ -9,7 +10,7 @@ import type {
   Page,
   PriceOptionView,
   Viewer,
-} from './read-model.ts'
+} from './views.ts'
 
 export const MAX_PAGE_SIZE = 100
 const DEFAULT_STATUSES: readonly EventStatus[] = ['PUBLISHED', 'RESCHEDULED']
@@ -20,13 +21,6 @@ export function clampPage(page: number, size: number): { page: number; size: num
   const s = Number.isInteger(size) && size > 0 ? Math.min(size, MAX_PAGE_SIZE) : 20
   return { page: p, size: s }
 }
-
-export const isoOf = (value: unknown): string | null =>
-  value === null || value === undefined
-    ? null
-    : value instanceof Date
-      ? value.toISOString()
-      : new Date(String(value)).toISOString()
 
 const SORT_COLUMNS: Readonly<Record<EventSortField, string>> = {
   startsAt: 'e.starts_at',

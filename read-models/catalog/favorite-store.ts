@@ -1,6 +1,7 @@
 import type { Db } from './db.ts'
-import { clampPage, isoOf, SUMMARY_COLUMNS, toSummary } from './event-queries.ts'
-import type { FavoriteView, Page, PageRequest } from './read-model.ts'
+import { clampPage, SUMMARY_COLUMNS, toSummary } from './event-queries.ts'
+import { isoOf } from './instants.ts'
+import type { FavoriteView, Page, PageRequest } from './views.ts'
 
 /** Private favorites in the read model's own table; reads hide drafts the user may not see. */
 export class SqlFavoriteStore {

@@ -1,20 +1,21 @@
 /**
  * The catalog read model (PostgreSQL, PGlite embedded): the API opens it with `openReadModel`, the service
  * starts its projection with `startReadModelProjection`, the API reads through the `ReadModel` interface
- * (read-model.ts), and `rebuildCatalog` replays the topics into a fresh schema.
+ * (read-model.ts, its views in views.ts), and `rebuildCatalog` replays the topics into a fresh schema.
  */
 import type { Logger } from 'pino'
 import { EmbeddedProjection, KafkaProjection, type ProjectionRunner } from '../../streams/index.ts'
 import { openDb } from './db.ts'
 import { migrate } from './migrate.ts'
-import { CATALOG_PROJECTION, catalogTopics } from './projection-sink.ts'
+import { CATALOG_PROJECTION, catalogTopics } from './catalog-topics.ts'
 import type { ReadModel, ReadModelOptions, ReadModelSerdes, ReadModelSource } from './read-model.ts'
 import { rebuildReadModel, type RebuildReport } from './rebuild.ts'
 import { SqlReadModel } from './sql-read-model.ts'
 
 export type * from './read-model.ts'
+export type * from './views.ts'
 export { CategoryError, ReadModelError } from './errors.ts'
-export { CATALOG_PROJECTION, catalogTopics, READ_MODEL_TOPICS } from './projection-sink.ts'
+export { CATALOG_PROJECTION, catalogTopics, READ_MODEL_TOPICS } from './catalog-topics.ts'
 export type { RebuildReport } from './rebuild.ts'
 
 export const DEFAULT_SCHEMA = 'read_model'

@@ -1,7 +1,8 @@
 import type { PromoKind } from '../../avro/index.ts'
 import type { Queryable } from './db.ts'
-import { clampPage, isoOf } from './event-queries.ts'
-import type { Page, PageRequest, PromoCodeView } from './read-model.ts'
+import { clampPage } from './event-queries.ts'
+import { isoOf } from './instants.ts'
+import type { Page, PageRequest, PromoCodeView } from './views.ts'
 
 const PROMO_COLUMNS = `p.code, p.kind, p.value, p.usage_limit, p.uses, p.valid_from, p.valid_until, p.active`
 

@@ -19,7 +19,8 @@ import pino, { type Logger } from 'pino'
 import { EmbeddedProjection, KafkaProjection, type ProjectionRunner } from '../../streams/index.ts'
 import { checkIdentifier, type Db } from './db.ts'
 import { migrate } from './migrate.ts'
-import { CATALOG_PROJECTION, catalogTopics, ReadModelSink } from './projection-sink.ts'
+import { CATALOG_PROJECTION, catalogTopics } from './catalog-topics.ts'
+import { ReadModelSink } from './projection-sink.ts'
 import type { ReadModelSerdes, ReadModelSource } from './read-model.ts'
 
 export interface RebuildReport {

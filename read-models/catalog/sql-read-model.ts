@@ -9,8 +9,8 @@ import * as events from './event-queries.ts'
 import { SqlFavoriteStore } from './favorite-store.ts'
 import { ReadModelSink } from './projection-sink.ts'
 import * as promos from './promo-queries.ts'
+import type { AppliedChanges, ReadModel, ReadModelSerdes } from './read-model.ts'
 import type {
-  AppliedChanges,
   AuditActor,
   BookingView,
   Category,
@@ -24,12 +24,10 @@ import type {
   Page,
   PageRequest,
   PromoCodeView,
-  ReadModel,
-  ReadModelSerdes,
   RequestOutcomeView,
   Viewer,
   WaitlistEntryView,
-} from './read-model.ts'
+} from './views.ts'
 
 /** Connection-level failures (pg's network errors, PGlite closed) become READ_MODEL_UNAVAILABLE. */
 function isUnavailable(error: unknown): boolean {

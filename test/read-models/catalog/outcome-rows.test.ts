@@ -1,0 +1,51 @@
+// The request_outcomes rows of a batch, without a database: one per request ID, the latest record wins.
+import t from 'tap'
+import type { RequestOutcome } from '../../../avro/index.ts'
+import { outcomeRows } from '../../../read-models/catalog/outcome-rows.ts'
+
+const T0 = Date.UTC(2026, 5, 1, 9)
+
+const outcome = (requestId: string, overrides: Partial<RequestOutcome> = {}): RequestOutcome => ({
+  requestId,
+  eventId: 'ev-1',
+  commandType: 'BOOK',
+  accepted: true,
+  resourceType: 'BOOKING',
+  resourceId: `b-${requestId}`,
+  reasonCode: null,
+  message: 'booked',
+  decidedAtMs: T0,
+  ...overrides,
+})
+
+t.test('one row per request ID, the latest record, in order of first appearance', async (t) => {
+  const rows = outcomeRows([
+    outcome('r1', { accepted: false, reasonCode: 'NO_AVAILABLE_SEATS', message: 'full' }),
+    outcome('r2'),
+    outcome('r1', { decidedAtMs: T0 + 1000 }),
+  ])
+  t.strictSame(rows, [
+    {
+      request_id: 'r1',
+      event_id: 'ev-1',
+      command_type: 'BOOK',
+      accepted: true,
+      resource_type: 'BOOKING',
+      resource_id: 'b-r1',
+      reason_code: null,
+      message: 'booked',
+      decided_at: new Date(T0 + 1000).toISOString(),
+    },
+    {
+      request_id: 'r2',
+      event_id: 'ev-1',
+      command_type: 'BOOK',
+      accepted: true,
+      resource_type: 'BOOKING',
+      resource_id: 'b-r2',
+      reason_code: null,
+      message: 'booked',
+      decided_at: new Date(T0).toISOString(),
+    },
+  ])
+})
