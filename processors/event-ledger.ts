@@ -23,8 +23,10 @@ import { LedgerStores } from './ledger-stores.ts'
 import { refuse } from './reason-codes.ts'
 import {
   acceptedOutcome,
+  identityOf,
   OUTCOME_PRUNE_INTERVAL_MS,
   refusedOutcome,
+  repeatedOutcome,
   type CommandIdentity,
 } from './request-outcomes.ts'
 import { scheduleNotice } from './schedule-notices.ts'
@@ -84,26 +86,40 @@ export class EventLedgerProcessor implements Processor<string, LedgerInput, stri
   // ---- commands -------------------------------------------------------------------------------------
 
   /**
-   * Runs `decide` once per request ID: a repeat gets the kept outcome forwarded again (the same record),
-   * and no other effect.
+   * Runs `decide` once per request ID and once per (actor, Idempotency-Key): a repeat of the request ID
+   * gets the kept outcome forwarded again (the same record); a new request ID repeating a kept key gets
+   * the first request's decision under its own ID (`originalRequestId` names the first), and no other
+   * effect.
    */
   #once(identity: CommandIdentity, decide: () => RequestOutcome): void {
-    const kept = this.#stores.outcome(identity.requestId)
+    const kept = this.#stores.outcome(identity.requestId) ?? this.#repeatOfKey(identity)
     if (kept !== undefined) {
       this.#emit({ to: 'outcomes', value: kept }, kept.decidedAtMs)
       return
     }
     const outcome = decide()
     this.#stores.putOutcome(identity.requestId, outcome)
+    if (identity.idempotencyKey !== null)
+      this.#stores.putFirstRequest(identity.eventId, identity.actorUserId, identity.idempotencyKey, {
+        requestId: identity.requestId,
+        decidedAtMs: outcome.decidedAtMs,
+      })
     this.#emit({ to: 'outcomes', value: outcome }, outcome.decidedAtMs)
   }
 
+  /** The first request's outcome when `identity` repeats a kept key under another request ID (kept too). */
+  #repeatOfKey(identity: CommandIdentity): RequestOutcome | undefined {
+    if (identity.idempotencyKey === null) return undefined
+    const first = this.#stores.firstRequest(identity.eventId, identity.actorUserId, identity.idempotencyKey)
+    const original = first === undefined ? undefined : this.#stores.outcome(first.requestId)
+    if (original === undefined) return undefined
+    const repeat = repeatedOutcome(original, identity)
+    this.#stores.putOutcome(identity.requestId, repeat)
+    return repeat
+  }
+
   #eventCommand(command: EventCommand, nowMs: number): void {
-    const identity = {
-      requestId: command.requestId,
-      eventId: command.eventId,
-      commandType: `event.${command.type}`,
-    }
+    const identity = identityOf('event', command)
     this.#once(identity, () => {
       const decision = decideEventCommand(this.#stores.event(command.eventId), command, nowMs)
       if (!decision.ok) return refusedOutcome(identity, 'EVENT', command.eventId, decision.refusal, nowMs)
@@ -116,11 +132,7 @@ export class EventLedgerProcessor implements Processor<string, LedgerInput, stri
   }
 
   #bookingCommand(command: BookingCommand, nowMs: number): void {
-    const identity = {
-      requestId: command.requestId,
-      eventId: command.eventId,
-      commandType: `booking.${command.type}`,
-    }
+    const identity = identityOf('booking', command)
     this.#once(identity, () => {
       switch (command.type) {
         case 'REQUEST':

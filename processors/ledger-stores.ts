@@ -23,7 +23,15 @@ export const LEDGER_STORES = {
   holdTimers: 'ledger-hold-timers',
   /** requestId → RequestOutcome, kept OUTCOME_RETENTION_MS. */
   outcomes: 'ledger-request-outcomes',
+  /** `<eventId>/<actor userId>/<Idempotency-Key>` → FirstRequest, kept OUTCOME_RETENTION_MS. */
+  idempotencyKeys: 'ledger-idempotency-keys',
 } as const
+
+/** The request an Idempotency-Key was first used for, and when it was decided. */
+export interface FirstRequest {
+  readonly requestId: string
+  readonly decidedAtMs: number
+}
 
 /** When an unpaid hold (or a pending seat top-up) of a booking is due to expire. */
 export interface HoldTimer {
@@ -34,6 +42,9 @@ export interface HoldTimer {
 
 const bookingKey = (eventId: string, bookingId: string) => `${eventId}/${bookingId}`
 const userKey = (eventId: string, userId: string) => `${eventId}/${userId}`
+// The key is the client's text: JSON keeps any character of it from running into the IDs.
+const idempotencyKey = (eventId: string, userId: string, key: string) =>
+  JSON.stringify([eventId, userId, key])
 
 /**
  * The event ledger's state as it sits in its stores (LEDGER_STORES): the key scheme, and the indexes kept
@@ -47,6 +58,7 @@ export class LedgerStores {
   readonly #waitingLists: KeyValueStore<string, WaitingListState>
   readonly #holds: KeyValueStore<string, HoldTimer>
   readonly #outcomes: KeyValueStore<string, RequestOutcome>
+  readonly #keys: KeyValueStore<string, FirstRequest>
 
   constructor(context: ProcessorContext<string, unknown>) {
     this.#events = context.getStateStore(LEDGER_STORES.events)
@@ -55,6 +67,7 @@ export class LedgerStores {
     this.#waitingLists = context.getStateStore(LEDGER_STORES.waitingLists)
     this.#holds = context.getStateStore(LEDGER_STORES.holdTimers)
     this.#outcomes = context.getStateStore(LEDGER_STORES.outcomes)
+    this.#keys = context.getStateStore(LEDGER_STORES.idempotencyKeys)
   }
 
   event(eventId: string): EventState | undefined {
@@ -141,9 +154,20 @@ export class LedgerStores {
     this.#outcomes.put(requestId, outcome)
   }
 
-  /** Drops the outcomes older than the retention. */
+  /** The first request of an actor's Idempotency-Key on an event, while it is kept. */
+  firstRequest(eventId: string, userId: string, key: string): FirstRequest | undefined {
+    return this.#keys.get(idempotencyKey(eventId, userId, key))
+  }
+
+  putFirstRequest(eventId: string, userId: string, key: string, first: FirstRequest): void {
+    this.#keys.put(idempotencyKey(eventId, userId, key), first)
+  }
+
+  /** Drops the outcomes and Idempotency-Keys older than the retention. */
   pruneOutcomes(nowMs: number): void {
     const expired = [...this.#outcomes.all()].filter(([, outcome]) => outcomeExpired(outcome, nowMs))
     for (const [requestId] of expired) this.#outcomes.delete(requestId)
+    const expiredKeys = [...this.#keys.all()].filter(([, first]) => outcomeExpired(first, nowMs))
+    for (const [key] of expiredKeys) this.#keys.delete(key)
   }
 }

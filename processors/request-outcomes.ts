@@ -3,9 +3,9 @@ import { DAY_MS } from './ledger-state.ts'
 import type { Refusal } from './reason-codes.ts'
 
 /**
- * How long the outcome of a request ID is kept to answer repeats: at least 24 hours (pruned by a
- * punctuator every OUTCOME_PRUNE_INTERVAL_MS, so an outcome lives 24 h to 24 h + that interval). A request
- * ID repeated later than that is decided afresh.
+ * How long the outcome of a request ID, and the first request of an Idempotency-Key, are kept to answer
+ * repeats: at least 24 hours (pruned by a punctuator every OUTCOME_PRUNE_INTERVAL_MS, so they live 24 h
+ * to 24 h + that interval). A request ID or key repeated later than that is decided afresh.
  */
 export const OUTCOME_RETENTION_MS = DAY_MS
 export const OUTCOME_PRUNE_INTERVAL_MS = 10 * 60 * 1000
@@ -15,6 +15,30 @@ export interface CommandIdentity {
   readonly eventId: string
   /** `event.PUBLISH`, `booking.REQUEST`, … */
   readonly commandType: string
+  /** Who sent it. */
+  readonly actorUserId: string
+  /** The client's Idempotency-Key, scoped to the actor; null when none was sent. */
+  readonly idempotencyKey: string | null
+}
+
+/** The identity of an event or booking command (`area` names its family in `commandType`). */
+export function identityOf(
+  area: 'event' | 'booking',
+  command: {
+    readonly requestId: string
+    readonly eventId: string
+    readonly type: string
+    readonly actor: { readonly userId: string }
+    readonly idempotencyKey: string | null
+  },
+): CommandIdentity {
+  return {
+    requestId: command.requestId,
+    eventId: command.eventId,
+    commandType: `${area}.${command.type}`,
+    actorUserId: command.actor.userId,
+    idempotencyKey: command.idempotencyKey,
+  }
 }
 
 export function acceptedOutcome(
@@ -26,6 +50,7 @@ export function acceptedOutcome(
 ): RequestOutcome {
   return {
     ...command,
+    originalRequestId: null,
     accepted: true,
     resourceType,
     resourceId,
@@ -44,6 +69,7 @@ export function refusedOutcome(
 ): RequestOutcome {
   return {
     ...command,
+    originalRequestId: null,
     accepted: false,
     resourceType,
     resourceId,
@@ -53,7 +79,19 @@ export function refusedOutcome(
   }
 }
 
-/** Whether a kept outcome may be dropped at `nowMs`. */
-export function outcomeExpired(outcome: RequestOutcome, nowMs: number): boolean {
+/**
+ * The outcome of a request that repeats an earlier request's (actor, Idempotency-Key) under another request
+ * ID: the earlier decision, under this request ID, naming the request that was decided.
+ */
+export function repeatedOutcome(original: RequestOutcome, repeat: CommandIdentity): RequestOutcome {
+  return {
+    ...original,
+    requestId: repeat.requestId,
+    originalRequestId: original.originalRequestId ?? original.requestId,
+  }
+}
+
+/** Whether a kept outcome (or Idempotency-Key) decided at `decidedAtMs` may be dropped at `nowMs`. */
+export function outcomeExpired(outcome: { readonly decidedAtMs: number }, nowMs: number): boolean {
   return nowMs - outcome.decidedAtMs > OUTCOME_RETENTION_MS
 }

@@ -1,5 +1,5 @@
 import { ManualClock } from './clock.ts'
-import { EmbeddedStreams } from './embedded/embedded-streams.ts'
+import { EmbeddedStreams, type EmbeddedStreamsConfig } from './embedded/embedded-streams.ts'
 import type { JournalRecord } from './embedded/journal-codec.ts'
 import { EmbeddedLog } from './embedded/log.ts'
 import { defaultPartitioner } from './partitioner.ts'
@@ -35,7 +35,9 @@ export const TEST_DRIVER_DEAD_LETTER_TOPIC = 'test-driver.dlq'
 export class TestDriver {
   readonly clock: ManualClock
   readonly #log = EmbeddedLog.open()
-  readonly #streams: EmbeddedStreams
+  readonly #topology: Topology
+  readonly #config: EmbeddedStreamsConfig
+  #streams: EmbeddedStreams
   readonly #outputs = new Map<string, JournalRecord[]>()
 
   constructor(topology: Topology, config: TestDriverConfig = {}) {
@@ -46,14 +48,16 @@ export class TestDriver {
     for (const name of [...sources, ...sinks, deadLetterTopic])
       if (!declared.has(name))
         declared.set(name, { name, partitions: 1, cleanupPolicy: 'delete', retentionMs: null })
-    this.#streams = new EmbeddedStreams(topology, {
+    this.#topology = topology
+    this.#config = {
       ...config,
       applicationId: config.applicationId ?? 'test-driver',
       topics: [...declared.values()],
       deadLetterTopic,
       clock: this.clock,
       log: this.#log,
-    })
+    }
+    this.#streams = new EmbeddedStreams(topology, this.#config)
     this.#log.onAppend((records, offsets) => {
       records.forEach((r, i) => {
         let list = this.#outputs.get(r.topic)
@@ -83,6 +87,17 @@ export class TestDriver {
     const partition = defaultPartitioner(topic, key, value, this.#log.partitions(topic))
     this.#log.append([{ topic, partition, key, value, timestamp: timestampMs, headers }])
     this.#run()
+  }
+
+  /**
+   * Stops every task and starts them again on the same log, as a restart after a crash would: the stores
+   * are restored from their changelogs and the inputs resume at the committed positions (the driver
+   * commits after each input, so nothing processed is lost). Stores got before must be got again.
+   */
+  restart(): void {
+    void this.#streams.close()
+    this.#streams = new EmbeddedStreams(this.#topology, this.#config)
+    this.#streams.startSync()
   }
 
   /** Moves the wall clock and runs every punctuator that became due. */

@@ -29,13 +29,15 @@ interface Envelope {
   readonly eventId: string
   readonly actor: Actor
   readonly issuedAtMs?: number
+  /** The client's Idempotency-Key, when it sent one. */
+  readonly idempotencyKey?: string | null
 }
 
 /** An EventCommand with every payload but the given ones null. */
 export function eventCommand(
   envelope: Envelope,
   type: EventCommand['type'],
-  payload: Partial<Omit<EventCommand, 'requestId' | 'eventId' | 'actor' | 'type'>>,
+  payload: Partial<Omit<EventCommand, 'requestId' | 'eventId' | 'actor' | 'type' | 'idempotencyKey'>>,
 ): EventCommand {
   return {
     ...NO_EVENT_PAYLOADS,
@@ -43,6 +45,7 @@ export function eventCommand(
     eventId: envelope.eventId,
     actor: envelope.actor,
     issuedAtMs: envelope.issuedAtMs ?? Date.now(),
+    idempotencyKey: envelope.idempotencyKey ?? null,
     type,
     ...payload,
   }
@@ -52,7 +55,7 @@ export function eventCommand(
 export function bookingCommand(
   envelope: Envelope,
   type: BookingCommand['type'],
-  payload: Partial<Omit<BookingCommand, 'requestId' | 'eventId' | 'actor' | 'type'>>,
+  payload: Partial<Omit<BookingCommand, 'requestId' | 'eventId' | 'actor' | 'type' | 'idempotencyKey'>>,
 ): BookingCommand {
   return {
     ...NO_BOOKING_PAYLOADS,
@@ -60,6 +63,7 @@ export function bookingCommand(
     eventId: envelope.eventId,
     actor: envelope.actor,
     issuedAtMs: envelope.issuedAtMs ?? Date.now(),
+    idempotencyKey: envelope.idempotencyKey ?? null,
     type,
     ...payload,
   }

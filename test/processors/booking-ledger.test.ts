@@ -16,6 +16,7 @@ function request(userId: string, bookingId: string, seats: number): BookingComma
     eventId: 'e1',
     actor: { userId, role: 'USER' },
     issuedAtMs: NOW,
+    idempotencyKey: null,
     type: 'REQUEST',
     request: { bookingId, userId, priceOptionId: 'std', seats, promoCode: null },
     cancel: null,

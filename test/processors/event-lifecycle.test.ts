@@ -16,6 +16,7 @@ const base = {
   eventId: 'e1',
   actor: { userId: 'org', role: 'ORGANIZER' as const },
   issuedAtMs: NOW,
+  idempotencyKey: null,
   expectedVersion: null,
   create: null,
   update: null,

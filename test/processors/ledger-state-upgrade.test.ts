@@ -39,6 +39,7 @@ const command = (type: 'CANCEL' | 'CHANGE_SEATS', seats = 0): BookingCommand => 
   eventId: 'e1',
   actor: { userId: 'u1', role: 'USER' },
   issuedAtMs: NOW,
+  idempotencyKey: null,
   type,
   request: null,
   cancel: type === 'CANCEL' ? { bookingId: 'b1', reason: null, forceMajeure: false } : null,

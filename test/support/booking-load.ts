@@ -206,6 +206,7 @@ export function flashSalePlan(options: FlashSaleOptions): FlashSalePlan {
       eventId,
       actor: organizer,
       issuedAtMs: nowMs,
+      idempotencyKey: null,
       ...EMPTY_EVENT_PAYLOADS,
       ...payload,
     })
@@ -251,6 +252,7 @@ export function flashSalePlan(options: FlashSaleOptions): FlashSalePlan {
       eventId,
       actor: { userId, role: 'USER' },
       issuedAtMs: nowMs,
+      idempotencyKey: null,
       type: 'REQUEST',
       request: { bookingId: `${eventId}-b${n}`, userId, priceOptionId, seats: 1, promoCode: null },
       ...EMPTY_BOOKING_PAYLOADS,

@@ -15,6 +15,9 @@ const outcome = (requestId: string, overrides: Partial<RequestOutcome> = {}): Re
   reasonCode: null,
   message: 'booked',
   decidedAtMs: T0,
+  actorUserId: 'user-1',
+  idempotencyKey: null,
+  originalRequestId: null,
   ...overrides,
 })
 
