@@ -14,23 +14,18 @@ export {
   type Migration,
   type MigrationReport,
 } from './migrate.ts'
-export {
-  AnalyticsMetrics,
-  AnalyticsSink,
-  isRetriableWrite,
-  type AnalyticsRetryOptions,
-  type AnalyticsSinkOptions,
-} from './analytics-sink.ts'
+export { AnalyticsMetrics } from './analytics-metrics.ts'
+export { AnalyticsSink, type AnalyticsSinkOptions } from './analytics-sink.ts'
+export { isRetriableWrite, type AnalyticsRetryOptions } from './clickhouse-retry.ts'
+export { decodeFacts, type AnalyticsSerdes } from './fact-decoding.ts'
 export {
   ANALYTICS_TOPICS,
   analyticsTopics,
-  decodeFacts,
   FACT_TABLES,
   factSourceOf,
-  type AnalyticsSerdes,
   type FactRow,
   type FactSource,
-} from './facts.ts'
+} from './fact-tables.ts'
 export { toCsv } from './csv.ts'
 export {
   checkRange,
