@@ -27,16 +27,11 @@ export {
   type FactSource,
 } from './fact-tables.ts'
 export { toCsv } from './csv.ts'
-export {
-  checkRange,
-  createStatsQueries,
-  type BookingStatsRow,
-  type ConversionRow,
-  type DateRange,
-  type EventsStats,
-  type EventStats,
-  type Granularity,
-  type StatsQueries,
-  type StatsRow,
-  type StatsViewer,
-} from './stats-queries.ts'
+export type { BookingStatsRow } from './booking-stats.ts'
+export type { ConversionRow } from './conversions.ts'
+export type { EventStats } from './event-stats.ts'
+export type { EventsStats } from './events-ranking.ts'
+export type { StatsRow } from './stats-measures.ts'
+export { createStatsQueries, type StatsQueries } from './stats-queries.ts'
+export { checkRange, type DateRange, type Granularity } from './stats-range.ts'
+export type { StatsViewer } from './stats-viewer.ts'
