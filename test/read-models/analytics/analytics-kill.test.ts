@@ -1,6 +1,6 @@
 /**
  * Exactly once through real process kills: the analytics sink runs in a child process over chDB on a
- * folder (test/analytics/analytics-sink-app.ts), in batches of 3 records, and is killed with SIGKILL,
+ * folder (test/read-models/analytics/analytics-sink-app.ts), in batches of 3 records, and is killed with SIGKILL,
  * restarted and killed again: every other run right after a batch's facts landed and before its commit
  * row (the batch is written again on restart, and ClickHouse must drop it), the others at random moments
  * around their fact INSERTs (mostly during one); a last run catches up. Every fact count and every aggregate then equals the figures
@@ -24,7 +24,7 @@ import {
 
 const KILLS = Number(process.env.ANALYTICS_KILLS ?? 4)
 const seed = Number(process.env.ANALYTICS_KILL_SEED ?? Date.now() % 100_000)
-const APP = 'test/analytics/analytics-sink-app.ts'
+const APP = 'test/read-models/analytics/analytics-sink-app.ts'
 
 t.test(`killing the sink mid-batch ${KILLS} times leaves every total exact (seed ${seed})`, async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'analytics-kill-'))
