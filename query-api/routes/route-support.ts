@@ -6,6 +6,7 @@ import type { EventDetails, Viewer } from '../../read-models/catalog/index.ts'
 import { etagOf, matchesEtag } from '../response-cache.ts'
 import { ErrorResponse } from '../schemas.ts'
 
+/** The roles of `config.roles`, by who may call a route. */
 export const ANYONE: readonly Role[] = ['guest', 'user', 'organizer', 'admin']
 export const SIGNED_IN: readonly Role[] = ['user', 'organizer', 'admin']
 export const USERS: readonly Role[] = ['user', 'admin']
@@ -18,12 +19,14 @@ export const ERROR_RESPONSES = {
   '5xx': { ...ErrorResponse, description: 'Error: {code, message, details, traceId}' },
 }
 
+/** The read model's viewer of a caller: what it may see of the catalog. */
 export function viewerOf(principal: Principal): Viewer {
   return principal.userId === undefined
     ? { role: 'guest' }
     : { userId: principal.userId, role: principal.role }
 }
 
+/** A viewer that sees everything, for the API's own checks (never to answer a caller with). */
 export const ADMIN_VIEWER: Viewer = { role: 'admin', userId: 'system' }
 
 /**
@@ -61,6 +64,7 @@ export function sendWithEtag(
   return reply.type('application/json; charset=utf-8').send(cached.body)
 }
 
+/** A JSON body and its strong ETag, for {@link sendWithEtag} and the response cache. */
 export function serialize(value: unknown): { etag: string; body: string } {
   const body = JSON.stringify(value)
   return { etag: etagOf(body), body }
@@ -68,6 +72,14 @@ export function serialize(value: unknown): { etag: string; body: string } {
 
 /** Epoch ms of an ISO instant the schema already validated. */
 export const ms = (instant: string): number => Date.parse(instant)
+
+/** 400 unless `endsAt` is after `startsAt` (a schema cannot compare two fields). */
+export function checkWindow(startsAt: string, endsAt: string): void {
+  if (ms(endsAt) <= ms(startsAt))
+    throw new ApiError('VALIDATION_FAILED', 'endsAt must be after startsAt', {
+      details: { in: 'body', field: 'endsAt' },
+    })
+}
 
 /** The version in `If-Match` (`"3"`, `W/"3"` or `3`), or 428 without one. */
 export function ifMatchVersion(request: FastifyRequest): number {
