@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
 import { Type } from '@sinclair/typebox'
+import { canActForUser, canCancelForForceMajeure } from '../../processors/index.ts'
 import { actorOf } from '../auth.ts'
 import { submitCommand } from '../command-flow.ts'
 import { bookingCommand } from '../commands/command-builders.ts'
@@ -56,9 +57,8 @@ function requestBooking(app: FastifyInstance, context: ApiContext): void {
     async (request, reply) => {
       const b = request.body
       const actor = actorOf(request.principal)
-      if (b.userId !== undefined && b.userId !== actor.userId && actor.role !== 'ADMIN')
-        throw new ApiError('FORBIDDEN', 'only admins book for another user')
       const userId = b.userId ?? actor.userId
+      if (!canActForUser(actor, userId)) throw new ApiError('FORBIDDEN', 'only admins book for another user')
       return submitCommand(context, request, reply, {
         eventId: b.eventId,
         resourceType: 'BOOKING',
@@ -141,7 +141,7 @@ function cancelBooking(app: FastifyInstance, context: ApiContext): void {
     async (request, reply) => {
       const booking = await bookingToChange(context, request.principal, request.params.id)
       const forceMajeure = request.body?.forceMajeure ?? false
-      if (forceMajeure && request.principal.role !== 'admin')
+      if (forceMajeure && !canCancelForForceMajeure(actorOf(request.principal)))
         throw new ApiError('FORBIDDEN', 'force majeure refunds are for admins')
       if (request.principal.role === 'admin') request.auditTrail = { before: booking }
       return submitBookingCommand(

@@ -1,10 +1,12 @@
 /**
  * Creating an event (a DRAFT) and editing it. Creation is the one event write without an event to check
- * ownership on: only admins create one for another organizer.
+ * ownership on: `canCreateEvent` decides who it may be created for.
  */
 import { randomUUID } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
 import { Type } from '@sinclair/typebox'
+import { canCreateEvent } from '../../processors/index.ts'
+import { actorOf } from '../auth.ts'
 import type { ApiContext } from '../context.ts'
 import { ApiError } from '../errors.ts'
 import { CommandHeaders, CreateEventBody, IdParams, UpdateEventBody } from '../schemas.ts'
@@ -33,11 +35,7 @@ function createEvent(app: FastifyInstance, context: ApiContext): void {
     },
     async (request, reply) => {
       const b = request.body
-      if (
-        b.organizerId !== undefined &&
-        request.principal.role !== 'admin' &&
-        b.organizerId !== request.principal.userId
-      )
+      if (!canCreateEvent(actorOf(request.principal), b.organizerId ?? null))
         throw new ApiError('FORBIDDEN', 'only admins create events for another organizer')
       checkWindow(b.startsAt, b.endsAt)
       const eventId = b.id ?? randomUUID()

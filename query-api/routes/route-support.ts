@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import type { Principal, Role } from '../auth.ts'
+import { canManageEvent } from '../../processors/index.ts'
+import { actorOf, type Principal, type Role } from '../auth.ts'
 import type { ApiContext } from '../context.ts'
 import { ApiError } from '../errors.ts'
 import type { EventDetails, Viewer } from '../../read-models/catalog/index.ts'
@@ -30,9 +31,10 @@ export function viewerOf(principal: Principal): Viewer {
 export const ADMIN_VIEWER: Viewer = { role: 'admin', userId: 'system' }
 
 /**
- * The event a manager acts on, when the read model knows it: 404 for a draft the caller may not see, 403
- * for another organizer's event. Undefined when not projected yet (just created): the pipeline, which
- * enforces ownership too, decides.
+ * The event a manager acts on, when the read model knows it and the caller may manage it by the
+ * processors' own rule (`canManageEvent`: an admin, or its organizer with the ORGANIZER role): 404 for a
+ * draft the caller may not see, 403 for another organizer's event. Undefined when not projected yet (just
+ * created): the pipeline, which applies the same rule, decides.
  */
 export async function checkEventOwnership(
   context: ApiContext,
@@ -41,12 +43,9 @@ export async function checkEventOwnership(
 ): Promise<EventDetails | undefined> {
   const event = await context.readModel.getEvent(eventId, ADMIN_VIEWER)
   if (event === undefined) return undefined
-  if (principal.role === 'admin') return event
-  if (event.organizerId !== principal.userId) {
-    if (event.status === 'DRAFT') throw new ApiError('EVENT_NOT_FOUND', `no event ${eventId}`)
-    throw new ApiError('FORBIDDEN', 'organizers manage their own events only', { details: { eventId } })
-  }
-  return event
+  if (canManageEvent(event, actorOf(principal))) return event
+  if (event.status === 'DRAFT') throw new ApiError('EVENT_NOT_FOUND', `no event ${eventId}`)
+  throw new ApiError('FORBIDDEN', 'organizers manage their own events only', { details: { eventId } })
 }
 
 /**
