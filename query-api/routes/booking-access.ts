@@ -10,7 +10,7 @@ import type { ApiContext } from '../context.ts'
 import { ApiError } from '../errors.ts'
 
 /**
- * Whether the caller may see `booking` (`canActOnBooking`): its user, the event's organizer
+ * Whether the caller may see and cancel `booking` (`canActOnBooking`): its user, the event's organizer
  * (with the ORGANIZER role), an admin. Before the read model knows the event (`eventOrganizerId` null)
  * no organizer can be recognized: its user and admins only, which is what `canChangeBooking` allows.
  */
@@ -22,7 +22,7 @@ function mayActOn(booking: BookingView, principal: Principal): boolean {
 }
 
 /**
- * A booking the caller may see: its user, the event's organizer, admins. Anyone else gets 404
+ * A booking the caller may see and cancel: its user, the event's organizer, admins. Anyone else gets 404
  * BOOKING_NOT_FOUND, as for a booking that does not exist (no leak of its existence).
  */
 export async function visibleBooking(
@@ -37,9 +37,9 @@ export async function visibleBooking(
 }
 
 /**
- * A booking the caller may change itself (`canChangeBooking`: canceling it, its seats, a re-confirmation,
- * paying what is left): its user or an admin. The organizer sees it ({@link visibleBooking}) but gets 403
- * FORBIDDEN: those are the participant's choices.
+ * A booking the caller may change itself (`canChangeBooking`: its seats, a re-confirmation, paying what is
+ * left): its user or an admin. The organizer sees and may cancel it ({@link visibleBooking}) but gets 403
+ * FORBIDDEN here: those are the participant's choices.
  */
 export async function bookingToChange(
   context: ApiContext,

@@ -1,7 +1,7 @@
 /**
  * Bookings: a user books, reads, cancels, changes seats, re-confirms after a schedule change and pays; the
- * event's organizer reads the bookings of their events. Writes are BookingCommands keyed by the
- * event; the booking method group has its own, tighter rate limit. Who may do what: booking-access.ts.
+ * event's organizer reads and cancels the bookings of their events. Writes are BookingCommands keyed by
+ * the event; the booking method group has its own, tighter rate limit. Who may do what: booking-access.ts.
  */
 import { randomUUID } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
@@ -123,7 +123,10 @@ function readBooking(app: FastifyInstance, context: ApiContext): void {
   )
 }
 
-/** POST /bookings/{id}/cancel: by the booking's user or an admin; the ledger decides the refund. */
+/**
+ * POST /bookings/{id}/cancel: by the booking's user, the event's organizer or an admin, the same rule as
+ * the ledger's (`canActOnBooking`); the ledger decides the refund.
+ */
 function cancelBooking(app: FastifyInstance, context: ApiContext): void {
   app.post<{ Params: { id: string }; Body: { reason?: string; forceMajeure?: boolean } | undefined }>(
     '/bookings/:id/cancel',
@@ -131,7 +134,9 @@ function cancelBooking(app: FastifyInstance, context: ApiContext): void {
       config: { roles: SIGNED_IN, rateLimit: context.bookingRateLimit },
       schema: {
         tags: ['bookings'],
-        summary: 'Cancel a booking (refund by the policy)',
+        summary: 'Cancel a booking (its user, the event organizer, admins; refund by the policy)',
+        description:
+          "The booking's user, the event's organizer or an admin cancels; anyone else gets 404 BOOKING_NOT_FOUND, as for reading it. A PENDING_PAYMENT booking is canceled freely. A CONFIRMED one, until the event starts: its user gets the refund of the event's refund policy (in full after a schedule change), the organizer's or an admin's cancellation refunds in full. `forceMajeure: true` (admins only, 403 otherwise) refunds in full whatever the policy. 422 INVALID_BOOKING_STATE for an ended booking, or a CONFIRMED one once the event has started.",
         params: IdParams,
         headers: CommandHeaders,
         body: CancelBookingBody,
@@ -139,7 +144,7 @@ function cancelBooking(app: FastifyInstance, context: ApiContext): void {
       },
     },
     async (request, reply) => {
-      const booking = await bookingToChange(context, request.principal, request.params.id)
+      const booking = await visibleBooking(context, request.principal, request.params.id)
       const forceMajeure = request.body?.forceMajeure ?? false
       if (forceMajeure && !canCancelForForceMajeure(actorOf(request.principal)))
         throw new ApiError('FORBIDDEN', 'force majeure refunds are for admins')
