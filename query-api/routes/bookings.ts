@@ -1,17 +1,17 @@
 /**
- * Bookings: a user books, reads, cancels, changes seats, re-confirms after a schedule change and pays.
- * Writes are BookingCommands keyed by the event; the booking method group has its own, tighter rate limit.
+ * Bookings: a user books, reads, cancels, changes seats, re-confirms after a schedule change and pays; the
+ * event's organizer reads and cancels the bookings of their events. Writes are BookingCommands keyed by
+ * the event; the booking method group has its own, tighter rate limit. Who may do what: booking-access.ts.
  */
 import { randomUUID } from 'node:crypto'
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyInstance } from 'fastify'
 import { Type } from '@sinclair/typebox'
-import type { BookingCommand } from '../../avro/index.ts'
-import { actorOf, type Principal } from '../auth.ts'
-import { reflects, submitCommand } from '../command-flow.ts'
+import { canActForUser, canCancelForForceMajeure } from '../../processors/index.ts'
+import { actorOf } from '../auth.ts'
+import { submitCommand } from '../command-flow.ts'
 import { bookingCommand } from '../commands/command-builders.ts'
 import type { ApiContext } from '../context.ts'
 import { ApiError } from '../errors.ts'
-import type { BookingView as BookingViewType, RequestOutcomeView } from '../../read-models/catalog/index.ts'
 import {
   Accepted,
   BookingView,
@@ -23,66 +23,27 @@ import {
   PageOf,
   PageQuery,
 } from '../schemas.ts'
+import { bookingToChange, visibleBooking } from './booking-access.ts'
+import { bookingLoader, submitBookingCommand } from './booking-command-flow.ts'
 import { SIGNED_IN } from './route-support.ts'
 
-/** A booking the caller may see: its user, the event's organizer, admins; else 404 (no leak). */
-export async function visibleBooking(
-  context: ApiContext,
-  principal: Principal,
-  id: string,
-): Promise<BookingViewType> {
-  const booking = await context.readModel.getBooking(id)
-  const mine =
-    booking !== undefined &&
-    (principal.role === 'admin' ||
-      booking.userId === principal.userId ||
-      booking.eventOrganizerId === principal.userId)
-  if (booking === undefined || !mine) throw new ApiError('BOOKING_NOT_FOUND', `no booking ${id}`)
-  return booking
+/** Every /bookings route. */
+export async function bookingRoutes(app: FastifyInstance, context: ApiContext): Promise<void> {
+  requestBooking(app, context)
+  listMyBookings(app, context)
+  readBooking(app, context)
+  cancelBooking(app, context)
+  changeSeats(app, context)
+  reconfirmBooking(app, context)
+  payBooking(app, context)
 }
 
-export async function bookingRoutes(app: FastifyInstance, context: ApiContext): Promise<void> {
-  const rateLimit = context.bookingRateLimit
-  const loadBooking =
-    (predicate: (b: BookingViewType) => boolean) => async (id: string, outcome: RequestOutcomeView) => {
-      const booking = await context.readModel.getBooking(id)
-      return booking !== undefined && reflects(booking, outcome) && predicate(booking) ? booking : undefined
-    }
-  const send = (
-    request: FastifyRequest,
-    reply: FastifyReply,
-    booking: { eventId: string; id: string },
-    type: BookingCommand['type'],
-    payload: Partial<BookingCommand>,
-    successStatus: 200 | 201,
-    predicate: (b: BookingViewType) => boolean = () => true,
-  ) => {
-    const actor = actorOf(request.principal)
-    return submitCommand(context, request, reply, {
-      eventId: booking.eventId,
-      resourceType: 'BOOKING',
-      resourceId: booking.id,
-      commandType: `booking.${type}`,
-      successStatus,
-      location: (id) => `/api/v1/bookings/${encodeURIComponent(id)}`,
-      load: loadBooking(predicate),
-      send: ({ requestId, resourceId }) => {
-        const p =
-          type === 'REQUEST' && payload.request
-            ? { request: { ...payload.request, bookingId: resourceId } }
-            : payload
-        return context.commands.sendBookingCommand(
-          bookingCommand({ requestId, eventId: booking.eventId, actor }, type, p),
-          String(request.id),
-        )
-      },
-    })
-  }
-
+/** POST /bookings: a booking request for the caller or (admins) another user; 201 with the booking. */
+function requestBooking(app: FastifyInstance, context: ApiContext): void {
   app.post<{ Body: CreateBookingBody }>(
     '/bookings',
     {
-      config: { roles: SIGNED_IN, rateLimit },
+      config: { roles: SIGNED_IN, rateLimit: context.bookingRateLimit },
       schema: {
         tags: ['bookings'],
         summary: 'Book seats',
@@ -96,9 +57,8 @@ export async function bookingRoutes(app: FastifyInstance, context: ApiContext): 
     async (request, reply) => {
       const b = request.body
       const actor = actorOf(request.principal)
-      if (b.userId !== undefined && b.userId !== actor.userId && actor.role !== 'ADMIN')
-        throw new ApiError('FORBIDDEN', 'only admins book for another user')
       const userId = b.userId ?? actor.userId
+      if (!canActForUser(actor, userId)) throw new ApiError('FORBIDDEN', 'only admins book for another user')
       return submitCommand(context, request, reply, {
         eventId: b.eventId,
         resourceType: 'BOOKING',
@@ -106,7 +66,7 @@ export async function bookingRoutes(app: FastifyInstance, context: ApiContext): 
         commandType: 'booking.REQUEST',
         successStatus: 201,
         location: (id) => `/api/v1/bookings/${encodeURIComponent(id)}`,
-        load: loadBooking(() => true),
+        load: bookingLoader(context, () => true),
         send: ({ requestId, resourceId }) =>
           context.commands.sendBookingCommand(
             bookingCommand({ requestId, eventId: b.eventId, actor }, 'REQUEST', {
@@ -123,7 +83,10 @@ export async function bookingRoutes(app: FastifyInstance, context: ApiContext): 
       })
     },
   )
+}
 
+/** GET /bookings: the caller's own bookings. */
+function listMyBookings(app: FastifyInstance, context: ApiContext): void {
   app.get<{ Querystring: { page: number; size: number } }>(
     '/bookings',
     {
@@ -137,7 +100,10 @@ export async function bookingRoutes(app: FastifyInstance, context: ApiContext): 
     },
     async (request) => context.readModel.listUserBookings(request.principal.userId!, request.query),
   )
+}
 
+/** GET /bookings/{id}: one booking, for whoever may see it (booking-access.ts). */
+function readBooking(app: FastifyInstance, context: ApiContext): void {
   app.get<{ Params: { id: string } }>(
     '/bookings/:id',
     {
@@ -155,24 +121,22 @@ export async function bookingRoutes(app: FastifyInstance, context: ApiContext): 
       return booking
     },
   )
+}
 
-  /** The booking its user (or an admin) acts on. */
-  const ownBooking = async (principal: Principal, id: string) => {
-    const booking = await visibleBooking(context, principal, id)
-    if (principal.role !== 'admin' && booking.userId !== principal.userId)
-      throw new ApiError('FORBIDDEN', 'only the booking user or an admin may change a booking', {
-        details: { bookingId: id },
-      })
-    return booking
-  }
-
+/**
+ * POST /bookings/{id}/cancel: by the booking's user, the event's organizer or an admin, the same rule as
+ * the ledger's (`canActOnBooking`); the ledger decides the refund.
+ */
+function cancelBooking(app: FastifyInstance, context: ApiContext): void {
   app.post<{ Params: { id: string }; Body: { reason?: string; forceMajeure?: boolean } | undefined }>(
     '/bookings/:id/cancel',
     {
-      config: { roles: SIGNED_IN, rateLimit },
+      config: { roles: SIGNED_IN, rateLimit: context.bookingRateLimit },
       schema: {
         tags: ['bookings'],
-        summary: 'Cancel a booking (refund by the policy)',
+        summary: 'Cancel a booking (its user, the event organizer, admins; refund by the policy)',
+        description:
+          "The booking's user, the event's organizer or an admin cancels; anyone else gets 404 BOOKING_NOT_FOUND, as for reading it. A PENDING_PAYMENT booking is canceled freely. A CONFIRMED one, until the event starts: its user gets the refund of the event's refund policy (in full after a schedule change), the organizer's or an admin's cancellation refunds in full. `forceMajeure: true` (admins only, 403 otherwise) refunds in full whatever the policy. 422 INVALID_BOOKING_STATE for an ended booking, or a CONFIRMED one once the event has started.",
         params: IdParams,
         headers: CommandHeaders,
         body: CancelBookingBody,
@@ -180,12 +144,13 @@ export async function bookingRoutes(app: FastifyInstance, context: ApiContext): 
       },
     },
     async (request, reply) => {
-      const booking = await ownBooking(request.principal, request.params.id)
+      const booking = await visibleBooking(context, request.principal, request.params.id)
       const forceMajeure = request.body?.forceMajeure ?? false
-      if (forceMajeure && request.principal.role !== 'admin')
+      if (forceMajeure && !canCancelForForceMajeure(actorOf(request.principal)))
         throw new ApiError('FORBIDDEN', 'force majeure refunds are for admins')
       if (request.principal.role === 'admin') request.auditTrail = { before: booking }
-      return send(
+      return submitBookingCommand(
+        context,
         request,
         reply,
         booking,
@@ -196,11 +161,14 @@ export async function bookingRoutes(app: FastifyInstance, context: ApiContext): 
       )
     },
   )
+}
 
+/** PATCH /bookings/{id}: a new seat count, by the booking's user or an admin. */
+function changeSeats(app: FastifyInstance, context: ApiContext): void {
   app.patch<{ Params: { id: string }; Body: { seats: number } }>(
     '/bookings/:id',
     {
-      config: { roles: SIGNED_IN, rateLimit },
+      config: { roles: SIGNED_IN, rateLimit: context.bookingRateLimit },
       schema: {
         tags: ['bookings'],
         summary: 'Change the seat count of an active booking',
@@ -213,10 +181,11 @@ export async function bookingRoutes(app: FastifyInstance, context: ApiContext): 
       },
     },
     async (request, reply) => {
-      const booking = await ownBooking(request.principal, request.params.id)
+      const booking = await bookingToChange(context, request.principal, request.params.id)
       if (request.principal.role === 'admin') request.auditTrail = { before: booking }
       const seats = request.body.seats
-      return send(
+      return submitBookingCommand(
+        context,
         request,
         reply,
         booking,
@@ -227,11 +196,14 @@ export async function bookingRoutes(app: FastifyInstance, context: ApiContext): 
       )
     },
   )
+}
 
+/** POST /bookings/{id}/reconfirm: the booking's user (or an admin) accepts a changed schedule. */
+function reconfirmBooking(app: FastifyInstance, context: ApiContext): void {
   app.post<{ Params: { id: string } }>(
     '/bookings/:id/reconfirm',
     {
-      config: { roles: SIGNED_IN, rateLimit },
+      config: { roles: SIGNED_IN, rateLimit: context.bookingRateLimit },
       schema: {
         tags: ['bookings'],
         summary: 'Re-confirm a booking after the event was rescheduled (or its schedule restored)',
@@ -244,16 +216,30 @@ export async function bookingRoutes(app: FastifyInstance, context: ApiContext): 
       },
     },
     async (request, reply) => {
-      const booking = await ownBooking(request.principal, request.params.id)
+      const booking = await bookingToChange(context, request.principal, request.params.id)
       if (request.principal.role === 'admin') request.auditTrail = { before: booking }
-      return send(request, reply, booking, 'RECONFIRM', { reconfirm: { bookingId: booking.id } }, 200)
+      return submitBookingCommand(
+        context,
+        request,
+        reply,
+        booking,
+        'RECONFIRM',
+        { reconfirm: { bookingId: booking.id } },
+        200,
+      )
     },
   )
+}
 
+/**
+ * POST /bookings/{id}/pay: a payment of what is left to pay, started at the gateway, by the booking's user
+ * (or an admin): paying, like changing seats, is the participant's choice.
+ */
+function payBooking(app: FastifyInstance, context: ApiContext): void {
   app.post<{ Params: { id: string } }>(
     '/bookings/:id/pay',
     {
-      config: { roles: SIGNED_IN, rateLimit },
+      config: { roles: SIGNED_IN, rateLimit: context.bookingRateLimit },
       schema: {
         tags: ['bookings', 'payments'],
         summary: 'Start paying a PENDING_PAYMENT booking, or the added seats of a confirmed one',
@@ -274,7 +260,7 @@ export async function bookingRoutes(app: FastifyInstance, context: ApiContext): 
       },
     },
     async (request, reply) => {
-      const booking = await ownBooking(request.principal, request.params.id)
+      const booking = await bookingToChange(context, request.principal, request.params.id)
       if (context.gateway === undefined) throw new ApiError('UNAVAILABLE', 'no payment gateway is configured')
       // What is left to pay: the amount due less the payments kept (refunded ones given back). A confirmed
       // booking owes something only while a seat top-up is held for it (holdExpiresAt set).

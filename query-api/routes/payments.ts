@@ -5,7 +5,7 @@ import { ApiError } from '../errors.ts'
 import { SIGNATURE_HEADER, verifyWebhook } from '../payments/webhook-signature.ts'
 import { WebhookBody } from '../schemas.ts'
 import { ANYONE, SIGNED_IN } from './route-support.ts'
-import { visibleBooking } from './bookings.ts'
+import { visibleBooking } from './booking-access.ts'
 
 const WebhookAck = Type.Object({ received: Type.Boolean(), paymentId: Type.String(), status: Type.String() })
 

@@ -1,11 +1,13 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import type { Principal, Role } from '../auth.ts'
+import { canManageEvent } from '../../processors/index.ts'
+import { actorOf, type Principal, type Role } from '../auth.ts'
 import type { ApiContext } from '../context.ts'
 import { ApiError } from '../errors.ts'
 import type { EventDetails, Viewer } from '../../read-models/catalog/index.ts'
 import { etagOf, matchesEtag } from '../response-cache.ts'
 import { ErrorResponse } from '../schemas.ts'
 
+/** The roles of `config.roles`, by who may call a route. */
 export const ANYONE: readonly Role[] = ['guest', 'user', 'organizer', 'admin']
 export const SIGNED_IN: readonly Role[] = ['user', 'organizer', 'admin']
 export const USERS: readonly Role[] = ['user', 'admin']
@@ -18,18 +20,21 @@ export const ERROR_RESPONSES = {
   '5xx': { ...ErrorResponse, description: 'Error: {code, message, details, traceId}' },
 }
 
+/** The read model's viewer of a caller: what it may see of the catalog. */
 export function viewerOf(principal: Principal): Viewer {
   return principal.userId === undefined
     ? { role: 'guest' }
     : { userId: principal.userId, role: principal.role }
 }
 
+/** A viewer that sees everything, for the API's own checks (never to answer a caller with). */
 export const ADMIN_VIEWER: Viewer = { role: 'admin', userId: 'system' }
 
 /**
- * The event a manager acts on, when the read model knows it: 404 for a draft the caller may not see, 403
- * for another organizer's event. Undefined when not projected yet (just created): the pipeline, which
- * enforces ownership too, decides.
+ * The event a manager acts on, when the read model knows it and the caller may manage it by the
+ * processors' own rule (`canManageEvent`: an admin, or its organizer with the ORGANIZER role): 404 for a
+ * draft the caller may not see, 403 for another organizer's event. Undefined when not projected yet (just
+ * created): the pipeline, which applies the same rule, decides.
  */
 export async function checkEventOwnership(
   context: ApiContext,
@@ -38,12 +43,9 @@ export async function checkEventOwnership(
 ): Promise<EventDetails | undefined> {
   const event = await context.readModel.getEvent(eventId, ADMIN_VIEWER)
   if (event === undefined) return undefined
-  if (principal.role === 'admin') return event
-  if (event.organizerId !== principal.userId) {
-    if (event.status === 'DRAFT') throw new ApiError('EVENT_NOT_FOUND', `no event ${eventId}`)
-    throw new ApiError('FORBIDDEN', 'organizers manage their own events only', { details: { eventId } })
-  }
-  return event
+  if (canManageEvent(event, actorOf(principal))) return event
+  if (event.status === 'DRAFT') throw new ApiError('EVENT_NOT_FOUND', `no event ${eventId}`)
+  throw new ApiError('FORBIDDEN', 'organizers manage their own events only', { details: { eventId } })
 }
 
 /**
@@ -61,6 +63,7 @@ export function sendWithEtag(
   return reply.type('application/json; charset=utf-8').send(cached.body)
 }
 
+/** A JSON body and its strong ETag, for {@link sendWithEtag} and the response cache. */
 export function serialize(value: unknown): { etag: string; body: string } {
   const body = JSON.stringify(value)
   return { etag: etagOf(body), body }
@@ -68,6 +71,14 @@ export function serialize(value: unknown): { etag: string; body: string } {
 
 /** Epoch ms of an ISO instant the schema already validated. */
 export const ms = (instant: string): number => Date.parse(instant)
+
+/** 400 unless `endsAt` is after `startsAt` (a schema cannot compare two fields). */
+export function checkWindow(startsAt: string, endsAt: string): void {
+  if (ms(endsAt) <= ms(startsAt))
+    throw new ApiError('VALIDATION_FAILED', 'endsAt must be after startsAt', {
+      details: { in: 'body', field: 'endsAt' },
+    })
+}
 
 /** The version in `If-Match` (`"3"`, `W/"3"` or `3`), or 428 without one. */
 export function ifMatchVersion(request: FastifyRequest): number {

@@ -1,108 +1,30 @@
 import type { ClickHouseClient } from '@clickhouse/client'
 import pino, { type Logger } from 'pino'
-import { Counter, Registry } from 'prom-client'
+import type { Registry } from 'prom-client'
 import {
   type IncomingRecord,
   type ProjectionBatch,
   type ProjectionSink,
   skippedSummary,
 } from '../../streams/index.ts'
-import {
-  decodeFacts,
-  FACT_COLUMNS,
-  FACT_TABLES,
-  factSourceOf,
-  prefetchSchemas,
-  type AnalyticsSerdes,
-  type BookingTally,
-} from './facts.ts'
+import { AnalyticsMetrics } from './analytics-metrics.ts'
+import type { BookingTally } from './booking-tallies.ts'
+import { ClickHouseRetry, type AnalyticsRetryOptions } from './clickhouse-retry.ts'
+import { decodeFacts, prefetchSchemas, type AnalyticsSerdes } from './fact-decoding.ts'
+import { FACT_COLUMNS, FACT_TABLES, factSourceOf } from './fact-tables.ts'
 import { checkDatabaseName, DEFAULT_ANALYTICS_DATABASE } from './migrate.ts'
 
-/** Backoff of the sink while ClickHouse fails. */
-export interface AnalyticsRetryOptions {
-  /** First pause, ms. Default 100. */
-  readonly initialDelayMs?: number
-  /** Longest pause, ms. Default 10,000. */
-  readonly maxDelayMs?: number
-}
-
+/** What an {@link AnalyticsSink} writes with and to. */
 export interface AnalyticsSinkOptions {
   readonly client: ClickHouseClient
   /** Default `aquastream_analytics`; `migrate` must have run on it. */
   readonly database?: string
   readonly serdes: AnalyticsSerdes
   readonly logger?: Logger
+  /** The backoff while ClickHouse fails (clickhouse-retry.ts). */
   readonly retry?: AnalyticsRetryOptions
   /** Where the sink's metrics go; default a registry of its own (`sink.metrics.registry`). */
   readonly registry?: Registry
-}
-
-/** The sink's metrics (`backend_event_analytics_*`). */
-export class AnalyticsMetrics {
-  readonly registry: Registry
-  readonly facts: Counter<'table'>
-  readonly skipped: Counter<'topic'>
-  readonly retries: Counter<'table'>
-  readonly batches: Counter<'table'>
-
-  constructor(registry = new Registry()) {
-    this.registry = registry
-    this.facts = new Counter({
-      name: 'backend_event_analytics_facts_total',
-      help: 'Fact rows written to ClickHouse (a batch written again after a crash counts again)',
-      labelNames: ['table'],
-      registers: [registry],
-    })
-    this.skipped = new Counter({
-      name: 'backend_event_analytics_skipped_records_total',
-      help: 'Records that gave no fact: tombstones, undecodable values, JSON contract violations',
-      labelNames: ['topic'],
-      registers: [registry],
-    })
-    this.retries = new Counter({
-      name: 'backend_event_analytics_retries_total',
-      help: 'Batch writes that failed and are retried after a backoff (ClickHouse unavailable)',
-      labelNames: ['table'],
-      registers: [registry],
-    })
-    this.batches = new Counter({
-      name: 'backend_event_analytics_batches_total',
-      help: 'Batches written',
-      labelNames: ['table'],
-      registers: [registry],
-    })
-  }
-}
-
-/**
- * ClickHouse error codes that no retry can fix (the SQL or the data is wrong, or the schema is missing):
- * syntax, unknown table/column/database/identifier/function, type and parse errors.
- */
-const PERMANENT_CLICKHOUSE_CODES = new Set([
-  '6',
-  '16',
-  '26',
-  '27',
-  '36',
-  '43',
-  '46',
-  '47',
-  '53',
-  '60',
-  '62',
-  '70',
-  '72',
-  '81',
-  '117',
-])
-
-/** Whether a failed write may succeed later: any outage, but never a programming or schema error. */
-export function isRetriableWrite(error: unknown): boolean {
-  if (error instanceof TypeError || error instanceof RangeError || error instanceof ReferenceError)
-    return false
-  const code = (error as { code?: unknown } | null)?.code
-  if (typeof code === 'string' && /^\d+$/.test(code)) return !PERMANENT_CLICKHOUSE_CODES.has(code)
-  return true
 }
 
 const key = (topic: string, partition: number): string => `${topic}:${partition}`
@@ -144,31 +66,27 @@ export class AnalyticsSink implements ProjectionSink {
   readonly #database: string
   readonly #serdes: AnalyticsSerdes
   readonly #logger: Logger
-  readonly #initialDelayMs: number
-  readonly #maxDelayMs: number
+  readonly #retry: ClickHouseRetry
   readonly #committed = new Map<string, number>()
   readonly #pending = new Map<string, Range>()
   readonly #carry = new Map<string, IncomingRecord[]>()
   /** Per booking-topic partition: every booking's tally after the committed facts (all-zero ones left out). */
   readonly #tallies = new Map<string, Map<string, BookingTally>>()
-  readonly #sleeps = new Set<() => void>()
-  #closed = false
 
   constructor(options: AnalyticsSinkOptions) {
     this.#client = options.client
     this.#database = checkDatabaseName(options.database ?? DEFAULT_ANALYTICS_DATABASE)
     this.#serdes = options.serdes
     this.#logger = (options.logger ?? pino({ level: 'silent' })).child({ projection: 'analytics' })
-    this.#initialDelayMs = options.retry?.initialDelayMs ?? 100
-    this.#maxDelayMs = options.retry?.maxDelayMs ?? 10_000
     this.metrics = new AnalyticsMetrics(options.registry)
+    this.#retry = new ClickHouseRetry(this.metrics, this.#logger, options.retry)
   }
 
   async loadOffsets(
     partitions: readonly { topic: string; partition: number }[],
   ): Promise<Map<string, number>> {
     const topics = [...new Set(partitions.map((p) => p.topic))]
-    const rows = await this.#retrying('sink_offsets', async () =>
+    const rows = await this.#retry.run('sink_offsets', async () =>
       (
         await this.#client.query({
           query: `SELECT topic, partition, kind, max(next_offset) AS next, argMax(first_offset, next_offset) AS first
@@ -212,7 +130,7 @@ export class AnalyticsSink implements ProjectionSink {
       this.#tallies.set(key(this.#serdes.topics.bookingEvents, p.partition), new Map())
     const withFacts = partitions.filter((p) => p.committed > 0)
     if (withFacts.length === 0) return
-    const rows = await this.#retrying('booking_facts', async () =>
+    const rows = await this.#retry.run('booking_facts', async () =>
       (
         await this.#client.query({
           query: `SELECT source_partition AS partition, booking_id AS bookingId, sum(seats_delta) AS seats,
@@ -270,15 +188,14 @@ export class AnalyticsSink implements ProjectionSink {
 
   /** Ends the backoff of a write in progress (its `apply` rejects); the sink takes no more batches. */
   close(): void {
-    this.#closed = true
-    for (const wake of this.#sleeps) wake()
+    this.#retry.close()
   }
 
   async #write(topic: string, partition: number, records: readonly IncomingRecord[], range: Range) {
     const table = FACT_TABLES[factSourceOf(this.#serdes.topics, topic)!]
     const token = `${topic}:${partition}:${range.first}-${range.next}`
     const tallies = this.#tallies.get(key(topic, partition))
-    const changed = await this.#retrying(table, async () => {
+    const changed = await this.#retry.run(table, async () => {
       await prefetchSchemas(this.#serdes, topic, records)
       const decoded = decodeFacts(this.#serdes, topic, partition, records, tallies)
       const { rows, skipped } = decoded
@@ -321,33 +238,5 @@ export class AnalyticsSink implements ProjectionSink {
         else tallies.set(bookingId, t)
       }
     this.#committed.set(key(topic, partition), range.next)
-  }
-
-  async #retrying<T>(table: string, attempt: () => Promise<T>): Promise<T> {
-    let delayMs = this.#initialDelayMs
-    for (;;) {
-      if (this.#closed) throw new Error('the analytics sink is closed')
-      try {
-        return await attempt()
-      } catch (error) {
-        if (!isRetriableWrite(error) || this.#closed) throw error
-        this.metrics.retries.inc({ table })
-        this.#logger.warn({ err: error, table, delayMs }, 'ClickHouse write failed; retrying after a pause')
-        await this.#sleep(delayMs * (0.5 + Math.random() / 2))
-        delayMs = Math.min(delayMs * 2, this.#maxDelayMs)
-      }
-    }
-  }
-
-  #sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const wake = (): void => {
-        clearTimeout(timer)
-        this.#sleeps.delete(wake)
-        resolve()
-      }
-      const timer = setTimeout(wake, ms)
-      this.#sleeps.add(wake)
-    })
   }
 }

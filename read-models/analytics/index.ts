@@ -14,34 +14,24 @@ export {
   type Migration,
   type MigrationReport,
 } from './migrate.ts'
-export {
-  AnalyticsMetrics,
-  AnalyticsSink,
-  isRetriableWrite,
-  type AnalyticsRetryOptions,
-  type AnalyticsSinkOptions,
-} from './analytics-sink.ts'
+export { AnalyticsMetrics } from './analytics-metrics.ts'
+export { AnalyticsSink, type AnalyticsSinkOptions } from './analytics-sink.ts'
+export { isRetriableWrite, type AnalyticsRetryOptions } from './clickhouse-retry.ts'
+export { decodeFacts, type AnalyticsSerdes } from './fact-decoding.ts'
 export {
   ANALYTICS_TOPICS,
   analyticsTopics,
-  decodeFacts,
   FACT_TABLES,
   factSourceOf,
-  type AnalyticsSerdes,
   type FactRow,
   type FactSource,
-} from './facts.ts'
+} from './fact-tables.ts'
 export { toCsv } from './csv.ts'
-export {
-  checkRange,
-  createStatsQueries,
-  type BookingStatsRow,
-  type ConversionRow,
-  type DateRange,
-  type EventsStats,
-  type EventStats,
-  type Granularity,
-  type StatsQueries,
-  type StatsRow,
-  type StatsViewer,
-} from './stats-queries.ts'
+export type { BookingStatsRow } from './booking-stats.ts'
+export type { ConversionRow } from './conversions.ts'
+export type { EventStats } from './event-stats.ts'
+export type { EventsStats } from './events-ranking.ts'
+export type { StatsRow } from './stats-measures.ts'
+export { createStatsQueries, type StatsQueries } from './stats-queries.ts'
+export { checkRange, type DateRange, type Granularity } from './stats-range.ts'
+export type { StatsViewer } from './stats-viewer.ts'

@@ -413,3 +413,49 @@ t.test('a paid booking grows: the added seats are held, paid at the gateway, the
   t.equal(nothing.statusCode, 422)
   t.equal(nothing.json().code, 'PAYMENT_NOT_POSSIBLE')
 })
+
+t.test(
+  "the event's organizer cancels a participant's booking with a full refund; another organizer cannot",
+  async (t) => {
+    const participant = { sub: 'user-organizer-cancel', role: 'user' } as const
+    const other = { sub: 'user-organizer-cancel-2', role: 'user' } as const
+    const eventId = await publishedEvent(h)
+    // A policy of half back whenever the user cancels, so the organizer's full refund shows.
+    const policy = await h.call(ORGANIZER, {
+      method: 'PUT',
+      url: `/api/v1/events/${eventId}/refund-policy`,
+      headers: WAIT,
+      payload: { tiers: [{ minHoursBeforeStart: 0, percent: 50 }] },
+    })
+    t.equal(policy.statusCode, 200, policy.body)
+    const confirmed = async (as: typeof participant | typeof other, seats: number): Promise<string> => {
+      const id = (await book(as, { eventId, priceOptionId: 'std', seats })).json().id
+      const pay = await h.call(as, { method: 'POST', url: `/api/v1/bookings/${id}/pay` })
+      await h.call(as, { method: 'POST', url: `/api/v1/payments/sandbox/${pay.json().paymentId}/complete` })
+      t.equal((await bookingWhen(as, id, (b) => b.status === 'CONFIRMED')).status, 'CONFIRMED')
+      return id
+    }
+    const cancel = (as: Parameters<typeof h.call>[0], id: string) =>
+      h.call(as, { method: 'POST', url: `/api/v1/bookings/${id}/cancel`, headers: WAIT })
+
+    const id = await confirmed(participant, 2)
+    const foreign = await cancel(ORGANIZER2, id)
+    t.equal(foreign.statusCode, 404, 'another organizer does not see the booking')
+    t.equal(foreign.json().code, 'BOOKING_NOT_FOUND')
+
+    const byOrganizer = await cancel(ORGANIZER, id)
+    t.equal(byOrganizer.statusCode, 200, byOrganizer.body)
+    t.match(byOrganizer.json(), { id, status: 'CANCELED', paidMinor: 1_000_000, refundedMinor: 1_000_000 })
+    const read = await h.call(participant, { method: 'GET', url: `/api/v1/bookings/${id}` })
+    t.match(read.json(), { status: 'CANCELED', refundedMinor: 1_000_000 }, 'the participant sees it refunded')
+
+    const own = await confirmed(other, 1)
+    const byUser = await cancel(other, own)
+    t.equal(byUser.statusCode, 200, byUser.body)
+    t.match(byUser.json(), { status: 'CANCELED', refundedMinor: 250_000 }, 'the user gets the policy share')
+
+    const spec = (await h.call('guest', { method: 'GET', url: '/openapi.json' })).json()
+    const route = spec.paths['/api/v1/bookings/{id}/cancel'].post
+    t.match(route.description, /organizer/, 'the OpenAPI document says who may cancel')
+  },
+)

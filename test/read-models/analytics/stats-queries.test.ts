@@ -1,7 +1,7 @@
 import t from 'tap'
 import { AnalyticsSink, ANALYTICS_TOPICS } from '../../../read-models/analytics/index.ts'
 import { createStatsQueries, toCsv, type StatsQueries } from '../../../read-models/analytics/index.ts'
-import { splitByMonths } from '../../../read-models/analytics/stats-queries.ts'
+import { splitByMonths } from '../../../read-models/analytics/stats-range.ts'
 import { EmbeddedProjection } from '../../../streams/projection.ts'
 import {
   analyticsSerdes,

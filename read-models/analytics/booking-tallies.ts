@@ -1,0 +1,62 @@
+import type { BookingDomainEvent } from '../../avro/index.ts'
+
+/**
+ * What a booking's facts so far add up to, for the sink to turn a fact's cumulative figures into the change
+ * it made (booking facts carry the booking as it is after them, not what changed):
+ * - `seats`: seats the booking takes from the event (a pending seat top-up's included), 0 once it ended;
+ * - `confirmedSeats`: its confirmed seats (a pending top-up's excluded), 0 unless CONFIRMED;
+ * - `paidMinor`: every payment settled on it (the fact's `paidMinor`).
+ *
+ * A booking's facts all live in one partition of the booking topic (keyed by event), in order, so the sink
+ * keeps one map per partition; on a restart it sums the deltas stored in `booking_facts` below its committed
+ * offset, which gives back exactly these figures.
+ */
+export interface BookingTally {
+  readonly seats: number
+  readonly confirmedSeats: number
+  readonly paidMinor: number
+}
+
+/** Booking ID → tally, of one partition of the booking topic. */
+export type BookingTallies = ReadonlyMap<string, BookingTally>
+
+/** The tally of a booking without facts yet. */
+export const NO_TALLY: BookingTally = { seats: 0, confirmedSeats: 0, paidMinor: 0 }
+
+/**
+ * The tally of a booking after fact `b`, given its tally before. REJECTED facts (a refused request, whose
+ * booking ID may be an existing booking's or be used again) and waiting-list facts (no booking) change
+ * nothing: `undefined`. A CONFIRMED booking with a pending top-up (`holdExpiresAtMs` set) keeps its
+ * confirmed seats while `seats` counts the top-up's too.
+ */
+export function tallyAfter(b: BookingDomainEvent, before: BookingTally): BookingTally | undefined {
+  if (b.bookingId === null || b.type === 'REJECTED') return undefined
+  const active = b.status === 'PENDING_PAYMENT' || b.status === 'CONFIRMED'
+  return {
+    seats: active ? b.seats : 0,
+    confirmedSeats:
+      b.status !== 'CONFIRMED' ? 0 : b.holdExpiresAtMs === null ? b.seats : before.confirmedSeats,
+    paidMinor: b.paidMinor,
+  }
+}
+
+/**
+ * The tallies a batch is decoded against: reads see the batch's own changes first, then the partition's
+ * tallies before it (never modified); writes go to `changed` only, for the caller to merge once the rows are
+ * written, so a batch that fails to write leaves the partition's tallies as they were.
+ */
+export interface TallyOverlay {
+  get(bookingId: string): BookingTally | undefined
+  set(bookingId: string, t: BookingTally): void
+  readonly changed: Map<string, BookingTally>
+}
+
+/** A fresh {@link TallyOverlay} on `tallies`. */
+export function overlayOn(tallies: BookingTallies): TallyOverlay {
+  const changed = new Map<string, BookingTally>()
+  return {
+    get: (id) => changed.get(id) ?? tallies.get(id),
+    set: (id, t) => void changed.set(id, t),
+    changed,
+  }
+}
