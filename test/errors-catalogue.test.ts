@@ -98,6 +98,20 @@ t.test('every catalogued code is used somewhere', async (t) => {
   t.same(unused, [], 'remove these from the catalogue or use them again')
 })
 
+t.test(
+  'outside the error classes, codes are raised through a catalogue class, never a bare CodedError',
+  async (t) => {
+    const bare = files
+      .filter((f) => f.path !== join('streams', 'errors.ts') && f.path !== join('query-api', 'errors.ts'))
+      .flatMap((f) => [...f.text.matchAll(/\bnew CodedError\(/g)].map((m) => lineOf(f, m.index)))
+    t.same(
+      bare,
+      [],
+      'use ServiceError, RuntimeError or SchemaError: they take status and retriable from the table',
+    )
+  },
+)
+
 t.test('a code is defined in one section only, with a meaning', async (t) => {
   const seen = new Map<string, string>()
   for (const [section, table] of Object.entries(ERROR_SECTIONS))

@@ -1,4 +1,4 @@
-import { CodedError } from '../../streams/index.ts'
+import { ServiceError } from '../../processors/index.ts'
 import { MEASURES, ZERO, type StatsRow } from './stats-measures.ts'
 import { checkRange, IN_RANGE, PERIOD, type DateRange, type Granularity } from './stats-range.ts'
 import type { StatsSource } from './stats-source.ts'
@@ -100,8 +100,7 @@ export async function eventStats(
       { ...viewerParams({ role: 'ADMIN' }, range), eventId },
     ),
   ])
-  if (event === undefined)
-    throw new CodedError('EVENT_NOT_FOUND', `no analytics for event ${eventId}`, { httpStatus: 404 })
+  if (event === undefined) throw new ServiceError('EVENT_NOT_FOUND', `no analytics for event ${eventId}`)
   checkViewerSees(viewer, event)
   const names = new Map(event.optionNames)
   const { optionNames: _, ...info } = event

@@ -1,4 +1,4 @@
-import { CodedError } from '../../streams/index.ts'
+import { ServiceError } from '../../processors/index.ts'
 
 /**
  * The time side of every stats query: the range and the bucket a caller asks for, checked once, and how a
@@ -30,10 +30,7 @@ const MAX_RANGE_DAYS = 3700
 /** Checks a range and granularity; throws VALIDATION_FAILED (400). */
 export function checkRange(range: DateRange, granularity: Granularity): void {
   const invalid = (message: string): never => {
-    throw new CodedError('VALIDATION_FAILED', message, {
-      httpStatus: 400,
-      details: { ...range, granularity },
-    })
+    throw new ServiceError('VALIDATION_FAILED', message, { details: { ...range, granularity } })
   }
   if (!(granularity in PERIOD)) invalid('granularity must be day, week or month')
   const from = Date.parse(`${range.from}T00:00:00Z`)

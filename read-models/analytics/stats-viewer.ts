@@ -1,4 +1,4 @@
-import { CodedError } from '../../streams/index.ts'
+import { ServiceError } from '../../processors/index.ts'
 import type { DateRange } from './stats-range.ts'
 
 /**
@@ -44,7 +44,5 @@ export function dailyOf(db: string, viewer: StatsViewer, eventId?: string): { ta
 /** Throws FORBIDDEN (403) unless `viewer` may see the stats of `event`: an admin, or its organizer. */
 export function checkViewerSees(viewer: StatsViewer, event: { readonly organizerId: string }): void {
   if (viewer.role !== 'ADMIN' && event.organizerId !== viewer.organizerId)
-    throw new CodedError('FORBIDDEN', 'organizers see the stats of their own events only', {
-      httpStatus: 403,
-    })
+    throw new ServiceError('FORBIDDEN', 'organizers see the stats of their own events only')
 }

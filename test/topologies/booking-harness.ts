@@ -64,7 +64,16 @@ export function eventCommand(
   actor: Actor = ORGANIZER,
   requestId = nextRequestId(),
 ): EventCommand {
-  return { requestId, eventId, actor, issuedAtMs: T0, idempotencyKey: null, ...EMPTY_EVENT_PAYLOADS, type, ...payload }
+  return {
+    requestId,
+    eventId,
+    actor,
+    issuedAtMs: T0,
+    idempotencyKey: null,
+    ...EMPTY_EVENT_PAYLOADS,
+    type,
+    ...payload,
+  }
 }
 
 export function createPayload(overrides: Partial<CreateEvent> = {}): CreateEvent {
@@ -100,7 +109,16 @@ export function bookingCommand(
   actor: Actor,
   requestId = nextRequestId(),
 ): BookingCommand {
-  return { requestId, eventId, actor, issuedAtMs: T0, idempotencyKey: null, ...EMPTY_BOOKING_PAYLOADS, type, ...payload }
+  return {
+    requestId,
+    eventId,
+    actor,
+    issuedAtMs: T0,
+    idempotencyKey: null,
+    ...EMPTY_BOOKING_PAYLOADS,
+    type,
+    ...payload,
+  }
 }
 
 export function bookRequest(
