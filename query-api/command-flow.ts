@@ -1,8 +1,14 @@
 /**
- * How a write becomes a command and an answer: the request ID (from `Idempotency-Key`, else new), the
- * command produced to the pipeline, then either `202 Accepted` with a link to the outcome, or, with
- * `Prefer: wait=N` (N <= 10 s), the decision answered like a synchronous API: the resource with 201/200,
- * or the refusal's reason code with its HTTP status (processors/reason-codes.ts).
+ * How a write becomes a command and an answer: the request ID, the command produced to the pipeline,
+ * then either `202 Accepted` with a link to the outcome, or, with `Prefer: wait=N` (N <= 10 s), the
+ * decision answered like a synchronous API: the resource with 201/200, or the refusal's reason code with
+ * its HTTP status (the error catalogue).
+ *
+ * With an `Idempotency-Key`, the request ID and any new resource ID are derived from (user, key, route,
+ * event): every retry, on any instance, after any crash or cache loss, names the same request and the same
+ * resource, and the event's task (which keeps keys and outcomes for 24 h) decides it once. A decided
+ * request is answered from its durable outcome without producing again. The registry (Redis or memory)
+ * only adds the 409 for a key reused with another body, and the pending state of `GET /requests/{id}`.
  */
 import { createHash, randomUUID } from 'node:crypto'
 import type { FastifyReply, FastifyRequest } from 'fastify'
@@ -29,14 +35,46 @@ export interface CommandPlan<R> {
   readonly resourceId: string | ((fresh: string) => string)
   /** `booking.REQUEST`, `event.PUBLISH`, … */
   readonly commandType: string
-  /** Sends the command with this request ID and resource ID. */
-  readonly send: (ids: { requestId: string; resourceId: string }) => Promise<void>
+  /** Sends the command with this request ID, resource ID and the client's Idempotency-Key (or null). */
+  readonly send: (ids: {
+    requestId: string
+    resourceId: string
+    idempotencyKey: string | null
+  }) => Promise<void>
   /** Reads the resource once decided; undefined while the read model has not caught up. */
   readonly load?: (resourceId: string, outcome: RequestOutcomeView) => Promise<R | undefined>
   /** 201 for creations, 200 otherwise. */
   readonly successStatus: 200 | 201
   /** Where the resource lives (Location header). */
   readonly location?: (resourceId: string) => string
+}
+
+/** An ID derived from `name` (UUID version 5 format): the same name gives the same ID, anywhere. */
+function derivedId(name: string): string {
+  const hash = createHash('sha1').update(ID_NAMESPACE).update(name).digest()
+  hash[6] = (hash[6]! & 0x0f) | 0x50
+  hash[8] = (hash[8]! & 0x3f) | 0x80
+  const hex = hash.subarray(0, 16).toString('hex')
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`
+}
+
+const ID_NAMESPACE = 'backend-event/idempotency/v1\n'
+
+function idempotencyKeyOf(request: FastifyRequest): string | undefined {
+  const key = request.headers['idempotency-key']
+  return typeof key === 'string' ? key : undefined
+}
+
+/**
+ * A new resource ID for the request (an event, price option, booking, crew request): derived from the
+ * user and the `Idempotency-Key` when the request has one, so a retry names the same resource; random
+ * otherwise. `purpose` tells apart the IDs one request derives.
+ */
+export function freshId(request: FastifyRequest, purpose: string): string {
+  const key = idempotencyKeyOf(request)
+  if (key === undefined) return randomUUID()
+  const { userId } = actorOf(request.principal)
+  return derivedId(JSON.stringify([userId, key, request.method, request.routeOptions.url, purpose]))
 }
 
 function fingerprint(request: FastifyRequest): string {
@@ -54,23 +92,39 @@ export async function submitCommand<R>(
   plan: CommandPlan<R>,
 ): Promise<unknown> {
   const actor = actorOf(request.principal)
-  const key = request.headers['idempotency-key']
-  const freshId = randomUUID()
-  const candidate: IdempotentRequest = {
-    requestId: randomUUID(),
-    resourceId: typeof plan.resourceId === 'string' ? plan.resourceId : plan.resourceId(freshId),
-    fingerprint: fingerprint(request),
-  }
-  let ids = candidate
-  if (typeof key === 'string') {
+  const key = idempotencyKeyOf(request) ?? null
+  const requestId =
+    key === null
+      ? randomUUID()
+      : derivedId(
+          JSON.stringify([
+            actor.userId,
+            key,
+            request.method,
+            request.routeOptions.url,
+            plan.eventId,
+            'request',
+          ]),
+        )
+  const resourceId =
+    typeof plan.resourceId === 'string' ? plan.resourceId : plan.resourceId(freshId(request, 'resource'))
+  if (key !== null) {
+    const candidate: IdempotentRequest = { requestId, resourceId, fingerprint: fingerprint(request) }
     const { entry } = await context.requests.claim(actor.userId, key, candidate)
-    if (entry.fingerprint !== candidate.fingerprint)
+    if (entry.fingerprint !== candidate.fingerprint || entry.requestId !== requestId)
       throw new ApiError('IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was used for another request', {
         details: { requestId: entry.requestId },
       })
-    ids = entry
+    // Decided already (before a restart, on another instance): answer it, produce nothing.
+    const decided = await context.readModel.getOutcome(requestId)
+    if (decided !== undefined) {
+      reply.header('x-request-id', requestId)
+      return answerDecided(context, reply, plan, requestId, resourceId, {
+        outcome: decided,
+        resource: decided.accepted ? await plan.load?.(resourceId, decided) : undefined,
+      })
+    }
   }
-  const { requestId, resourceId } = ids
   await context.requests.register({
     requestId,
     userId: actor.userId,
@@ -80,9 +134,10 @@ export async function submitCommand<R>(
     commandType: plan.commandType,
     acceptedAtMs: Date.now(),
   })
-  // A repeat of an idempotent request is sent again: the pipeline answers a known request ID with its kept
-  // outcome and no second effect, and a first send that failed half-way gets its second chance.
-  await plan.send({ requestId, resourceId })
+  // A repeat of an idempotent request not decided yet is sent again: the pipeline answers a known request
+  // ID or key with its kept outcome and no second effect, and a first send that failed half-way gets its
+  // second chance.
+  await plan.send({ requestId, resourceId, idempotencyKey: key })
   context.metrics.commands.inc({ command: plan.commandType })
   request.log.info(
     { requestId, resourceId, command: plan.commandType, eventId: plan.eventId },
@@ -96,15 +151,7 @@ export async function submitCommand<R>(
     if (decided !== undefined) {
       context.metrics.waitOutcomes.inc({ result: 'decided' })
       reply.header('preference-applied', `wait=${Math.round(waitMs / 1000)}`)
-      const { outcome, resource } = decided
-      if (!outcome.accepted)
-        throw refusalError(outcome.reasonCode ?? 'VALIDATION_FAILED', outcome.message, {
-          requestId,
-          resourceId,
-          reasonCode: outcome.reasonCode,
-        })
-      if (plan.location) reply.header('location', plan.location(resourceId))
-      return reply.code(plan.successStatus).send(resource ?? outcomeBody(outcome))
+      return answerDecided(context, reply, plan, requestId, resourceId, decided)
     }
     context.metrics.waitOutcomes.inc({ result: 'timeout' })
   }
@@ -115,6 +162,31 @@ export async function submitCommand<R>(
     status: 'PENDING',
     links: { outcome: `/api/v1/requests/${encodeURIComponent(requestId)}` },
   })
+}
+
+/**
+ * The answer of a decided command: the resource (or the outcome) with the plan's success status, or the
+ * refusal's error. A request that repeated an earlier request's key is answered as that request.
+ */
+function answerDecided<R>(
+  context: ApiContext,
+  reply: FastifyReply,
+  plan: CommandPlan<R>,
+  requestId: string,
+  resourceId: string,
+  decided: { outcome: RequestOutcomeView; resource: R | undefined },
+): FastifyReply {
+  const { outcome, resource } = decided
+  const answeredId = outcome.originalRequestId ?? requestId
+  if (answeredId !== requestId) reply.header('x-request-id', answeredId)
+  if (!outcome.accepted)
+    throw refusalError(outcome.reasonCode ?? 'VALIDATION_FAILED', outcome.message, {
+      requestId: answeredId,
+      resourceId: outcome.resourceId,
+      reasonCode: outcome.reasonCode,
+    })
+  if (plan.location) reply.header('location', plan.location(outcome.resourceId || resourceId))
+  return reply.code(plan.successStatus).send(resource ?? outcomeBody(outcome))
 }
 
 /** The outcome and, when the read model shows it in time, the resource as it is after the decision. */
@@ -181,6 +253,7 @@ export function outcomeBody(outcome: RequestOutcomeView) {
     reasonCode: outcome.reasonCode,
     message: outcome.message,
     decidedAt: outcome.decidedAt,
+    originalRequestId: outcome.originalRequestId,
   }
 }
 

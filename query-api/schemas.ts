@@ -5,6 +5,7 @@
  * 8601 strings.
  */
 import { Type, type Static, type TSchema } from '@sinclair/typebox'
+import type { BookingStatus } from '../read-models/catalog/index.ts'
 
 export const Id = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9][A-Za-z0-9_.:-]*$' })
 export const Instant = Type.String({ format: 'date-time', maxLength: 40 })
@@ -40,6 +41,12 @@ export const Outcome = Type.Object({
   reasonCode: Type.Union([Type.String(), Type.Null()]),
   message: Type.Union([Type.String(), Type.Null()]),
   decidedAt: Type.Union([Type.String(), Type.Null()]),
+  originalRequestId: Type.Optional(
+    Type.Union([Type.String(), Type.Null()], {
+      description:
+        'Set when this request repeated an earlier request of the same Idempotency-Key: the request that was decided',
+    }),
+  ),
 })
 
 const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()])
@@ -153,6 +160,38 @@ export const PageQuery = Type.Object(
   },
   { additionalProperties: false },
 )
+
+const BOOKING_STATUS = '(PENDING_PAYMENT|CONFIRMED|CANCELED|EXPIRED|REJECTED)'
+
+/**
+ * A booking list's page and statuses: `status=CONFIRMED,PENDING_PAYMENT`; by default the bookings that
+ * held seats (everything but REJECTED, the refused requests).
+ */
+export const BookingListQuery = Type.Object(
+  {
+    page: Type.Integer({ minimum: 0, maximum: 100_000, default: 0 }),
+    size: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
+    status: Type.Optional(
+      Type.String({
+        maxLength: 100,
+        pattern: `^${BOOKING_STATUS}(,${BOOKING_STATUS})*$`,
+        description: 'Comma-separated booking statuses; default all but REJECTED',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+)
+
+/** The read model's request for a booking list query. */
+export function bookingListRequest(query: { page: number; size: number; status?: string }): {
+  page: number
+  size: number
+  status?: BookingStatus[]
+} {
+  return query.status === undefined
+    ? { page: query.page, size: query.size }
+    : { page: query.page, size: query.size, status: query.status.split(',') as BookingStatus[] }
+}
 
 /** Headers every command route reads. */
 export const CommandHeaders = Type.Object({

@@ -44,9 +44,9 @@ export function submitBookingCommand(
     successStatus,
     location: (id) => `/api/v1/bookings/${encodeURIComponent(id)}`,
     load: bookingLoader(context, predicate),
-    send: ({ requestId }) =>
+    send: ({ requestId, idempotencyKey }) =>
       context.commands.sendBookingCommand(
-        bookingCommand({ requestId, eventId: booking.eventId, actor }, type, payload),
+        bookingCommand({ requestId, eventId: booking.eventId, actor, idempotencyKey }, type, payload),
         String(request.id),
       ),
   })

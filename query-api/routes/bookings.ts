@@ -3,7 +3,6 @@
  * event's organizer reads and cancels the bookings of their events. Writes are BookingCommands keyed by
  * the event; the booking method group has its own, tighter rate limit. Who may do what: booking-access.ts.
  */
-import { randomUUID } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
 import { Type } from '@sinclair/typebox'
 import { canActForUser, canCancelForForceMajeure } from '../../processors/index.ts'
@@ -21,7 +20,8 @@ import {
   CreateBookingBody,
   IdParams,
   PageOf,
-  PageQuery,
+  BookingListQuery,
+  bookingListRequest,
 } from '../schemas.ts'
 import { bookingToChange, visibleBooking } from './booking-access.ts'
 import { bookingLoader, submitBookingCommand } from './booking-command-flow.ts'
@@ -67,9 +67,9 @@ function requestBooking(app: FastifyInstance, context: ApiContext): void {
         successStatus: 201,
         location: (id) => `/api/v1/bookings/${encodeURIComponent(id)}`,
         load: bookingLoader(context, () => true),
-        send: ({ requestId, resourceId }) =>
+        send: ({ requestId, resourceId, idempotencyKey }) =>
           context.commands.sendBookingCommand(
-            bookingCommand({ requestId, eventId: b.eventId, actor }, 'REQUEST', {
+            bookingCommand({ requestId, eventId: b.eventId, actor, idempotencyKey }, 'REQUEST', {
               request: {
                 bookingId: resourceId,
                 userId,
@@ -87,18 +87,20 @@ function requestBooking(app: FastifyInstance, context: ApiContext): void {
 
 /** GET /bookings: the caller's own bookings. */
 function listMyBookings(app: FastifyInstance, context: ApiContext): void {
-  app.get<{ Querystring: { page: number; size: number } }>(
+  app.get<{ Querystring: { page: number; size: number; status?: string } }>(
     '/bookings',
     {
       config: { roles: SIGNED_IN },
       schema: {
         tags: ['bookings'],
         summary: 'My bookings, newest first',
-        querystring: PageQuery,
+        description: 'The bookings that held seats; refused requests (REJECTED) only with `status=REJECTED`.',
+        querystring: BookingListQuery,
         response: { 200: PageOf(BookingView) },
       },
     },
-    async (request) => context.readModel.listUserBookings(request.principal.userId!, request.query),
+    async (request) =>
+      context.readModel.listUserBookings(request.principal.userId!, bookingListRequest(request.query)),
   )
 }
 
@@ -293,5 +295,3 @@ function payBooking(app: FastifyInstance, context: ApiContext): void {
     },
   )
 }
-
-export const newBookingId = (): string => randomUUID()

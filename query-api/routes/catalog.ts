@@ -10,7 +10,8 @@ import {
   EventSummary,
   IdParams,
   PageOf,
-  PageQuery,
+  BookingListQuery,
+  bookingListRequest,
   SearchQuery,
 } from '../schemas.ts'
 import { ANYONE, checkEventOwnership, MANAGERS, sendWithEtag, serialize, viewerOf } from './route-support.ts'
@@ -118,22 +119,24 @@ export async function catalogRoutes(app: FastifyInstance, context: ApiContext): 
     },
   )
 
-  app.get<{ Params: IdParamsType; Querystring: { page: number; size: number } }>(
+  app.get<{ Params: IdParamsType; Querystring: { page: number; size: number; status?: string } }>(
     '/events/:id/bookings',
     {
       config: { roles: MANAGERS },
       schema: {
         tags: ['events'],
         summary: "An event's bookings (its organizer, admins)",
+        description:
+          'The bookings that held seats (an organizer who sold 30 seats to 300 hopefuls sees 30); refused requests (REJECTED) only with `status=REJECTED`.',
         params: IdParams,
-        querystring: PageQuery,
+        querystring: BookingListQuery,
         response: { 200: PageOf(BookingView) },
       },
     },
     async (request) => {
       const event = await checkEventOwnership(context, request.principal, request.params.id)
       if (event === undefined) throw new ApiError('EVENT_NOT_FOUND', `no event ${request.params.id}`)
-      return context.readModel.listEventBookings(request.params.id, request.query)
+      return context.readModel.listEventBookings(request.params.id, bookingListRequest(request.query))
     },
   )
 }

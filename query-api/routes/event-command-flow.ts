@@ -61,10 +61,10 @@ export async function submitEventCommand(
     successStatus: options.successStatus ?? 200,
     location: () => `/api/v1/events/${encodeURIComponent(eventId)}`,
     ...(options.load === null ? {} : { load: options.load ?? loadEvent }),
-    send: ({ requestId, resourceId }) =>
+    send: ({ requestId, resourceId, idempotencyKey }) =>
       context.commands.sendEventCommand(
         eventCommand(
-          { requestId, eventId, actor },
+          { requestId, eventId, actor, idempotencyKey },
           type,
           typeof payload === 'function' ? payload(resourceId) : payload,
         ),

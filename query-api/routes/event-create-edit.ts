@@ -2,8 +2,8 @@
  * Creating an event (a DRAFT) and editing it. Creation is the one event write without an event to check
  * ownership on: `canCreateEvent` decides who it may be created for.
  */
-import { randomUUID } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
+import { freshId } from '../command-flow.ts'
 import { Type } from '@sinclair/typebox'
 import { canCreateEvent } from '../../processors/index.ts'
 import { actorOf } from '../auth.ts'
@@ -38,7 +38,7 @@ function createEvent(app: FastifyInstance, context: ApiContext): void {
       if (!canCreateEvent(actorOf(request.principal), b.organizerId ?? null))
         throw new ApiError('FORBIDDEN', 'only admins create events for another organizer')
       checkWindow(b.startsAt, b.endsAt)
-      const eventId = b.id ?? randomUUID()
+      const eventId = b.id ?? freshId(request, 'event')
       return submitEventCommand(
         context,
         request,

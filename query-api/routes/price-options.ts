@@ -2,8 +2,8 @@
  * An event's price options (up to 10): add, replace, remove. The processors keep the allotments within the
  * capacity and refuse removing an option that active bookings hold.
  */
-import { randomUUID } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
+import { freshId } from '../command-flow.ts'
 import { Type } from '@sinclair/typebox'
 import type { Viewer } from '../../read-models/catalog/index.ts'
 import type { ApiContext } from '../context.ts'
@@ -71,7 +71,7 @@ function addPriceOption(app: FastifyInstance, context: ApiContext): void {
     },
     async (request, reply) => {
       await checkEventOwnership(context, request.principal, request.params.id)
-      const optionId = request.body.id ?? randomUUID()
+      const optionId = request.body.id ?? freshId(request, 'price-option')
       return submitEventCommand(
         context,
         request,

@@ -27,12 +27,15 @@ export async function requestRoutes(app: FastifyInstance, context: ApiContext): 
     async (request) => {
       const id = request.params.id
       const principal = request.principal
-      const registered = await context.requests.lookup(id)
-      if (registered !== undefined && principal.role !== 'admin' && registered.userId !== principal.userId)
+      // The durable outcome names its sender, so the answer survives any restart or cache loss; the
+      // registry (24 h, Redis or memory) knows a command produced but not decided yet.
+      const [outcome, registered] = await Promise.all([
+        context.readModel.getOutcome(id),
+        context.requests.lookup(id),
+      ])
+      const sender = outcome?.actorUserId ?? registered?.userId
+      if (principal.role !== 'admin' && (sender === undefined || sender !== principal.userId))
         throw new ApiError('REQUEST_NOT_FOUND', `no request ${id}`)
-      if (registered === undefined && principal.role !== 'admin')
-        throw new ApiError('REQUEST_NOT_FOUND', `no request ${id}`)
-      const outcome = await context.readModel.getOutcome(id)
       if (outcome !== undefined) return outcomeBody(outcome)
       if (registered === undefined) throw new ApiError('REQUEST_NOT_FOUND', `no request ${id}`)
       return {
@@ -45,6 +48,7 @@ export async function requestRoutes(app: FastifyInstance, context: ApiContext): 
         reasonCode: null,
         message: null,
         decidedAt: null,
+        originalRequestId: null,
       }
     },
   )

@@ -35,9 +35,9 @@ export async function waitlistRoutes(app: FastifyInstance, context: ApiContext):
         successStatus: 201,
         load: async () =>
           (await context.readModel.listWaitlist(actor.userId)).find((e) => e.eventId === eventId),
-        send: ({ requestId }) =>
+        send: ({ requestId, idempotencyKey }) =>
           context.commands.sendBookingCommand(
-            bookingCommand({ requestId, eventId, actor }, 'JOIN_WAITING_LIST', {
+            bookingCommand({ requestId, eventId, actor, idempotencyKey }, 'JOIN_WAITING_LIST', {
               joinWaitingList: { userId: actor.userId, seats: request.body?.seats ?? 1 },
             }),
             String(request.id),
@@ -67,9 +67,9 @@ export async function waitlistRoutes(app: FastifyInstance, context: ApiContext):
         resourceId: `${eventId}/${actor.userId}`,
         commandType: 'booking.LEAVE_WAITING_LIST',
         successStatus: 200,
-        send: ({ requestId }) =>
+        send: ({ requestId, idempotencyKey }) =>
           context.commands.sendBookingCommand(
-            bookingCommand({ requestId, eventId, actor }, 'LEAVE_WAITING_LIST', {
+            bookingCommand({ requestId, eventId, actor, idempotencyKey }, 'LEAVE_WAITING_LIST', {
               leaveWaitingList: { userId: actor.userId },
             }),
             String(request.id),

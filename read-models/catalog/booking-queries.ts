@@ -3,6 +3,7 @@ import type { Queryable } from './db.ts'
 import { clampPage } from './event-queries.ts'
 import { isoOf } from './instants.ts'
 import type {
+  BookingListRequest,
   BookingStatus,
   BookingView,
   Page,
@@ -42,22 +43,28 @@ function toBooking(row: Record<string, unknown>): BookingView {
   }
 }
 
+/** What a booking list shows unless asked for other statuses: the bookings that held seats. */
+export const HELD_STATUSES: readonly BookingStatus[] = ['PENDING_PAYMENT', 'CONFIRMED', 'CANCELED', 'EXPIRED']
+
 async function listBookings(
   db: Queryable,
   column: 'user_id' | 'event_id',
   id: string,
-  request: PageRequest,
+  request: BookingListRequest,
 ): Promise<Page<BookingView>> {
   const { page, size } = clampPage(request.page, request.size)
+  const statuses = request.status ?? HELD_STATUSES
   const [rows, counted] = await Promise.all([
     db.query(
       `SELECT ${BOOKING_COLUMNS} FROM bookings b LEFT JOIN events e ON e.id = b.event_id
-       WHERE b.${column} = $1 ORDER BY b.created_at DESC, b.id DESC LIMIT $2 OFFSET $3`,
-      [id, size, page * size],
+       WHERE b.${column} = $1 AND b.status = ANY($2::text[])
+       ORDER BY b.created_at DESC, b.id DESC LIMIT $3 OFFSET $4`,
+      [id, statuses, size, page * size],
     ),
-    db.query<{ total: number }>(`SELECT count(*)::integer AS total FROM bookings b WHERE b.${column} = $1`, [
-      id,
-    ]),
+    db.query<{ total: number }>(
+      `SELECT count(*)::integer AS total FROM bookings b WHERE b.${column} = $1 AND b.status = ANY($2::text[])`,
+      [id, statuses],
+    ),
   ])
   return { items: rows.map(toBooking), page, size, total: Number(counted[0]?.total ?? 0) }
 }
@@ -65,14 +72,14 @@ async function listBookings(
 export const listUserBookings = (
   db: Queryable,
   userId: string,
-  page: PageRequest,
-): Promise<Page<BookingView>> => listBookings(db, 'user_id', userId, page)
+  request: BookingListRequest,
+): Promise<Page<BookingView>> => listBookings(db, 'user_id', userId, request)
 
 export const listEventBookings = (
   db: Queryable,
   eventId: string,
-  page: PageRequest,
-): Promise<Page<BookingView>> => listBookings(db, 'event_id', eventId, page)
+  request: BookingListRequest,
+): Promise<Page<BookingView>> => listBookings(db, 'event_id', eventId, request)
 
 export async function getBooking(db: Queryable, id: string): Promise<BookingView | undefined> {
   const [row] = await db.query(
@@ -118,5 +125,8 @@ export async function getOutcome(db: Queryable, requestId: string): Promise<Requ
     reasonCode: (row.reason_code as string | null) ?? null,
     message: row.message as string,
     decidedAt: isoOf(row.decided_at)!,
+    actorUserId: (row.actor_user_id as string | null) ?? null,
+    idempotencyKey: (row.idempotency_key as string | null) ?? null,
+    originalRequestId: (row.original_request_id as string | null) ?? null,
   }
 }

@@ -16,6 +16,9 @@ export interface OutcomeRow {
   readonly reason_code: string | null
   readonly message: string
   readonly decided_at: string
+  readonly actor_user_id: string | null
+  readonly idempotency_key: string | null
+  readonly original_request_id: string | null
 }
 
 /**
@@ -35,5 +38,8 @@ export function outcomeRows(outcomes: readonly RequestOutcome[]): OutcomeRow[] {
     reason_code: o.reasonCode,
     message: o.message,
     decided_at: isoOfMs(o.decidedAtMs),
+    actor_user_id: o.actorUserId,
+    idempotency_key: o.idempotencyKey,
+    original_request_id: o.originalRequestId,
   }))
 }

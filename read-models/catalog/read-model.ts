@@ -7,6 +7,7 @@
 import type { EmbeddedLog, ProjectionSink } from '../../streams/index.ts'
 import type { BookingSerdes } from '../../topologies/index.ts'
 import type {
+  BookingListRequest,
   AuditActor,
   BookingView,
   Category,
@@ -72,14 +73,17 @@ export interface ReadModel extends CategoryStore, FavoriteStore {
   /** The event's current version (for `If-Match` / ETag), regardless of visibility; undefined if unknown. */
   eventVersion(id: string): Promise<number | undefined>
 
-  /** Bookings of an event, newest first (organizer of the event or admin: the API checks). */
-  listEventBookings(eventId: string, page: PageRequest): Promise<Page<BookingView>>
+  /**
+   * Bookings of an event, newest first (organizer of the event or admin: the API checks); those that held
+   * seats unless `request.status` asks for others (REJECTED).
+   */
+  listEventBookings(eventId: string, request: BookingListRequest): Promise<Page<BookingView>>
   /** An event's promo codes in creation order, deactivated ones included (the API checks who may list). */
   listPromoCodes(eventId: string, page: PageRequest): Promise<Page<PromoCodeView>>
   /** One promo code of an event; undefined when the event has no such code (or is unknown). */
   getPromoCode(eventId: string, code: string): Promise<PromoCodeView | undefined>
-  /** A user's bookings, newest first. */
-  listUserBookings(userId: string, page: PageRequest): Promise<Page<BookingView>>
+  /** A user's bookings, newest first; those that held seats unless `request.status` asks for others. */
+  listUserBookings(userId: string, request: BookingListRequest): Promise<Page<BookingView>>
   getBooking(id: string): Promise<BookingView | undefined>
   /** The user's active waiting-list entries, soonest event first. */
   listWaitlist(userId: string): Promise<readonly WaitlistEntryView[]>

@@ -11,6 +11,7 @@ import { ReadModelSink } from './projection-sink.ts'
 import * as promos from './promo-queries.ts'
 import type { AppliedChanges, ReadModel, ReadModelSerdes } from './read-model.ts'
 import type {
+  BookingListRequest,
   AuditActor,
   BookingView,
   Category,
@@ -78,8 +79,8 @@ export class SqlReadModel implements ReadModel {
     return guard(events.eventVersion(this.db, id))
   }
 
-  listEventBookings(eventId: string, page: PageRequest): Promise<Page<BookingView>> {
-    return guard(bookings.listEventBookings(this.db, eventId, page))
+  listEventBookings(eventId: string, request: BookingListRequest): Promise<Page<BookingView>> {
+    return guard(bookings.listEventBookings(this.db, eventId, request))
   }
 
   listPromoCodes(eventId: string, page: PageRequest): Promise<Page<PromoCodeView>> {
@@ -90,8 +91,8 @@ export class SqlReadModel implements ReadModel {
     return guard(promos.getPromoCode(this.db, eventId, code))
   }
 
-  listUserBookings(userId: string, page: PageRequest): Promise<Page<BookingView>> {
-    return guard(bookings.listUserBookings(this.db, userId, page))
+  listUserBookings(userId: string, request: BookingListRequest): Promise<Page<BookingView>> {
+    return guard(bookings.listUserBookings(this.db, userId, request))
   }
 
   getBooking(id: string): Promise<BookingView | undefined> {

@@ -41,6 +41,15 @@ export interface PageRequest {
   readonly size: number
 }
 
+/**
+ * A page of a booking list. `status`: the statuses to list; by default the bookings that held seats
+ * (PENDING_PAYMENT, CONFIRMED, CANCELED, EXPIRED), so refused requests (REJECTED) appear only when asked
+ * for. `total` counts the same rows.
+ */
+export interface BookingListRequest extends PageRequest {
+  readonly status?: readonly BookingStatus[]
+}
+
 export type EventSortField = 'startsAt' | 'price' | 'title' | 'createdAt' | 'rating'
 
 /**
@@ -274,6 +283,11 @@ export interface RequestOutcomeView {
   readonly reasonCode: string | null
   readonly message: string
   readonly decidedAt: string
+  /** Who sent the command; null for outcomes projected before senders were recorded. */
+  readonly actorUserId: string | null
+  readonly idempotencyKey: string | null
+  /** Set when the request repeated an earlier request's Idempotency-Key: the request that was decided. */
+  readonly originalRequestId: string | null
 }
 
 /** An event a user marked, with when. */

@@ -82,9 +82,14 @@ t.test('refund policy without Prefer: wait answers 202; Idempotency-Key repeats 
   const headers = { 'idempotency-key': `policy-${id}` }
   const first = await h.call(ORGANIZER, { method: 'PUT', url, headers, payload: POLICY })
   t.equal(first.statusCode, 202, first.body)
+  // A repeat names the same request: pending (202 with its ID), or decided by now (its answer, the ID in
+  // x-request-id).
   const again = await h.call(ORGANIZER, { method: 'PUT', url, headers, payload: POLICY })
-  t.equal(again.statusCode, 202)
-  t.equal(again.json().requestId, first.json().requestId)
+  t.ok(again.statusCode === 202 || again.statusCode === 200, `repeat answered ${again.statusCode}`)
+  t.equal(
+    again.statusCode === 202 ? again.json().requestId : again.headers['x-request-id'],
+    first.json().requestId,
+  )
   const reused = await h.call(ORGANIZER, {
     method: 'PUT',
     url,

@@ -24,7 +24,7 @@ const outcome = (requestId: string, overrides: Partial<RequestOutcome> = {}): Re
 t.test('one row per request ID, the latest record, in order of first appearance', async (t) => {
   const rows = outcomeRows([
     outcome('r1', { accepted: false, reasonCode: 'NO_AVAILABLE_SEATS', message: 'full' }),
-    outcome('r2'),
+    outcome('r2', { idempotencyKey: 'k-2', originalRequestId: 'r0' }),
     outcome('r1', { decidedAtMs: T0 + 1000 }),
   ])
   t.strictSame(rows, [
@@ -38,6 +38,9 @@ t.test('one row per request ID, the latest record, in order of first appearance'
       reason_code: null,
       message: 'booked',
       decided_at: new Date(T0 + 1000).toISOString(),
+      actor_user_id: 'user-1',
+      idempotency_key: null,
+      original_request_id: null,
     },
     {
       request_id: 'r2',
@@ -49,6 +52,9 @@ t.test('one row per request ID, the latest record, in order of first appearance'
       reason_code: null,
       message: 'booked',
       decided_at: new Date(T0).toISOString(),
+      actor_user_id: 'user-1',
+      idempotency_key: 'k-2',
+      original_request_id: 'r0',
     },
   ])
 })
