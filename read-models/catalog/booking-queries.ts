@@ -7,7 +7,6 @@ import type {
   BookingStatus,
   BookingView,
   Page,
-  PageRequest,
   RequestOutcomeView,
   ResourceType,
   WaitlistEntryView,
