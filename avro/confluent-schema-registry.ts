@@ -59,16 +59,26 @@ export class ConfluentSchemaRegistry implements SchemaRegistry {
     const type = parseSchema(schema)
     let id: number
     try {
-      const registered = await this.#client.register(
-        { type: SchemaType.AVRO, schema: JSON.stringify(schema) },
-        { subject, compatibility: this.#compatibility },
-      )
-      id = registered.id
+      id = await this.#registerOnce(subject, schema).catch((cause: unknown) => {
+        // Instances starting together on a new subject each register (the same ID) and then each set the
+        // subject's compatibility; the registry refuses the second setting (409 on PUT /config/<subject>)
+        // although the schema is registered. Registering again finds the setting and answers the ID.
+        if (!isConcurrentConfigUpdate(cause)) throw cause
+        return this.#registerOnce(subject, schema)
+      })
     } catch (cause) {
       throw registryError(cause, `cannot register a schema under ${subject}`, { subject })
     }
     if (!this.#types.has(id)) this.#types.set(id, type)
     return id
+  }
+
+  async #registerOnce(subject: string, schema: AvroSchema): Promise<number> {
+    const registered = await this.#client.register(
+      { type: SchemaType.AVRO, schema: JSON.stringify(schema) },
+      { subject, compatibility: this.#compatibility },
+    )
+    return registered.id
   }
 
   lookup(id: number): Type | undefined {
@@ -114,6 +124,12 @@ export class ConfluentSchemaRegistry implements SchemaRegistry {
     this.#types.set(id, type)
     return type
   }
+}
+
+/** The registry refused a compatibility setting another instance made at the same moment. */
+function isConcurrentConfigUpdate(cause: unknown): boolean {
+  const { status, url } = (cause ?? {}) as { status?: unknown; url?: unknown }
+  return status === 409 && typeof url === 'string' && url.includes('/config/')
 }
 
 function registryError(cause: unknown, message: string, details: Record<string, unknown>): SchemaError {

@@ -44,7 +44,11 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
 
     const pipeline = await startPipeline(config, logger, serdes)
     closers.push(() => pipeline.close())
-    const source = pipeline.log !== undefined ? { log: pipeline.log } : { brokers: config.kafkaBrokers }
+    // The catalog's consumer group belongs to the application: two deployments on one cluster never share it.
+    const source =
+      pipeline.log !== undefined
+        ? { log: pipeline.log }
+        : { brokers: config.kafkaBrokers, groupId: `${config.applicationId}-catalog` }
 
     const readModel = await openReadModel({
       schema: config.readModelSchema,

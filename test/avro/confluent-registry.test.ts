@@ -120,3 +120,15 @@ t.test('an unreachable registry is SCHEMA_REGISTRY_FAILED, retriable', async (t)
   const registry = new ConfluentSchemaRegistry({ url: 'http://127.0.0.1:1' })
   await t.rejects(registry.fetch(1), { code: 'SCHEMA_REGISTRY_FAILED', retriable: true })
 })
+
+// Regression: two instances starting together on a new subject both registered it and both set its
+// compatibility; the registry refused the second setting (409 "A rule named 'COMPATIBILITY' already
+// exists") and the instance stopped with SCHEMA_INCOMPATIBLE.
+t.test('instances registering a new subject at the same moment all get its ID', async (t) => {
+  const subject = `test-avro-concurrent-${randomUUID().slice(0, 8)}-value`
+  const { schema } = findSchema('aquastream.runtime.CountInput')
+  const ids = await Promise.all(
+    Array.from({ length: 6 }, () => new ConfluentSchemaRegistry({ url }).register(subject, schema)),
+  )
+  t.equal(new Set(ids).size, 1, `one ID for every instance: ${ids.join(', ')}`)
+})

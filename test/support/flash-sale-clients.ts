@@ -152,21 +152,26 @@ export async function checkPromises(
   }
   t.same(keyProblems, [], 'each key maps to exactly one request ID and one resource')
 
-  // Every request ID a client was given resolves for its sender, decided.
-  const unresolved: string[] = []
+  // Every request ID a client was given resolves for its sender, decided (polled in rounds for up to
+  // a minute, while the last decisions are projected).
+  const pending = new Map([...byKey.values()].map((answers) => [answers[0]!.requestId!, answers[0]!.user]))
   const accepted = new Map<string, string>() // booking ID -> request ID
-  for (const answers of byKey.values()) {
-    const { user, requestId } = answers[0]!
-    let outcome: { status: number; body: { status?: string; resourceId?: string; resourceType?: string } }
-    for (let i = 0; ; i++) {
-      outcome = await getJson(`${options.url}/api/v1/requests/${requestId}`, { sub: user, role: 'user' })
-      if ((outcome.status === 200 && outcome.body.status !== 'PENDING') || i >= 100) break
-      await sleep(200)
+  const last = new Map<string, string>()
+  const deadline = Date.now() + 60_000
+  while (pending.size > 0 && Date.now() < deadline) {
+    for (const [requestId, user] of pending) {
+      const { status, body } = await getJson<{ status?: string; resourceId?: string }>(
+        `${options.url}/api/v1/requests/${requestId}`,
+        { sub: user, role: 'user' },
+      )
+      last.set(requestId, `${status} ${body.status ?? ''}`)
+      if (status !== 200 || body.status === 'PENDING') continue
+      pending.delete(requestId)
+      if (body.status === 'ACCEPTED') accepted.set(body.resourceId!, requestId)
     }
-    if (outcome.status !== 200 || outcome.body.status === 'PENDING')
-      unresolved.push(`${user} ${requestId}: ${outcome.status} ${outcome.body.status ?? ''}`)
-    else if (outcome.body.status === 'ACCEPTED') accepted.set(outcome.body.resourceId!, requestId!)
+    if (pending.size > 0) await sleep(500)
   }
+  const unresolved = [...pending].map(([requestId, user]) => `${user} ${requestId}: ${last.get(requestId)}`)
   t.same(unresolved, [], `all ${byKey.size} request IDs resolve for their senders`)
 
   const bookings: BookingRow[] = []
