@@ -132,7 +132,7 @@ t.test('real stack: requests survive SIGKILL of an instance and FLUSHALL of Redi
     }
   })
   // Client i talks to instance i % 2; while A is down, A's clients go to B.
-  await runSale(record, { eventId, users: USERS, urlFor: (i) => urls[i % 2] ?? urls[1]! })
+  await runSale(record, { eventId, users: USERS, run, urlFor: (i) => urls[i % 2] ?? urls[1]! })
   await back
   t.ok(
     killedAt !== undefined && killedAt < record.answers.length,

@@ -26,6 +26,8 @@ export interface SaleOptions {
   readonly urlFor: (client: number) => string
   /** Give up on a request that gets no answer for this long. */
   readonly retryForMs?: number
+  /** Names this sale's users (and so their keys): runs sharing a Redis never meet each other's keys. */
+  readonly run?: string
 }
 
 /** The answers, and how many sends got no answer (and were sent again). */
@@ -36,7 +38,7 @@ export interface SaleRecord {
   onAnswer?: (count: number) => void
 }
 
-const userName = (i: number) => `sale-user-${i}`
+const userName = (options: SaleOptions, i: number) => `sale-${options.run ?? 'user'}-${i}`
 
 async function sendUntilAnswered(
   record: SaleRecord,
@@ -45,7 +47,7 @@ async function sendUntilAnswered(
   key: string,
   body: object,
 ): Promise<Answer> {
-  const user = userName(client)
+  const user = userName(options, client)
   const token = await tokenFor({ sub: user, role: 'user' })
   const deadline = Date.now() + (options.retryForMs ?? 180_000)
   for (;;) {
@@ -100,12 +102,12 @@ export async function runSale(record: SaleRecord, options: SaleOptions, concurre
   let next = 0
   const worker = async () => {
     for (let client = next++; client < options.users; client = next++) {
-      const key = `${userName(client)}-book`
+      const key = `${userName(options, client)}-book`
       const sends = client % 3 === 0 ? 2 : 1
       await Promise.all(
         Array.from({ length: sends }, () => sendUntilAnswered(record, options, client, key, body)),
       )
-      await sendUntilAnswered(record, options, client, `${userName(client)}-second`, body)
+      await sendUntilAnswered(record, options, client, `${userName(options, client)}-second`, body)
     }
   }
   await Promise.all(Array.from({ length: concurrency }, worker))
