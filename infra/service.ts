@@ -39,10 +39,20 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
     for (const closer of closers.reverse())
       await closer().catch((error: unknown) => logger.warn({ err: error }, 'close failed'))
   }
+  // How long each part took to start, logged once the service runs (restart time is a promise: README).
+  const stages: { [stage: string]: number } = {}
+  let last = performance.now()
+  const stage = (name: string): void => {
+    const now = performance.now()
+    stages[name] = Math.round(now - last)
+    last = now
+  }
   try {
     const serdes = await serdesFor(config)
+    stage('serdesMs')
 
     const pipeline = await startPipeline(config, logger, serdes)
+    stage('pipelineMs')
     closers.push(() => pipeline.close())
     // The catalog's consumer group belongs to the application: two deployments on one cluster never share it.
     const source =
@@ -58,6 +68,7 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
     closers.push(() => readModel.close())
     const catalog = await startReadModelProjection({ model: readModel, serdes, source, logger })
     closers.push(() => catalog.close())
+    stage('catalogMs')
 
     const clickhouse = createClickHouse(
       config.clickhouseUrl !== ''
@@ -78,6 +89,7 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
           })
     await analytics.start()
     closers.push(() => analytics.close())
+    stage('analyticsMs')
 
     const api = await startApi({
       config,
@@ -91,8 +103,11 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
       plugins: [statsRoutes(createStatsQueries({ client: clickhouse }))],
     })
     closers.push(() => api.close())
+    stage('apiMs')
     // The embedded default comes up with a realistic catalog, produced through the same command path.
     if (pipeline.log !== undefined) await seedDemoCatalog({ readModel, commands: api.commands, logger })
+    stage('demoCatalogMs')
+    logger.info({ stages }, 'service started')
     return { pipeline, api, close }
   } catch (error) {
     await close()
