@@ -20,7 +20,11 @@ import {
 } from '../../topologies/booking-topology.ts'
 import { DEFAULT_TOPIC_NAMES } from '../../topologies/index.ts'
 
-export const SECRET = 'test-secret-of-the-api-tests'
+/** The HS256 key, issuer and audience the harness's API verifies and `tokenFor` signs with. */
+export const SECRET = 'test-secret-of-the-api-tests-at-least-32-bytes'
+export const ISSUER = 'https://id.aquastream.test/'
+export const AUDIENCE = 'backend-event-api-tests'
+export const AUTH = { jwtSecret: SECRET, issuer: ISSUER, audience: AUDIENCE } as const
 export const WEBHOOK_SECRET = 'test-webhook-secret'
 export const DAY_MS = 24 * 60 * 60 * 1000
 
@@ -42,6 +46,8 @@ export interface Harness {
   readonly projection: ProjectionRunner
   /** `inject` with a token for the named principal (`guest`: none). */
   call(as: Principal, options: InjectOptions): Promise<LightMyRequestResponse>
+  /** The OpenAPI document as JSON (the ops listener serves it; the public one does not by default). */
+  openapi(): ReturnType<typeof JSON.parse>
   close(): Promise<void>
 }
 
@@ -60,7 +66,11 @@ export async function tokenFor(p: Exclude<Principal, 'guest'>): Promise<string> 
   const key = JSON.stringify(p)
   let token = tokens.get(key)
   if (token === undefined) {
-    token = await signDevToken(SECRET, { sub: p.sub, role: p.role, ...(p.amr ? { amr: p.amr } : {}) })
+    token = await signDevToken(
+      SECRET,
+      { sub: p.sub, role: p.role, ...(p.amr ? { amr: p.amr } : {}) },
+      { issuer: ISSUER, audience: AUDIENCE },
+    )
     tokens.set(key, token)
   }
   return token
@@ -89,7 +99,7 @@ export async function startHarness(
   const app = await buildApp({
     readModel,
     commands: new CommandProducer(new EmbeddedCommandTransport(log), s),
-    auth: { jwtSecret: SECRET },
+    auth: AUTH,
     paymentGateway: gateway,
     webhookSecret: WEBHOOK_SECRET,
     ...overrides,
@@ -101,6 +111,9 @@ export async function startHarness(
     log,
     gateway,
     projection,
+    openapi() {
+      return JSON.parse(JSON.stringify(app.swagger()))
+    },
     async call(as, options) {
       const headers = { ...(options.headers ?? {}) } as Record<string, string>
       if (as !== 'guest') headers.authorization = `Bearer ${await tokenFor(as)}`
