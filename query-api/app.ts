@@ -130,6 +130,24 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     ajv: { customOptions: { removeAdditional: false } },
     // One short message; the errors themselves (the first few) go to `details` once (errors.ts).
     schemaErrorFormatter: validationError,
+    // What Fastify refuses before routing (a URL with a bad percent-encoding, a path parameter longer
+    // than any ID) answers in the one error format, as a 400.
+    frameworkErrors: (error, request, reply) => {
+      const refused = error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500
+      errorHandler(
+        refused
+          ? new ApiError(
+              'VALIDATION_FAILED',
+              error.code === 'FST_ERR_BAD_URL'
+                ? 'the URL is not valid (a bad percent-encoding)'
+                : 'a path parameter is too long',
+              { details: { in: 'url' } },
+            )
+          : error,
+        request,
+        reply,
+      )
+    },
   })
 
   // Bodies are validated strictly (no coercion: "3" is not a number); query strings, params and headers
