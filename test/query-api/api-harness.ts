@@ -29,7 +29,8 @@ export const WEBHOOK_SECRET = 'test-webhook-secret'
 export const DAY_MS = 24 * 60 * 60 * 1000
 
 let serdesPromise: Promise<BookingSerdes> | undefined
-function serdes(): Promise<BookingSerdes> {
+/** The serdes of the harness's topics (one initialized set per process). */
+export function serdes(): Promise<BookingSerdes> {
   serdesPromise ??= (async () => {
     const s = createBookingSerdes(new LocalSchemaRegistry())
     await s.init()
@@ -46,6 +47,11 @@ export interface Harness {
   readonly projection: ProjectionRunner
   /** `inject` with a token for the named principal (`guest`: none). */
   call(as: Principal, options: InjectOptions): Promise<LightMyRequestResponse>
+  /**
+   * Stops the booking topology: commands are still appended to the log, nothing decides them any more, so
+   * the read model keeps the state it has (the authorization matrix and the fuzz test run on a fixed state).
+   */
+  stopPipeline(): Promise<void>
   /** The OpenAPI document as JSON (the ops listener serves it; the public one does not by default). */
   openapi(): ReturnType<typeof JSON.parse>
   close(): Promise<void>
@@ -91,6 +97,7 @@ export async function startHarness(
     logger,
     log,
   })
+  let pipelineRunning = overrides.withPipeline !== false
   if (overrides.withPipeline === false) log.createTopics(TOPICS)
   else await streams.start()
   const readModel = await openReadModel()
@@ -111,6 +118,10 @@ export async function startHarness(
     log,
     gateway,
     projection,
+    async stopPipeline() {
+      if (pipelineRunning) await streams.close()
+      pipelineRunning = false
+    },
     openapi() {
       return JSON.parse(JSON.stringify(app.swagger()))
     },
@@ -122,7 +133,7 @@ export async function startHarness(
     async close() {
       await app.close()
       await projection.close()
-      if (overrides.withPipeline !== false) await streams.close()
+      if (pipelineRunning) await streams.close()
       await readModel.close()
       log.close()
     },
