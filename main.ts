@@ -9,7 +9,6 @@
  */
 import pino from 'pino'
 import { describeConfig, loadServiceConfig, type ServiceConfig } from './infra/config.ts'
-import { startService } from './infra/service.ts'
 
 let config: ServiceConfig
 try {
@@ -23,6 +22,8 @@ try {
 const logger = pino({ level: config.logLevel, base: { service: 'backend-event' } })
 logger.info({ config: describeConfig(config) }, 'starting')
 
+// Loaded once the configuration is accepted: a refusal costs no engine start-up (PGlite, chDB, Kafka).
+const { startService } = await import('./infra/service.ts')
 const service = await startService(config, logger)
 service.pipeline.streams.onError((error) => {
   logger.fatal({ err: error }, 'the pipeline stopped on a fatal error')
