@@ -26,7 +26,7 @@ import {
 } from './auth.ts'
 import type { CommandProducer } from './commands/command-producer.ts'
 import type { ApiContext } from './context.ts'
-import { ApiError, errorHandler, validationError } from './errors.ts'
+import { ApiError, beforeRouting, errorHandler, validationError } from './errors.ts'
 import { MemoryRequestRegistry, type RequestRegistry } from './idempotency.ts'
 import { ApiMetrics } from './metrics.ts'
 import { metricsAndOpenApiRoutes, type Operations } from './operations.ts'
@@ -133,20 +133,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     // What Fastify refuses before routing (a URL with a bad percent-encoding, a path parameter longer
     // than any ID) answers in the one error format, as a 400.
     frameworkErrors: (error, request, reply) => {
-      const refused = error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500
-      errorHandler(
-        refused
-          ? new ApiError(
-              'VALIDATION_FAILED',
-              error.code === 'FST_ERR_BAD_URL'
-                ? 'the URL is not valid (a bad percent-encoding)'
-                : 'a path parameter is too long',
-              { details: { in: 'url' } },
-            )
-          : error,
-        request,
-        reply,
-      )
+      errorHandler(beforeRouting(error), request, reply)
     },
   })
 

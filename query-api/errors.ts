@@ -156,6 +156,23 @@ export function toErrorBody(error: unknown, traceId: string): { status: number; 
   }
 }
 
+/** What Fastify refuses before routing, by Fastify's code: the message of our 400. */
+const REFUSED_BEFORE_ROUTING: Readonly<Record<string, string>> = {
+  FST_ERR_BAD_URL: 'the URL is not valid (a bad percent-encoding)',
+  FST_ERR_MAX_PARAM_LENGTH: 'a path parameter is too long',
+}
+
+/**
+ * Fastify's `frameworkErrors` (errors raised before a route is found) as the API's own: a refusal of the
+ * URL is 400 VALIDATION_FAILED (`details.in: "url"`), in the one error format; anything else unchanged.
+ */
+export function beforeRouting(error: FastifyError): unknown {
+  const status = error.statusCode ?? 500
+  if (status < 400 || status >= 500) return error
+  const message = REFUSED_BEFORE_ROUTING[error.code] ?? 'the request cannot be routed'
+  return new ApiError('VALIDATION_FAILED', message, { details: { in: 'url' } })
+}
+
 /** Fastify's error handler: logs 5xx with the stack, answers the error body. */
 export function errorHandler(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   const { status, body } = toErrorBody(error, String(request.id))
