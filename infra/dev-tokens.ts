@@ -7,10 +7,11 @@
  *   curl -H "Authorization: Bearer $(npm run -s tokens | grep '^user ' | cut -d' ' -f2)" localhost:3000/api/v1/bookings
  */
 import { signDevToken } from '../query-api/index.ts'
-import { loadServiceConfig } from './config.ts'
+import { isEmbedded, loadConfig, serviceConfig } from './config.ts'
 
-const config = loadServiceConfig()
-if (!config.embedded || config.authJwtSecret === '') {
+const loaded = loadConfig()
+const config = isEmbedded(loaded) ? serviceConfig(loaded) : undefined
+if (config === undefined || config.authJwtSecret === '') {
   process.stderr.write(
     'tokens: development tokens are for the embedded mode with an HS256 secret (no KAFKA_BROKERS, no DATABASE_URL, no AUTH_JWT_PUBLIC_KEY / AUTH_JWKS_URL)\n',
   )
