@@ -1,5 +1,6 @@
 /**
- * backend-event's entry point (`npm start`): validates the configuration,
+ * backend-event's entry point (`npm start`): validates the configuration
+ * (refused: one line on stderr naming the variables, exit code 78),
  * starts the service (infra/service.ts: pipeline, read model, analytics, API;
  * embedded by default, on real infrastructure when configured), and shuts
  * down gracefully on SIGTERM/SIGINT: the API stops accepting, projections
@@ -7,20 +8,33 @@
  * consumer group.
  */
 import pino from 'pino'
-import { describeConfig, loadConfig } from './infra/config.ts'
-import { startService } from './infra/service.ts'
+import { describeConfig, loadServiceConfig, type ServiceConfig } from './infra/config.ts'
 
-const config = loadConfig()
+let config: ServiceConfig
+try {
+  config = loadServiceConfig()
+} catch (error) {
+  // A refused configuration is one line naming the variables, not a stack trace (nothing is logged of
+  // the values: some are secrets).
+  process.stderr.write(`backend-event: configuration refused: ${(error as Error).message}\n`)
+  process.exit(78)
+}
 const logger = pino({ level: config.logLevel, base: { service: 'backend-event' } })
 logger.info({ config: describeConfig(config) }, 'starting')
 
+// Loaded once the configuration is accepted: a refusal costs no engine start-up (PGlite, chDB, Kafka).
+const { startService } = await import('./infra/service.ts')
 const service = await startService(config, logger)
 service.pipeline.streams.onError((error) => {
   logger.fatal({ err: error }, 'the pipeline stopped on a fatal error')
   process.exit(70)
 })
 logger.info(
-  { transport: service.pipeline.transport, api: service.api.url, docs: `${service.api.url}/docs` },
+  {
+    transport: service.pipeline.transport,
+    api: service.api.url,
+    ...(service.api.opsUrl === undefined ? {} : { ops: service.api.opsUrl }),
+  },
   'backend-event is running',
 )
 

@@ -28,7 +28,11 @@ const SECONDS = Number(process.env.BENCH_API_SECONDS ?? 10)
 const CONNECTIONS = Number(process.env.BENCH_API_CONNECTIONS ?? 50)
 const EVENTS = Number(process.env.BENCH_API_EVENTS ?? 100_000)
 const SCHEMA = 'bench_api'
-const SECRET = 'bench-api-secret'
+const AUTH = {
+  jwtSecret: 'bench-api-secret-of-at-least-32-bytes',
+  issuer: 'https://id.bench.aquastream/',
+  audience: 'backend-event-bench',
+}
 
 const readModel = await openReadModel({ databaseUrl: DATABASE_URL, schema: SCHEMA, poolSize: 20 })
 const client = new pg.Client({ connectionString: DATABASE_URL })
@@ -59,12 +63,12 @@ await streams.start()
 const app = await buildApp({
   readModel,
   commands: new CommandProducer(new EmbeddedCommandTransport(log), serdes),
-  auth: { jwtSecret: SECRET },
+  auth: AUTH,
   rateLimits: false,
   webhookSecret: 'bench',
 })
 const url = await app.listen({ host: '127.0.0.1', port: 0 })
-const user = await signDevToken(SECRET, { sub: 'bench-user', role: 'user' })
+const user = await signDevToken(AUTH.jwtSecret, { sub: 'bench-user', role: 'user' }, AUTH)
 const eventId = (i: number) => `bench-ev-${String((i * 7919) % EVENTS).padStart(7, '0')}`
 const words = ['сплав', 'rafting', 'sup', 'яхт', 'поход', 'camp', 'байдарк', 'sailing']
 

@@ -19,7 +19,8 @@ import { availableParallelism, loadavg, tmpdir, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
-import { DEV_JWT_SECRET, signDevToken } from '../query-api/index.ts'
+import { DEVELOPMENT_AUTH } from '../infra/config.ts'
+import { signDevToken } from '../query-api/index.ts'
 import { log, percentile, sleep } from './support/report.ts'
 
 const env = (name: string, fallback: number): number => Number(process.env[name] ?? fallback)
@@ -111,7 +112,7 @@ async function restart(dataDir: string, round: string): Promise<Round> {
       fetch(`${url}/api/v1/bookings`, {
         method: 'POST',
         headers: {
-          authorization: `Bearer ${await signDevToken(DEV_JWT_SECRET, { sub: user, role: 'user' })}`,
+          authorization: `Bearer ${await signDevToken(DEVELOPMENT_AUTH.jwtSecret, { sub: user, role: 'user' }, DEVELOPMENT_AUTH)}`,
           'content-type': 'application/json',
           prefer: 'wait=10',
         },

@@ -5,11 +5,13 @@
  * step). Validated once at start-up; an invalid value stops the service with a
  * message naming the variable. Secrets are marked and never logged.
  */
+import { createPublicKey } from 'node:crypto'
+import { readFileSync } from 'node:fs'
 import { isIP } from 'node:net'
-import { RuntimeError } from '../streams/index.ts'
+import { RuntimeError, type KafkaSecurity } from '../streams/index.ts'
 import { TOPIC_PREFIX_PATTERN } from '../topologies/index.ts'
 
-type Kind = 'string' | 'integer' | 'url-list' | 'enum' | 'trusted-proxies'
+type Kind = 'string' | 'integer' | 'optional-integer' | 'boolean' | 'url-list' | 'enum' | 'trusted-proxies'
 
 interface Key<T> {
   readonly env: string
@@ -19,6 +21,7 @@ interface Key<T> {
   readonly secret?: boolean
   readonly values?: readonly string[]
   readonly min?: number
+  readonly max?: number
   /** `string` keys: what a value must match (`patternText` says it in words). */
   readonly pattern?: RegExp
   readonly patternText?: string
@@ -157,13 +160,43 @@ export const CONFIG_KEYS = {
     default: 3000,
     description: 'port the API listens on',
   }),
+  opsHttpHost: key({
+    env: 'OPS_HTTP_HOST',
+    kind: 'string',
+    default: '127.0.0.1',
+    description: 'address of the internal operations listener (see OPS_HTTP_PORT)',
+  }),
+  opsHttpPort: key({
+    env: 'OPS_HTTP_PORT',
+    kind: 'optional-integer',
+    min: 0,
+    default: null as number | null,
+    description:
+      'port of an internal listener for `/metrics`, `/openapi.json`, `/docs`, `/healthz` and `/readyz`; empty: none',
+  }),
+  opsOnPublicListener: key({
+    env: 'OPS_ON_PUBLIC_LISTENER',
+    kind: 'boolean',
+    default: false,
+    description:
+      'also serve `/metrics`, `/openapi.json` and `/docs` on the public API listener (`true`/`false`)',
+  }),
+  readinessCacheMs: key({
+    env: 'READINESS_CACHE_MS',
+    kind: 'integer',
+    min: 0,
+    max: 60_000,
+    default: 5000,
+    description:
+      '`/readyz` answers from its last check for this long (dependencies are checked at most this often)',
+  }),
   authJwtSecret: key({
     env: 'AUTH_JWT_SECRET',
     kind: 'string',
     secret: true,
     default: '',
     description:
-      'HS256 key of bearer tokens; empty: the development key of `npm run tokens` (refused in production)',
+      'HS256 key of bearer tokens, at least 32 bytes; empty in the embedded mode: the development key of `npm run tokens`; required (or a public key / JWKS) anywhere else',
   }),
   authJwtPublicKey: key({
     env: 'AUTH_JWT_PUBLIC_KEY',
@@ -175,7 +208,38 @@ export const CONFIG_KEYS = {
     env: 'AUTH_JWKS_URL',
     kind: 'string',
     default: '',
-    description: 'JWKS URL for RS256/ES256 tokens (instead of the HS256 secret)',
+    description:
+      'JWKS URL (https, or http on a loopback address) for RS256/ES256 tokens (instead of the HS256 secret)',
+  }),
+  authJwtIssuer: key({
+    env: 'AUTH_JWT_ISSUER',
+    kind: 'string',
+    default: '',
+    description:
+      'the `iss` every token must carry; empty in the embedded mode: the development issuer; required anywhere else',
+  }),
+  authJwtAudience: key({
+    env: 'AUTH_JWT_AUDIENCE',
+    kind: 'string',
+    default: '',
+    description:
+      'the `aud` every token must carry (this API, not another application or an ID token); empty in the embedded mode: the development audience; required anywhere else',
+  }),
+  authJwtMaxAgeS: key({
+    env: 'AUTH_JWT_MAX_AGE_S',
+    kind: 'integer',
+    min: 60,
+    default: 43_200,
+    description:
+      'tokens issued (`iat`) longer ago than this are refused, whatever their `exp`; `exp` and `iat` are required',
+  }),
+  authClockToleranceS: key({
+    env: 'AUTH_CLOCK_TOLERANCE_S',
+    kind: 'integer',
+    min: 0,
+    max: 60,
+    default: 30,
+    description: 'clock skew allowed when checking `exp`, `nbf` and `iat` (at most 60 s)',
   }),
   paymentWebhookSecret: key({
     env: 'PAYMENT_WEBHOOK_SECRET',
@@ -183,7 +247,52 @@ export const CONFIG_KEYS = {
     secret: true,
     default: '',
     description:
-      'HMAC-SHA256 key of payment gateway callbacks; empty: the sandbox key (refused in production)',
+      'HMAC-SHA256 key of payment gateway callbacks, at least 32 bytes; empty in the embedded mode: the sandbox key; required anywhere else',
+  }),
+  kafkaSsl: key({
+    env: 'KAFKA_SSL',
+    kind: 'boolean',
+    default: false,
+    description: 'TLS to the brokers (`true`/`false`), for every Kafka client of the service',
+  }),
+  kafkaSslCaFile: key({
+    env: 'KAFKA_SSL_CA_FILE',
+    kind: 'string',
+    default: '',
+    description: "PEM file of the CA that signed the brokers' certificates; empty: the system CAs",
+  }),
+  kafkaSslCertFile: key({
+    env: 'KAFKA_SSL_CERT_FILE',
+    kind: 'string',
+    default: '',
+    description: 'PEM client certificate for mutual TLS (with KAFKA_SSL_KEY_FILE)',
+  }),
+  kafkaSslKeyFile: key({
+    env: 'KAFKA_SSL_KEY_FILE',
+    kind: 'string',
+    default: '',
+    description: 'PEM private key of the client certificate (mutual TLS)',
+  }),
+  kafkaSaslMechanism: key({
+    env: 'KAFKA_SASL_MECHANISM',
+    kind: 'enum',
+    values: ['scram-sha-512', 'scram-sha-256', 'plain'],
+    default: '' as '' | 'scram-sha-512' | 'scram-sha-256' | 'plain',
+    description:
+      'SASL mechanism of every Kafka client (`scram-sha-512`, `scram-sha-256`, `plain` only with KAFKA_SSL); empty: no SASL',
+  }),
+  kafkaSaslUsername: key({
+    env: 'KAFKA_SASL_USERNAME',
+    kind: 'string',
+    default: '',
+    description: "the service's Kafka principal (SASL user name)",
+  }),
+  kafkaSaslPassword: key({
+    env: 'KAFKA_SASL_PASSWORD',
+    kind: 'string',
+    secret: true,
+    default: '',
+    description: "the service's SASL password",
   }),
 } as const
 
@@ -227,13 +336,19 @@ function parse(name: string, k: Key<unknown>, raw: string): unknown {
     case 'enum':
       if (!k.values!.includes(raw)) fail(`must be one of ${k.values!.join(', ')}`)
       return raw
-    case 'integer': {
+    case 'integer':
+    case 'optional-integer': {
       if (!/^-?\d+$/.test(raw)) fail('must be an integer (decimal digits)')
       const n = Number(raw)
       if (!Number.isSafeInteger(n)) fail('must be an integer in the safe range')
       if (k.min !== undefined && n < k.min) fail(`must be >= ${k.min}`)
+      if (k.max !== undefined && n > k.max) fail(`must be <= ${k.max}`)
       return n
     }
+    case 'boolean':
+      if (raw === 'true' || raw === '1') return true
+      if (raw === 'false' || raw === '0') return false
+      return fail('must be true or false')
     case 'url-list':
       return raw
         .split(',')
@@ -260,7 +375,21 @@ function parse(name: string, k: Key<unknown>, raw: string): unknown {
   return fail(`unknown kind for ${name}`)
 }
 
-/** Reads and validates the configuration from an environment (the process's by default). */
+/**
+ * Reads and validates the configuration from an environment (the process's by default): every value by its
+ * kind, and the rules between values that hold for every process (tools and workers included):
+ *
+ * - a secret that is set has at least 32 bytes; at most one token verifier (secret, public key or JWKS);
+ *   the public key parses; a JWKS URL is https (or http on a loopback address);
+ * - Kafka's SASL settings come together (mechanism, user name, password), `plain` only over TLS, the TLS
+ *   files are readable PEM, a client certificate comes with its key;
+ * - production (`NODE_ENV=production`) runs on real infrastructure (no embedded stores) and authenticates
+ *   to Kafka (SASL or a client certificate).
+ *
+ * Whether the service may start with the secrets it has is {@link loadServiceConfig}'s decision.
+ *
+ * @throws RuntimeError INVALID_CONFIG whose message starts with the variable at fault.
+ */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const out: { [k: string]: unknown } = {}
   for (const [name, k] of Object.entries(CONFIG_KEYS) as [string, Key<unknown>][]) {
@@ -268,29 +397,261 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     out[name] = raw === undefined || raw === '' ? k.default : parse(name, k, raw)
   }
   const config = out as Config
-  if (config.nodeEnv === 'production') refuseDevelopmentDefaults(config)
+  const problems = [...valueProblems(config), ...kafkaProblems(config)]
+  if (config.nodeEnv === 'production') problems.push(...productionProblems(config))
+  refuse(problems)
   return config
 }
 
-/** Production runs on real infrastructure with real secrets; anything else is a configuration error. */
-function refuseDevelopmentDefaults(config: Config): void {
-  const missing: string[] = []
-  if (config.kafkaBrokers.length === 0) missing.push('KAFKA_BROKERS (the embedded log is for one machine)')
-  if (config.databaseUrl === '') missing.push('DATABASE_URL')
-  if (config.redisUrl === '') missing.push('REDIS_URL')
-  if (config.clickhouseUrl === '') missing.push('CLICKHOUSE_URL')
-  if (config.authJwtSecret === '' && config.authJwtPublicKey === '' && config.authJwksUrl === '')
-    missing.push('AUTH_JWT_SECRET, AUTH_JWT_PUBLIC_KEY or AUTH_JWKS_URL (the development secret is refused)')
-  if (config.paymentWebhookSecret === '')
-    missing.push('PAYMENT_WEBHOOK_SECRET (the development secret is refused)')
-  if (missing.length > 0)
-    throw new RuntimeError(
-      'INVALID_CONFIG',
-      `production refuses development defaults; set ${missing.join('; ')}`,
-      {
-        details: { missing },
-      },
+/** One reason the configuration is refused: the variable at fault and why. */
+interface Problem {
+  readonly variable: string
+  readonly why: string
+}
+
+/** Throws INVALID_CONFIG naming every variable at fault (the message starts with the first). */
+function refuse(problems: readonly Problem[]): void {
+  if (problems.length === 0) return
+  throw new RuntimeError('INVALID_CONFIG', problems.map((p) => `${p.variable}: ${p.why}`).join('; '), {
+    details: { variables: problems.map((p) => p.variable) },
+  })
+}
+
+/** The shortest secret the service accepts, in bytes (HS256 and HMAC-SHA256 keys: the hash's size). */
+export const MIN_SECRET_BYTES = 32
+
+function valueProblems(config: Config): Problem[] {
+  const problems: Problem[] = []
+  for (const [variable, value] of [
+    ['AUTH_JWT_SECRET', config.authJwtSecret],
+    ['PAYMENT_WEBHOOK_SECRET', config.paymentWebhookSecret],
+  ] as const)
+    if (value !== '' && Buffer.byteLength(value) < MIN_SECRET_BYTES)
+      problems.push({
+        variable,
+        why: `must be at least ${MIN_SECRET_BYTES} bytes (a random key, not a word)`,
+      })
+  const verifiers = [
+    ['AUTH_JWT_SECRET', config.authJwtSecret],
+    ['AUTH_JWT_PUBLIC_KEY', config.authJwtPublicKey],
+    ['AUTH_JWKS_URL', config.authJwksUrl],
+  ].filter(([, value]) => value !== '')
+  if (verifiers.length > 1)
+    problems.push({
+      variable: verifiers[0]![0]!,
+      why: `set one token verifier only, not ${verifiers.map(([v]) => v).join(' and ')}`,
+    })
+  if (config.authJwtPublicKey !== '')
+    try {
+      createPublicKey(config.authJwtPublicKey)
+    } catch {
+      problems.push({ variable: 'AUTH_JWT_PUBLIC_KEY', why: 'is not a PEM public key' })
+    }
+  if (config.authJwksUrl !== '') {
+    const url = URL.parse(config.authJwksUrl)
+    if (
+      url === null ||
+      (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopback(url.hostname)))
     )
+      problems.push({
+        variable: 'AUTH_JWKS_URL',
+        why: 'must be an https URL (http only on a loopback address): keys fetched in the clear can be replaced',
+      })
+  }
+  return problems
+}
+
+function isLoopback(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(hostname)
+}
+
+function kafkaProblems(config: Config): Problem[] {
+  const problems: Problem[] = []
+  const sasl = config.kafkaSaslMechanism !== ''
+  if (sasl && config.kafkaSaslUsername === '')
+    problems.push({ variable: 'KAFKA_SASL_USERNAME', why: `is required with KAFKA_SASL_MECHANISM` })
+  if (sasl && config.kafkaSaslPassword === '')
+    problems.push({ variable: 'KAFKA_SASL_PASSWORD', why: `is required with KAFKA_SASL_MECHANISM` })
+  if (!sasl && (config.kafkaSaslUsername !== '' || config.kafkaSaslPassword !== ''))
+    problems.push({
+      variable: 'KAFKA_SASL_MECHANISM',
+      why: 'is required with KAFKA_SASL_USERNAME / KAFKA_SASL_PASSWORD (scram-sha-512, scram-sha-256 or plain)',
+    })
+  if (config.kafkaSaslMechanism === 'plain' && !config.kafkaSsl)
+    problems.push({
+      variable: 'KAFKA_SASL_MECHANISM',
+      why: 'plain sends the password as is: only with KAFKA_SSL=true',
+    })
+  const files = [
+    ['KAFKA_SSL_CA_FILE', config.kafkaSslCaFile, 'CERTIFICATE'],
+    ['KAFKA_SSL_CERT_FILE', config.kafkaSslCertFile, 'CERTIFICATE'],
+    ['KAFKA_SSL_KEY_FILE', config.kafkaSslKeyFile, 'PRIVATE KEY'],
+  ] as const
+  for (const [variable, path, label] of files) {
+    if (path === '') continue
+    if (!config.kafkaSsl) problems.push({ variable, why: 'is used only with KAFKA_SSL=true' })
+    let text: string
+    try {
+      text = readFileSync(path, 'utf8')
+    } catch (error) {
+      problems.push({ variable, why: `cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})` })
+      continue
+    }
+    if (!text.includes(label)) problems.push({ variable, why: `is not a PEM file with a ${label}` })
+  }
+  if ((config.kafkaSslCertFile === '') !== (config.kafkaSslKeyFile === ''))
+    problems.push({
+      variable: config.kafkaSslCertFile === '' ? 'KAFKA_SSL_CERT_FILE' : 'KAFKA_SSL_KEY_FILE',
+      why: 'a client certificate and its key come together',
+    })
+  return problems
+}
+
+/** Production runs on real infrastructure and authenticates to Kafka. */
+function productionProblems(config: Config): Problem[] {
+  const problems: Problem[] = []
+  const required = (variable: string, missing: boolean, why: string) => {
+    if (missing) problems.push({ variable, why })
+  }
+  required(
+    'KAFKA_BROKERS',
+    config.kafkaBrokers.length === 0,
+    'production refuses development defaults: the embedded log is for one machine',
+  )
+  required(
+    'DATABASE_URL',
+    config.databaseUrl === '',
+    'production refuses development defaults: PGlite is for one machine',
+  )
+  required(
+    'REDIS_URL',
+    config.redisUrl === '',
+    'production refuses development defaults: instances share limits and keys through Redis',
+  )
+  required(
+    'CLICKHOUSE_URL',
+    config.clickhouseUrl === '',
+    'production refuses development defaults: chDB is for one machine',
+  )
+  required(
+    'KAFKA_SASL_MECHANISM',
+    config.kafkaSaslMechanism === '' && config.kafkaSslCertFile === '',
+    'production authenticates to Kafka: set SASL (KAFKA_SASL_*) or a client certificate (KAFKA_SSL_CERT_FILE)',
+  )
+  return problems
+}
+
+/**
+ * The embedded mode: no Kafka and no PostgreSQL configured, one process on one machine with its data folder.
+ * Only there may the service run on development secrets.
+ */
+export function isEmbedded(config: Pick<Config, 'kafkaBrokers' | 'databaseUrl'>): boolean {
+  return config.kafkaBrokers.length === 0 && config.databaseUrl === ''
+}
+
+/**
+ * The development secrets of the embedded mode: `npm run tokens` signs with them and the embedded service
+ * accepts them when AUTH_JWT_SECRET and PAYMENT_WEBHOOK_SECRET are unset. Anywhere else they are refused.
+ */
+export const DEVELOPMENT_AUTH = {
+  jwtSecret: 'aquastream-development-secret-do-not-use-in-production',
+  issuer: 'urn:aquastream:development',
+  audience: 'backend-event',
+  webhookSecret: 'aquastream-sandbox-webhook-secret-not-for-production',
+} as const
+
+declare const checkedForService: unique symbol
+
+/**
+ * The configuration the service starts with: {@link loadServiceConfig} checked its secrets and filled in the
+ * development ones in the embedded mode, so every secret and token rule here is the one to enforce.
+ */
+export type ServiceConfig = Config & {
+  /** No Kafka and no PostgreSQL: the embedded mode (development secrets and the sandbox gateway allowed). */
+  readonly embedded: boolean
+  readonly [checkedForService]: true
+}
+
+/**
+ * The configuration of the service itself (`main.ts`): {@link loadConfig}, then the decision whether it may
+ * start with the secrets it has. In the embedded mode unset secrets, issuer and audience become the
+ * development ones ({@link DEVELOPMENT_AUTH}); anywhere else (Kafka or PostgreSQL configured, whatever
+ * NODE_ENV says) the service refuses to start without a token verifier, AUTH_JWT_ISSUER, AUTH_JWT_AUDIENCE
+ * and PAYMENT_WEBHOOK_SECRET, and refuses the development values.
+ *
+ * @throws RuntimeError INVALID_CONFIG naming the variables at fault.
+ */
+export function loadServiceConfig(env: NodeJS.ProcessEnv = process.env): ServiceConfig {
+  return serviceConfig(loadConfig(env))
+}
+
+/** {@link loadServiceConfig} on a loaded configuration. */
+export function serviceConfig(config: Config): ServiceConfig {
+  const embedded = isEmbedded(config)
+  const hasVerifier =
+    config.authJwtSecret !== '' || config.authJwtPublicKey !== '' || config.authJwksUrl !== ''
+  if (embedded)
+    return {
+      ...config,
+      authJwtSecret: hasVerifier ? config.authJwtSecret : DEVELOPMENT_AUTH.jwtSecret,
+      authJwtIssuer: config.authJwtIssuer || DEVELOPMENT_AUTH.issuer,
+      authJwtAudience: config.authJwtAudience || DEVELOPMENT_AUTH.audience,
+      paymentWebhookSecret: config.paymentWebhookSecret || DEVELOPMENT_AUTH.webhookSecret,
+      embedded,
+    } as ServiceConfig
+  const where = 'outside the embedded mode (KAFKA_BROKERS or DATABASE_URL is set)'
+  const problems: Problem[] = []
+  if (!hasVerifier)
+    problems.push({
+      variable: 'AUTH_JWT_SECRET',
+      why: `${where} a token verifier is required: AUTH_JWT_SECRET, AUTH_JWT_PUBLIC_KEY or AUTH_JWKS_URL (the development secret is refused)`,
+    })
+  if (config.authJwtSecret === DEVELOPMENT_AUTH.jwtSecret)
+    problems.push({ variable: 'AUTH_JWT_SECRET', why: `the development secret is refused ${where}` })
+  if (config.authJwtIssuer === '' || config.authJwtIssuer === DEVELOPMENT_AUTH.issuer)
+    problems.push({ variable: 'AUTH_JWT_ISSUER', why: `${where} the identity provider's issuer is required` })
+  if (config.authJwtAudience === '' || config.authJwtAudience === DEVELOPMENT_AUTH.audience)
+    problems.push({
+      variable: 'AUTH_JWT_AUDIENCE',
+      why: `${where} this API's audience is required (tokens for other applications are refused)`,
+    })
+  if (config.paymentWebhookSecret === '' || config.paymentWebhookSecret === DEVELOPMENT_AUTH.webhookSecret)
+    problems.push({
+      variable: 'PAYMENT_WEBHOOK_SECRET',
+      why: `${where} the gateway's HMAC key is required (the sandbox key is refused)`,
+    })
+  refuse(problems)
+  return { ...config, embedded } as ServiceConfig
+}
+
+/**
+ * The TLS and SASL settings of every kafkajs client of the service (streams, projections, the API's
+ * producer, admin clients), from the one configuration. Reads the PEM files.
+ */
+export function kafkaSecurityOf(config: Config): KafkaSecurity {
+  const security: { ssl?: KafkaSecurity['ssl']; sasl?: KafkaSecurity['sasl'] } = {}
+  if (config.kafkaSsl) {
+    const read = (path: string) => (path === '' ? undefined : readFileSync(path, 'utf8'))
+    const ca = read(config.kafkaSslCaFile)
+    const cert = read(config.kafkaSslCertFile)
+    const key = read(config.kafkaSslKeyFile)
+    security.ssl =
+      ca === undefined && cert === undefined
+        ? true
+        : {
+            rejectUnauthorized: true,
+            ...(ca === undefined ? {} : { ca: [ca] }),
+            ...(cert === undefined ? {} : { cert }),
+            ...(key === undefined ? {} : { key }),
+          }
+  }
+  if (config.kafkaSaslMechanism !== '')
+    security.sasl = {
+      mechanism: config.kafkaSaslMechanism,
+      username: config.kafkaSaslUsername,
+      password: config.kafkaSaslPassword,
+    } as KafkaSecurity['sasl']
+  return security
 }
 
 /** The configuration with secrets masked, for the start-up log line. */

@@ -1,6 +1,7 @@
 /**
  * `npm run topics:create`: creates the topics of infra/topics.ts under the configured names
- * (`KAFKA_TOPIC_PREFIX`) on `KAFKA_BROKERS` (default 127.0.0.1:9092), idempotently. A topic that exists with
+ * (`KAFKA_TOPIC_PREFIX`) on `KAFKA_BROKERS` (default 127.0.0.1:9092; TLS and SASL from `KAFKA_SSL*` and
+ * `KAFKA_SASL_*`), idempotently. A topic that exists with
  * the declared partition count is left alone (its cleanup.policy / retention.ms are brought in line when
  * they differ); one with a different partition count is an error: re-partitioning would break
  * co-partitioning by key, so it must be a deliberate migration.
@@ -8,14 +9,19 @@
 import pino from 'pino'
 import { createKafka, ensureTopics } from '../streams/index.ts'
 import { topicNames } from '../topologies/index.ts'
-import { loadConfig } from './config.ts'
+import { kafkaSecurityOf, loadConfig } from './config.ts'
 import { declareTopics } from './topics.ts'
 
 const config = loadConfig()
 const logger = pino({ level: config.logLevel, base: { component: 'create-topics' } })
 const brokers = config.kafkaBrokers.length > 0 ? config.kafkaBrokers : ['127.0.0.1:9092']
 const topics = declareTopics(topicNames(config.kafkaTopicPrefix))
-const admin = createKafka({ clientId: 'infra-create-topics', brokers, retry: { retries: 8 } }).admin()
+const admin = createKafka({
+  ...kafkaSecurityOf(config),
+  clientId: 'infra-create-topics',
+  brokers,
+  retry: { retries: 8 },
+}).admin()
 try {
   await admin.connect()
   const result = await ensureTopics(admin, topics, {

@@ -14,7 +14,7 @@ const DAY_MS = 24 * 60 * 60 * 1000
 
 function show(value: unknown): string {
   if (Array.isArray(value)) return value.length === 0 ? '(empty)' : value.join(',')
-  return value === '' || value === false ? '(empty)' : String(value)
+  return value === '' || value === false || value === null ? '(empty)' : String(value)
 }
 
 export function configTable(): string {

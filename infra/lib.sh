@@ -13,8 +13,21 @@ KAFKA_VERSION="${KAFKA_VERSION:-4.1.1}"
 KAFKA_HOME="$CACHE/kafka-$KAFKA_VERSION"
 KAFKA_RUN="$CACHE/kafka-run"                 # generated config, pid, log
 KAFKA_DATA_DIR="${KAFKA_DATA_DIR:-$CACHE/kafka-data}"
-KAFKA_PORT=9092
-KAFKA_CONTROLLER_PORT=9093
+# Listeners (ports overridable, e.g. for a second stack beside the shared one):
+#   PLAINTEXT  127.0.0.1:9092  unauthenticated, loopback only: development tools and old clients
+#   CONTROLLER 127.0.0.1:9093  KRaft controller
+#   SASL       127.0.0.1:9094  SASL_PLAINTEXT, SCRAM-SHA-512/256, ACLs: what the service and tests use
+#   TLS        127.0.0.1:9095  SASL_SSL, the same SCRAM users over TLS (a CA of our own in $KAFKA_TLS_DIR)
+KAFKA_PORT="${KAFKA_PORT:-9092}"
+KAFKA_CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-9093}"
+KAFKA_SASL_PORT="${KAFKA_SASL_PORT:-9094}"
+KAFKA_TLS_PORT="${KAFKA_TLS_PORT:-9095}"
+KAFKA_TLS_DIR="$CACHE/kafka-tls"
+# SCRAM users: the service's principal (the only one that may write; every test runs as it) and a
+# read-only observer. Their passwords are generated once into this file (mode 600).
+KAFKA_CREDENTIALS="$CACHE/kafka-credentials.env"
+KAFKA_SERVICE_USER=backend-event
+KAFKA_OBSERVER_USER=backend-event-observer
 KAFKA_HEAP_OPTS="${KAFKA_HEAP_OPTS:--Xms256m -Xmx768m}"
 
 # java_major JAVA: the feature version of a java binary (17, 21, 25...).
@@ -60,8 +73,8 @@ APICURIO_RUN="$CACHE/apicurio-run"
 # assigned them, so the two are kept, and thrown away, together (up.sh).
 APICURIO_DATA_DIR="${APICURIO_DATA_DIR:-$CACHE/apicurio-data}"
 APICURIO_DB="$APICURIO_DATA_DIR/registry"
-APICURIO_PORT=8081
-APICURIO_MGMT_PORT=9001
+APICURIO_PORT="${APICURIO_PORT:-8081}"
+APICURIO_MGMT_PORT="${APICURIO_MGMT_PORT:-9001}"
 APICURIO_HEAP_OPTS="${APICURIO_HEAP_OPTS:--Xms64m -Xmx512m}"
 
 PG_PORT=5432

@@ -2,7 +2,7 @@ import { join } from 'node:path'
 import type { Logger } from 'pino'
 import { EmbeddedLog, EmbeddedStreams, KafkaStreams } from '../streams/index.ts'
 import { buildBookingTopology, type BookingSerdes } from '../topologies/index.ts'
-import type { Config } from './config.ts'
+import { kafkaSecurityOf, type Config } from './config.ts'
 import { serdesFor } from './serdes.ts'
 import { declareTopics } from './topics.ts'
 
@@ -39,6 +39,7 @@ export async function startPipeline(
     const streams = new KafkaStreams(topology, {
       ...common,
       brokers: config.kafkaBrokers,
+      kafka: kafkaSecurityOf(config),
       sessionTimeoutMs: config.kafkaSessionTimeoutMs,
       replicationFactor: config.kafkaReplicationFactor,
     })

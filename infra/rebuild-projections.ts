@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import pino from 'pino'
 import { type ReadModelSource, rebuildCatalog } from '../read-models/catalog/index.ts'
 import { EmbeddedLog } from '../streams/index.ts'
-import { loadConfig } from './config.ts'
+import { kafkaSecurityOf, loadConfig } from './config.ts'
 import { serdesFor } from './serdes.ts'
 
 const config = loadConfig()
@@ -18,7 +18,7 @@ let log: EmbeddedLog | undefined
 try {
   const source: ReadModelSource =
     config.kafkaBrokers.length > 0
-      ? { brokers: config.kafkaBrokers }
+      ? { brokers: config.kafkaBrokers, kafka: kafkaSecurityOf(config) }
       : { log: (log = EmbeddedLog.open({ dir: join(config.dataDir, 'log') })) }
   const report = await rebuildCatalog({
     schema: config.readModelSchema,

@@ -23,7 +23,7 @@ import {
 } from '../read-models/analytics/index.ts'
 import { openReadModel, startReadModelProjection } from '../read-models/catalog/index.ts'
 import { EmbeddedProjection, KafkaProjection, type ProjectionRunner } from '../streams/index.ts'
-import type { Config } from './config.ts'
+import { kafkaSecurityOf, type ServiceConfig } from './config.ts'
 import { startPipeline, type Pipeline } from './pipeline.ts'
 import { serdesFor } from './serdes.ts'
 
@@ -33,7 +33,8 @@ export interface Service {
   close(): Promise<void>
 }
 
-export async function startService(config: Config, logger: Logger): Promise<Service> {
+/** Starts the service on a configuration `loadServiceConfig` checked (its secrets decided). */
+export async function startService(config: ServiceConfig, logger: Logger): Promise<Service> {
   const closers: (() => Promise<unknown>)[] = []
   const close = async (): Promise<void> => {
     for (const closer of closers.reverse())
@@ -55,10 +56,11 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
     stage('pipelineMs')
     closers.push(() => pipeline.close())
     // The catalog's consumer group belongs to the application: two deployments on one cluster never share it.
+    const kafka = kafkaSecurityOf(config)
     const source =
       pipeline.log !== undefined
         ? { log: pipeline.log }
-        : { brokers: config.kafkaBrokers, groupId: `${config.applicationId}-catalog` }
+        : { brokers: config.kafkaBrokers, groupId: `${config.applicationId}-catalog`, kafka }
 
     const readModel = await openReadModel({
       schema: config.readModelSchema,
@@ -85,6 +87,7 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
         : new KafkaProjection({
             ...analyticsOptions,
             brokers: config.kafkaBrokers,
+            kafka,
             groupId: `${config.applicationId}-analytics`,
           })
     await analytics.start()
@@ -98,6 +101,7 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
         metricsRegistries: [pipeline.streams.metrics.registry, sink.metrics.registry],
       },
       serdes,
+      kafka,
       readModel,
       logger,
       plugins: [statsRoutes(createStatsQueries({ client: clickhouse }))],

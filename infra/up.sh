@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Brings up the real stack for development, tests and CI, idempotently:
 #   PostgreSQL + Redis (Debian packages), Apache Kafka 4.x (one KRaft node,
-#   jars from Maven Central), Apicurio Registry 3.x (Confluent-compatible
+#   jars from Maven Central; a plaintext listener, a SASL/SCRAM listener and a
+#   SASL_SSL one, with ACLs), Apicurio Registry 3.x (Confluent-compatible
 #   schema registry, from Maven Central), and the topics of infra/topics.ts.
 # Prints one line per component and writes the environment a test run needs
-# to $CACHE/infra.env. Downloads and data live in $CACHE, not in the repo.
+# (the SASL listener and the service principal's credentials) to
+# $CACHE/infra.env. Downloads and data live in $CACHE, not in the repo.
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 . "$INFRA_DIR/node.sh"
@@ -135,19 +137,77 @@ set_aside_orphaned_kafka_data() {
   err "kafka: $KAFKA_DATA_DIR held records whose schema IDs no stored registry knows; moved to $aside, starting an empty cluster"
 }
 
+# The TLS listener's certificate, from a CA of our own (its key is thrown away
+# once the broker's certificate is signed). Clients trust $KAFKA_TLS_DIR/ca.pem.
+ensure_kafka_tls() {
+  [ -f "$KAFKA_TLS_DIR/ca.pem" ] && [ -f "$KAFKA_TLS_DIR/broker.key" ] && [ -f "$KAFKA_TLS_DIR/broker.pem" ] &&
+    return 0
+  command -v openssl >/dev/null || die "kafka: openssl not found (the TLS listener's certificate)"
+  local tmp="$KAFKA_TLS_DIR.tmp"
+  rm -rf "$tmp"
+  mkdir -p "$tmp"
+  chmod 700 "$tmp"
+  (
+    cd "$tmp"
+    openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 3650 \
+      -subj "/CN=backend-event development CA" \
+      -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign"
+    openssl req -newkey rsa:2048 -nodes -keyout broker.key -out broker.csr -subj "/CN=127.0.0.1"
+    printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\nbasicConstraints=CA:FALSE\n' \
+      >broker.ext
+    openssl x509 -req -in broker.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 3650 -extfile broker.ext \
+      -out broker.pem
+    rm -f ca.key ca.srl broker.csr broker.ext
+  ) >"$CACHE/kafka-tls.log" 2>&1 || die "kafka: generating the TLS certificates failed" "$CACHE/kafka-tls.log"
+  rm -rf "$KAFKA_TLS_DIR"
+  mv "$tmp" "$KAFKA_TLS_DIR"
+  log "kafka: TLS certificate for 127.0.0.1 signed by a new CA ($KAFKA_TLS_DIR/ca.pem)"
+}
+
+# A PEM file as one properties value: lines joined with the escape \n.
+pem_value() { awk 'BEGIN { ORS = "\\n" } { print }' "$@"; }
+
+# infra/kafka/server.properties with this machine's paths, ports and TLS key.
+render_kafka_properties() {
+  local text key chain
+  text="$(<"$INFRA_DIR/kafka/server.properties")"
+  key="$(pem_value "$KAFKA_TLS_DIR/broker.key")"
+  chain="$(pem_value "$KAFKA_TLS_DIR/broker.pem" "$KAFKA_TLS_DIR/ca.pem")"
+  text="${text//@LOG_DIRS@/"$KAFKA_DATA_DIR"}"
+  text="${text//@PLAINTEXT_PORT@/"$KAFKA_PORT"}"
+  text="${text//@CONTROLLER_PORT@/"$KAFKA_CONTROLLER_PORT"}"
+  text="${text//@SASL_PORT@/"$KAFKA_SASL_PORT"}"
+  text="${text//@TLS_PORT@/"$KAFKA_TLS_PORT"}"
+  text="${text//@TLS_KEY@/"$key"}"
+  text="${text//@TLS_CHAIN@/"$chain"}"
+  printf '%s\n' "$text"
+}
+
 KAFKA_STARTED=0
+KAFKA_FOREIGN=0
 start_kafka() {
   mkdir -p "$KAFKA_RUN" "$KAFKA_DATA_DIR"
+  ensure_kafka_tls
+  (umask 077 && render_kafka_properties >"$KAFKA_RUN/server.properties.next")
   if pid_alive "$KAFKA_RUN/kafka.pid"; then
-    return 0
+    if cmp -s "$KAFKA_RUN/server.properties.next" "$KAFKA_RUN/server.properties"; then
+      rm -f "$KAFKA_RUN/server.properties.next"
+      return 0
+    fi
+    # Started with another configuration (an older infra/kafka/server.properties, e.g. one without the
+    # secured listeners): restart it with this one. Clients reconnect; the data stays.
+    log "kafka: its configuration changed (infra/kafka/server.properties); restarting the broker"
+    stop_pidfile kafka "$KAFKA_RUN/kafka.pid" 60
   fi
   if port_open "$KAFKA_PORT"; then
-    err "kafka: port $KAFKA_PORT is taken by a process infra/ did not start; using it as the broker"
+    err "kafka: port $KAFKA_PORT is taken by a process infra/ did not start; using it as the broker (no SASL, no ACLs)"
+    rm -f "$KAFKA_RUN/server.properties.next"
+    KAFKA_FOREIGN=1
     return 0
   fi
   ensure_kafka_libs
   set_aside_orphaned_kafka_data
-  sed "s#@LOG_DIRS@#$KAFKA_DATA_DIR#" "$INFRA_DIR/kafka/server.properties" >"$KAFKA_RUN/server.properties"
+  mv -f "$KAFKA_RUN/server.properties.next" "$KAFKA_RUN/server.properties"
   if [ ! -f "$KAFKA_DATA_DIR/meta.properties" ]; then
     local cid
     cid="$(kafka_java kafka.tools.StorageTool random-uuid 2>"$KAFKA_RUN/format.log" | tail -n 1)"
@@ -226,6 +286,57 @@ warm_kafka() {
     await admin.describeGroups(["infra-up-warmup"]) // FindCoordinator: the group coordinator is ready
     await admin.disconnect()
   ' 2>>"$KAFKA_RUN/kafka.log" || die "kafka: transaction/group coordinators not ready" "$KAFKA_RUN/kafka.log"
+}
+
+# The SCRAM users' passwords, generated once.
+ensure_kafka_credentials() {
+  [ -f "$KAFKA_CREDENTIALS" ] && return 0
+  (
+    umask 077
+    printf 'KAFKA_SERVICE_USER=%s\nKAFKA_SERVICE_PASSWORD=%s\nKAFKA_OBSERVER_USER=%s\nKAFKA_OBSERVER_PASSWORD=%s\n' \
+      "$KAFKA_SERVICE_USER" "$(openssl rand -hex 24)" "$KAFKA_OBSERVER_USER" "$(openssl rand -hex 24)" \
+      >"$KAFKA_CREDENTIALS.tmp"
+    mv "$KAFKA_CREDENTIALS.tmp" "$KAFKA_CREDENTIALS"
+  )
+}
+
+credential() { sed -n "s/^$1=//p" "$KAFKA_CREDENTIALS"; }
+
+# set_scram_credentials USER PASSWORD: a SCRAM-SHA-512 credential in the cluster metadata (kafka-configs
+# through the plaintext listener; the password goes through a file, not the command line).
+set_scram_credentials() {
+  local file="$KAFKA_RUN/scram-$1.properties"
+  # In a file the value has no brackets: SCRAM-SHA-512=password=... (kafka-configs' --add-config-file).
+  (umask 077 && printf 'SCRAM-SHA-512=password=%s\n' "$2" >"$file")
+  kafka_java kafka.admin.ConfigCommand --bootstrap-server "127.0.0.1:$KAFKA_PORT" --alter \
+    --entity-type users --entity-name "$1" --add-config-file "$file" >>"$KAFKA_RUN/security.log" 2>&1 ||
+    { rm -f "$file"; die "kafka: adding the SCRAM credentials of $1 failed" "$KAFKA_RUN/security.log"; }
+  rm -f "$file"
+}
+
+# ACLs (infra/kafka-security.ts) and the SCRAM users; every login checked on both secured listeners.
+secure_kafka() {
+  ensure_kafka_credentials
+  local check=(node infra/kafka-security.ts check "127.0.0.1:$KAFKA_PORT" "127.0.0.1:$KAFKA_SASL_PORT"
+    "127.0.0.1:$KAFKA_TLS_PORT" "$KAFKA_TLS_DIR/ca.pem" "$KAFKA_CREDENTIALS")
+  local failing how="users and ACLs in place"
+  failing="$(cd "$REPO_ROOT" && "${check[@]}" 2>>"$KAFKA_RUN/security.log")" ||
+    die "kafka: keeping the ACLs failed" "$KAFKA_RUN/security.log"
+  if [ -n "$failing" ]; then
+    local user
+    for user in $failing; do
+      if [ "$user" = "$KAFKA_SERVICE_USER" ]; then
+        set_scram_credentials "$user" "$(credential KAFKA_SERVICE_PASSWORD)"
+      else
+        set_scram_credentials "$user" "$(credential KAFKA_OBSERVER_PASSWORD)"
+      fi
+    done
+    failing="$(cd "$REPO_ROOT" && "${check[@]}" 30 2>>"$KAFKA_RUN/security.log")" ||
+      die "kafka: keeping the ACLs failed" "$KAFKA_RUN/security.log"
+    [ -z "$failing" ] || die "kafka: SCRAM login still fails for: $failing" "$KAFKA_RUN/kafka.log"
+    how="SCRAM credentials added"
+  fi
+  log "kafka: SASL/SCRAM on 127.0.0.1:$KAFKA_SASL_PORT, SASL_SSL on 127.0.0.1:$KAFKA_TLS_PORT; only $KAFKA_SERVICE_USER may write, $KAFKA_OBSERVER_USER may read ($how)"
 }
 
 # ---------------------------------------------------------- apicurio ----
@@ -313,18 +424,38 @@ ensure_redis
 start_kafka
 start_apicurio
 wait_kafka
+if [ "$KAFKA_FOREIGN" = 0 ]; then secure_kafka; fi
 (cd "$REPO_ROOT" && KAFKA_BROKERS="127.0.0.1:$KAFKA_PORT" node infra/create-topics.ts) ||
   die "topics: creating the topics of infra/topics.ts failed" "$KAFKA_RUN/kafka.log"
 if [ "$KAFKA_STARTED" = 1 ]; then warm_kafka; fi
 wait_apicurio
 
-cat >"$INFRA_ENV_FILE.tmp" <<ENV
-export KAFKA_BROKERS=127.0.0.1:$KAFKA_PORT
+# Clients of the service and the tests use the SASL listener as the service principal; the other
+# listeners and the observer are there for the tests of the broker's security (not configuration).
+infra_env() {
+  if [ "$KAFKA_FOREIGN" = 0 ]; then
+    cat <<ENV
+export KAFKA_BROKERS=127.0.0.1:$KAFKA_SASL_PORT
+export KAFKA_SASL_MECHANISM=scram-sha-512
+export KAFKA_SASL_USERNAME=$KAFKA_SERVICE_USER
+export KAFKA_SASL_PASSWORD=$(credential KAFKA_SERVICE_PASSWORD)
+export INFRA_KAFKA_PLAINTEXT_BROKERS=127.0.0.1:$KAFKA_PORT
+export INFRA_KAFKA_TLS_BROKERS=127.0.0.1:$KAFKA_TLS_PORT
+export INFRA_KAFKA_TLS_CA_FILE=$KAFKA_TLS_DIR/ca.pem
+export INFRA_KAFKA_OBSERVER_USERNAME=$KAFKA_OBSERVER_USER
+export INFRA_KAFKA_OBSERVER_PASSWORD=$(credential KAFKA_OBSERVER_PASSWORD)
+ENV
+  else
+    echo "export KAFKA_BROKERS=127.0.0.1:$KAFKA_PORT"
+  fi
+  cat <<ENV
 export SCHEMA_REGISTRY_URL=$APICURIO_URL
 export DATABASE_URL=postgres://postgres@127.0.0.1:$PG_PORT/$PG_DB
 export REDIS_URL=redis://127.0.0.1:$REDIS_PORT
 ENV
+}
+(umask 077 && infra_env >"$INFRA_ENV_FILE.tmp")
 mv "$INFRA_ENV_FILE.tmp" "$INFRA_ENV_FILE"
-log "env ($INFRA_ENV_FILE):"
-sed 's/^/  /' "$INFRA_ENV_FILE"
+log "env ($INFRA_ENV_FILE, passwords masked here):"
+sed -e 's/^/  /' -e 's/\(PASSWORD=\).*/\1***/' "$INFRA_ENV_FILE"
 log "infra: up in $((SECONDS - T0)) s"

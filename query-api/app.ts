@@ -1,8 +1,10 @@
 /**
  * The Fastify query API under `/api/v1`: catalog reads from the read model, writes as commands to the
- * pipeline, `Prefer: wait` answers, JWT auth with per-route roles, per-role rate limits, catalog caching
- * with ETags, one error format, OpenAPI at `/openapi.json` (UI at `/docs`), `/healthz`, `/readyz`,
- * `/metrics`. `buildApp` wires what it is given and starts nothing; `server.ts` builds the real parts.
+ * pipeline, `Prefer: wait` answers, JWT auth with per-route roles, per-role rate limits and a per-address
+ * budget of rejected requests, catalog caching with ETags, one error format, `/healthz`, `/readyz`; the
+ * operational endpoints (`/metrics`, `/openapi.json`, `/docs`) only when asked (`publicOperations`), else on
+ * the internal listener of `buildOpsApp`. `buildApp` wires what it is given and starts nothing; `server.ts`
+ * builds the real parts.
  */
 import rateLimit from '@fastify/rate-limit'
 import swagger from '@fastify/swagger'
@@ -24,12 +26,20 @@ import {
 } from './auth.ts'
 import type { CommandProducer } from './commands/command-producer.ts'
 import type { ApiContext } from './context.ts'
-import { ApiError, errorHandler } from './errors.ts'
+import { ApiError, beforeRouting, errorHandler, validationError } from './errors.ts'
 import { MemoryRequestRegistry, type RequestRegistry } from './idempotency.ts'
 import { ApiMetrics } from './metrics.ts'
+import { metricsAndOpenApiRoutes, type Operations } from './operations.ts'
 import { OutcomeWaiters, type RedisAppliedFanout } from './outcome-waiters.ts'
 import { SandboxPaymentGateway, type PaymentGateway } from './payments/payment-gateway.ts'
 import { RATE_LIMITS, RATE_WINDOW_MS, type RateGroup, type RateLimitFigures } from './rate-limits.ts'
+import { Readiness } from './readiness.ts'
+import {
+  MemoryRejectionCounter,
+  REJECTIONS_PER_WINDOW,
+  RedisRejectionCounter,
+  type RejectionCounter,
+} from './rejection-limits.ts'
 import type { AppliedChanges, ReadModel } from '../read-models/catalog/index.ts'
 import { MemoryResponseCache, type ResponseCache } from './response-cache.ts'
 import { bookingRoutes } from './routes/bookings.ts'
@@ -72,6 +82,8 @@ export interface BuildAppOptions {
   readonly rateLimitRedis?: Redis
   /** Limits per role and group; `false` disables rate limiting (benches of the pipeline only). */
   readonly rateLimits?: RateLimitFigures | false
+  /** Rejected requests (401, 403, 404) per address and minute before it gets 429; default 30. */
+  readonly rejectionLimit?: number
   /** Cross-instance fan-out of applied changes (real mode). */
   readonly fanout?: RedisAppliedFanout
   /** The payment gateway; a SandboxPaymentGateway also mounts the sandbox routes. */
@@ -83,6 +95,13 @@ export interface BuildAppOptions {
   readonly metricsRegistries?: readonly Registry[]
   /** Named dependency checks for `/readyz` besides the read model and the command producer. */
   readonly readiness?: Readonly<Record<string, () => Promise<void>>>
+  /** How long `/readyz` reuses a report, ms (READINESS_CACHE_MS); default 5000. */
+  readonly readinessCacheMs?: number
+  /**
+   * Serve `/metrics`, `/openapi.json` and `/docs` on this app too (OPS_ON_PUBLIC_LISTENER). Default false:
+   * they are on the internal listener of `buildOpsApp` only.
+   */
+  readonly publicOperations?: boolean
   /** Longest `Prefer: wait`, ms; default 10,000. */
   readonly maxWaitMs?: number
   /** Extra route sets mounted under the same hooks (stats). */
@@ -109,6 +128,13 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     genReqId: (req) => traceIdOf(req.headers) ?? randomUUID(),
     trustProxy: trustProxyOption(options.trustProxy),
     ajv: { customOptions: { removeAdditional: false } },
+    // One short message; the errors themselves (the first few) go to `details` once (errors.ts).
+    schemaErrorFormatter: validationError,
+    // What Fastify refuses before routing (a URL with a bad percent-encoding, a path parameter longer
+    // than any ID) answers in the one error format, as a 400.
+    frameworkErrors: (error, request, reply) => {
+      errorHandler(beforeRouting(error), request, reply)
+    },
   })
 
   // Bodies are validated strictly (no coercion: "3" is not a number); query strings, params and headers
@@ -220,11 +246,10 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       ],
     },
   })
-  await app.register(swaggerUi, { routePrefix: '/docs' })
 
   // Every route declares its roles; the auth hook enforces them before anything else runs.
   app.addHook('onRoute', (route) => {
-    if (route.url.startsWith('/docs') || route.url === '/openapi.json') {
+    if (route.url.startsWith('/docs')) {
       route.config = {
         ...(route.config ?? {}),
         roles: ['guest', 'user', 'organizer', 'admin'],
@@ -241,6 +266,13 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   })
   const verify = createTokenVerifier(options.auth)
   app.decorateRequest('principal', { getter: () => GUEST, setter: () => {} })
+  if (options.rateLimits !== false) {
+    const limit = options.rejectionLimit ?? REJECTIONS_PER_WINDOW
+    const rejections: RejectionCounter = options.rateLimitRedis
+      ? new RedisRejectionCounter(options.rateLimitRedis, limit, RATE_WINDOW_MS)
+      : new MemoryRejectionCounter(limit, RATE_WINDOW_MS)
+    countRejections(app, rejections, limit)
+  }
   app.addHook('onRequest', async (request) => {
     const principal = await authenticate(request, verify)
     Object.defineProperty(request, 'principal', { value: principal, writable: true, configurable: true })
@@ -311,22 +343,25 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       )
   })
 
-  app.get(
-    '/openapi.json',
-    { schema: { hide: true }, config: { roles: ['guest', 'user', 'organizer', 'admin'], rateLimit: false } },
-    () => app.swagger(),
-  )
-
-  await app.register(async (api) => {
-    await healthRoutes(api, context, {
-      readiness: {
+  const operations: Operations = {
+    registries: [metrics.registry, ...(options.metricsRegistries ?? [])],
+    beforeMetrics: () => metrics.waiting.set(waiters.size),
+    readiness: new Readiness({
+      checks: {
         readModel: () => options.readModel.health(),
         commands: () => options.commands.health(),
         ...(options.readiness ?? {}),
       },
-      registries: [metrics.registry, ...(options.metricsRegistries ?? [])],
-    })
+      cacheMs: options.readinessCacheMs ?? 5000,
+      logger,
+    }),
+  }
+  app.decorate('operations', operations)
+  await app.register(async (api) => {
+    await healthRoutes(api, operations.readiness)
+    if (options.publicOperations === true) metricsAndOpenApiRoutes(api, operations, () => app.swagger())
   })
+  if (options.publicOperations === true) await app.register(swaggerUi, { routePrefix: '/docs' })
   await app.register(
     async (api) => {
       await catalogRoutes(api, context)
@@ -353,6 +388,44 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       return { statusCode: response.statusCode }
     })
   return app
+}
+
+/**
+ * Counts every 401, 403 and 404 answer against the caller's address (Fastify's `request.ip`, so behind
+ * TRUST_PROXY the client's), and answers 429 to every request of an address over its budget until its
+ * window ends: guessing tokens, probing resource IDs and scanning routes are throttled like any other flood.
+ * Routes with `rateLimit: false` (liveness, the payment webhook, the docs' assets) neither count nor block.
+ * A failing counter (Redis down) lets requests through, like the rate limits (`skipOnError`).
+ */
+function countRejections(app: FastifyInstance, rejections: RejectionCounter, limit: number): void {
+  app.addHook('onRequest', async (request, reply) => {
+    if (request.routeOptions.config.rateLimit === false) return
+    const blockedMs = await rejections.blockedFor(request.ip).catch((error: unknown) => {
+      request.log.warn({ err: error }, 'rejection counter unavailable')
+      return 0
+    })
+    if (blockedMs <= 0) return
+    const retryAfterSeconds = Math.ceil(blockedMs / 1000)
+    reply.header('retry-after', retryAfterSeconds)
+    throw new ApiError(
+      'RATE_LIMITED',
+      `too many rejected requests from this address; retry in ${retryAfterSeconds} s`,
+      {
+        details: { group: 'rejected', limit, retryAfterSeconds },
+      },
+    )
+  })
+  app.addHook('onResponse', async (request, reply) => {
+    const status = reply.statusCode
+    if (
+      (status !== 401 && status !== 403 && status !== 404) ||
+      request.routeOptions.config.rateLimit === false
+    )
+      return
+    await rejections
+      .record(request.ip)
+      .catch((error: unknown) => request.log.warn({ err: error }, 'rejection counter unavailable'))
+  })
 }
 
 /** The trace ID of a W3C `traceparent`, else `x-request-id`, when well-formed. */

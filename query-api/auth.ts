@@ -1,8 +1,11 @@
 /**
  * Bearer-token authentication and role checks. Tokens are JWTs signed HS256 with a shared secret, or
- * RS256/ES256 with a public key (PEM) or a JWKS URL. Claims: `sub` (the user ID), `role` (`user`,
- * `organizer`, `admin`); an admin token must carry `amr` with `mfa` or `otp`, else every route answers
- * 403 SECOND_FACTOR_REQUIRED (the second factor is the identity provider's business; the claim is ours).
+ * RS256/ES256 with a public key (PEM) or a JWKS URL, the algorithms pinned by the kind of key. Every token
+ * is verified fully: signature, `iss` and `aud` (so an ID token or another application's token of the same
+ * identity provider is refused), `exp` and `iat` required, not older than the maximum age, with a clock
+ * tolerance of at most 60 s. Claims: `sub` (the user ID), `role` (`user`, `organizer`, `admin`); an admin
+ * token must carry `amr` with `mfa` or `otp`, else every route answers 403 SECOND_FACTOR_REQUIRED (the
+ * second factor is the identity provider's business; the claim is ours).
  */
 import { createPublicKey, type KeyObject } from 'node:crypto'
 import type { FastifyRequest } from 'fastify'
@@ -24,8 +27,8 @@ export interface Principal {
 
 export const GUEST: Principal = { userId: undefined, role: 'guest', secondFactor: false }
 
-/** The development secret of `npm run tokens`; production refuses to start with it. */
-export const DEV_JWT_SECRET = 'aquastream-development-secret-do-not-use-in-production'
+/** The longest clock skew a verifier tolerates, seconds. */
+export const MAX_CLOCK_TOLERANCE_S = 60
 
 export interface AuthOptions {
   /** HS256 shared secret (AUTH_JWT_SECRET). */
@@ -34,15 +37,32 @@ export interface AuthOptions {
   readonly jwtPublicKey?: string
   /** JWKS URL of the identity provider (AUTH_JWKS_URL). */
   readonly jwksUrl?: string
-  /** Expected `iss` and `aud`, when set. */
-  readonly issuer?: string
-  readonly audience?: string
+  /** The `iss` every token must carry (AUTH_JWT_ISSUER). */
+  readonly issuer: string
+  /** The `aud` every token must carry (AUTH_JWT_AUDIENCE). */
+  readonly audience: string
+  /** Tokens issued longer ago than this are refused (AUTH_JWT_MAX_AGE_S); default 12 hours. */
+  readonly maxTokenAgeS?: number
+  /** Clock skew tolerated on `exp`, `nbf` and `iat` (AUTH_CLOCK_TOLERANCE_S); default 30, at most 60. */
+  readonly clockToleranceS?: number
 }
 
 /** Verifies a bearer token into a Principal; rejects with ApiError UNAUTHENTICATED. */
 export type TokenVerifier = (token: string) => Promise<Principal>
 
+/**
+ * A verifier for one key. Throws at once on options that could never verify safely: no key, no issuer or
+ * audience, a clock tolerance above {@link MAX_CLOCK_TOLERANCE_S}.
+ */
 export function createTokenVerifier(options: AuthOptions): TokenVerifier {
+  if (options.issuer === '' || options.audience === '')
+    throw new Error(
+      'auth needs the issuer and the audience tokens must carry (AUTH_JWT_ISSUER, AUTH_JWT_AUDIENCE)',
+    )
+  const clockTolerance = options.clockToleranceS ?? 30
+  if (!(clockTolerance >= 0 && clockTolerance <= MAX_CLOCK_TOLERANCE_S))
+    throw new Error(`the clock tolerance must be 0 to ${MAX_CLOCK_TOLERANCE_S} s`)
+  const maxTokenAge = options.maxTokenAgeS ?? 43_200
   let key: Uint8Array | KeyObject | JWTVerifyGetKey
   let algorithms: string[]
   if (options.jwksUrl !== undefined && options.jwksUrl !== '') {
@@ -60,8 +80,11 @@ export function createTokenVerifier(options: AuthOptions): TokenVerifier {
     try {
       const verified = await jwtVerify(token, key as Uint8Array, {
         algorithms,
-        ...(options.issuer ? { issuer: options.issuer } : {}),
-        ...(options.audience ? { audience: options.audience } : {}),
+        issuer: options.issuer,
+        audience: options.audience,
+        requiredClaims: ['exp', 'iat', 'sub'],
+        maxTokenAge,
+        clockTolerance,
       })
       payload = verified.payload
     } catch (error) {
@@ -112,16 +135,18 @@ export function actorOf(principal: Principal): { userId: string; role: ActorRole
   return { userId: principal.userId, role }
 }
 
-/** Signs an HS256 development token (dev-tokens.ts, tests, benches). */
+/** Signs an HS256 development token for an issuer and audience (`npm run tokens`, tests, benches). */
 export async function signDevToken(
   secret: string,
   claims: { sub: string; role: Exclude<Role, 'guest'>; amr?: readonly string[] },
-  expiresIn = '12h',
+  options: { issuer: string; audience: string; expiresIn?: string },
 ): Promise<string> {
   return new SignJWT({ role: claims.role, ...(claims.amr ? { amr: [...claims.amr] } : {}) })
     .setProtectedHeader({ alg: 'HS256' })
     .setSubject(claims.sub)
+    .setIssuer(options.issuer)
+    .setAudience(options.audience)
     .setIssuedAt()
-    .setExpirationTime(expiresIn)
+    .setExpirationTime(options.expiresIn ?? '12h')
     .sign(new TextEncoder().encode(secret))
 }

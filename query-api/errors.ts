@@ -54,6 +54,45 @@ export const ERROR_SCHEMA = {
   },
 } as const
 
+/** Validation errors an answer lists at most; the rest are counted in `details.total`. */
+export const MAX_VALIDATION_ERRORS = 10
+/** Longest text of a value echoed in a validation error (a key name, an allowed value). */
+const MAX_ECHO_CHARS = 100
+
+interface SchemaError {
+  readonly instancePath?: string
+  readonly keyword?: string
+  readonly message?: string
+  readonly params?: unknown
+}
+
+/**
+ * Fastify's `schemaErrorFormatter`: one short message naming the first error and how many there are.
+ * The errors themselves go to `details.errors` once, capped ({@link toErrorBody}): a body of a million
+ * unknown keys answers a few hundred bytes, not every key twice.
+ */
+export function validationError(errors: readonly SchemaError[], dataVar: string): Error {
+  const first = errors[0]
+  const what = `${dataVar}${first?.instancePath ?? ''} ${first?.message ?? 'is invalid'}`
+  const more = errors.length > 1 ? ` (and ${errors.length - 1} more)` : ''
+  return new Error(`${clip(what, 200)}${more}`)
+}
+
+function clip(text: string, max = MAX_ECHO_CHARS): string {
+  return text.length > max ? `${text.slice(0, max)}…` : text
+}
+
+/** A schema error's parameters with long texts cut (they may echo the request: an unknown key's name). */
+function clipParams(params: unknown): unknown {
+  if (params === null || typeof params !== 'object') return typeof params === 'string' ? clip(params) : params
+  return Object.fromEntries(
+    Object.entries(params).map(([k, v]) => [
+      k,
+      typeof v === 'string' ? clip(v) : Array.isArray(v) ? v.slice(0, 10) : v,
+    ]),
+  )
+}
+
 /** Turns anything thrown in a route into `{code, message, details, traceId}` with the right status. */
 export function toErrorBody(error: unknown, traceId: string): { status: number; body: ErrorBody } {
   const fe = error as Partial<FastifyError> & { validation?: unknown[]; validationContext?: string }
@@ -67,13 +106,16 @@ export function toErrorBody(error: unknown, traceId: string): { status: number; 
       status: 400,
       body: {
         code: 'VALIDATION_FAILED',
-        message: fe.message ?? 'invalid request',
+        message: clip(fe.message ?? 'invalid request', 300),
         details: {
           in: fe.validationContext,
-          errors: fe.validation.map((v) => {
-            const e = v as { instancePath?: string; message?: string; keyword?: string; params?: unknown }
-            return { path: e.instancePath, keyword: e.keyword, message: e.message, params: e.params }
-          }),
+          total: fe.validation.length,
+          errors: (fe.validation as SchemaError[]).slice(0, MAX_VALIDATION_ERRORS).map((e) => ({
+            path: clip(e.instancePath ?? ''),
+            keyword: e.keyword,
+            message: clip(e.message ?? ''),
+            params: clipParams(e.params),
+          })),
         },
         traceId,
       },
@@ -112,6 +154,23 @@ export function toErrorBody(error: unknown, traceId: string): { status: number; 
     status: 500,
     body: { code: 'INTERNAL_ERROR', message: 'unexpected error', details: {}, traceId },
   }
+}
+
+/** What Fastify refuses before routing, by Fastify's code: the message of our 400. */
+const REFUSED_BEFORE_ROUTING: Readonly<Record<string, string>> = {
+  FST_ERR_BAD_URL: 'the URL is not valid (a bad percent-encoding)',
+  FST_ERR_MAX_PARAM_LENGTH: 'a path parameter is too long',
+}
+
+/**
+ * Fastify's `frameworkErrors` (errors raised before a route is found) as the API's own: a refusal of the
+ * URL is 400 VALIDATION_FAILED (`details.in: "url"`), in the one error format; anything else unchanged.
+ */
+export function beforeRouting(error: FastifyError): unknown {
+  const status = error.statusCode ?? 500
+  if (status < 400 || status >= 500) return error
+  const message = REFUSED_BEFORE_ROUTING[error.code] ?? 'the request cannot be routed'
+  return new ApiError('VALIDATION_FAILED', message, { details: { in: 'url' } })
 }
 
 /** Fastify's error handler: logs 5xx with the stack, answers the error body. */

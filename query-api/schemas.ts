@@ -389,13 +389,21 @@ export const WebhookBody = Type.Object(
 
 export const SearchQuery = Type.Object(
   {
-    q: Type.Optional(Type.String({ maxLength: 200 })),
+    q: Type.Optional(
+      Type.String({
+        maxLength: 200,
+        description:
+          'full text over title, description and place (for guests: the area, not the meeting point)',
+      }),
+    ),
     category: Type.Optional(Id),
     from: Type.Optional(Instant),
     to: Type.Optional(Instant),
     priceMin: Type.Optional(Type.Integer({ minimum: 0, maximum: 100_000_000 })),
     priceMax: Type.Optional(Type.Integer({ minimum: 0, maximum: 100_000_000 })),
-    place: Type.Optional(Type.String({ maxLength: 200 })),
+    place: Type.Optional(
+      Type.String({ maxLength: 200, description: 'substring of the place (for guests: of the area)' }),
+    ),
     hasSeats: Type.Optional(Type.Boolean()),
     organizerId: Type.Optional(Type.String({ maxLength: 128 })),
     status: Type.Optional(Type.String({ maxLength: 100, pattern: '^[A-Z]+(,[A-Z]+)*$' })),

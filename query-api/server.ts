@@ -1,44 +1,60 @@
 /**
  * Starts the query API for `main.ts`: builds the real parts (command transport on the embedded log or
  * Kafka, Redis-shared state in real mode, the sandbox gateway in embedded mode) around the read model and
- * listens. The read model and its projection are opened and started by the caller, and closed by it after
+ * listens, with the operations listener when OPS_HTTP_PORT is set. The read model and its projection are opened and started by the caller, and closed by it after
  * `close()` of the API.
  */
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify'
 import { Redis } from 'ioredis'
 import type { Logger } from 'pino'
 import type { Registry } from 'prom-client'
-import type { EmbeddedLog } from '../streams/index.ts'
+import type { EmbeddedLog, KafkaSecurity } from '../streams/index.ts'
 import { buildApp, type RoutePlugin } from './app.ts'
-import { DEV_JWT_SECRET } from './auth.ts'
 import { CommandProducer, type CommandSerdes } from './commands/command-producer.ts'
 import { EmbeddedCommandTransport } from './commands/embedded-transport.ts'
 import { KafkaCommandTransport } from './commands/kafka-transport.ts'
 import { MemoryRequestRegistry, RedisRequestRegistry } from './idempotency.ts'
+import { buildOpsApp } from './operations.ts'
 import { RedisAppliedFanout } from './outcome-waiters.ts'
 import { SandboxPaymentGateway } from './payments/payment-gateway.ts'
 import type { ReadModel } from '../read-models/catalog/index.ts'
 import { MemoryResponseCache, RedisResponseCache } from './response-cache.ts'
 
-/** The development webhook secret of the sandbox gateway; production refuses it. */
-export const DEV_WEBHOOK_SECRET = 'aquastream-sandbox-webhook-secret'
-
-/** The configuration keys the API needs (from infra/config.ts). */
+/**
+ * The configuration keys the API needs (from infra/config.ts's `loadServiceConfig`, which decided them: in
+ * the embedded mode the development secrets are filled in, anywhere else they are real). The API decides
+ * nothing about them; it uses what it is given.
+ */
 export interface ApiConfig {
-  readonly nodeEnv: 'development' | 'test' | 'production'
+  /** No Kafka and no PostgreSQL: the sandbox payment gateway is mounted (never anywhere else). */
+  readonly embedded: boolean
   /** HTTP_HOST (infra/config.ts gives the default). */
   readonly httpHost: string
   /** HTTP_PORT (0: any free port). */
   readonly httpPort: number
-  /** AUTH_JWT_SECRET (secret): HS256. Empty in development: the dev secret of `npm run tokens`. */
+  /** OPS_HTTP_HOST: address of the internal operations listener. */
+  readonly opsHttpHost: string
+  /** OPS_HTTP_PORT: the internal operations listener (`/metrics`, `/openapi.json`, `/docs`); null: none. */
+  readonly opsHttpPort: number | null
+  /** OPS_ON_PUBLIC_LISTENER: the operational endpoints on the public listener too. */
+  readonly opsOnPublicListener: boolean
+  /** READINESS_CACHE_MS: how long `/readyz` reuses a report. */
+  readonly readinessCacheMs: number
+  /** AUTH_JWT_SECRET (secret): HS256, at least 32 bytes. */
   readonly authJwtSecret: string
   /** AUTH_JWT_PUBLIC_KEY: RS256/ES256 public key, PEM. */
   readonly authJwtPublicKey: string
   /** AUTH_JWKS_URL: the identity provider's JWKS. */
   readonly authJwksUrl: string
+  /** AUTH_JWT_ISSUER, AUTH_JWT_AUDIENCE: what every token must carry in `iss` and `aud`. */
+  readonly authJwtIssuer: string
+  readonly authJwtAudience: string
+  /** AUTH_JWT_MAX_AGE_S, AUTH_CLOCK_TOLERANCE_S. */
+  readonly authJwtMaxAgeS: number
+  readonly authClockToleranceS: number
   /** REDIS_URL (secret: may carry a password): shared rate limits, idempotency keys, caches, fan-out. Empty: in-process (embedded). */
   readonly redisUrl: string
-  /** PAYMENT_WEBHOOK_SECRET (secret): HMAC key of the payment webhook. Empty in development: the sandbox's. */
+  /** PAYMENT_WEBHOOK_SECRET (secret): HMAC key of the payment webhook. */
   readonly paymentWebhookSecret: string
   /** KAFKA_BROKERS: commands go to Kafka when set, else to the embedded log. */
   readonly kafkaBrokers: readonly string[]
@@ -55,6 +71,8 @@ export interface StartApiOptions {
   }
   /** Serdes of the command topics and their names (`createBookingSerdes(registry, topics)`, initialized). */
   readonly serdes: CommandSerdes
+  /** TLS and SASL of the Kafka command transport (infra/config.ts `kafkaSecurityOf`). */
+  readonly kafka?: KafkaSecurity
   readonly readModel: ReadModel
   readonly logger: Logger
   /** Extra route sets (the stats routes). */
@@ -65,36 +83,22 @@ export interface RunningApi {
   readonly app: FastifyInstance
   /** `http://host:port` it listens on. */
   readonly url: string
+  /** `http://host:port` of the internal operations listener, when OPS_HTTP_PORT is set. */
+  readonly opsUrl: string | undefined
   /** The command producer the API uses (e.g. for `seedDemoCatalog` in the embedded mode). */
   readonly commands: CommandProducer
   close(): Promise<void>
 }
 
-/**
- * Builds and starts the API. Throws on an unusable configuration: production with a development secret,
- * or no way to verify tokens.
- */
+/** Builds and starts the API (and the operations listener when configured). */
 export async function startApi(options: StartApiOptions): Promise<RunningApi> {
   const { config, logger } = options
-  const production = config.nodeEnv === 'production'
-  const hasKey = config.authJwtPublicKey !== '' || config.authJwksUrl !== ''
-  if (production && !hasKey && (config.authJwtSecret === '' || config.authJwtSecret === DEV_JWT_SECRET))
-    throw new Error(
-      'production needs AUTH_JWT_SECRET (not the development one), AUTH_JWT_PUBLIC_KEY or AUTH_JWKS_URL',
-    )
-  if (
-    production &&
-    (config.paymentWebhookSecret === '' || config.paymentWebhookSecret === DEV_WEBHOOK_SECRET)
-  )
-    throw new Error('production needs PAYMENT_WEBHOOK_SECRET (not the development one)')
-  if (production && config.redisUrl === '')
-    throw new Error('production needs REDIS_URL: instances share limits and keys')
-  if (!hasKey && config.authJwtSecret === '')
-    logger.warn('AUTH_JWT_SECRET is not set: using the development secret (npm run tokens prints tokens)')
-
   const transport =
     config.kafkaBrokers.length > 0
-      ? new KafkaCommandTransport({ brokers: config.kafkaBrokers })
+      ? new KafkaCommandTransport({
+          brokers: config.kafkaBrokers,
+          ...(options.kafka ? { kafka: options.kafka } : {}),
+        })
       : options.pipeline.log !== undefined
         ? new EmbeddedCommandTransport(options.pipeline.log)
         : undefined
@@ -110,35 +114,56 @@ export async function startApi(options: StartApiOptions): Promise<RunningApi> {
   const subscriber = redis?.duplicate()
   await redis?.connect()
   await subscriber?.connect()
-  const webhookSecret = config.paymentWebhookSecret === '' ? DEV_WEBHOOK_SECRET : config.paymentWebhookSecret
 
   const app = await buildApp({
     readModel: options.readModel,
     commands,
     auth: {
-      jwtSecret: config.authJwtSecret === '' && !hasKey ? DEV_JWT_SECRET : config.authJwtSecret,
+      jwtSecret: config.authJwtSecret,
       jwtPublicKey: config.authJwtPublicKey,
       jwksUrl: config.authJwksUrl,
+      issuer: config.authJwtIssuer,
+      audience: config.authJwtAudience,
+      maxTokenAgeS: config.authJwtMaxAgeS,
+      clockToleranceS: config.authClockToleranceS,
     },
     requests: redis ? new RedisRequestRegistry(redis) : new MemoryRequestRegistry(),
     cache: redis ? new RedisResponseCache(redis) : new MemoryResponseCache(),
     ...(redis ? { rateLimitRedis: redis } : {}),
     ...(redis && subscriber ? { fanout: new RedisAppliedFanout(redis, subscriber) } : {}),
-    ...(config.kafkaBrokers.length === 0 ? { paymentGateway: new SandboxPaymentGateway(webhookSecret) } : {}),
-    webhookSecret,
+    // The sandbox lets a signed-in user complete their own payment: the embedded mode only.
+    ...(config.embedded ? { paymentGateway: new SandboxPaymentGateway(config.paymentWebhookSecret) } : {}),
+    webhookSecret: config.paymentWebhookSecret,
     logger: logger.child({ component: 'api' }) as unknown as FastifyBaseLogger,
     metricsRegistries: options.pipeline.metricsRegistries ?? [],
     readiness: redis ? { redis: async () => void (await redis.ping()) } : {},
+    readinessCacheMs: config.readinessCacheMs,
+    publicOperations: config.opsOnPublicListener,
     plugins: options.plugins ?? [],
     trustProxy: config.trustProxy ?? false,
   })
   const url = await app.listen({ host: config.httpHost, port: config.httpPort })
-  logger.info({ url, docs: `${url}/docs` }, 'query API listening')
+  let ops: FastifyInstance | undefined
+  let opsUrl: string | undefined
+  if (config.opsHttpPort !== null) {
+    ops = await buildOpsApp(app, logger.child({ component: 'ops' }) as unknown as FastifyBaseLogger)
+    opsUrl = await ops.listen({ host: config.opsHttpHost, port: config.opsHttpPort })
+  }
+  logger.info(
+    {
+      url,
+      ...(opsUrl === undefined ? {} : { ops: opsUrl, docs: `${opsUrl}/docs` }),
+      ...(config.opsOnPublicListener ? { docs: `${url}/docs` } : {}),
+    },
+    'query API listening',
+  )
   return {
     app,
     url,
+    opsUrl,
     commands,
     async close() {
+      await ops?.close()
       await app.close()
       await commands.close()
       subscriber?.disconnect()

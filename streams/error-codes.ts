@@ -91,8 +91,9 @@ export const RUNTIME_ERROR_CODES = {
     httpStatus: 500,
     retriable: false,
     meaning:
-      'An invalid configuration value: an environment variable (the message starts with its name), a runtime option (`applicationId`, `commitIntervalMs`, …), or production with development defaults.',
-    surfaces: 'Start-up (`loadConfig`, `resolveStreamsConfig`): the service does not start.',
+      'An invalid configuration value: an environment variable (the message starts with its name; `details.variables` names every one at fault), a runtime option (`applicationId`, `commitIntervalMs`, …), development secrets or a missing secret, issuer or audience outside the embedded mode, or production with development defaults.',
+    surfaces:
+      'Start-up (`loadConfig`, `loadServiceConfig`, `resolveStreamsConfig`): the service does not start (`main.ts` prints one line and exits 78).',
   },
   TASK_MIGRATED: {
     httpStatus: 500,

@@ -34,7 +34,7 @@ export {
   type StreamsState,
 } from './embedded/embedded-streams.ts'
 export { EmbeddedLog, type AppendListener, type EmbeddedLogOptions } from './embedded/log.ts'
-export { createKafka } from './kafka/client.ts'
+export { createKafka, type KafkaSecurity } from './kafka/client.ts'
 export { KafkaStreams, type KafkaStreamsConfig } from './kafka/kafka-streams.ts'
 export { ensureTopics } from './kafka/topics.ts'
 export { StreamsMetrics } from './metrics.ts'

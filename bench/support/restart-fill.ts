@@ -6,17 +6,17 @@
  */
 import { randomUUID } from 'node:crypto'
 import pino from 'pino'
-import { loadConfig } from '../../infra/config.ts'
+import { loadConfig, serviceConfig } from '../../infra/config.ts'
 import { startService } from '../../infra/service.ts'
 import { bookingCommand, eventCommand } from '../../query-api/commands/command-builders.ts'
-import { DEV_JWT_SECRET, signDevToken } from '../../query-api/index.ts'
+import { signDevToken } from '../../query-api/index.ts'
 import { sleep } from './report.ts'
 
 const EVENTS = Number(process.env.BENCH_RESTART_EVENTS ?? 50)
 const COMMANDS = Number(process.env.BENCH_RESTART_COMMANDS ?? 100_000)
 const DAY = 86_400_000
 
-const config = loadConfig({ ...process.env, HTTP_PORT: '0', LOG_LEVEL: 'warn' })
+const config = serviceConfig(loadConfig({ ...process.env, HTTP_PORT: '0', LOG_LEVEL: 'warn' }))
 const service = await startService(config, pino({ level: 'warn' }, pino.destination(2)))
 const commands = service.api.commands
 const organizer = { userId: 'bench-org', role: 'ORGANIZER' as const }
@@ -78,11 +78,11 @@ for (let i = 0; i < COMMANDS; i++) {
 }
 // Wait until the catalog shows the last request decided (the events' tasks decide in order; the last
 // event's commands come last).
-const admin = await signDevToken(config.authJwtSecret || DEV_JWT_SECRET, {
-  sub: 'bench-admin',
-  role: 'admin',
-  amr: ['mfa'],
-})
+const admin = await signDevToken(
+  config.authJwtSecret,
+  { sub: 'bench-admin', role: 'admin', amr: ['mfa'] },
+  { issuer: config.authJwtIssuer, audience: config.authJwtAudience },
+)
 for (let decided = false; !decided; await sleep(200)) {
   const res = await fetch(`${service.api.url}/api/v1/requests/${last}`, {
     headers: { authorization: `Bearer ${admin}` },

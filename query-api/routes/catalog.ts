@@ -65,11 +65,19 @@ export async function catalogRoutes(app: FastifyInstance, context: ApiContext): 
       const viewer = viewerOf(request.principal)
       if (!cacheable(viewer.role))
         return sendWithEtag(request, reply, serialize(await context.readModel.searchEvents(search, viewer)))
-      const key = `search:${JSON.stringify(search)}`
+      // Guests' `q` and `place` match only what guests see (not the exact meeting point): such a search
+      // has an answer per audience; any other is the same for guests and users.
+      const audience = search.q === undefined && search.place === undefined ? 'all' : viewer.role
+      const key = `search:${audience}:${JSON.stringify(search)}`
       const { hit, generation } = await context.cache.get('catalog', key)
       context.metrics.cache.inc({ result: hit ? 'hit' : 'miss' })
       if (hit) return sendWithEtag(request, reply, hit)
-      const fresh = serialize(await context.readModel.searchEvents(search, { role: 'guest' }))
+      const fresh = serialize(
+        await context.readModel.searchEvents(
+          search,
+          viewer.role === 'user' ? { role: 'user' } : { role: 'guest' },
+        ),
+      )
       await context.cache.set('catalog', generation, key, fresh)
       return sendWithEtag(request, reply, fresh)
     },

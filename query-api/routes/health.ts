@@ -1,20 +1,23 @@
 import type { FastifyInstance } from 'fastify'
 import { Type } from '@sinclair/typebox'
-import { Registry } from 'prom-client'
-import type { ApiContext } from '../context.ts'
+import type { Readiness } from '../readiness.ts'
 import { ANYONE } from './route-support.ts'
 
-/** Liveness, readiness (every dependency answers within 2 s) and Prometheus metrics. */
-export async function healthRoutes(
-  app: FastifyInstance,
-  context: ApiContext,
-  options: { readiness: Readonly<Record<string, () => Promise<void>>>; registries: readonly Registry[] },
-): Promise<void> {
-  const open = { roles: ANYONE, rateLimit: false } as const
+const ReadinessBody = Type.Object({
+  status: Type.Union([Type.Literal('ready'), Type.Literal('not ready')]),
+  checks: Type.Record(Type.String(), Type.Union([Type.Literal('ok'), Type.Literal('unavailable')])),
+})
+
+/**
+ * Liveness and readiness. `/readyz` answers from a report at most READINESS_CACHE_MS old (one round of
+ * checks however many probes arrive), with `ok` or `unavailable` per dependency (the reasons are logged),
+ * and counts against the caller's rate limit like any route.
+ */
+export async function healthRoutes(app: FastifyInstance, readiness: Readiness): Promise<void> {
   app.get(
     '/healthz',
     {
-      config: open,
+      config: { roles: ANYONE, rateLimit: false },
       schema: { tags: ['operations'], response: { 200: Type.Object({ status: Type.Literal('ok') }) } },
     },
     async () => ({ status: 'ok' as const }),
@@ -23,48 +26,16 @@ export async function healthRoutes(
   app.get(
     '/readyz',
     {
-      config: open,
+      config: { roles: ANYONE },
       schema: {
         tags: ['operations'],
-        summary: 'Ready when every dependency answers',
-        response: {
-          200: Type.Object({ status: Type.String(), checks: Type.Record(Type.String(), Type.String()) }),
-          503: Type.Object({ status: Type.String(), checks: Type.Record(Type.String(), Type.String()) }),
-        },
+        summary: 'Ready when every dependency answers (checked at most every few seconds)',
+        response: { 200: ReadinessBody, 503: ReadinessBody },
       },
     },
     async (_request, reply) => {
-      const checks: Record<string, string> = {}
-      await Promise.all(
-        Object.entries(options.readiness).map(async ([name, check]) => {
-          let timer: NodeJS.Timeout | undefined
-          try {
-            await Promise.race([
-              check(),
-              new Promise(
-                (_, reject) => (timer = setTimeout(() => reject(new Error('timed out after 2 s')), 2000)),
-              ),
-            ])
-            checks[name] = 'ok'
-          } catch (error) {
-            checks[name] = error instanceof Error ? error.message : String(error)
-          } finally {
-            clearTimeout(timer)
-          }
-        }),
-      )
-      const ready = Object.values(checks).every((c) => c === 'ok')
+      const { ready, checks } = await readiness.report()
       return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', checks })
-    },
-  )
-
-  app.get(
-    '/metrics',
-    { config: open, schema: { tags: ['operations'], summary: 'Prometheus metrics' } },
-    async (_request, reply) => {
-      context.metrics.waiting.set(context.waiters.size)
-      const merged = Registry.merge([...options.registries])
-      return reply.type(merged.contentType).send(await merged.metrics())
     },
   )
 }

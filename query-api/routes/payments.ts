@@ -5,7 +5,7 @@ import { ApiError } from '../errors.ts'
 import { SIGNATURE_HEADER, verifyWebhook } from '../payments/webhook-signature.ts'
 import { WebhookBody } from '../schemas.ts'
 import { ANYONE, SIGNED_IN } from './route-support.ts'
-import { visibleBooking } from './booking-access.ts'
+import { bookingToChange } from './booking-access.ts'
 
 const WebhookAck = Type.Object({ received: Type.Boolean(), paymentId: Type.String(), status: Type.String() })
 
@@ -97,7 +97,9 @@ export async function paymentRoutes(app: FastifyInstance, context: ApiContext): 
       const payment = sandbox.get(request.params.paymentId)
       if (payment === undefined)
         throw new ApiError('NOT_FOUND', `no sandbox payment ${request.params.paymentId}`)
-      await visibleBooking(context, request.principal, payment.bookingId)
+      // Settling stands for the payer at the gateway: the booking's user (or an admin), like paying; the
+      // event's organizer, who may see and cancel the booking, may not mark it paid.
+      await bookingToChange(context, request.principal, payment.bookingId)
       const status = request.params.outcome === 'complete' ? 'COMPLETED' : 'FAILED'
       const webhookStatus = await sandbox.settle(payment.paymentId, status)
       return { paymentId: payment.paymentId, status, webhookStatus }

@@ -41,8 +41,16 @@ export function dailyOf(db: string, viewer: StatsViewer, eventId?: string): { ta
     : { table: `${db}.event_daily`, where: viewerScope(db, viewer, eventId) }
 }
 
-/** Throws FORBIDDEN (403) unless `viewer` may see the stats of `event`: an admin, or its organizer. */
-export function checkViewerSees(viewer: StatsViewer, event: { readonly organizerId: string }): void {
-  if (viewer.role !== 'ADMIN' && event.organizerId !== viewer.organizerId)
-    throw new ServiceError('FORBIDDEN', 'organizers see the stats of their own events only')
+/**
+ * Throws unless `viewer` may see the stats of `event`: an admin, or its organizer. Another organizer's draft
+ * answers EVENT_NOT_FOUND (404), as the catalog answers for a draft the caller may not see, so that stats do
+ * not tell which draft IDs exist; any other event of another organizer FORBIDDEN (403).
+ */
+export function checkViewerSees(
+  viewer: StatsViewer,
+  event: { readonly organizerId: string; readonly status?: string },
+): void {
+  if (viewer.role === 'ADMIN' || event.organizerId === viewer.organizerId) return
+  if (event.status === 'DRAFT') throw new ServiceError('EVENT_NOT_FOUND', 'no event to show the stats of')
+  throw new ServiceError('FORBIDDEN', 'organizers see the stats of their own events only')
 }

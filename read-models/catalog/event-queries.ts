@@ -133,12 +133,16 @@ export async function searchEvents(
     sql.where.push('e.listed') // the partial catalog indexes
   else sql.where.push(`e.status = ANY(${sql.bind([...asked])}::text[])`)
   if (asked.has('DRAFT')) visibility(sql, viewer)
+  // Guests do not see the exact meeting point: they search and filter only what they may see (the area),
+  // or a match would give the hidden text away one character at a time.
+  const guest = viewer.role === 'guest'
   const q = params.q?.trim()
   if (q !== undefined && q !== '') {
     // The 'russian' configuration stems Cyrillic words with the Russian Snowball stemmer and Latin words
     // with the English one (PostgreSQL maps asciiword to english_stem), so one query covers both
     // languages and keeps websearch negation (`-word`) exact.
-    sql.where.push(`e.search @@ websearch_to_tsquery('russian', ${sql.bind(q)})`)
+    const vector = guest ? 'e.public_search' : 'e.search'
+    sql.where.push(`${vector} @@ websearch_to_tsquery('russian', ${sql.bind(q)})`)
   }
   if (params.category !== undefined) {
     // Resolved first, so the planner sees the actual IDs (GIN element statistics) instead of a subplan.
@@ -154,7 +158,7 @@ export async function searchEvents(
   if (params.priceMin !== undefined) sql.where.push(`e.price_from >= ${sql.bind(params.priceMin)}`)
   if (params.priceMax !== undefined) sql.where.push(`e.price_from <= ${sql.bind(params.priceMax)}`)
   if (params.place !== undefined && params.place.trim() !== '')
-    sql.where.push(`e.place ILIKE ${sql.bind(containsPattern(params.place.trim()))}`)
+    sql.where.push(`${guest ? 'e.area' : 'e.place'} ILIKE ${sql.bind(containsPattern(params.place.trim()))}`)
   if (params.hasSeats !== undefined)
     sql.where.push(params.hasSeats ? 'e.seats_available > 0' : 'e.seats_available = 0')
   if (params.organizerId !== undefined) sql.where.push(`e.organizer_id = ${sql.bind(params.organizerId)}`)

@@ -70,6 +70,7 @@ export async function startReadModelProjection(options: {
       : new KafkaProjection({
           ...base,
           brokers: options.source.brokers,
+          ...(options.source.kafka ? { kafka: options.source.kafka } : {}),
           groupId: options.source.groupId ?? 'backend-event-catalog',
         })
   await runner.start()

@@ -4,7 +4,7 @@
  * (admin-managed categories, private favorites). The views it answers with and the queries it takes are
  * in views.ts, with the conventions every view follows (kopecks, ISO instants, `null` for absent facts).
  */
-import type { EmbeddedLog, ProjectionSink } from '../../streams/index.ts'
+import type { EmbeddedLog, KafkaSecurity, ProjectionSink } from '../../streams/index.ts'
 import type { BookingSerdes } from '../../topologies/index.ts'
 import type {
   BookingListRequest,
@@ -31,10 +31,11 @@ export type ReadModelSerdes = Pick<BookingSerdes, 'topics' | 'eventEvent' | 'boo
 
 /**
  * Where the projection reads the topics: the embedded log, or Kafka in the consumer group `groupId`
- * (default `backend-event-catalog`).
+ * (default `backend-event-catalog`), with the TLS and SASL settings of `kafka`.
  */
 export type ReadModelSource =
-  { readonly log: EmbeddedLog } | { readonly brokers: readonly string[]; readonly groupId?: string }
+  | { readonly log: EmbeddedLog }
+  | { readonly brokers: readonly string[]; readonly groupId?: string; readonly kafka?: KafkaSecurity }
 
 /**
  * What one applied projection batch touched: the API invalidates its caches for these and wakes the

@@ -63,6 +63,9 @@ export type EventSortField = 'startsAt' | 'price' | 'title' | 'createdAt' | 'rat
  * - `from` / `to`: the event starts at or after `from` and at or before `to`.
  * - `priceMin` / `priceMax` (kopecks): the event's lowest price option (`priceFrom`) is in the range.
  * - `place`: case-insensitive substring of the place.
+ *
+ * A guest viewer (`role: 'guest'`) does not see the exact meeting point, so `q` and `place` match only what
+ * a guest sees: the title, the description and the area (`q`), the area (`place`).
  * - `hasSeats`: true keeps events with at least one free seat, false those without.
  * - `status`: statuses to list; default `PUBLISHED` and `RESCHEDULED` (the bookable catalog).
  *   `DRAFT` rows are only ever returned to admins and to their own organizer (others just get none).

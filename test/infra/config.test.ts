@@ -1,5 +1,16 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import t, { type Test } from 'tap'
-import { CONFIG_KEYS, describeConfig, loadConfig, type Config } from '../../infra/config.ts'
+import {
+  CONFIG_KEYS,
+  describeConfig,
+  DEVELOPMENT_AUTH,
+  kafkaSecurityOf,
+  loadConfig,
+  loadServiceConfig,
+  type Config,
+} from '../../infra/config.ts'
 import { CodedError } from '../../streams/index.ts'
 
 /** The CodedError `fn` throws (fails the test when it throws nothing or something else). */
@@ -99,48 +110,254 @@ t.test('an invalid enum value is INVALID_CONFIG naming the variable and the allo
   t.match(env.message, /development, test, production/)
 })
 
+const REAL_SECRETS = {
+  AUTH_JWT_SECRET: 'a-real-secret-from-the-vault-of-32-bytes',
+  AUTH_JWT_ISSUER: 'https://id.aquastream.example/',
+  AUTH_JWT_AUDIENCE: 'backend-event-api',
+  PAYMENT_WEBHOOK_SECRET: 'another-real-secret-of-at-least-32-bytes',
+}
+
 t.test(
   'production refuses every development default; with real infrastructure and secrets it loads',
   async (t) => {
     const production = {
       NODE_ENV: 'production',
       KAFKA_BROKERS: 'kafka:9092',
+      KAFKA_SASL_MECHANISM: 'scram-sha-512',
+      KAFKA_SASL_USERNAME: 'backend-event',
+      KAFKA_SASL_PASSWORD: 'kafka-password',
       DATABASE_URL: 'postgres://app@db/app',
       REDIS_URL: 'redis://cache:6379',
       CLICKHOUSE_URL: 'http://ch:8123',
-      AUTH_JWT_SECRET: 'a-real-secret-from-the-vault',
-      PAYMENT_WEBHOOK_SECRET: 'another-real-secret',
+      ...REAL_SECRETS,
     }
-    const config = loadConfig(production)
+    const config = loadServiceConfig(production)
     t.equal(config.nodeEnv, 'production')
     t.same(config.kafkaBrokers, ['kafka:9092'])
+    t.equal(config.embedded, false)
     for (const variable of [
       'KAFKA_BROKERS',
       'DATABASE_URL',
       'REDIS_URL',
       'CLICKHOUSE_URL',
       'AUTH_JWT_SECRET',
+      'AUTH_JWT_ISSUER',
+      'AUTH_JWT_AUDIENCE',
       'PAYMENT_WEBHOOK_SECRET',
     ]) {
-      const error = configError(t, () => loadConfig({ ...production, [variable]: '' }))
+      const error = configError(t, () => loadServiceConfig({ ...production, [variable]: '' }))
       t.equal(error.code, 'INVALID_CONFIG', `production without ${variable}`)
       t.match(error.message, new RegExp(variable))
     }
     t.equal(configError(t, () => loadConfig({ ...production, KAFKA_BROKERS: ' , ' })).code, 'INVALID_CONFIG')
+    t.match(
+      configError(t, () =>
+        loadConfig({
+          ...production,
+          KAFKA_SASL_MECHANISM: '',
+          KAFKA_SASL_USERNAME: '',
+          KAFKA_SASL_PASSWORD: '',
+        }),
+      ),
+      { code: 'INVALID_CONFIG', message: /^KAFKA_SASL_MECHANISM: production authenticates to Kafka/ },
+      'production refuses unauthenticated Kafka clients',
+    )
     t.doesNotThrow(
-      () => loadConfig({ ...production, AUTH_JWT_SECRET: '', AUTH_JWKS_URL: 'https://id.example/jwks.json' }),
+      () =>
+        loadServiceConfig({
+          ...production,
+          AUTH_JWT_SECRET: '',
+          AUTH_JWKS_URL: 'https://id.example/jwks.json',
+        }),
       'a JWKS URL replaces the HS256 secret',
     )
-    t.doesNotThrow(() => loadConfig({ NODE_ENV: 'development' }), 'development runs embedded')
+    t.doesNotThrow(() => loadServiceConfig({ NODE_ENV: 'development' }), 'development runs embedded')
   },
 )
+
+t.test(
+  'outside the embedded mode the service refuses every fail-open default, whatever NODE_ENV says',
+  async (t) => {
+    // Kafka, Postgres and Redis configured, NODE_ENV unset: the case that used to accept the repository's
+    // development secret (an admin token of `npm run tokens`) and the sandbox's webhook key.
+    const real = {
+      KAFKA_BROKERS: '127.0.0.1:9092',
+      DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/backend_event',
+      REDIS_URL: 'redis://127.0.0.1:6379',
+    }
+    t.equal(loadServiceConfig({ ...real, ...REAL_SECRETS }).embedded, false, 'with real secrets it starts')
+    t.doesNotThrow(
+      () => loadConfig(real),
+      'tools and workers, which verify no token, still load the configuration',
+    )
+    const cases: [string, Record<string, string>, string][] = [
+      ['no token verifier at all', { ...real, ...REAL_SECRETS, AUTH_JWT_SECRET: '' }, 'AUTH_JWT_SECRET'],
+      [
+        'the development JWT secret',
+        { ...real, ...REAL_SECRETS, AUTH_JWT_SECRET: DEVELOPMENT_AUTH.jwtSecret },
+        'AUTH_JWT_SECRET',
+      ],
+      ['a one-character JWT secret', { ...real, ...REAL_SECRETS, AUTH_JWT_SECRET: 'x' }, 'AUTH_JWT_SECRET'],
+      [
+        'a one-character JWT secret in production',
+        { ...real, ...REAL_SECRETS, NODE_ENV: 'production', AUTH_JWT_SECRET: 'x' },
+        'AUTH_JWT_SECRET',
+      ],
+      [
+        'a 31-byte JWT secret',
+        { ...real, ...REAL_SECRETS, AUTH_JWT_SECRET: 'x'.repeat(31) },
+        'AUTH_JWT_SECRET',
+      ],
+      [
+        'no webhook secret',
+        { ...real, ...REAL_SECRETS, PAYMENT_WEBHOOK_SECRET: '' },
+        'PAYMENT_WEBHOOK_SECRET',
+      ],
+      [
+        "the sandbox's webhook secret",
+        { ...real, ...REAL_SECRETS, PAYMENT_WEBHOOK_SECRET: DEVELOPMENT_AUTH.webhookSecret },
+        'PAYMENT_WEBHOOK_SECRET',
+      ],
+      [
+        'a short webhook secret',
+        { ...real, ...REAL_SECRETS, PAYMENT_WEBHOOK_SECRET: 'short' },
+        'PAYMENT_WEBHOOK_SECRET',
+      ],
+      ['no issuer', { ...real, ...REAL_SECRETS, AUTH_JWT_ISSUER: '' }, 'AUTH_JWT_ISSUER'],
+      ['no audience', { ...real, ...REAL_SECRETS, AUTH_JWT_AUDIENCE: '' }, 'AUTH_JWT_AUDIENCE'],
+      [
+        'Postgres only (no Kafka) is not the embedded mode',
+        { DATABASE_URL: real.DATABASE_URL, ...REAL_SECRETS, AUTH_JWT_SECRET: '' },
+        'AUTH_JWT_SECRET',
+      ],
+      [
+        'Kafka only (no Postgres) is not the embedded mode',
+        { KAFKA_BROKERS: real.KAFKA_BROKERS, ...REAL_SECRETS, PAYMENT_WEBHOOK_SECRET: '' },
+        'PAYMENT_WEBHOOK_SECRET',
+      ],
+      [
+        'a clock tolerance above 60 s',
+        { ...real, ...REAL_SECRETS, AUTH_CLOCK_TOLERANCE_S: '61' },
+        'AUTH_CLOCK_TOLERANCE_S',
+      ],
+      [
+        'a JWKS fetched over plain http from another host',
+        { ...real, ...REAL_SECRETS, AUTH_JWT_SECRET: '', AUTH_JWKS_URL: 'http://id.example/jwks.json' },
+        'AUTH_JWKS_URL',
+      ],
+      [
+        'two token verifiers',
+        { ...real, ...REAL_SECRETS, AUTH_JWKS_URL: 'https://id.example/jwks.json' },
+        'AUTH_JWT_SECRET',
+      ],
+      [
+        'a public key that is not one',
+        { ...real, ...REAL_SECRETS, AUTH_JWT_SECRET: '', AUTH_JWT_PUBLIC_KEY: 'nope' },
+        'AUTH_JWT_PUBLIC_KEY',
+      ],
+    ]
+    for (const [why, env, variable] of cases) {
+      const error = configError(t, () => loadServiceConfig(env))
+      t.equal(error.code, 'INVALID_CONFIG', why)
+      t.match(error.message, new RegExp(`^${variable}: `), `${why}: the message starts with ${variable}`)
+      t.ok(
+        ((error.details.variables as string[] | undefined) ?? [error.details.variable]).includes(variable),
+        `${why}: details name ${variable}`,
+      )
+      t.notMatch(error.message, /a-real-secret|another-real-secret/, 'no secret value in the message')
+    }
+    const all = configError(t, () => loadServiceConfig(real))
+    t.same(
+      all.details.variables,
+      ['AUTH_JWT_SECRET', 'AUTH_JWT_ISSUER', 'AUTH_JWT_AUDIENCE', 'PAYMENT_WEBHOOK_SECRET'],
+      'every missing setting is named at once',
+    )
+  },
+)
+
+t.test('the embedded mode runs on the development secrets, and only it', async (t) => {
+  const embedded = loadServiceConfig({})
+  t.equal(embedded.embedded, true)
+  t.equal(embedded.authJwtSecret, DEVELOPMENT_AUTH.jwtSecret)
+  t.equal(embedded.authJwtIssuer, DEVELOPMENT_AUTH.issuer)
+  t.equal(embedded.authJwtAudience, DEVELOPMENT_AUTH.audience)
+  t.equal(embedded.paymentWebhookSecret, DEVELOPMENT_AUTH.webhookSecret)
+  const own = loadServiceConfig({ AUTH_JWT_SECRET: REAL_SECRETS.AUTH_JWT_SECRET })
+  t.equal(own.authJwtSecret, REAL_SECRETS.AUTH_JWT_SECRET, 'a secret set in the embedded mode is used')
+  t.equal(own.authJwtIssuer, DEVELOPMENT_AUTH.issuer)
+  const jwks = loadServiceConfig({ AUTH_JWKS_URL: 'http://127.0.0.1:8080/jwks.json' })
+  t.equal(jwks.authJwtSecret, '', 'with a JWKS URL no development secret is added')
+  t.match(
+    configError(t, () => loadServiceConfig({ AUTH_JWT_SECRET: 'short' })),
+    { code: 'INVALID_CONFIG', message: /^AUTH_JWT_SECRET: must be at least 32 bytes/ },
+    'a secret that is set is a real one, in the embedded mode too',
+  )
+  t.equal(loadConfig({ AUTH_CLOCK_TOLERANCE_S: '60' }).authClockToleranceS, 60)
+  t.equal(loadConfig({}).authClockToleranceS, 30)
+  t.equal(loadConfig({}).authJwtMaxAgeS, 43_200)
+})
+
+t.test("Kafka TLS and SASL settings come together and become every client's ssl and sasl", async (t) => {
+  t.same(kafkaSecurityOf(loadConfig({})), {}, 'none by default')
+  const scram = loadConfig({
+    KAFKA_SASL_MECHANISM: 'scram-sha-512',
+    KAFKA_SASL_USERNAME: 'backend-event',
+    KAFKA_SASL_PASSWORD: 'pw',
+  })
+  t.same(kafkaSecurityOf(scram), {
+    sasl: { mechanism: 'scram-sha-512', username: 'backend-event', password: 'pw' },
+  })
+  t.equal(describeConfig(scram).kafkaSaslPassword, '***', 'the SASL password is never logged')
+  const dir = mkdtempSync(join(tmpdir(), 'kafka-tls-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  const ca = join(dir, 'ca.pem')
+  writeFileSync(ca, '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n')
+  t.same(kafkaSecurityOf(loadConfig({ KAFKA_SSL: 'true' })), { ssl: true }, 'TLS with the system CAs')
+  const tls = kafkaSecurityOf(loadConfig({ KAFKA_SSL: 'true', KAFKA_SSL_CA_FILE: ca }))
+  t.same(tls.ssl, { rejectUnauthorized: true, ca: [readFileSync(ca, 'utf8')] }, 'a CA file')
+  for (const [why, env, variable] of [
+    [
+      'a mechanism without a user',
+      { KAFKA_SASL_MECHANISM: 'scram-sha-512', KAFKA_SASL_PASSWORD: 'pw' },
+      'KAFKA_SASL_USERNAME',
+    ],
+    [
+      'a mechanism without a password',
+      { KAFKA_SASL_MECHANISM: 'scram-sha-256', KAFKA_SASL_USERNAME: 'u' },
+      'KAFKA_SASL_PASSWORD',
+    ],
+    [
+      'credentials without a mechanism',
+      { KAFKA_SASL_USERNAME: 'u', KAFKA_SASL_PASSWORD: 'pw' },
+      'KAFKA_SASL_MECHANISM',
+    ],
+    [
+      'plain without TLS',
+      { KAFKA_SASL_MECHANISM: 'plain', KAFKA_SASL_USERNAME: 'u', KAFKA_SASL_PASSWORD: 'pw' },
+      'KAFKA_SASL_MECHANISM',
+    ],
+    ['an unknown mechanism', { KAFKA_SASL_MECHANISM: 'gssapi' }, 'KAFKA_SASL_MECHANISM'],
+    [
+      'a CA file that does not exist',
+      { KAFKA_SSL: 'true', KAFKA_SSL_CA_FILE: join(dir, 'none.pem') },
+      'KAFKA_SSL_CA_FILE',
+    ],
+    ['a CA file without TLS', { KAFKA_SSL_CA_FILE: ca }, 'KAFKA_SSL_CA_FILE'],
+    ['a certificate without its key', { KAFKA_SSL: 'true', KAFKA_SSL_CERT_FILE: ca }, 'KAFKA_SSL_KEY_FILE'],
+    ['KAFKA_SSL not a boolean', { KAFKA_SSL: 'yes' }, 'KAFKA_SSL'],
+  ] as const)
+    t.match(
+      configError(t, () => loadConfig(env)),
+      { code: 'INVALID_CONFIG', message: new RegExp(`^${variable}: `) },
+      why,
+    )
+})
 
 t.test('describeConfig lists every key and masks secrets', async (t) => {
   const config = loadConfig({ SCHEMA_REGISTRY_URL: 'https://user:hunter2@registry:8081' })
   const secretKeys = Object.entries(CONFIG_KEYS).filter(
     ([, k]) => (k as { secret?: boolean }).secret === true,
   )
-  // No key is marked secret today: nothing is masked, every value is shown as loaded.
   const described = describeConfig(config)
   t.same(Object.keys(described).sort(), Object.keys(CONFIG_KEYS).sort())
   for (const [name] of Object.entries(CONFIG_KEYS))

@@ -20,12 +20,17 @@ import {
 } from '../../topologies/booking-topology.ts'
 import { DEFAULT_TOPIC_NAMES } from '../../topologies/index.ts'
 
-export const SECRET = 'test-secret-of-the-api-tests'
+/** The HS256 key, issuer and audience the harness's API verifies and `tokenFor` signs with. */
+export const SECRET = 'test-secret-of-the-api-tests-at-least-32-bytes'
+export const ISSUER = 'https://id.aquastream.test/'
+export const AUDIENCE = 'backend-event-api-tests'
+export const AUTH = { jwtSecret: SECRET, issuer: ISSUER, audience: AUDIENCE } as const
 export const WEBHOOK_SECRET = 'test-webhook-secret'
 export const DAY_MS = 24 * 60 * 60 * 1000
 
 let serdesPromise: Promise<BookingSerdes> | undefined
-function serdes(): Promise<BookingSerdes> {
+/** The serdes of the harness's topics (one initialized set per process). */
+export function serdes(): Promise<BookingSerdes> {
   serdesPromise ??= (async () => {
     const s = createBookingSerdes(new LocalSchemaRegistry())
     await s.init()
@@ -42,6 +47,13 @@ export interface Harness {
   readonly projection: ProjectionRunner
   /** `inject` with a token for the named principal (`guest`: none). */
   call(as: Principal, options: InjectOptions): Promise<LightMyRequestResponse>
+  /**
+   * Stops the booking topology: commands are still appended to the log, nothing decides them any more, so
+   * the read model keeps the state it has (the authorization matrix and the fuzz test run on a fixed state).
+   */
+  stopPipeline(): Promise<void>
+  /** The OpenAPI document as JSON (the ops listener serves it; the public one does not by default). */
+  openapi(): ReturnType<typeof JSON.parse>
   close(): Promise<void>
 }
 
@@ -60,7 +72,11 @@ export async function tokenFor(p: Exclude<Principal, 'guest'>): Promise<string> 
   const key = JSON.stringify(p)
   let token = tokens.get(key)
   if (token === undefined) {
-    token = await signDevToken(SECRET, { sub: p.sub, role: p.role, ...(p.amr ? { amr: p.amr } : {}) })
+    token = await signDevToken(
+      SECRET,
+      { sub: p.sub, role: p.role, ...(p.amr ? { amr: p.amr } : {}) },
+      { issuer: ISSUER, audience: AUDIENCE },
+    )
     tokens.set(key, token)
   }
   return token
@@ -81,6 +97,7 @@ export async function startHarness(
     logger,
     log,
   })
+  let pipelineRunning = overrides.withPipeline !== false
   if (overrides.withPipeline === false) log.createTopics(TOPICS)
   else await streams.start()
   const readModel = await openReadModel()
@@ -89,7 +106,7 @@ export async function startHarness(
   const app = await buildApp({
     readModel,
     commands: new CommandProducer(new EmbeddedCommandTransport(log), s),
-    auth: { jwtSecret: SECRET },
+    auth: AUTH,
     paymentGateway: gateway,
     webhookSecret: WEBHOOK_SECRET,
     ...overrides,
@@ -101,6 +118,13 @@ export async function startHarness(
     log,
     gateway,
     projection,
+    async stopPipeline() {
+      if (pipelineRunning) await streams.close()
+      pipelineRunning = false
+    },
+    openapi() {
+      return JSON.parse(JSON.stringify(app.swagger()))
+    },
     async call(as, options) {
       const headers = { ...(options.headers ?? {}) } as Record<string, string>
       if (as !== 'guest') headers.authorization = `Bearer ${await tokenFor(as)}`
@@ -109,7 +133,7 @@ export async function startHarness(
     async close() {
       await app.close()
       await projection.close()
-      if (overrides.withPipeline !== false) await streams.close()
+      if (pipelineRunning) await streams.close()
       await readModel.close()
       log.close()
     },

@@ -13,36 +13,116 @@ const codeOf = async (p: Promise<unknown> | (() => unknown)) => {
   }
 }
 
+const SECRET = 'secret-1-of-the-auth-tests-32-bytes-long'
+const ISSUER = 'https://id.example/'
+const AUDIENCE = 'backend-event'
+const CLAIMS = { issuer: ISSUER, audience: AUDIENCE }
+const key = new TextEncoder().encode(SECRET)
+
 t.test('HS256: sub, role and amr become the principal; bad tokens are 401', async (t) => {
-  const verify = createTokenVerifier({ jwtSecret: 'secret-1' })
-  const admin = await verify(await signDevToken('secret-1', { sub: 'a1', role: 'admin', amr: ['otp'] }))
+  const verify = createTokenVerifier({ jwtSecret: SECRET, ...CLAIMS })
+  const admin = await verify(await signDevToken(SECRET, { sub: 'a1', role: 'admin', amr: ['otp'] }, CLAIMS))
   t.same(admin, { userId: 'a1', role: 'admin', secondFactor: true })
-  t.equal(await codeOf(verify(await signDevToken('other', { sub: 'u', role: 'user' }))), 'UNAUTHENTICATED')
-  const noRole = await new SignJWT({})
-    .setProtectedHeader({ alg: 'HS256' })
-    .setSubject('u')
-    .sign(new TextEncoder().encode('secret-1'))
-  t.equal(await codeOf(verify(noRole)), 'UNAUTHENTICATED')
-  const badRole = await new SignJWT({ role: 'root' })
-    .setProtectedHeader({ alg: 'HS256' })
-    .setSubject('u')
-    .sign(new TextEncoder().encode('secret-1'))
-  t.equal(await codeOf(verify(badRole)), 'UNAUTHENTICATED')
-  const expired = await signDevToken('secret-1', { sub: 'u', role: 'user' }, '-1m')
-  t.equal(await codeOf(verify(expired)), 'UNAUTHENTICATED')
+  t.equal(
+    await codeOf(
+      verify(await signDevToken('another-secret-of-32-bytes-or-more!', { sub: 'u', role: 'user' }, CLAIMS)),
+    ),
+    'UNAUTHENTICATED',
+  )
+  const signed = (claims: Record<string, unknown>) =>
+    new SignJWT(claims)
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('u')
+      .setIssuer(ISSUER)
+      .setAudience(AUDIENCE)
+      .setIssuedAt()
+      .setExpirationTime('1h')
+      .sign(key)
+  t.equal(await codeOf(verify(await signed({}))), 'UNAUTHENTICATED', 'no role')
+  t.equal(await codeOf(verify(await signed({ role: 'root' }))), 'UNAUTHENTICATED', 'unknown role')
+  const expired = await signDevToken(SECRET, { sub: 'u', role: 'user' }, { ...CLAIMS, expiresIn: '-1m' })
+  t.equal(await codeOf(verify(expired)), 'UNAUTHENTICATED', 'expired')
+  const none = `${Buffer.from(JSON.stringify({ alg: 'none' })).toString('base64url')}.${Buffer.from(
+    JSON.stringify({ sub: 'u', role: 'admin', iss: ISSUER, aud: AUDIENCE, exp: 2e9, iat: 1e9 }),
+  ).toString('base64url')}.`
+  t.equal(await codeOf(verify(none)), 'UNAUTHENTICATED', 'alg none')
 })
+
+t.test(
+  'every token is verified fully: issuer, audience, exp, iat, maximum age, clock tolerance',
+  async (t) => {
+    const verify = createTokenVerifier({
+      jwtSecret: SECRET,
+      ...CLAIMS,
+      maxTokenAgeS: 3600,
+      clockToleranceS: 30,
+    })
+    const now = Math.floor(Date.now() / 1000)
+    const token = (claims: {
+      iss?: string
+      aud?: string | string[]
+      exp?: number
+      iat?: number
+      nbf?: number
+    }) =>
+      new SignJWT({ role: 'admin', amr: ['mfa'], ...claims })
+        .setProtectedHeader({ alg: 'HS256' })
+        .setSubject('a1')
+        .sign(key)
+    const good = { iss: ISSUER, aud: AUDIENCE, iat: now, exp: now + 600 }
+    t.equal(await codeOf(verify(await token(good))), 'ok', 'issuer, audience, iat and exp as expected')
+    t.equal(
+      await codeOf(verify(await token({ ...good, aud: [AUDIENCE, 'other'] }))),
+      'ok',
+      'one of the audiences',
+    )
+    for (const [why, claims] of [
+      ['without exp (it would never expire)', { ...good, exp: undefined }],
+      ['without iat (its age is unknown)', { ...good, iat: undefined }],
+      ['of another issuer', { ...good, iss: 'https://evil.example/' }],
+      ['without an issuer', { ...good, iss: undefined }],
+      ['for another audience (an ID token, another application)', { ...good, aud: 'some-other-client' }],
+      ['without an audience', { ...good, aud: undefined }],
+      ['older than the maximum age, though not expired', { ...good, iat: now - 3700, exp: now + 3600 }],
+      ['expired beyond the clock tolerance', { ...good, iat: now - 600, exp: now - 31 }],
+      ['not valid before a time beyond the tolerance', { ...good, nbf: now + 120 }],
+      ['issued in the future beyond the tolerance', { ...good, iat: now + 120 }],
+    ] as const)
+      t.equal(await codeOf(verify(await token(claims))), 'UNAUTHENTICATED', `a token ${why} is 401`)
+    t.equal(
+      await codeOf(verify(await token({ ...good, exp: now - 10 }))),
+      'ok',
+      'expired 10 s ago is within the 30 s tolerance',
+    )
+    t.throws(
+      () => createTokenVerifier({ jwtSecret: SECRET, ...CLAIMS, clockToleranceS: 61 }),
+      /clock tolerance/,
+    )
+    t.throws(
+      () => createTokenVerifier({ jwtSecret: SECRET, issuer: '', audience: AUDIENCE }),
+      /AUTH_JWT_ISSUER/,
+    )
+    t.throws(
+      () => createTokenVerifier({ jwtSecret: SECRET, issuer: ISSUER, audience: '' }),
+      /AUTH_JWT_AUDIENCE/,
+    )
+  },
+)
 
 t.test('RS256 and ES256 with a public key; a JWKS URL', async (t) => {
   for (const alg of ['RS256', 'ES256'] as const) {
     const { publicKey, privateKey } = await generateKeyPair(alg, { extractable: true })
-    const verify = createTokenVerifier({ jwtPublicKey: await exportSPKI(publicKey) })
+    const verify = createTokenVerifier({ jwtPublicKey: await exportSPKI(publicKey), ...CLAIMS })
     const token = await new SignJWT({ role: 'organizer' })
       .setProtectedHeader({ alg })
       .setSubject('o1')
+      .setIssuer(ISSUER)
+      .setAudience(AUDIENCE)
+      .setIssuedAt()
       .setExpirationTime('1h')
       .sign(privateKey)
     t.same(await verify(token), { userId: 'o1', role: 'organizer', secondFactor: false }, alg)
-    const hs = await signDevToken('x', { sub: 'o1', role: 'organizer' })
+    const hs = await signDevToken('x'.repeat(32), { sub: 'o1', role: 'organizer' }, CLAIMS)
     t.equal(await codeOf(verify(hs)), 'UNAUTHENTICATED', `${alg}: an HS256 token is refused`)
   }
   const { publicKey, privateKey } = await generateKeyPair('RS256', { extractable: true })
@@ -53,12 +133,22 @@ t.test('RS256 and ES256 with a public key; a JWKS URL', async (t) => {
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
   t.teardown(() => server.close())
   const { port } = server.address() as { port: number }
-  const verify = createTokenVerifier({ jwksUrl: `http://127.0.0.1:${port}/jwks.json` })
-  const token = await new SignJWT({ role: 'user' })
-    .setProtectedHeader({ alg: 'RS256', kid: 'k1' })
-    .setSubject('u9')
-    .sign(privateKey)
-  t.same(await verify(token), { userId: 'u9', role: 'user', secondFactor: false })
+  const verify = createTokenVerifier({ jwksUrl: `http://127.0.0.1:${port}/jwks.json`, ...CLAIMS })
+  const sign = (issuer: string, audience: string) =>
+    new SignJWT({ role: 'admin', amr: ['mfa'] })
+      .setProtectedHeader({ alg: 'RS256', kid: 'k1' })
+      .setSubject('u9')
+      .setIssuer(issuer)
+      .setAudience(audience)
+      .setIssuedAt()
+      .setExpirationTime('5m')
+      .sign(privateKey)
+  t.same(await verify(await sign(ISSUER, AUDIENCE)), { userId: 'u9', role: 'admin', secondFactor: true })
+  t.equal(
+    await codeOf(verify(await sign(ISSUER, 'another-application'))),
+    'UNAUTHENTICATED',
+    "the same identity provider's token for another application is refused",
+  )
 })
 
 t.test('authorize: guests 401, wrong roles 403, admins need a second factor', async (t) => {
@@ -73,5 +163,5 @@ t.test('authorize: guests 401, wrong roles 403, admins need a second factor', as
     'SECOND_FACTOR_REQUIRED',
   )
   t.equal(await codeOf(() => authorize({ userId: 'a', role: 'admin', secondFactor: true }, ['admin'])), 'ok')
-  t.throws(() => createTokenVerifier({}), /AUTH_JWT_SECRET/)
+  t.throws(() => createTokenVerifier(CLAIMS), /AUTH_JWT_SECRET/)
 })

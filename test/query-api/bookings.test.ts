@@ -406,7 +406,7 @@ t.test('a paid booking grows: the added seats are held, paid at the gateway, the
     holdExpiresAt: null,
   })
   t.equal(grown.topUpSeats, null, 'no top-up pending once paid')
-  const spec = (await h.call('guest', { method: 'GET', url: '/openapi.json' })).json()
+  const spec = h.openapi()
   const view = spec.paths['/api/v1/bookings/{id}'].get.responses['200'].content['application/json'].schema
   t.ok(view.properties.topUpSeats && view.properties.reconfirmedAt, 'both fields in the OpenAPI document')
   const nothing = await pay()
@@ -454,7 +454,7 @@ t.test(
     t.equal(byUser.statusCode, 200, byUser.body)
     t.match(byUser.json(), { status: 'CANCELED', refundedMinor: 250_000 }, 'the user gets the policy share')
 
-    const spec = (await h.call('guest', { method: 'GET', url: '/openapi.json' })).json()
+    const spec = h.openapi()
     const route = spec.paths['/api/v1/bookings/{id}/cancel'].post
     t.match(route.description, /organizer/, 'the OpenAPI document says who may cancel')
   },

@@ -13,7 +13,7 @@ import { join } from 'node:path'
 import t from 'tap'
 import { checkPromises, runSale, type SaleRecord } from '../support/flash-sale-clients.ts'
 import { startApp, type AppProcess } from '../support/processes.ts'
-import { eventBody, SECRET, tokenFor } from './api-harness.ts'
+import { AUDIENCE, eventBody, ISSUER, SECRET, tokenFor } from './api-harness.ts'
 
 const USERS = 300
 const CAPACITY = 30
@@ -24,6 +24,8 @@ function startService(dataDir: string): AppProcess {
     DATA_DIR: dataDir,
     HTTP_PORT: '0',
     AUTH_JWT_SECRET: SECRET,
+    AUTH_JWT_ISSUER: ISSUER,
+    AUTH_JWT_AUDIENCE: AUDIENCE,
     LOG_LEVEL: 'info',
     KAFKA_BROKERS: '',
     DATABASE_URL: '',

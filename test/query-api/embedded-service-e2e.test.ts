@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
 import { sleep, startApp, type AppProcess } from '../support/processes.ts'
-import { eventBody, SECRET, tokenFor, type Principal } from './api-harness.ts'
+import { AUDIENCE, eventBody, ISSUER, SECRET, tokenFor, type Principal } from './api-harness.ts'
 
 const USERS = 500
 const CAPACITY = 100
@@ -20,6 +20,8 @@ function startService(dataDir: string): AppProcess {
     DATA_DIR: dataDir,
     HTTP_PORT: '0',
     AUTH_JWT_SECRET: SECRET,
+    AUTH_JWT_ISSUER: ISSUER,
+    AUTH_JWT_AUDIENCE: AUDIENCE,
     LOG_LEVEL: 'info',
     KAFKA_BROKERS: '',
     DATABASE_URL: '',

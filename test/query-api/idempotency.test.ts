@@ -13,9 +13,9 @@ import { createBookingSerdes } from '../../topologies/index.ts'
 import { LocalSchemaRegistry } from '../../avro/index.ts'
 import {
   ADMIN,
+  AUTH,
   ORGANIZER,
   publishedEvent,
-  SECRET,
   startHarness,
   tokenFor,
   USER,
@@ -36,7 +36,7 @@ async function appWithEmptyCache(): Promise<FastifyInstance> {
   const app = await buildApp({
     readModel: h.readModel,
     commands: new CommandProducer(new EmbeddedCommandTransport(h.log), serdes),
-    auth: { jwtSecret: SECRET },
+    auth: AUTH,
     requests: new MemoryRequestRegistry(),
     webhookSecret: WEBHOOK_SECRET,
   })

@@ -1,4 +1,6 @@
+import pino from 'pino'
 import t from 'tap'
+import { buildOpsApp } from '../../query-api/operations.ts'
 import {
   ADMIN,
   ADMIN_NO_2FA,
@@ -126,32 +128,99 @@ t.test('categories: public tree, admin writes with 2FA, audit, errors', async (t
   t.equal(gone.statusCode, 404)
 })
 
-t.test('health, readiness, metrics, OpenAPI and docs', async (t) => {
-  t.same((await h.call('guest', { method: 'GET', url: '/healthz' })).json(), { status: 'ok' })
-  const ready = await h.call('guest', { method: 'GET', url: '/readyz' })
-  t.equal(ready.statusCode, 200)
-  t.same(ready.json().checks, { readModel: 'ok', commands: 'ok' })
-  const metrics = await h.call('guest', { method: 'GET', url: '/metrics' })
-  t.match(metrics.body, /backend_event_api_requests_total/)
-  const spec = await h.call('guest', { method: 'GET', url: '/openapi.json' })
-  t.equal(spec.statusCode, 200)
-  const doc = spec.json()
-  t.equal(doc.openapi, '3.0.3')
-  for (const path of [
-    '/api/v1/events',
-    '/api/v1/bookings',
-    '/api/v1/bookings/{id}/cancel',
-    '/api/v1/requests/{id}',
-    '/api/v1/categories',
-  ])
-    t.ok(doc.paths[path], path)
-  t.equal(
-    doc.paths['/api/v1/bookings'].post.requestBody.content['application/json'].schema.additionalProperties,
-    false,
-  )
-  const docs = await h.call('guest', { method: 'GET', url: '/docs/' })
-  t.ok([200, 302].includes(docs.statusCode))
-})
+t.test(
+  'health and readiness are public; metrics, OpenAPI and docs are on the ops listener only',
+  async (t) => {
+    t.same((await h.call('guest', { method: 'GET', url: '/healthz' })).json(), { status: 'ok' })
+    const ready = await h.call('guest', { method: 'GET', url: '/readyz' })
+    t.equal(ready.statusCode, 200)
+    t.same(ready.json(), { status: 'ready', checks: { readModel: 'ok', commands: 'ok' } })
+    t.ok(ready.headers['x-ratelimit-limit'], '/readyz counts against the rate limit')
+    for (const url of ['/metrics', '/openapi.json', '/docs/', '/docs/json'])
+      t.equal(
+        (await h.call('guest', { method: 'GET', url })).statusCode,
+        404,
+        `${url} is not public by default`,
+      )
+
+    const ops = await buildOpsApp(h.app)
+    t.teardown(() => ops.close())
+    const metrics = await ops.inject({ method: 'GET', url: '/metrics' })
+    t.equal(metrics.statusCode, 200)
+    t.match(metrics.body, /backend_event_api_requests_total/)
+    const spec = await ops.inject({ method: 'GET', url: '/openapi.json' })
+    t.equal(spec.statusCode, 200)
+    const doc = spec.json()
+    t.equal(doc.openapi, '3.0.3')
+    for (const path of [
+      '/api/v1/events',
+      '/api/v1/bookings',
+      '/api/v1/bookings/{id}/cancel',
+      '/api/v1/requests/{id}',
+      '/api/v1/categories',
+    ])
+      t.ok(doc.paths[path], path)
+    t.equal(
+      doc.paths['/api/v1/bookings'].post.requestBody.content['application/json'].schema.additionalProperties,
+      false,
+    )
+    t.notOk(doc.paths['/metrics'], 'the operational routes are not in the public document')
+    const docs = await ops.inject({ method: 'GET', url: '/docs/' })
+    t.ok([200, 302].includes(docs.statusCode))
+    t.equal((await ops.inject({ method: 'GET', url: '/readyz' })).statusCode, 200)
+
+    const open = await startHarness({ withPipeline: false, publicOperations: true })
+    t.teardown(() => open.close())
+    t.equal(
+      (await open.call('guest', { method: 'GET', url: '/metrics' })).statusCode,
+      200,
+      'when configured so',
+    )
+    t.equal((await open.call('guest', { method: 'GET', url: '/openapi.json' })).statusCode, 200)
+    t.ok([200, 302].includes((await open.call('guest', { method: 'GET', url: '/docs/' })).statusCode))
+  },
+)
+
+t.test(
+  'readiness: one round of checks per cache period, generic reasons, details only in the logs',
+  async (t) => {
+    let calls = 0
+    const lines: string[] = []
+    const logger = pino({ level: 'warn' }, { write: (line: string) => void lines.push(line) })
+    const flaky = await startHarness({
+      withPipeline: false,
+      readinessCacheMs: 60_000,
+      logger,
+      readiness: {
+        redis: async () => {
+          calls++
+          throw new Error('connect ECONNREFUSED 10.1.2.3:6379 as user backend_event_admin')
+        },
+      },
+    })
+    t.teardown(() => flaky.close())
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, () => flaky.app.inject({ method: 'GET', url: '/readyz' })),
+    )
+    for (const answer of answers) {
+      t.equal(answer.statusCode, 503)
+      t.same(answer.json(), {
+        status: 'not ready',
+        checks: { readModel: 'ok', commands: 'ok', redis: 'unavailable' },
+      })
+      t.notMatch(
+        answer.body,
+        /10\.1\.2\.3|backend_event_admin|ECONNREFUSED/,
+        'no address, user or driver message',
+      )
+    }
+    t.equal(calls, 1, '20 probes, one check')
+    t.ok(
+      lines.some((l) => l.includes('10.1.2.3') && l.includes('"dependency":"redis"')),
+      'the reason is logged',
+    )
+  },
+)
 
 t.test('errors: one format with the trace ID; 404 route, bad JSON, oversized body, bad token', async (t) => {
   const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01'

@@ -308,7 +308,7 @@ t.test('validate is limited with the booking group figures (an oracle for guessi
 })
 
 t.test('both routes are in the OpenAPI document with their schemas', async (t) => {
-  const doc = (await h.call('guest', { method: 'GET', url: '/openapi.json' })).json()
+  const doc = h.openapi()
   const listing = doc.paths['/api/v1/events/{id}/promos'].get
   t.ok(listing, 'GET /events/{id}/promos')
   t.same(listing.security, [{ bearer: [] }])

@@ -19,7 +19,7 @@ import { loadConfig } from '../../infra/config.ts'
 import { checkPromises, runSale, type SaleRecord } from '../support/flash-sale-clients.ts'
 import { deleteTopicsMatching, kafkaClient, requireKafka } from '../support/kafka.ts'
 import { startApp, type AppProcess } from '../support/processes.ts'
-import { eventBody, SECRET, tokenFor } from './api-harness.ts'
+import { AUDIENCE, eventBody, ISSUER, SECRET, tokenFor } from './api-harness.ts'
 
 const USERS = 300
 const CAPACITY = 30
@@ -48,6 +48,9 @@ function startInstance(i: number): AppProcess {
     DATA_DIR: dataDirs[i]!,
     HTTP_PORT: '0',
     AUTH_JWT_SECRET: SECRET,
+    AUTH_JWT_ISSUER: ISSUER,
+    AUTH_JWT_AUDIENCE: AUDIENCE,
+    PAYMENT_WEBHOOK_SECRET: 'test-webhook-secret-of-the-crash-sale-at-least-32-bytes',
     LOG_LEVEL: 'info',
   })
 }

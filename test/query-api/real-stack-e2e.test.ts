@@ -30,9 +30,9 @@ import { RedisResponseCache } from '../../query-api/response-cache.ts'
 import { KafkaStreams } from '../../streams/kafka/kafka-streams.ts'
 import { buildBookingTopology, createBookingSerdes } from '../../topologies/booking-topology.ts'
 import { createAppTopics } from '../support/booking-load.ts'
-import { brokers, deleteTopicsMatching, kafkaClient, requireKafka } from '../support/kafka.ts'
+import { deleteTopicsMatching, kafkaClient, kafkaConnection, requireKafka } from '../support/kafka.ts'
 import { RUN_TOPIC_PREFIX, RUN_TOPICS } from '../support/own-topics.ts'
-import { eventBody, SECRET, tokenFor } from './api-harness.ts'
+import { AUTH, eventBody, tokenFor } from './api-harness.ts'
 
 const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/backend_event'
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'
@@ -65,7 +65,7 @@ const streams = new KafkaStreams(buildBookingTopology({ serdes }), {
   deadLetterTopic: RUN_TOPICS.deadLetters,
   commitIntervalMs: 100,
   logger,
-  brokers: brokers(),
+  ...kafkaConnection(),
   sessionTimeoutMs: 10_000,
   replicationFactor: 1,
 })
@@ -74,12 +74,12 @@ const readModel = await openReadModel({ databaseUrl: DATABASE_URL, schema, poolS
 const projection = await startReadModelProjection({
   model: readModel,
   serdes,
-  source: { brokers: brokers(), groupId: projectionGroup },
+  source: { ...kafkaConnection(), groupId: projectionGroup },
   logger,
 })
 const redis = new Redis(REDIS_URL)
 const subscribers = [redis.duplicate(), redis.duplicate()]
-const transport = new KafkaCommandTransport({ brokers: brokers() })
+const transport = new KafkaCommandTransport({ ...kafkaConnection() })
 await transport.connect()
 const commands = new CommandProducer(transport, serdes)
 const notProjecting = (model: ReadModel): ReadModel =>
@@ -94,7 +94,7 @@ const instance = (model: ReadModel, subscriber: Redis) =>
   buildApp({
     readModel: model,
     commands,
-    auth: { jwtSecret: SECRET },
+    auth: AUTH,
     requests: new RedisRequestRegistry(redis, { prefix: `api-e2e:${run}:` }),
     cache: new RedisResponseCache(redis, { prefix: `api-e2e:${run}:cache:` }),
     rateLimitRedis: redis,
@@ -296,7 +296,7 @@ t.test(
         await client.query(`DROP SCHEMA IF EXISTS ${s} CASCADE`)
       await client.end()
     })
-    await rebuildReadModel(copy, { serdes, source: { brokers: brokers() }, logger, timeoutMs: 300_000 })
+    await rebuildReadModel(copy, { serdes, source: { ...kafkaConnection() }, logger, timeoutMs: 300_000 })
     const client = new pg.Client({ connectionString: DATABASE_URL })
     await client.connect()
     t.teardown(() => client.end())

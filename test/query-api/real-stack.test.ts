@@ -21,8 +21,8 @@ import { defaultPartitioner } from '../../streams/partitioner.ts'
 import { createBookingSerdes } from '../../topologies/booking-topology.ts'
 import { DEFAULT_TOPIC_NAMES } from '../../topologies/index.ts'
 import { commitGroupOffsets, endOffsets } from '../support/booking-load.ts'
-import { brokers, kafkaClient, requireKafka } from '../support/kafka.ts'
-import { SECRET, tokenFor, USER } from './api-harness.ts'
+import { kafkaClient, kafkaConnection, requireKafka } from '../support/kafka.ts'
+import { AUTH, tokenFor, USER } from './api-harness.ts'
 
 // Tests read the stack's addresses as infra/up.sh exports them (the service reads them through infra/config.ts).
 const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/backend_event'
@@ -36,7 +36,7 @@ await serdes.init()
 const readModel = await openReadModel({ databaseUrl: DATABASE_URL, schema, poolSize: 4 })
 const redis = new Redis(REDIS_URL)
 const subscribers = [redis.duplicate(), redis.duplicate()]
-const transport = new KafkaCommandTransport({ brokers: brokers() })
+const transport = new KafkaCommandTransport({ ...kafkaConnection() })
 await transport.connect()
 const commands = new CommandProducer(transport, serdes)
 
@@ -54,7 +54,7 @@ const instance = (model: ReadModel, subscriber: Redis) =>
   buildApp({
     readModel: model,
     commands,
-    auth: { jwtSecret: SECRET },
+    auth: AUTH,
     requests: new RedisRequestRegistry(redis, { prefix: `api-test:${run}:` }),
     cache: new RedisResponseCache(redis, { prefix: `api-test:${run}:cache:` }),
     rateLimitRedis: redis,

@@ -17,7 +17,13 @@ import {
   createCountingSerdes,
   COUNTING_DEAD_LETTERS,
 } from '../../examples/counting/counting-topology.ts'
-import { brokers, deleteTopicsMatching, kafkaClient, readCommitted, requireKafka } from '../support/kafka.ts'
+import {
+  deleteTopicsMatching,
+  kafkaClient,
+  kafkaConnection,
+  readCommitted,
+  requireKafka,
+} from '../support/kafka.ts'
 
 const registryUrl = loadConfig().schemaRegistryUrl || 'http://127.0.0.1:8081/apis/ccompat/v7'
 
@@ -31,7 +37,7 @@ t.test('poison records are dead-lettered with the reason and the partition keeps
   const streams = new KafkaStreams(buildCountingTopology({ input, output }, names), {
     applicationId: appId,
     deadLetterTopic: COUNTING_DEAD_LETTERS,
-    brokers: brokers(),
+    ...kafkaConnection(),
     topics: countingTopics(1, names),
     logger: pino({ level: 'silent' }),
     sessionTimeoutMs: 6000,

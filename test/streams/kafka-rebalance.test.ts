@@ -19,9 +19,9 @@ import {
 } from '../../examples/counting/counting-topology.ts'
 import { checkCounting, countingInput } from '../support/counting-check.ts'
 import {
-  brokers,
   deleteTopicsMatching,
   kafkaClient,
+  kafkaConnection,
   produce,
   readCommitted,
   requireKafka,
@@ -130,7 +130,7 @@ t.test('an instance whose task was taken over cannot commit its pending work', a
   const streams = new KafkaStreams(buildCountingTopology({ input: inputSerde, output: outputSerde }, names), {
     applicationId: appId,
     deadLetterTopic: COUNTING_DEAD_LETTERS,
-    brokers: brokers(),
+    ...kafkaConnection(),
     topics: countingTopics(1, names),
     // Nothing commits on its own during the test: the work stays pending until close().
     commitIntervalMs: 600_000,

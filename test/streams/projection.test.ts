@@ -12,7 +12,7 @@ import {
   type ProjectionBatch,
   type ProjectionSink,
 } from '../../streams/projection.ts'
-import { brokers, deleteTopicsMatching, kafkaClient, requireKafka } from '../support/kafka.ts'
+import { deleteTopicsMatching, kafkaClient, kafkaConnection, requireKafka } from '../support/kafka.ts'
 
 /** A sink that records applied values and keeps offsets beside them, as a database transaction would. */
 class RecordingSink implements ProjectionSink {
@@ -96,7 +96,7 @@ t.test('Kafka projection resumes from the sink positions and skips aborted data'
   await send(0, 3000, true)
   await send(100_000, 100_300, false)
   const sink = new RecordingSink()
-  const options = { name: 'p', topics: [topic], sink, brokers: brokers(), groupId: `${topic}-group` }
+  const options = { name: 'p', topics: [topic], sink, ...kafkaConnection(), groupId: `${topic}-group` }
   const first = new KafkaProjection(options)
   await first.start()
   await first.caughtUp(60_000)
@@ -139,7 +139,13 @@ t.test(
     })
     await admin.disconnect()
     const sink = new RecordingSink()
-    const projection = new KafkaProjection({ name: 'p', topics: [topic], sink, brokers: brokers(), groupId })
+    const projection = new KafkaProjection({
+      name: 'p',
+      topics: [topic],
+      sink,
+      ...kafkaConnection(),
+      groupId,
+    })
     await projection.start()
     await projection.caughtUp(30_000)
     t.same(sink.applied, [], 'nothing before the seeded offsets is applied')

@@ -9,7 +9,7 @@
  */
 import { writeFileSync } from 'node:fs'
 import pino from 'pino'
-import { loadConfig } from '../../infra/config.ts'
+import { kafkaSecurityOf, loadConfig } from '../../infra/config.ts'
 import { schemaRegistryFor } from '../../infra/serdes.ts'
 import { EmbeddedLog, EmbeddedStreams, type KeyValueStore } from '../../streams/index.ts'
 import { KafkaStreams } from '../../streams/kafka/kafka-streams.ts'
@@ -49,6 +49,7 @@ if (transport === 'kafka') {
   const streams = new KafkaStreams(topology, {
     ...streamsConfig,
     brokers: config.kafkaBrokers.length > 0 ? config.kafkaBrokers : ['127.0.0.1:9092'],
+    kafka: kafkaSecurityOf(config),
     sessionTimeoutMs: Number(process.env.SESSION_TIMEOUT_MS ?? 6000),
     heartbeatIntervalMs: 500,
   })

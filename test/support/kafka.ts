@@ -1,17 +1,30 @@
 import { randomUUID } from 'node:crypto'
 import type { Kafka } from 'kafkajs'
 import { logLevel, Partitioners, type KafkaMessage } from 'kafkajs'
-import { loadConfig } from '../../infra/config.ts'
-import { createKafka } from '../../streams/kafka/client.ts'
+import { kafkaSecurityOf, loadConfig } from '../../infra/config.ts'
+import { createKafka, type KafkaSecurity } from '../../streams/kafka/client.ts'
 
-/** Brokers of the real stack (infra/up.sh exports KAFKA_BROKERS). Tests fail, never skip, when it is down. */
+/**
+ * Brokers of the real stack (infra/up.sh exports KAFKA_BROKERS: its SASL/SCRAM listener, with the service
+ * principal's credentials in KAFKA_SASL_*). Tests fail, never skip, when it is down.
+ */
 export function brokers(): string[] {
   const configured = loadConfig().kafkaBrokers
   return configured.length > 0 ? configured : ['127.0.0.1:9092']
 }
 
+/** TLS and SASL of the real stack's clients, from the same configuration the service reads. */
+export function kafkaSecurity(): KafkaSecurity {
+  return kafkaSecurityOf(loadConfig())
+}
+
+/** Brokers and security together, to spread into a KafkaStreams, KafkaProjection or transport's options. */
+export function kafkaConnection(): { brokers: string[]; kafka: KafkaSecurity } {
+  return { brokers: brokers(), kafka: kafkaSecurity() }
+}
+
 export function kafkaClient(clientId = 'tests'): Kafka {
-  return createKafka({ brokers: brokers(), clientId, logLevel: logLevel.ERROR })
+  return createKafka({ ...kafkaSecurity(), brokers: brokers(), clientId, logLevel: logLevel.ERROR })
 }
 
 /** Fails with a clear message when the broker is unreachable (under CI=true and everywhere else). */

@@ -1,0 +1,345 @@
+/**
+ * A fixed state of the whole API for the authorization matrix and the fuzz test: the harness with the stats
+ * routes on chDB, built up through the API with the pipeline running (an organizer's published event with a
+ * price option and a promo code, the same organizer's draft with a price option, a user's pending booking
+ * and the request that made it, a category, the analytics of both events), then the pipeline stopped: a
+ * write the API lets through is appended to the log and stays undecided, so every request meets the same
+ * state. Also: one valid request per route, and the route table as Fastify serves it.
+ */
+import type { InjectOptions, LightMyRequestResponse } from 'fastify'
+import { randomUUID } from 'node:crypto'
+import { signWebhook } from '../../query-api/payments/webhook-signature.ts'
+import { statsRoutes } from '../../query-api/routes/stats.ts'
+import {
+  AnalyticsSink,
+  analyticsTopics,
+  createClickHouse,
+  createStatsQueries,
+  migrate,
+} from '../../read-models/analytics/index.ts'
+import { EmbeddedProjection } from '../../streams/index.ts'
+import { DEFAULT_TOPIC_NAMES } from '../../topologies/index.ts'
+import {
+  ADMIN,
+  eventBody,
+  ORGANIZER,
+  publishedEvent,
+  serdes,
+  startHarness,
+  USER,
+  WAIT,
+  WEBHOOK_SECRET,
+  type Harness,
+  type Principal,
+} from './api-harness.ts'
+
+/** The IDs of the state. */
+export interface Fixture {
+  readonly published: string
+  readonly draft: string
+  readonly booking: string
+  readonly request: string
+  readonly category: string
+}
+
+export interface ApiState {
+  readonly h: Harness
+  readonly fixture: Fixture
+  /** Records appended to the log so far, but for the catalog views produced after an answer. */
+  appended(): number
+  /** A category of its own (for a request that may rename or delete it). */
+  category(): Promise<string>
+  /** A sandbox payment of the pending booking, started at the gateway. */
+  startPayment(): Promise<string>
+  close(): Promise<void>
+}
+
+export const json = (payload: unknown): Pick<InjectOptions, 'payload' | 'headers'> => ({
+  payload: JSON.stringify(payload),
+  headers: { 'content-type': 'application/json' },
+})
+export const inDays = (days: number): string => new Date(Date.now() + days * 86_400_000).toISOString()
+export const fresh = (prefix: string): string => `${prefix}-${randomUUID().slice(0, 8)}`
+export const PRICE_OPTION = { id: 'std', name: 'Standard', priceMinor: 500_000, allotment: 10 }
+export const PROMO = {
+  code: 'MATRIX10',
+  kind: 'PERCENTAGE',
+  value: 10,
+  usageLimit: 5,
+  validUntil: inDays(60),
+}
+
+export async function startApiState(): Promise<ApiState> {
+  const clickhouse = createClickHouse()
+  await migrate(clickhouse)
+  const h = await startHarness({
+    rateLimits: false,
+    plugins: [statsRoutes(createStatsQueries({ client: clickhouse }))],
+  })
+  const sink = new AnalyticsSink({ client: clickhouse, serdes: await serdes() })
+  const analytics = new EmbeddedProjection(h.log, {
+    name: 'analytics',
+    topics: analyticsTopics(DEFAULT_TOPIC_NAMES),
+    sink,
+  })
+  await analytics.start()
+  const close = async () => {
+    await analytics.close()
+    await h.close()
+    await clickhouse.close()
+  }
+
+  /** A set-up call that must answer `status` (with Prefer: wait, so the state is there before the next). */
+  const ok = async (
+    as: Principal,
+    url: string,
+    body: unknown,
+    status: number,
+  ): Promise<LightMyRequestResponse> => {
+    const answer = await h.call(as, {
+      method: 'POST',
+      url,
+      payload: JSON.stringify(body),
+      headers: { ...WAIT, 'content-type': 'application/json' },
+    })
+    if (answer.statusCode !== status) throw new Error(`POST ${url}: ${answer.statusCode} ${answer.body}`)
+    return answer
+  }
+  try {
+    const published = await publishedEvent(h, { id: 'state-published' })
+    await ok(ORGANIZER, `/api/v1/events/${published}/promos`, PROMO, 201)
+    const draft = (await ok(ORGANIZER, '/api/v1/events', eventBody({ id: 'state-draft' }), 201)).json<{
+      id: string
+    }>().id
+    await ok(ORGANIZER, `/api/v1/events/${draft}/price-options`, PRICE_OPTION, 201)
+    const booked = await ok(
+      USER,
+      '/api/v1/bookings',
+      { eventId: published, priceOptionId: 'std', seats: 1 },
+      201,
+    )
+    const fixture: Fixture = {
+      published,
+      draft,
+      booking: booked.json<{ id: string }>().id,
+      request: String(booked.headers['x-request-id']),
+      category: 'state-category',
+    }
+    await ok(ADMIN, '/api/v1/categories', { id: fixture.category, parentId: null, name: 'State' }, 201)
+    await analytics.caughtUp(30_000)
+    await h.stopPipeline()
+
+    let appended = 0
+    h.log.onAppend((records) => {
+      for (const record of records) if (record.topic !== DEFAULT_TOPIC_NAMES.views) appended++
+    })
+    return {
+      h,
+      fixture,
+      appended: () => appended,
+      async category() {
+        const id = fresh('cat')
+        await ok(ADMIN, '/api/v1/categories', { id, parentId: null, name: id }, 201)
+        return id
+      },
+      async startPayment() {
+        const payment = await h.gateway.start({
+          bookingId: fixture.booking,
+          eventId: published,
+          userId: USER.sub,
+          amountMinor: PRICE_OPTION.priceMinor,
+        })
+        return payment.paymentId
+      },
+      close,
+    }
+  } catch (error) {
+    await close()
+    throw error
+  }
+}
+
+export function webhookBody(f: Fixture): Record<string, unknown> {
+  return {
+    paymentId: fresh('pay'),
+    bookingId: f.booking,
+    eventId: f.published,
+    status: 'FAILED',
+    amountMinor: PRICE_OPTION.priceMinor,
+    occurredAtMs: Date.now(),
+  }
+}
+
+export function signedWebhook(f: Fixture, body: string = JSON.stringify(webhookBody(f))): InjectOptions {
+  return {
+    method: 'POST',
+    url: '/api/v1/payments/webhook',
+    payload: body,
+    headers: { 'content-type': 'application/json', 'x-signature': signWebhook(WEBHOOK_SECRET, body) },
+  }
+}
+
+type RequestOf = (s: ApiState) => InjectOptions | Promise<InjectOptions>
+
+/** One valid request for every route (an event route acts on the published event). */
+export const VALID_REQUESTS: Readonly<Record<string, RequestOf>> = {
+  'GET /healthz': () => ({ method: 'GET', url: '/healthz' }),
+  'GET /readyz': () => ({ method: 'GET', url: '/readyz' }),
+  'GET /api/v1/events': () => ({ method: 'GET', url: '/api/v1/events?q=rafting&size=5&sort=price,desc' }),
+  'GET /api/v1/events/:id': (s) => ({ method: 'GET', url: `/api/v1/events/${s.fixture.published}` }),
+  'GET /api/v1/events/:id/bookings': (s) => ({
+    method: 'GET',
+    url: `/api/v1/events/${s.fixture.published}/bookings`,
+  }),
+  'GET /api/v1/events/:id/promos': (s) => ({
+    method: 'GET',
+    url: `/api/v1/events/${s.fixture.published}/promos`,
+  }),
+  'GET /api/v1/events/:id/stats': (s) => ({
+    method: 'GET',
+    url: `/api/v1/events/${s.fixture.published}/stats`,
+  }),
+  'POST /api/v1/events': () => ({ method: 'POST', url: '/api/v1/events', ...json(eventBody()) }),
+  'PUT /api/v1/events/:id': (s) => ({
+    method: 'PUT',
+    url: `/api/v1/events/${s.fixture.published}`,
+    payload: JSON.stringify({ title: 'A new title' }),
+    headers: { 'content-type': 'application/json', 'if-match': '"1"' },
+  }),
+  'POST /api/v1/events/:id/publish': (s) => ({
+    method: 'POST',
+    url: `/api/v1/events/${s.fixture.published}/publish`,
+  }),
+  'POST /api/v1/events/:id/reschedule': (s) => ({
+    method: 'POST',
+    url: `/api/v1/events/${s.fixture.published}/reschedule`,
+    ...json({ startsAt: inDays(40), endsAt: inDays(41), place: 'Altai, Katun river, Chemal bridge' }),
+  }),
+  'POST /api/v1/events/:id/restore-schedule': (s) => ({
+    method: 'POST',
+    url: `/api/v1/events/${s.fixture.published}/restore-schedule`,
+  }),
+  'POST /api/v1/events/:id/cancel': (s) => ({
+    method: 'POST',
+    url: `/api/v1/events/${s.fixture.published}/cancel`,
+    ...json({ reason: 'weather' }),
+  }),
+  'POST /api/v1/events/:id/price-options': (s) => ({
+    method: 'POST',
+    url: `/api/v1/events/${s.fixture.published}/price-options`,
+    ...json({ ...PRICE_OPTION, id: 'late' }),
+  }),
+  'PUT /api/v1/events/:id/price-options/:optionId': (s) => ({
+    method: 'PUT',
+    url: `/api/v1/events/${s.fixture.published}/price-options/std`,
+    ...json(PRICE_OPTION),
+  }),
+  'DELETE /api/v1/events/:id/price-options/:optionId': (s) => ({
+    method: 'DELETE',
+    url: `/api/v1/events/${s.fixture.published}/price-options/std`,
+  }),
+  'POST /api/v1/events/:id/promos': (s) => ({
+    method: 'POST',
+    url: `/api/v1/events/${s.fixture.published}/promos`,
+    ...json({ ...PROMO, code: 'OTHER20' }),
+  }),
+  'DELETE /api/v1/events/:id/promos/:code': (s) => ({
+    method: 'DELETE',
+    url: `/api/v1/events/${s.fixture.published}/promos/${PROMO.code}`,
+  }),
+  'PUT /api/v1/events/:id/refund-policy': (s) => ({
+    method: 'PUT',
+    url: `/api/v1/events/${s.fixture.published}/refund-policy`,
+    ...json({ tiers: [{ minHoursBeforeStart: 48, percent: 100 }] }),
+  }),
+  'POST /api/v1/events/:id/crew': (s) => ({
+    method: 'POST',
+    url: `/api/v1/events/${s.fixture.published}/crew`,
+    ...json({ role: 'INSTRUCTOR' }),
+  }),
+  'GET /api/v1/stats/events': () => ({ method: 'GET', url: '/api/v1/stats/events' }),
+  'GET /api/v1/stats/bookings': () => ({ method: 'GET', url: '/api/v1/stats/bookings' }),
+  'GET /api/v1/stats/conversions': () => ({ method: 'GET', url: '/api/v1/stats/conversions' }),
+  'POST /api/v1/promos/validate': (s) => ({
+    method: 'POST',
+    url: '/api/v1/promos/validate',
+    ...json({ eventId: s.fixture.published, code: PROMO.code, priceOptionId: 'std', seats: 1 }),
+  }),
+  'POST /api/v1/bookings': (s) => ({
+    method: 'POST',
+    url: '/api/v1/bookings',
+    ...json({ eventId: s.fixture.published, priceOptionId: 'std', seats: 1 }),
+  }),
+  'GET /api/v1/bookings': () => ({ method: 'GET', url: '/api/v1/bookings' }),
+  'GET /api/v1/bookings/:id': (s) => ({ method: 'GET', url: `/api/v1/bookings/${s.fixture.booking}` }),
+  'POST /api/v1/bookings/:id/cancel': (s) => ({
+    method: 'POST',
+    url: `/api/v1/bookings/${s.fixture.booking}/cancel`,
+  }),
+  'PATCH /api/v1/bookings/:id': (s) => ({
+    method: 'PATCH',
+    url: `/api/v1/bookings/${s.fixture.booking}`,
+    ...json({ seats: 2 }),
+  }),
+  'POST /api/v1/bookings/:id/reconfirm': (s) => ({
+    method: 'POST',
+    url: `/api/v1/bookings/${s.fixture.booking}/reconfirm`,
+  }),
+  'POST /api/v1/bookings/:id/pay': (s) => ({
+    method: 'POST',
+    url: `/api/v1/bookings/${s.fixture.booking}/pay`,
+  }),
+  'POST /api/v1/payments/webhook': (s) => signedWebhook(s.fixture),
+  'POST /api/v1/payments/sandbox/:paymentId/:outcome': async (s) => ({
+    method: 'POST',
+    url: `/api/v1/payments/sandbox/${await s.startPayment()}/complete`,
+  }),
+  'POST /api/v1/events/:id/waitlist': (s) => ({
+    method: 'POST',
+    url: `/api/v1/events/${s.fixture.published}/waitlist`,
+  }),
+  'DELETE /api/v1/events/:id/waitlist': (s) => ({
+    method: 'DELETE',
+    url: `/api/v1/events/${s.fixture.published}/waitlist`,
+  }),
+  'GET /api/v1/waitlist': () => ({ method: 'GET', url: '/api/v1/waitlist' }),
+  'GET /api/v1/favorites': () => ({ method: 'GET', url: '/api/v1/favorites' }),
+  'POST /api/v1/events/:id/favorite': (s) => ({
+    method: 'POST',
+    url: `/api/v1/events/${s.fixture.published}/favorite`,
+  }),
+  'DELETE /api/v1/events/:id/favorite': (s) => ({
+    method: 'DELETE',
+    url: `/api/v1/events/${s.fixture.published}/favorite`,
+  }),
+  'GET /api/v1/requests/:id': (s) => ({ method: 'GET', url: `/api/v1/requests/${s.fixture.request}` }),
+  'GET /api/v1/categories': () => ({ method: 'GET', url: '/api/v1/categories' }),
+  'POST /api/v1/categories': () => ({
+    method: 'POST',
+    url: '/api/v1/categories',
+    ...json({ id: fresh('cat'), parentId: null, name: 'New' }),
+  }),
+  'PATCH /api/v1/categories/:id': async (s) => ({
+    method: 'PATCH',
+    url: `/api/v1/categories/${await s.category()}`,
+    ...json({ name: 'Renamed' }),
+  }),
+  'DELETE /api/v1/categories/:id': async (s) => ({
+    method: 'DELETE',
+    url: `/api/v1/categories/${await s.category()}`,
+  }),
+}
+
+/** `METHOD /url` of every route an app serves, from Fastify's own tree (`printRoutes`); HEAD routes included. */
+export function routeTable(app: Harness['app']): string[] {
+  const routes: string[] = []
+  const stack: string[] = []
+  for (const line of app.printRoutes({ commonPrefix: false }).split('\n')) {
+    const m = /^([│├└─\s]*)(\S+) \(([A-Z, ]+)\)$/.exec(line)
+    if (m === null) continue
+    stack.length = m[1]!.length / 4 - 1
+    stack.push(m[2]!)
+    for (const method of m[3]!.split(', ')) routes.push(`${method} ${stack.join('')}`)
+  }
+  return routes
+}

@@ -1,0 +1,483 @@
+/**
+ * The authorization matrix: every route of the API (read from Fastify's own route table, so a route added
+ * without a row here fails) × the resource states that matter × seven principals, against one table of
+ * expected answers written below, once.
+ *
+ * The states are built through the API with the pipeline running (an organizer's published event with a
+ * price option and a promo code, the same organizer's draft, a user's pending booking and its request, a
+ * category, the analytics of both events); then the pipeline stops, so every cell meets the same state: a
+ * write the API lets through answers 202 and its command waits on the log undecided. This is the API's
+ * check; the processors check again with the same predicates (test/processors/authorization.test.ts).
+ * Every cell also checks what reached the log: one command for a 202, nothing for a refusal.
+ */
+import type { InjectOptions } from 'fastify'
+import t from 'tap'
+import {
+  ADMIN,
+  ADMIN_NO_2FA,
+  eventBody,
+  ORGANIZER,
+  ORGANIZER2,
+  USER,
+  USER2,
+  type Principal,
+} from './api-harness.ts'
+import {
+  fresh,
+  inDays,
+  json,
+  PRICE_OPTION,
+  PROMO,
+  routeTable,
+  signedWebhook,
+  startApiState,
+  VALID_REQUESTS,
+  webhookBody,
+  type ApiState,
+} from './api-state.ts'
+
+/** The columns of the table, in order. */
+const WHO = ['guest', 'user', 'otherUser', 'organizer', 'otherOrganizer', 'admin', 'adminNo2fa'] as const
+type Who = (typeof WHO)[number]
+const PRINCIPALS: Record<Who, Principal> = {
+  guest: 'guest',
+  user: USER, // the booking's user
+  otherUser: USER2,
+  organizer: ORGANIZER, // the events' organizer
+  otherOrganizer: ORGANIZER2,
+  admin: ADMIN, // amr: mfa
+  adminNo2fa: ADMIN_NO_2FA,
+}
+
+/** One row: a route (as Fastify names it) in one state, the request, the expected status per principal. */
+interface Row {
+  readonly route: string
+  readonly state: string
+  /** The request of one cell; may prepare a fresh resource for it (a category to delete, a payment). */
+  readonly request: (s: ApiState) => InjectOptions | Promise<InjectOptions>
+  /** Statuses in the order of WHO. */
+  readonly expect: string
+}
+
+// The table. Columns: guest, user (the booking's), another user, organizer (the events'), another
+// organizer, admin with a second factor, admin without one.
+//
+// Event writes: every event state the API knows answers the same way except a draft, which does not exist
+// for whoever may not see it (404, not 403). Admins without a second factor get 403 on every route.
+const EVENT_WRITE = { published: '401 403 403 202 403 202 403', draft: '401 403 403 202 404 202 403' }
+const MANAGER_READ = { published: '401 403 403 200 403 200 403', draft: '401 403 403 200 404 200 403' }
+const eventWrite = (
+  route: string,
+  request: (id: string) => Omit<InjectOptions, 'url'> & { url: string },
+): Row[] => [
+  { route, state: 'published', request: (s) => request(s.fixture.published), expect: EVENT_WRITE.published },
+  { route, state: 'draft', request: (s) => request(s.fixture.draft), expect: EVENT_WRITE.draft },
+]
+const managerRead = (route: string, url: (id: string) => string): Row[] => [
+  {
+    route,
+    state: 'published',
+    request: (s) => ({ method: 'GET', url: url(s.fixture.published) }),
+    expect: MANAGER_READ.published,
+  },
+  {
+    route,
+    state: 'draft',
+    request: (s) => ({ method: 'GET', url: url(s.fixture.draft) }),
+    expect: MANAGER_READ.draft,
+  },
+]
+
+const ROWS: Row[] = [
+  // Operations: public, but an admin token without a second factor is refused everywhere.
+  {
+    route: 'GET /healthz',
+    state: '-',
+    request: () => ({ method: 'GET', url: '/healthz' }),
+    expect: '200 200 200 200 200 200 403',
+  },
+  {
+    route: 'GET /readyz',
+    state: '-',
+    request: () => ({ method: 'GET', url: '/readyz' }),
+    expect: '200 200 200 200 200 200 403',
+  },
+
+  // Catalog
+  {
+    route: 'GET /api/v1/events',
+    state: '-',
+    request: () => ({ method: 'GET', url: '/api/v1/events' }),
+    expect: '200 200 200 200 200 200 403',
+  },
+  {
+    route: 'GET /api/v1/events',
+    state: 'drafts asked',
+    request: () => ({ method: 'GET', url: '/api/v1/events?status=DRAFT' }),
+    expect: '200 200 200 200 200 200 403',
+  },
+  {
+    route: 'GET /api/v1/events/:id',
+    state: 'published',
+    request: (s) => ({ method: 'GET', url: `/api/v1/events/${s.fixture.published}` }),
+    expect: '200 200 200 200 200 200 403',
+  },
+  {
+    route: 'GET /api/v1/events/:id',
+    state: 'draft',
+    request: (s) => ({ method: 'GET', url: `/api/v1/events/${s.fixture.draft}` }),
+    expect: '404 404 404 200 404 200 403',
+  },
+  {
+    route: 'GET /api/v1/events/:id',
+    state: 'missing',
+    request: () => ({ method: 'GET', url: '/api/v1/events/no-such-event' }),
+    expect: '404 404 404 404 404 404 403',
+  },
+  ...managerRead('GET /api/v1/events/:id/bookings', (id) => `/api/v1/events/${id}/bookings`),
+  ...managerRead('GET /api/v1/events/:id/promos', (id) => `/api/v1/events/${id}/promos`),
+
+  // Event writes
+  {
+    route: 'POST /api/v1/events',
+    state: 'for oneself',
+    request: () => ({ method: 'POST', url: '/api/v1/events', ...json(eventBody()) }),
+    expect: '401 403 403 202 202 202 403',
+  },
+  {
+    route: 'POST /api/v1/events',
+    state: 'for the organizer org-1',
+    request: () => ({ method: 'POST', url: '/api/v1/events', ...json(eventBody({ organizerId: 'org-1' })) }),
+    expect: '401 403 403 202 403 202 403',
+  },
+  ...eventWrite('PUT /api/v1/events/:id', (id) => ({
+    method: 'PUT',
+    url: `/api/v1/events/${id}`,
+    ...json({ title: 'A new title' }),
+    headers: { 'content-type': 'application/json', 'if-match': '"1"' },
+  })),
+  ...eventWrite('POST /api/v1/events/:id/publish', (id) => ({
+    method: 'POST',
+    url: `/api/v1/events/${id}/publish`,
+  })),
+  ...eventWrite('POST /api/v1/events/:id/reschedule', (id) => ({
+    method: 'POST',
+    url: `/api/v1/events/${id}/reschedule`,
+    ...json({ startsAt: inDays(40), endsAt: inDays(41), place: 'Altai, Katun river, Chemal bridge' }),
+  })),
+  ...eventWrite('POST /api/v1/events/:id/restore-schedule', (id) => ({
+    method: 'POST',
+    url: `/api/v1/events/${id}/restore-schedule`,
+  })),
+  ...eventWrite('POST /api/v1/events/:id/cancel', (id) => ({
+    method: 'POST',
+    url: `/api/v1/events/${id}/cancel`,
+    ...json({ reason: 'weather' }),
+  })),
+  ...eventWrite('POST /api/v1/events/:id/price-options', (id) => ({
+    method: 'POST',
+    url: `/api/v1/events/${id}/price-options`,
+    ...json({ ...PRICE_OPTION, id: 'late' }),
+  })),
+  ...eventWrite('PUT /api/v1/events/:id/price-options/:optionId', (id) => ({
+    method: 'PUT',
+    url: `/api/v1/events/${id}/price-options/std`,
+    ...json(PRICE_OPTION),
+  })),
+  ...eventWrite('DELETE /api/v1/events/:id/price-options/:optionId', (id) => ({
+    method: 'DELETE',
+    url: `/api/v1/events/${id}/price-options/std`,
+  })),
+  ...eventWrite('POST /api/v1/events/:id/promos', (id) => ({
+    method: 'POST',
+    url: `/api/v1/events/${id}/promos`,
+    ...json({ ...PROMO, code: 'OTHER20' }),
+  })),
+  ...eventWrite('DELETE /api/v1/events/:id/promos/:code', (id) => ({
+    method: 'DELETE',
+    url: `/api/v1/events/${id}/promos/MATRIX10`,
+  })),
+  ...eventWrite('PUT /api/v1/events/:id/refund-policy', (id) => ({
+    method: 'PUT',
+    url: `/api/v1/events/${id}/refund-policy`,
+    ...json({ tiers: [{ minHoursBeforeStart: 48, percent: 100 }] }),
+  })),
+  ...eventWrite('POST /api/v1/events/:id/crew', (id) => ({
+    method: 'POST',
+    url: `/api/v1/events/${id}/crew`,
+    ...json({ role: 'INSTRUCTOR' }),
+  })),
+
+  // Stats (the analytics read model): organizers their own events, admins all.
+  ...managerRead('GET /api/v1/events/:id/stats', (id) => `/api/v1/events/${id}/stats`),
+  {
+    route: 'GET /api/v1/stats/events',
+    state: '-',
+    request: () => ({ method: 'GET', url: '/api/v1/stats/events' }),
+    expect: '401 403 403 200 200 200 403',
+  },
+  {
+    route: 'GET /api/v1/stats/bookings',
+    state: '-',
+    request: () => ({ method: 'GET', url: '/api/v1/stats/bookings' }),
+    expect: '401 403 403 200 200 200 403',
+  },
+  {
+    route: 'GET /api/v1/stats/conversions',
+    state: '-',
+    request: () => ({ method: 'GET', url: '/api/v1/stats/conversions' }),
+    expect: '401 403 403 200 200 200 403',
+  },
+
+  // Promo check before booking: signed-in callers, on events they may see.
+  {
+    route: 'POST /api/v1/promos/validate',
+    state: 'published',
+    request: (s) => ({
+      method: 'POST',
+      url: '/api/v1/promos/validate',
+      ...json({ eventId: s.fixture.published, code: PROMO.code, priceOptionId: 'std', seats: 1 }),
+    }),
+    expect: '401 200 200 200 200 200 403',
+  },
+  {
+    route: 'POST /api/v1/promos/validate',
+    state: 'draft',
+    request: (s) => ({
+      method: 'POST',
+      url: '/api/v1/promos/validate',
+      ...json({ eventId: s.fixture.draft, code: PROMO.code, priceOptionId: 'std', seats: 1 }),
+    }),
+    expect: '401 404 404 200 404 200 403',
+  },
+
+  // Bookings
+  {
+    route: 'POST /api/v1/bookings',
+    state: 'for oneself',
+    request: (s) => ({
+      method: 'POST',
+      url: '/api/v1/bookings',
+      ...json({ eventId: s.fixture.published, priceOptionId: 'std', seats: 1 }),
+    }),
+    expect: '401 202 202 202 202 202 403',
+  },
+  {
+    route: 'POST /api/v1/bookings',
+    state: 'for user-2',
+    request: (s) => ({
+      method: 'POST',
+      url: '/api/v1/bookings',
+      ...json({ eventId: s.fixture.published, priceOptionId: 'std', seats: 1, userId: 'user-2' }),
+    }),
+    expect: '401 403 202 403 403 202 403',
+  },
+  {
+    route: 'GET /api/v1/bookings',
+    state: 'own list',
+    request: () => ({ method: 'GET', url: '/api/v1/bookings' }),
+    expect: '401 200 200 200 200 200 403',
+  },
+  {
+    route: 'GET /api/v1/bookings/:id',
+    state: 'pending',
+    request: (s) => ({ method: 'GET', url: `/api/v1/bookings/${s.fixture.booking}` }),
+    expect: '401 200 404 200 404 200 403',
+  },
+  {
+    route: 'GET /api/v1/bookings/:id',
+    state: 'missing',
+    request: () => ({ method: 'GET', url: '/api/v1/bookings/no-such-booking' }),
+    expect: '401 404 404 404 404 404 403',
+  },
+  {
+    route: 'POST /api/v1/bookings/:id/cancel',
+    state: 'pending',
+    request: (s) => ({ method: 'POST', url: `/api/v1/bookings/${s.fixture.booking}/cancel` }),
+    expect: '401 202 404 202 404 202 403',
+  },
+  {
+    route: 'POST /api/v1/bookings/:id/cancel',
+    state: 'pending, force majeure',
+    request: (s) => ({
+      method: 'POST',
+      url: `/api/v1/bookings/${s.fixture.booking}/cancel`,
+      ...json({ forceMajeure: true }),
+    }),
+    expect: '401 403 404 403 404 202 403',
+  },
+  {
+    route: 'PATCH /api/v1/bookings/:id',
+    state: 'pending',
+    request: (s) => ({
+      method: 'PATCH',
+      url: `/api/v1/bookings/${s.fixture.booking}`,
+      ...json({ seats: 2 }),
+    }),
+    expect: '401 202 404 403 404 202 403',
+  },
+  {
+    route: 'POST /api/v1/bookings/:id/reconfirm',
+    state: 'pending',
+    request: (s) => ({ method: 'POST', url: `/api/v1/bookings/${s.fixture.booking}/reconfirm` }),
+    expect: '401 202 404 403 404 202 403',
+  },
+  {
+    route: 'POST /api/v1/bookings/:id/pay',
+    state: 'pending',
+    request: (s) => ({ method: 'POST', url: `/api/v1/bookings/${s.fixture.booking}/pay` }),
+    expect: '401 201 404 403 404 201 403',
+  },
+
+  // Payments: the gateway's signed callback takes no token; the sandbox stands for the payer.
+  {
+    route: 'POST /api/v1/payments/webhook',
+    state: 'signed',
+    request: (s) => signedWebhook(s.fixture),
+    expect: '200 200 200 200 200 200 403',
+  },
+  {
+    route: 'POST /api/v1/payments/webhook',
+    state: 'unsigned',
+    request: (s) => ({ method: 'POST', url: '/api/v1/payments/webhook', ...json(webhookBody(s.fixture)) }),
+    expect: '401 401 401 401 401 401 403',
+  },
+  {
+    route: 'POST /api/v1/payments/sandbox/:paymentId/:outcome',
+    state: 'started payment',
+    request: async (s) => ({
+      method: 'POST',
+      url: `/api/v1/payments/sandbox/${await s.startPayment()}/complete`,
+    }),
+    expect: '401 200 404 403 404 200 403',
+  },
+
+  // Waiting list (the pipeline decides whether the event has one to join), favorites, outcomes.
+  {
+    route: 'POST /api/v1/events/:id/waitlist',
+    state: 'published',
+    request: (s) => ({ method: 'POST', url: `/api/v1/events/${s.fixture.published}/waitlist` }),
+    expect: '401 202 202 202 202 202 403',
+  },
+  {
+    route: 'DELETE /api/v1/events/:id/waitlist',
+    state: 'published',
+    request: (s) => ({ method: 'DELETE', url: `/api/v1/events/${s.fixture.published}/waitlist` }),
+    expect: '401 202 202 202 202 202 403',
+  },
+  {
+    route: 'GET /api/v1/waitlist',
+    state: 'own list',
+    request: () => ({ method: 'GET', url: '/api/v1/waitlist' }),
+    expect: '401 200 200 200 200 200 403',
+  },
+  {
+    route: 'GET /api/v1/favorites',
+    state: 'own list',
+    request: () => ({ method: 'GET', url: '/api/v1/favorites' }),
+    expect: '401 200 200 200 200 200 403',
+  },
+  {
+    route: 'POST /api/v1/events/:id/favorite',
+    state: 'published',
+    request: (s) => ({ method: 'POST', url: `/api/v1/events/${s.fixture.published}/favorite` }),
+    expect: '401 201 201 201 201 201 403',
+  },
+  {
+    route: 'POST /api/v1/events/:id/favorite',
+    state: 'draft',
+    request: (s) => ({ method: 'POST', url: `/api/v1/events/${s.fixture.draft}/favorite` }),
+    expect: '401 404 404 201 404 201 403',
+  },
+  {
+    route: 'DELETE /api/v1/events/:id/favorite',
+    state: 'published',
+    request: (s) => ({ method: 'DELETE', url: `/api/v1/events/${s.fixture.published}/favorite` }),
+    expect: '401 200 200 200 200 200 403',
+  },
+  {
+    route: 'GET /api/v1/requests/:id',
+    state: "the user's request",
+    request: (s) => ({ method: 'GET', url: `/api/v1/requests/${s.fixture.request}` }),
+    expect: '401 200 404 404 404 200 403',
+  },
+
+  // Categories: anyone reads, admins (with a second factor) write; each write cell gets its own category.
+  {
+    route: 'GET /api/v1/categories',
+    state: '-',
+    request: () => ({ method: 'GET', url: '/api/v1/categories' }),
+    expect: '200 200 200 200 200 200 403',
+  },
+  {
+    route: 'POST /api/v1/categories',
+    state: '-',
+    request: () => ({
+      method: 'POST',
+      url: '/api/v1/categories',
+      ...json({ id: fresh('cat'), parentId: null, name: 'New' }),
+    }),
+    expect: '401 403 403 403 403 201 403',
+  },
+  {
+    route: 'PATCH /api/v1/categories/:id',
+    state: 'existing',
+    request: async (s) => ({
+      method: 'PATCH',
+      url: `/api/v1/categories/${await s.category()}`,
+      ...json({ name: 'Renamed' }),
+    }),
+    expect: '401 403 403 403 403 200 403',
+  },
+  {
+    route: 'DELETE /api/v1/categories/:id',
+    state: 'existing',
+    request: async (s) => ({ method: 'DELETE', url: `/api/v1/categories/${await s.category()}` }),
+    expect: '401 403 403 403 403 204 403',
+  },
+]
+
+const state = await startApiState()
+t.teardown(() => state.close())
+
+t.test('every route of the table has a row, and every row a route', async (t) => {
+  const table = routeTable(state.h.app)
+  t.ok(table.length > 40, `${table.length} routes read from the app`)
+  const heads = table.filter((r) => r.startsWith('HEAD '))
+  for (const head of heads) t.ok(table.includes(`GET ${head.slice(5)}`), `${head} mirrors a GET`)
+  const served = table.filter((r) => !r.startsWith('HEAD '))
+  const covered = new Set(ROWS.map((r) => r.route))
+  for (const route of served) t.ok(covered.has(route), `${route} has a row in the matrix`)
+  for (const route of covered) t.ok(served.includes(route), `the row ${route} names a served route`)
+  for (const route of served) t.ok(VALID_REQUESTS[route], `${route} has a valid request (api-state.ts)`)
+})
+
+// ---- the cells ------------------------------------------------------------------------------------
+
+for (const row of ROWS) {
+  const expected = row.expect.split(' ').map(Number)
+  t.test(`${row.route} [${row.state}]`, async (t) => {
+    t.equal(expected.length, WHO.length, 'one expected status per principal')
+    for (const [i, who] of WHO.entries()) {
+      const options = await row.request(state)
+      const before = state.appended()
+      const answer = await state.h.call(PRINCIPALS[who], options)
+      const status = answer.statusCode
+      t.equal(
+        status,
+        expected[i],
+        `${who} → ${expected[i]}${status === expected[i] ? '' : `, got ${answer.body}`}`,
+      )
+      if (status >= 400) {
+        const body = answer.json()
+        t.same(
+          Object.keys(body).sort(),
+          ['code', 'details', 'message', 'traceId'],
+          `${who}: the error format`,
+        )
+        t.equal(state.appended(), before, `${who}: nothing written for a refusal`)
+      }
+      if (status === 202) t.equal(state.appended() - before, 1, `${who}: one command for a 202`)
+    }
+  })
+}
