@@ -40,6 +40,12 @@ export const API_ERROR_CODES = {
     retriable: false,
     meaning: 'The Idempotency-Key was used within 24 hours for a different request.',
   },
+  IDEMPOTENCY_KEYS_EXHAUSTED: {
+    httpStatus: 429,
+    retriable: true,
+    meaning:
+      'More new Idempotency-Keys than one user may introduce in 24 hours (1,000); retries of a known key still work.',
+  },
   UNSUPPORTED_MEDIA_TYPE: { httpStatus: 415, retriable: false, meaning: 'The body is not application/json.' },
   PAYMENT_NOT_POSSIBLE: {
     httpStatus: 422,

@@ -15,7 +15,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { ResourceType } from '../avro/index.ts'
 import { actorOf } from './auth.ts'
 import type { ApiContext } from './context.ts'
-import type { IdempotentRequest } from './idempotency.ts'
+import { TooManyKeysError, type IdempotentRequest } from './idempotency.ts'
 import { ApiError, refusalError } from './errors.ts'
 import type { RequestOutcomeView } from '../read-models/catalog/index.ts'
 
@@ -110,7 +110,11 @@ export async function submitCommand<R>(
     typeof plan.resourceId === 'string' ? plan.resourceId : plan.resourceId(freshId(request, 'resource'))
   if (key !== null) {
     const candidate: IdempotentRequest = { requestId, resourceId, fingerprint: fingerprint(request) }
-    const { entry } = await context.requests.claim(actor.userId, key, candidate)
+    const { entry } = await context.requests.claim(actor.userId, key, candidate).catch((error: unknown) => {
+      if (error instanceof TooManyKeysError)
+        throw new ApiError('IDEMPOTENCY_KEYS_EXHAUSTED', error.message, { details: { limit: error.limit } })
+      throw error
+    })
     if (entry.fingerprint !== candidate.fingerprint || entry.requestId !== requestId)
       throw new ApiError('IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was used for another request', {
         details: { requestId: entry.requestId },

@@ -9,6 +9,23 @@ import type { Redis } from 'ioredis'
 
 export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000
 
+/**
+ * The most Idempotency-Keys one user may introduce in `IDEMPOTENCY_TTL_MS` (a retry of a known key does not
+ * count): far above what people do, and it bounds what one account can make the registry keep.
+ */
+export const MAX_KEYS_PER_USER = 1000
+
+/** A user introduced more Idempotency-Keys than the registry's limit within 24 hours. */
+export class TooManyKeysError extends Error {
+  readonly limit: number
+
+  constructor(limit: number) {
+    super(`more than ${limit} Idempotency-Keys in 24 hours`)
+    this.name = 'TooManyKeysError'
+    this.limit = limit
+  }
+}
+
 /** What one Idempotency-Key stands for. */
 export interface IdempotentRequest {
   readonly requestId: string
@@ -29,7 +46,10 @@ export interface RegisteredRequest {
 }
 
 export interface RequestRegistry {
-  /** Stores `candidate` under the key unless one is there; returns the stored entry and whether it is new. */
+  /**
+   * Stores `candidate` under the key unless one is there; returns the stored entry and whether it is new.
+   * Rejects with TooManyKeysError when a new key would exceed the user's `MAX_KEYS_PER_USER`.
+   */
   claim(
     scope: string,
     key: string,
@@ -44,11 +64,14 @@ export interface RequestRegistry {
 export class MemoryRequestRegistry implements RequestRegistry {
   readonly #keys = new Map<string, { entry: IdempotentRequest; expiresAtMs: number }>()
   readonly #requests = new Map<string, { entry: RegisteredRequest; expiresAtMs: number }>()
+  readonly #perUser = new Map<string, { count: number; expiresAtMs: number }>()
   readonly #ttlMs: number
+  readonly #maxKeys: number
   #writes = 0
 
-  constructor(ttlMs = IDEMPOTENCY_TTL_MS) {
+  constructor(ttlMs = IDEMPOTENCY_TTL_MS, maxKeysPerUser = MAX_KEYS_PER_USER) {
     this.#ttlMs = ttlMs
+    this.#maxKeys = maxKeysPerUser
   }
 
   async claim(scope: string, key: string, candidate: IdempotentRequest) {
@@ -56,6 +79,13 @@ export class MemoryRequestRegistry implements RequestRegistry {
     const now = Date.now()
     const kept = this.#keys.get(k)
     if (kept !== undefined && kept.expiresAtMs > now) return { entry: kept.entry, fresh: false }
+    const window = this.#perUser.get(scope)
+    const counted =
+      window === undefined || window.expiresAtMs <= now
+        ? { count: 1, expiresAtMs: now + this.#ttlMs }
+        : { count: window.count + 1, expiresAtMs: window.expiresAtMs }
+    if (counted.count > this.#maxKeys) throw new TooManyKeysError(this.#maxKeys)
+    this.#perUser.set(scope, counted)
     this.#keys.set(k, { entry: candidate, expiresAtMs: now + this.#ttlMs })
     this.#sweep(now)
     return { entry: candidate, fresh: true }
@@ -77,21 +107,26 @@ export class MemoryRequestRegistry implements RequestRegistry {
   /** Drops expired entries now and then, so the maps stay bounded by 24 h of traffic. */
   #sweep(now: number): void {
     if (++this.#writes % 1024 !== 0) return
-    for (const map of [this.#keys, this.#requests] as Map<string, { expiresAtMs: number }>[])
+    for (const map of [this.#keys, this.#requests, this.#perUser] as Map<string, { expiresAtMs: number }>[])
       for (const [k, v] of map) if (v.expiresAtMs <= now) map.delete(k)
   }
 }
 
-/** Redis registry: `SET NX PX` for keys, plain `SET PX` for requests. */
+/**
+ * Redis registry: `SET NX PX` for keys, plain `SET PX` for requests, and a per-user counter of new keys
+ * (`INCR`, expiring 24 h after the user's first key of the window).
+ */
 export class RedisRequestRegistry implements RequestRegistry {
   readonly #redis: Redis
   readonly #prefix: string
   readonly #ttlMs: number
+  readonly #maxKeys: number
 
-  constructor(redis: Redis, options: { prefix?: string; ttlMs?: number } = {}) {
+  constructor(redis: Redis, options: { prefix?: string; ttlMs?: number; maxKeysPerUser?: number } = {}) {
     this.#redis = redis
     this.#prefix = options.prefix ?? 'backend-event:api:'
     this.#ttlMs = options.ttlMs ?? IDEMPOTENCY_TTL_MS
+    this.#maxKeys = options.maxKeysPerUser ?? MAX_KEYS_PER_USER
   }
 
   async claim(
@@ -100,6 +135,15 @@ export class RedisRequestRegistry implements RequestRegistry {
     candidate: IdempotentRequest,
   ): Promise<{ entry: IdempotentRequest; fresh: boolean }> {
     const k = `${this.#prefix}idem:${scope}:${key}`
+    const existing = await this.#redis.get(k)
+    if (existing !== null) return { entry: JSON.parse(existing) as IdempotentRequest, fresh: false }
+    const counter = `${this.#prefix}idem-count:${scope}`
+    const [[, count]] = (await this.#redis
+      .multi()
+      .incr(counter)
+      .pexpire(counter, this.#ttlMs, 'NX')
+      .exec()) as [[Error | null, number], [Error | null, number]]
+    if (count > this.#maxKeys) throw new TooManyKeysError(this.#maxKeys)
     const set = await this.#redis.set(k, JSON.stringify(candidate), 'PX', this.#ttlMs, 'NX')
     if (set === 'OK') return { entry: candidate, fresh: true }
     const kept = await this.#redis.get(k)

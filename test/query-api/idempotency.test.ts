@@ -144,3 +144,34 @@ t.test('booking lists show the bookings that held seats; REJECTED only when aske
   const bad = await on(h.app, USER2, { method: 'GET', url: '/api/v1/bookings?status=SOLD' })
   t.equal(bad.statusCode, 400)
 })
+
+t.test(
+  'a user may introduce a bounded number of keys a day; retries of a known key still work',
+  async (t) => {
+    const eventId = await publishedEvent(h as Harness, { capacity: 10 })
+    const serdes = createBookingSerdes(new LocalSchemaRegistry())
+    await serdes.init()
+    const app = await buildApp({
+      readModel: h.readModel,
+      commands: new CommandProducer(new EmbeddedCommandTransport(h.log), serdes),
+      auth: AUTH,
+      requests: new MemoryRequestRegistry(undefined, 2),
+      webhookSecret: WEBHOOK_SECRET,
+    })
+    await app.ready()
+    t.teardown(() => app.close())
+    const join = (key: string) =>
+      on(app, USER2, {
+        method: 'POST',
+        url: `/api/v1/events/${eventId}/waitlist`,
+        headers: { 'idempotency-key': key },
+        payload: { seats: 1 },
+      })
+    t.not((await join('k1')).statusCode, 429)
+    t.not((await join('k2')).statusCode, 429)
+    const third = await join('k3')
+    t.equal(third.statusCode, 429)
+    t.match(third.json(), { code: 'IDEMPOTENCY_KEYS_EXHAUSTED', details: { limit: 2 } })
+    t.not((await join('k1')).statusCode, 429, 'a known key is no new key')
+  },
+)
