@@ -67,5 +67,9 @@ if [ -f "$__be_root/package-lock.json" ] &&
   touch "$__be_root/node_modules/.package-lock.json"
 fi
 
+# Node's on-disk compile cache: a start reuses the compiled code of every module it loaded before (the
+# project's TypeScript included), which takes about a third off the time to load them.
+export NODE_COMPILE_CACHE="${NODE_COMPILE_CACHE:-$__be_cache/compile-cache}"
+
 unset -f __be_node_major
 unset __be_cache __be_root __be_pkg __be_sysrc
