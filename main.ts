@@ -29,6 +29,11 @@ service.pipeline.streams.onError((error) => {
   logger.fatal({ err: error }, 'the pipeline stopped on a fatal error')
   process.exit(70)
 })
+// Analytics start after the API serves (infra/service.ts): failing to start them is as fatal as before.
+service.analyticsStarted.catch((error: unknown) => {
+  logger.fatal({ err: error }, 'analytics could not start')
+  process.exit(70)
+})
 logger.info(
   {
     transport: service.pipeline.transport,

@@ -13,6 +13,7 @@
  */
 import { join } from 'node:path'
 import type { Logger } from 'pino'
+import { Registry } from 'prom-client'
 import { type RunningApi, seedDemoCatalog, startApi, statsRoutes } from '../query-api/index.ts'
 import {
   AnalyticsSink,
@@ -20,9 +21,11 @@ import {
   createClickHouse,
   createStatsQueries,
   migrate as migrateAnalytics,
+  type StatsQueries,
 } from '../read-models/analytics/index.ts'
 import { openReadModel, startReadModelProjection } from '../read-models/catalog/index.ts'
 import { EmbeddedProjection, KafkaProjection, type ProjectionRunner } from '../streams/index.ts'
+import type { BookingSerdes } from '../topologies/index.ts'
 import { kafkaSecurityOf, type ServiceConfig } from './config.ts'
 import { startPipeline, type Pipeline } from './pipeline.ts'
 import { serdesFor } from './serdes.ts'
@@ -30,6 +33,8 @@ import { serdesFor } from './serdes.ts'
 export interface Service {
   readonly pipeline: Pipeline
   readonly api: RunningApi
+  /** Settles once analytics run (chDB or ClickHouse migrated, the sink consuming); rejects when they cannot start. */
+  readonly analyticsStarted: Promise<void>
   close(): Promise<void>
 }
 
@@ -37,9 +42,11 @@ export interface Service {
 export async function startService(config: ServiceConfig, logger: Logger): Promise<Service> {
   const closers: (() => Promise<unknown>)[] = []
   const close = async (): Promise<void> => {
+    await starting
     for (const closer of closers.reverse())
       await closer().catch((error: unknown) => logger.warn({ err: error }, 'close failed'))
   }
+  let starting: Promise<unknown> = Promise.resolve()
   // How long each part took to start, logged once the service runs (restart time is a promise: README).
   const stages: { [stage: string]: number } = {}
   let last = performance.now()
@@ -72,49 +79,99 @@ export async function startService(config: ServiceConfig, logger: Logger): Promi
     closers.push(() => catalog.close())
     stage('catalogMs')
 
-    const clickhouse = createClickHouse(
-      config.clickhouseUrl !== ''
-        ? { url: config.clickhouseUrl }
-        : { path: join(config.dataDir, 'clickhouse') },
-    )
-    closers.push(() => clickhouse.close())
+    // Analytics start once the API serves: opening chDB and catching its sink up take seconds, and nothing
+    // a client waits for at a restart needs them. A stats request that comes earlier waits for them.
+    const analyticsRegistry = new Registry()
+    const analyticsUp = Promise.withResolvers<StatsQueries>()
+    analyticsUp.promise.catch(() => undefined)
+    const api = await startApi({
+      config,
+      pipeline: {
+        log: pipeline.log,
+        metricsRegistries: [pipeline.streams.metrics.registry, analyticsRegistry],
+      },
+      serdes,
+      kafka,
+      readModel,
+      logger,
+      plugins: [statsRoutes(deferredStats(analyticsUp.promise))],
+    })
+    const apiCloser = () => api.close()
+    closers.push(apiCloser)
+    stage('apiMs')
+    const analyticsStarted = (async () => {
+      const started = performance.now()
+      const running = await startAnalytics(config, {
+        pipeline,
+        serdes,
+        kafka,
+        logger,
+        registry: analyticsRegistry,
+      })
+      // Closed before the read model and the pipeline, after the API, as if started in that order.
+      closers.splice(closers.indexOf(apiCloser), 0, ...running.closers)
+      analyticsUp.resolve(running.queries)
+      logger.info({ analyticsMs: Math.round(performance.now() - started) }, 'analytics started')
+    })()
+    analyticsStarted.catch((error: unknown) => analyticsUp.reject(error))
+    starting = analyticsStarted.catch(() => undefined)
+    // The embedded default comes up with a realistic catalog, produced through the same command path.
+    if (pipeline.log !== undefined) await seedDemoCatalog({ readModel, commands: api.commands, logger })
+    stage('demoCatalogMs')
+    logger.info({ stages }, 'service started')
+    return { pipeline, api, analyticsStarted, close }
+  } catch (error) {
+    await close()
+    throw error
+  }
+}
+
+/** Opens ClickHouse (chDB in the data folder when no server is configured), migrates it and starts the sink. */
+async function startAnalytics(
+  config: ServiceConfig,
+  parts: {
+    readonly pipeline: Pipeline
+    readonly serdes: BookingSerdes
+    readonly kafka: ReturnType<typeof kafkaSecurityOf>
+    readonly logger: Logger
+    readonly registry: Registry
+  },
+): Promise<{ queries: StatsQueries; closers: (() => Promise<unknown>)[] }> {
+  const { pipeline, serdes, kafka, logger, registry } = parts
+  const clickhouse = createClickHouse(
+    config.clickhouseUrl !== ''
+      ? { url: config.clickhouseUrl }
+      : { path: join(config.dataDir, 'clickhouse') },
+  )
+  const closers: (() => Promise<unknown>)[] = [() => clickhouse.close()]
+  try {
     await migrateAnalytics(clickhouse)
-    const sink = new AnalyticsSink({ client: clickhouse, serdes, logger })
-    const analyticsOptions = { name: 'analytics', topics: analyticsTopics(serdes.topics), sink, logger }
+    const sink = new AnalyticsSink({ client: clickhouse, serdes, logger, registry })
+    const options = { name: 'analytics', topics: analyticsTopics(serdes.topics), sink, logger }
     const analytics: ProjectionRunner =
       pipeline.log !== undefined
-        ? new EmbeddedProjection(pipeline.log, analyticsOptions)
+        ? new EmbeddedProjection(pipeline.log, options)
         : new KafkaProjection({
-            ...analyticsOptions,
+            ...options,
             brokers: config.kafkaBrokers,
             kafka,
             groupId: `${config.applicationId}-analytics`,
           })
     await analytics.start()
     closers.push(() => analytics.close())
-    stage('analyticsMs')
-
-    const api = await startApi({
-      config,
-      pipeline: {
-        log: pipeline.log,
-        metricsRegistries: [pipeline.streams.metrics.registry, sink.metrics.registry],
-      },
-      serdes,
-      kafka,
-      readModel,
-      logger,
-      plugins: [statsRoutes(createStatsQueries({ client: clickhouse }))],
-    })
-    closers.push(() => api.close())
-    stage('apiMs')
-    // The embedded default comes up with a realistic catalog, produced through the same command path.
-    if (pipeline.log !== undefined) await seedDemoCatalog({ readModel, commands: api.commands, logger })
-    stage('demoCatalogMs')
-    logger.info({ stages }, 'service started')
-    return { pipeline, api, close }
+    return { queries: createStatsQueries({ client: clickhouse }), closers }
   } catch (error) {
-    await close()
+    await clickhouse.close().catch(() => undefined)
     throw error
+  }
+}
+
+/** Stats queries that wait for analytics to start (see startService). */
+function deferredStats(queries: Promise<StatsQueries>): StatsQueries {
+  return {
+    eventStats: async (...args) => (await queries).eventStats(...args),
+    eventsStats: async (...args) => (await queries).eventsStats(...args),
+    bookingStats: async (...args) => (await queries).bookingStats(...args),
+    conversions: async (...args) => (await queries).conversions(...args),
   }
 }

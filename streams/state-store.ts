@@ -60,6 +60,17 @@ export interface StoreBuilder {
 const ABSENT = Symbol('absent')
 
 /**
+ * A value restored from the changelog and not read since: its bytes, decoded on first use. A restart
+ * copies what it restores and decodes only what processing touches (Kafka Streams' stores keep bytes too).
+ */
+class Restored {
+  readonly bytes: Buffer
+  constructor(bytes: Buffer) {
+    this.bytes = bytes
+  }
+}
+
+/**
  * In-memory key-value store backed by a changelog. Keys are indexed by their
  * string form (string keys as they are, other keys by their serialized bytes),
  * values are serialized only when a commit collects them, once per key: Kafka
@@ -71,8 +82,10 @@ export class InMemoryKeyValueStore<K, V> implements KeyValueStore<K, V>, Runtime
   readonly logged: boolean
   readonly #keySerde: Serde<K>
   readonly #valueSerde: Serde<V>
-  /** Values by key id. */
-  readonly #values = new Map<string, V>()
+  /** Values by key id; a restored one stays bytes until read. */
+  readonly #values = new Map<string, V | Restored>()
+  /** Whether some value may still be `Restored` (set by `restore`, cleared once `all` decoded them). */
+  #undecoded = false
   /** Keys that are not strings, by id (a string key is its own id); kept until a drain writes their tombstone. */
   readonly #keys = new Map<string, K>()
   /**
@@ -118,9 +131,16 @@ export class InMemoryKeyValueStore<K, V> implements KeyValueStore<K, V>, Runtime
 
   #lookup(id: string): V | undefined {
     if (id === this.#lastId) return this.#lastValue
-    const value = this.#values.get(id)
+    let value = this.#values.get(id)
+    if (value instanceof Restored) value = this.#decode(id, value)
     this.#lastId = id
     this.#lastValue = value
+    return value
+  }
+
+  #decode(id: string, restored: Restored): V {
+    const value = this.#valueSerde.deserialize(this.name, restored.bytes)
+    this.#values.set(id, value)
     return value
   }
 
@@ -164,13 +184,17 @@ export class InMemoryKeyValueStore<K, V> implements KeyValueStore<K, V>, Runtime
   }
 
   all(): IterableIterator<[K, V]> {
+    if (this.#undecoded) {
+      for (const [id, value] of this.#values) if (value instanceof Restored) this.#decode(id, value)
+      this.#undecoded = false
+    }
     // String keys (the usual case) are their own ids: the map's own iterator, no generator.
     if (this.#keys.size === 0) return this.#values.entries() as unknown as IterableIterator<[K, V]>
     return this.#allWithKeys()
   }
 
   *#allWithKeys(): IterableIterator<[K, V]> {
-    for (const [id, value] of this.#values) yield [this.#keyOf(id), value]
+    for (const [id, value] of this.#values) yield [this.#keyOf(id), value as V]
   }
 
   approximateNumEntries(): number {
@@ -180,8 +204,11 @@ export class InMemoryKeyValueStore<K, V> implements KeyValueStore<K, V>, Runtime
   restore(key: Buffer, value: Buffer | null): void {
     this.#lastId = undefined
     const id = this.#write(this.#keySerde.deserialize(this.name, key))
-    if (value !== null) this.#values.set(id, this.#valueSerde.deserialize(this.name, value))
-    else {
+    if (value !== null) {
+      // A copy: the record's bytes may be a view into a whole fetched batch.
+      this.#values.set(id, new Restored(Buffer.copyBytesFrom(value)))
+      this.#undecoded = true
+    } else {
       this.#values.delete(id)
       this.#keys.delete(id)
     }

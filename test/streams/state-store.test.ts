@@ -187,6 +187,34 @@ t.test('restore applies changelog records; tombstones delete; nothing is re-logg
   t.equal(objects.approximateNumEntries(), 0)
 })
 
+t.test('restored values are decoded on first use, once, from a copy of their bytes', async (t) => {
+  let decoded = 0
+  const counting: Serde<Value> = {
+    serialize: (topic, value) => valueSerde.serialize(topic, value),
+    deserialize: (topic, bytes) => {
+      decoded++
+      return valueSerde.deserialize(topic, bytes)
+    },
+  }
+  const store = new InMemoryKeyValueStore<string, Value>('lazy', stringSerde, counting)
+  const batch = Buffer.from('{"n":1}{"n":2}{"n":3}')
+  store.restore(Buffer.from('a'), batch.subarray(0, 7))
+  store.restore(Buffer.from('b'), batch.subarray(7, 14))
+  store.restore(Buffer.from('c'), batch.subarray(14))
+  batch.fill(0) // the fetched batch is reused: the store kept its own bytes
+  t.equal(decoded, 0, 'nothing is decoded while restoring')
+  t.same(store.get('b'), { n: 2 })
+  t.same(store.get('b'), { n: 2 })
+  t.equal(decoded, 1, 'a read decodes its value once')
+  t.same(Object.fromEntries(store.all()), { a: { n: 1 }, b: { n: 2 }, c: { n: 3 } })
+  t.equal(decoded, 3, 'all() decodes the rest')
+  store.savepoint()
+  store.put('a', { n: 9 })
+  store.rollback()
+  t.same(store.get('a'), { n: 1 }, 'a rollback puts back the decoded value')
+  t.equal(decoded, 3)
+})
+
 t.test('a changelog drained from one store restores another to the same state', async (t) => {
   const source = newStore()
   for (let i = 0; i < 50; i++) source.put(`k${i % 7}`, { n: i })
