@@ -56,19 +56,32 @@ function freePort(): Promise<number> {
   })
 }
 
+/** Every child still running: killed when the bench ends, however it ends (a failed run leaves no service). */
+const children = new Set<ChildProcess>()
+process.on('exit', () => {
+  for (const child of children) child.kill('SIGKILL')
+})
+function track(child: ChildProcess): ChildProcess {
+  children.add(child)
+  child.once('exit', () => children.delete(child))
+  return child
+}
+
 function exited(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => (child.exitCode !== null ? resolve() : child.once('exit', () => resolve())))
 }
 
 async function fill(dataDir: string, commands: number): Promise<void> {
-  const child = spawn(process.execPath, [...NODE_ARGS, join(ROOT, 'bench/support/restart-fill.ts')], {
-    env: {
-      ...serviceEnv(dataDir, 0),
-      BENCH_RESTART_COMMANDS: String(commands),
-      BENCH_RESTART_EVENTS: String(EVENTS),
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  })
+  const child = track(
+    spawn(process.execPath, [...NODE_ARGS, join(ROOT, 'bench/support/restart-fill.ts')], {
+      env: {
+        ...serviceEnv(dataDir, 0),
+        BENCH_RESTART_COMMANDS: String(commands),
+        BENCH_RESTART_EVENTS: String(EVENTS),
+      },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    }),
+  )
   await new Promise<void>((resolve, reject) => {
     createInterface({ input: child.stdout! }).on('line', (line) => {
       if (line.includes('"filled":true')) resolve()
@@ -91,10 +104,12 @@ async function restart(dataDir: string, round: string): Promise<Round> {
   const port = await freePort()
   const url = `http://127.0.0.1:${port}`
   const spawned = performance.now()
-  const child = spawn(process.execPath, [...NODE_ARGS, join(ROOT, 'main.ts')], {
-    env: serviceEnv(dataDir, port),
-    stdio: ['ignore', 'ignore', 'inherit'],
-  })
+  const child = track(
+    spawn(process.execPath, [...NODE_ARGS, join(ROOT, 'main.ts')], {
+      env: serviceEnv(dataDir, port),
+      stdio: ['ignore', 'ignore', 'inherit'],
+    }),
+  )
   let readyAt: number | undefined
   while (readyAt === undefined) {
     if (child.exitCode !== null) throw new Error(`the service exited (${child.exitCode}) before it was ready`)
