@@ -1,14 +1,15 @@
 import type { Queryable } from './db.ts'
+import { SearchError } from './errors.ts'
 import { isoOf } from './instants.ts'
+import { afterCursor, COUNT_BOUND, cursorAfter, decodeCursor, orderBy, searchOrder } from './search-paging.ts'
 import type {
   CrewView,
   EventDetails,
   EventSearch,
-  EventSortField,
   EventStatus,
   EventSummary,
-  Page,
   PriceOptionView,
+  SearchPage,
   Viewer,
 } from './views.ts'
 
@@ -21,16 +22,6 @@ export function clampPage(page: number, size: number): { page: number; size: num
   const s = Number.isInteger(size) && size > 0 ? Math.min(size, MAX_PAGE_SIZE) : 20
   return { page: p, size: s }
 }
-
-const SORT_COLUMNS: Readonly<Record<EventSortField, string>> = {
-  startsAt: 'e.starts_at',
-  price: 'e.price_from',
-  title: 'e.title',
-  createdAt: 'e.created_at',
-  rating: 'e.rating',
-}
-
-const NULLABLE_SORTS: ReadonlySet<EventSortField> = new Set(['price', 'rating'])
 
 /** The columns of an `EventSummary`, for `e` = events. */
 export const SUMMARY_COLUMNS = `e.id, e.version, e.status, e.organizer_id, e.title, e.area, e.starts_at, e.ends_at,
@@ -119,12 +110,18 @@ export class CountCache {
   }
 }
 
+/**
+ * One page of a catalog search (see `EventSearch` for the filters, search-paging.ts for the order, the
+ * cursors and the bounded total). The page is read first, one row past its end (so `nextCursor` is set only
+ * when more rows follow); the total is counted only when the page cannot tell it (a page that ends the
+ * matches gives it exactly). Throws `SearchError` for a cursor made for another order or garbled.
+ */
 export async function searchEvents(
   db: Queryable,
   params: EventSearch,
   viewer: Viewer,
   counts?: CountCache,
-): Promise<Page<EventSummary>> {
+): Promise<SearchPage<EventSummary>> {
   const { page, size } = clampPage(params.page, params.size)
   const sql = new SqlBuilder()
   const statuses = params.status !== undefined && params.status.length > 0 ? params.status : DEFAULT_STATUSES
@@ -137,12 +134,15 @@ export async function searchEvents(
   // or a match would give the hidden text away one character at a time.
   const guest = viewer.role === 'guest'
   const q = params.q?.trim()
+  let rank: string | undefined
   if (q !== undefined && q !== '') {
     // The 'russian' configuration stems Cyrillic words with the Russian Snowball stemmer and Latin words
     // with the English one (PostgreSQL maps asciiword to english_stem), so one query covers both
     // languages and keeps websearch negation (`-word`) exact.
     const vector = guest ? 'e.public_search' : 'e.search'
-    sql.where.push(`${vector} @@ websearch_to_tsquery('russian', ${sql.bind(q)})`)
+    const query = `websearch_to_tsquery('russian', ${sql.bind(q)})`
+    sql.where.push(`${vector} @@ ${query}`)
+    rank = `ts_rank(${vector}, ${query})`
   }
   if (params.category !== undefined) {
     // Resolved first, so the planner sees the actual IDs (GIN element statistics) instead of a subplan.
@@ -163,34 +163,51 @@ export async function searchEvents(
     sql.where.push(params.hasSeats ? 'e.seats_available > 0' : 'e.seats_available = 0')
   if (params.organizerId !== undefined) sql.where.push(`e.organizer_id = ${sql.bind(params.organizerId)}`)
 
-  let order: string
-  if (params.sort !== undefined) {
-    const dir = params.sort.dir === 'desc' ? 'DESC' : 'ASC'
-    // Nullable columns put NULLs last both ways (matching events_listed_*_desc_idx); NOT NULL columns stay
-    // plain so backward index scans serve DESC.
-    const nulls = NULLABLE_SORTS.has(params.sort.field) ? ' NULLS LAST' : ''
-    order = `${SORT_COLUMNS[params.sort.field]} ${dir}${nulls}, e.id ${dir}`
-  } else order = 'e.starts_at ASC, e.id ASC'
-
+  const order = searchOrder(params.sort, rank)
   const where = sql.where.join(' AND ')
   const countParams = [...sql.params]
-  const limit = sql.bind(size)
-  const offset = sql.bind(page * size)
-  const countSql = `SELECT count(*)::integer AS total FROM events e WHERE ${where}`
-  const countKey = JSON.stringify([countSql, countParams])
-  let total = counts?.get(countKey)
-  if (total === undefined) {
-    total = db.query<{ total: number }>(countSql, countParams).then((r) => Number(r[0]?.total ?? 0))
-    counts?.set(countKey, total)
+  let pageWhere = where
+  if (params.cursor !== undefined) {
+    const values = decodeCursor(order, params.cursor)
+    if (values === undefined)
+      throw new SearchError(
+        "cursor is not one of this search's cursors (its order is " + order.signature + ')',
+        {
+          in: 'querystring',
+          field: 'cursor',
+        },
+      )
+    pageWhere = `${where} AND ${afterCursor(order, values, (v) => sql.bind(v))}`
   }
-  const [rows, counted] = await Promise.all([
-    db.query(
-      `SELECT ${SUMMARY_COLUMNS} FROM events e WHERE ${where} ORDER BY ${order} LIMIT ${limit} OFFSET ${offset}`,
-      sql.params,
-    ),
-    total,
-  ])
-  return { items: rows.map(toSummary), page, size, total: counted }
+  const offset = params.cursor === undefined ? page * size : 0
+  const rows = await db.query(
+    `SELECT ${SUMMARY_COLUMNS}${order.select} FROM events e WHERE ${pageWhere} ORDER BY ${orderBy(order)}
+     LIMIT ${sql.bind(size + 1)} OFFSET ${sql.bind(offset)}`,
+    sql.params,
+  )
+  const more = rows.length > size
+  const items = more ? rows.slice(0, size) : rows
+  let total: number
+  if (params.cursor === undefined && !more && (items.length > 0 || offset === 0))
+    total = offset + items.length
+  else {
+    const countSql = `SELECT count(*)::integer AS total FROM (SELECT 1 FROM events e WHERE ${where} LIMIT ${COUNT_BOUND + 1}) m`
+    const countKey = JSON.stringify([countSql, countParams])
+    let counted = counts?.get(countKey)
+    if (counted === undefined) {
+      counted = db.query<{ total: number }>(countSql, countParams).then((r) => Number(r[0]?.total ?? 0))
+      counts?.set(countKey, counted)
+    }
+    total = await counted
+  }
+  return {
+    items: items.map(toSummary),
+    page: params.cursor === undefined ? page : 0,
+    size,
+    total: Math.min(total, COUNT_BOUND),
+    totalIsEstimate: total > COUNT_BOUND,
+    nextCursor: more ? cursorAfter(order, items[items.length - 1]!) : null,
+  }
 }
 
 export async function getEvent(db: Queryable, id: string, viewer: Viewer): Promise<EventDetails | undefined> {

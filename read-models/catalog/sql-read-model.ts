@@ -24,6 +24,7 @@ import type {
   FavoriteView,
   Page,
   PageRequest,
+  SearchPage,
   PromoCodeView,
   RequestOutcomeView,
   Viewer,
@@ -67,7 +68,7 @@ export class SqlReadModel implements ReadModel {
     this.#logger = logger ?? pino({ level: 'silent' })
   }
 
-  searchEvents(params: EventSearch, viewer: Viewer): Promise<Page<EventSummary>> {
+  searchEvents(params: EventSearch, viewer: Viewer): Promise<SearchPage<EventSummary>> {
     return guard(events.searchEvents(this.db, params, viewer, this.#counts))
   }
 

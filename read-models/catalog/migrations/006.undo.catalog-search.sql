@@ -1,0 +1,3 @@
+DROP INDEX events_listed_seats_price_desc_idx;
+DROP INDEX events_listed_seats_price_idx;
+DROP INDEX events_listed_seats_starts_idx;
