@@ -70,23 +70,24 @@ function visibility(sql: SqlBuilder, viewer: Viewer): void {
 }
 
 /**
- * Totals of recent searches. Counting every match is the costly half of a catalog page (tens of thousands
- * of rows for a broad filter), and the same filters repeat across pages and users, so a total is reused
- * for `ttlMs` (default 2 s) and forgotten whenever this process applies a projection batch. On several
- * instances a total may lag another instance's batch by at most `ttlMs`; the items never lag.
+ * Recent answers of the queries every search repeats: the totals of recent searches (the same filters
+ * repeat across pages and users) and the subtrees of categories (a search in a category matches its
+ * subcategories). An answer is reused for `ttlMs` (default 2 s) and forgotten whenever this process
+ * applies a projection batch or writes a category. On several instances an answer may lag another
+ * instance's batch or category write by at most `ttlMs`; the items never lag.
  */
-export class CountCache {
+export class CountCache<T = number> {
   readonly #ttlMs: number
   readonly #max: number
-  readonly #entries = new Map<string, { total: Promise<number>; at: number }>()
+  readonly #entries = new Map<string, { total: Promise<T>; at: number }>()
 
   constructor(ttlMs = 2000, max = 5000) {
     this.#ttlMs = ttlMs
     this.#max = max
   }
 
-  /** The total (or the count in flight: concurrent identical searches share one count). */
-  get(key: string): Promise<number> | undefined {
+  /** The answer (or the query in flight: concurrent identical searches share one). */
+  get(key: string): Promise<T> | undefined {
     const entry = this.#entries.get(key)
     if (entry === undefined) return undefined
     if (performance.now() - entry.at > this.#ttlMs) {
@@ -96,7 +97,7 @@ export class CountCache {
     return entry.total
   }
 
-  set(key: string, total: Promise<number>): void {
+  set(key: string, total: Promise<T>): void {
     if (this.#entries.size >= this.#max) this.#entries.delete(this.#entries.keys().next().value!)
     const entry = { total, at: performance.now() }
     this.#entries.set(key, entry)
@@ -121,6 +122,7 @@ export async function searchEvents(
   params: EventSearch,
   viewer: Viewer,
   counts?: CountCache,
+  subtrees?: CountCache<string[]>,
 ): Promise<SearchPage<EventSummary>> {
   const { page, size } = clampPage(params.page, params.size)
   const sql = new SqlBuilder()
@@ -146,12 +148,18 @@ export async function searchEvents(
   }
   if (params.category !== undefined) {
     // Resolved first, so the planner sees the actual IDs (GIN element statistics) instead of a subplan.
-    const tree = await db.query<{ id: string }>(
-      `WITH RECURSIVE t(id) AS (SELECT $1::text UNION SELECT c.id FROM categories c JOIN t ON c.parent_id = t.id)
-       SELECT id FROM t`,
-      [params.category],
-    )
-    sql.where.push(`e.categories && ${sql.bind(tree.map((r) => r.id))}::text[]`)
+    let tree = subtrees?.get(params.category)
+    if (tree === undefined) {
+      tree = db
+        .query<{ id: string }>(
+          `WITH RECURSIVE t(id) AS (SELECT $1::text UNION SELECT c.id FROM categories c JOIN t ON c.parent_id = t.id)
+           SELECT id FROM t`,
+          [params.category],
+        )
+        .then((rows) => rows.map((r) => r.id))
+      subtrees?.set(params.category, tree)
+    }
+    sql.where.push(`e.categories && ${sql.bind(await tree)}::text[]`)
   }
   if (params.from !== undefined) sql.where.push(`e.starts_at >= ${sql.bind(params.from.toISOString())}`)
   if (params.to !== undefined) sql.where.push(`e.starts_at <= ${sql.bind(params.to.toISOString())}`)
