@@ -1,7 +1,15 @@
 import type { Queryable } from './db.ts'
 import { SearchError } from './errors.ts'
 import { isoOf } from './instants.ts'
-import { afterCursor, COUNT_BOUND, cursorAfter, decodeCursor, orderBy, searchOrder } from './search-paging.ts'
+import {
+  afterCursor,
+  COUNT_BOUND,
+  cursorAfter,
+  decodeCursor,
+  orderBy,
+  relevancePage,
+  searchOrder,
+} from './search-paging.ts'
 import type {
   CrewView,
   EventDetails,
@@ -136,7 +144,7 @@ export async function searchEvents(
   // or a match would give the hidden text away one character at a time.
   const guest = viewer.role === 'guest'
   const q = params.q?.trim()
-  let rank: string | undefined
+  let titleMatch: string | undefined
   if (q !== undefined && q !== '') {
     // The 'russian' configuration stems Cyrillic words with the Russian Snowball stemmer and Latin words
     // with the English one (PostgreSQL maps asciiword to english_stem), so one query covers both
@@ -144,7 +152,7 @@ export async function searchEvents(
     const vector = guest ? 'e.public_search' : 'e.search'
     const query = `websearch_to_tsquery('russian', ${sql.bind(q)})`
     sql.where.push(`${vector} @@ ${query}`)
-    rank = `ts_rank(${vector}, ${query})`
+    titleMatch = `e.title_search @@ ${query}`
   }
   if (params.category !== undefined) {
     // Resolved first, so the planner sees the actual IDs (GIN element statistics) instead of a subplan.
@@ -171,28 +179,35 @@ export async function searchEvents(
     sql.where.push(params.hasSeats ? 'e.seats_available > 0' : 'e.seats_available = 0')
   if (params.organizerId !== undefined) sql.where.push(`e.organizer_id = ${sql.bind(params.organizerId)}`)
 
-  const order = searchOrder(params.sort, rank)
+  const order = searchOrder(params.sort, titleMatch)
   const where = sql.where.join(' AND ')
   const countParams = [...sql.params]
-  let pageWhere = where
+  let after: ReturnType<typeof decodeCursor>
   if (params.cursor !== undefined) {
-    const values = decodeCursor(order, params.cursor)
-    if (values === undefined)
-      throw new SearchError(
-        "cursor is not one of this search's cursors (its order is " + order.signature + ')',
-        {
-          in: 'querystring',
-          field: 'cursor',
-        },
-      )
-    pageWhere = `${where} AND ${afterCursor(order, values, (v) => sql.bind(v))}`
+    after = decodeCursor(order, params.cursor)
+    if (after === undefined)
+      throw new SearchError(`cursor is not one of this search's cursors (its order is ${order.signature})`, {
+        in: 'querystring',
+        field: 'cursor',
+      })
   }
   const offset = params.cursor === undefined ? page * size : 0
-  const rows = await db.query(
-    `SELECT ${SUMMARY_COLUMNS}${order.select} FROM events e WHERE ${pageWhere} ORDER BY ${orderBy(order)}
-     LIMIT ${sql.bind(size + 1)} OFFSET ${sql.bind(offset)}`,
-    sql.params,
-  )
+  const bind = (value: unknown) => sql.bind(value)
+  const pageSql =
+    order.titleMatch !== undefined
+      ? relevancePage({
+          order,
+          columns: SUMMARY_COLUMNS,
+          where,
+          cursor: after,
+          limit: size + 1,
+          offset,
+          bind,
+        })
+      : `SELECT ${SUMMARY_COLUMNS} FROM events e
+         WHERE ${after === undefined ? where : `${where} AND ${afterCursor(order, after, bind)}`}
+         ORDER BY ${orderBy(order)} LIMIT ${bind(size + 1)} OFFSET ${bind(offset)}`
+  const rows = await db.query(pageSql, sql.params)
   const more = rows.length > size
   const items = more ? rows.slice(0, size) : rows
   let total: number

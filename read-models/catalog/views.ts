@@ -67,8 +67,8 @@ export type EventSortField = 'relevance' | 'startsAt' | 'price' | 'title' | 'cre
  *
  * - `q`: full-text query, stemmed in Russian and English (`байдарки` finds `байдарка`, `rafting` finds
  *   `rafts`); words are ANDed, `"quoted phrase"` and `-word` work (`websearch_to_tsquery`). With `q` the
- *   default order is `relevance`: `ts_rank` over the title (weight 1.0), the description (0.4) and the place
- *   (0.2), so a title match comes before a description match; then soonest first.
+ *   default order is `relevance`: the events whose title matches come first, then those matching in the
+ *   description or the place only; soonest first within each (search-paging.ts says why not `ts_rank`).
  * - `category`: a category ID; matches events in it or in any of its subcategories.
  * - `from` / `to`: the event starts at or after `from` and at or before `to`.
  * - `priceMin` / `priceMax` (kopecks): the event's lowest price option (`priceFrom`) is in the range.

@@ -170,5 +170,34 @@ for (const engine of engines()) {
       )
       t.same([first.items[0]?.id, second.items[0]?.id, second.nextCursor], ['rel-title', 'rel-desc', null])
     })
+
+    t.test('relevance pages and cursors cross from title matches to the others in order', async (t) => {
+      // 5 events with the word in the title, 6 with it in the description only; starts interleaved.
+      await dbOf(model).query(
+        `INSERT INTO events (id, version, status, organizer_id, title, description, place, area, starts_at, ends_at,
+           capacity, seats_available, created_at, updated_at)
+         SELECT 'tier-' || lpad(g::text, 2, '0'), 1, 'PUBLISHED', 'org-tier',
+           CASE WHEN g % 2 = 0 THEN 'Kayak day ' || g ELSE 'River day ' || g END,
+           CASE WHEN g % 2 = 0 THEN 'A day on the water' ELSE 'We paddle a kayak all day' END, 'Ladoga', 'Ladoga',
+           $1::timestamptz + (20 - g) * interval '1 hour', $1::timestamptz + interval '2 days', 10, 5,
+           $1::timestamptz, $1::timestamptz
+         FROM generate_series(0, 10) g`,
+        [T0],
+      )
+      const search = { q: 'kayaks', organizerId: 'org-tier', size: 3 }
+      const walked = await walk(model, search)
+      const byOffset: string[] = []
+      for (let page = 0; page < 4; page++)
+        byOffset.push(...(await model.searchEvents({ ...search, page }, GUEST)).items.map((e) => e.id))
+      const titles = ['tier-10', 'tier-08', 'tier-06', 'tier-04', 'tier-02', 'tier-00']
+      const others = ['tier-09', 'tier-07', 'tier-05', 'tier-03', 'tier-01']
+      t.same(
+        walked.ids,
+        [...titles, ...others],
+        'title matches first, then the others, soonest first in each',
+      )
+      t.same(byOffset, walked.ids, 'pages by offset agree')
+      t.equal(walked.pages, 4)
+    })
   })
 }
