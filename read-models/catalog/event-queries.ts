@@ -7,7 +7,7 @@ import {
   cursorAfter,
   decodeCursor,
   orderBy,
-  relevancePage,
+  relevanceRows,
   searchOrder,
 } from './search-paging.ts'
 import type {
@@ -193,21 +193,23 @@ export async function searchEvents(
   }
   const offset = params.cursor === undefined ? page * size : 0
   const bind = (value: unknown) => sql.bind(value)
-  const pageSql =
+  const rows =
     order.titleMatch !== undefined
-      ? relevancePage({
-          order,
+      ? await relevanceRows(db, {
+          titleMatch: order.titleMatch,
           columns: SUMMARY_COLUMNS,
           where,
+          params: sql.params,
           cursor: after,
           limit: size + 1,
           offset,
-          bind,
         })
-      : `SELECT ${SUMMARY_COLUMNS} FROM events e
-         WHERE ${after === undefined ? where : `${where} AND ${afterCursor(order, after, bind)}`}
-         ORDER BY ${orderBy(order)} LIMIT ${bind(size + 1)} OFFSET ${bind(offset)}`
-  const rows = await db.query(pageSql, sql.params)
+      : await db.query(
+          `SELECT ${SUMMARY_COLUMNS} FROM events e
+           WHERE ${after === undefined ? where : `${where} AND ${afterCursor(order, after, bind)}`}
+           ORDER BY ${orderBy(order)} LIMIT ${bind(size + 1)} OFFSET ${bind(offset)}`,
+          sql.params,
+        )
   const more = rows.length > size
   const items = more ? rows.slice(0, size) : rows
   let total: number

@@ -3,8 +3,8 @@
  *
  * - **Order.** Every order ends on the event ID, so it is total and pages are stable. `relevance` (the
  *   default with `q`) puts the events whose title matches `q` first, then those matching only in the
- *   description or the place; soonest first within each tier. Each tier is read in start order from an
- *   index with a `LIMIT` (`relevancePage`), so a page costs what a date-sorted page does; ranking every
+ *   description or the place; soonest first within each tier. Each tier is read in start order with a
+ *   `LIMIT` (`relevanceRows`), so a page costs what a date-sorted page does; ranking every
  *   match with `ts_rank` read all of a common word's matches (11,144 rows, 100-130 ms a page under load:
  *   half of the uncached benchmark's database time).
  * - **Keyset cursors.** A cursor is the sort key of the last row of a page (base64url JSON, tied to the
@@ -14,6 +14,7 @@
  *   `totalIsEstimate` is true ("more than 1,000"). An exact count of a broad match rechecks every matching
  *   row (117 ms for a word matching 15,670 of 100,000 events); the bounded one reads at most 1,001.
  */
+import type { Queryable } from './db.ts'
 import type { EventSortField } from './views.ts'
 
 /** Totals are exact up to this many matches. */
@@ -153,35 +154,53 @@ export function afterCursor(
 }
 
 /**
- * The statement of a `relevance` page: each tier (title matches, then the rest) in start order with a
- * `LIMIT` of what the page can need (`offset + limit` rows), so each is an index-ordered scan that stops
- * early; a cursor skips the tiers before its own and starts its tier after its row. `columns` are the
- * select list (prefixed `e.`), `where` the search's filters; the rows carry `sort_tier`.
+ * The rows of a `relevance` page (with `sort_tier`), one row past the page: the title matches in start
+ * order first and, only when they do not fill the page, the other matches after them. Each tier is its own
+ * statement: in one `UNION ALL` statement both tiers run to their `LIMIT`, and the second, when nearly empty
+ * (every match of a common word is in the title), walked the whole start index (280 ms). A cursor skips
+ * the tiers before its own and starts its tier after its row; an offset past the title matches counts them
+ * (at most `offset` rows) to know where the others start.
  */
-export function relevancePage(options: {
-  readonly order: SearchOrder
-  readonly columns: string
-  readonly where: string
-  readonly cursor: readonly CursorValue[] | undefined
-  readonly limit: number
-  readonly offset: number
-  readonly bind: (value: unknown) => string
-}): string {
-  const { order, columns, where, cursor, bind } = options
-  const inner = bind(options.offset + options.limit)
-  const branches: string[] = []
-  for (const tier of [0, 1]) {
-    const cursorTier = cursor === undefined ? -1 : Number(cursor[0])
-    if (cursorTier > tier) continue
-    let condition = tier === 0 ? order.titleMatch! : `NOT (${order.titleMatch!})`
-    if (cursorTier === tier)
-      condition += ` AND (e.starts_at, e.id) > (${bind(cursor![1])}::timestamptz, ${bind(cursor![2])}::text)`
-    branches.push(
-      `(SELECT ${columns}, ${tier} AS sort_tier FROM events e WHERE ${where} AND ${condition}
-        ORDER BY e.starts_at, e.id LIMIT ${inner})`,
+export async function relevanceRows(
+  db: Queryable,
+  options: {
+    readonly titleMatch: string
+    readonly columns: string
+    readonly where: string
+    readonly params: readonly unknown[]
+    readonly cursor: readonly CursorValue[] | undefined
+    readonly limit: number
+    readonly offset: number
+  },
+): Promise<Record<string, unknown>[]> {
+  const { titleMatch, columns, where, cursor, limit, offset } = options
+  const statement = () => {
+    const params = [...options.params]
+    return { params, bind: (value: unknown) => (params.push(value), `$${params.length}`) }
+  }
+  const tier = (n: 0 | 1, take: number, skip: number) => {
+    const { params, bind } = statement()
+    let condition = n === 0 ? titleMatch : `NOT (${titleMatch})`
+    if (cursor !== undefined && Number(cursor[0]) === n)
+      condition += ` AND (e.starts_at, e.id) > (${bind(cursor[1])}::timestamptz, ${bind(cursor[2])}::text)`
+    return db.query(
+      `SELECT ${columns}, ${n} AS sort_tier FROM events e WHERE ${where} AND ${condition}
+       ORDER BY e.starts_at, e.id LIMIT ${bind(take)} OFFSET ${bind(skip)}`,
+      params,
     )
   }
-  if (branches.length === 0) branches.push(`(SELECT ${columns}, 1 AS sort_tier FROM events e WHERE false)`)
-  return `SELECT * FROM (${branches.join(' UNION ALL ')}) r ORDER BY sort_tier, starts_at, id
-    LIMIT ${bind(options.limit)} OFFSET ${bind(options.offset)}`
+  const cursorTier = cursor === undefined ? 0 : Number(cursor[0])
+  const rows = cursorTier === 0 ? await tier(0, limit, offset) : []
+  if (rows.length >= limit || cursorTier > 1) return rows
+  let skip = 0
+  if (cursor === undefined && offset > 0 && rows.length === 0) {
+    const { params, bind } = statement()
+    const [counted] = await db.query<{ n: number }>(
+      `SELECT count(*)::integer AS n FROM (SELECT 1 FROM events e WHERE ${where} AND ${titleMatch}
+       LIMIT ${bind(offset)}) m`,
+      params,
+    )
+    skip = offset - Number(counted?.n ?? 0)
+  }
+  return [...rows, ...(await tier(1, limit - rows.length, skip))]
 }
