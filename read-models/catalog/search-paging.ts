@@ -167,13 +167,15 @@ export async function relevanceRows(
     readonly titleMatch: string
     readonly columns: string
     readonly where: string
+    /** `where` for the title tier: may leave out the conditions a title match implies. */
+    readonly titleWhere: string
     readonly params: readonly unknown[]
     readonly cursor: readonly CursorValue[] | undefined
     readonly limit: number
     readonly offset: number
   },
 ): Promise<Record<string, unknown>[]> {
-  const { titleMatch, columns, where, cursor, limit, offset } = options
+  const { titleMatch, columns, where, titleWhere, cursor, limit, offset } = options
   const statement = () => {
     const params = [...options.params]
     return { params, bind: (value: unknown) => (params.push(value), `$${params.length}`) }
@@ -184,7 +186,7 @@ export async function relevanceRows(
     if (cursor !== undefined && Number(cursor[0]) === n)
       condition += ` AND (e.starts_at, e.id) > (${bind(cursor[1])}::timestamptz, ${bind(cursor[2])}::text)`
     return db.query(
-      `SELECT ${columns}, ${n} AS sort_tier FROM events e WHERE ${where} AND ${condition}
+      `SELECT ${columns}, ${n} AS sort_tier FROM events e WHERE ${n === 0 ? titleWhere : where} AND ${condition}
        ORDER BY e.starts_at, e.id LIMIT ${bind(take)} OFFSET ${bind(skip)}`,
       params,
     )
@@ -196,7 +198,7 @@ export async function relevanceRows(
   if (cursor === undefined && offset > 0 && rows.length === 0) {
     const { params, bind } = statement()
     const [counted] = await db.query<{ n: number }>(
-      `SELECT count(*)::integer AS n FROM (SELECT 1 FROM events e WHERE ${where} AND ${titleMatch}
+      `SELECT count(*)::integer AS n FROM (SELECT 1 FROM events e WHERE ${titleWhere} AND ${titleMatch}
        LIMIT ${bind(offset)}) m`,
       params,
     )

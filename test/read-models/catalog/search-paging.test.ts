@@ -198,6 +198,15 @@ for (const engine of engines()) {
       )
       t.same(byOffset, walked.ids, 'pages by offset agree')
       t.equal(walked.pages, 4)
+      const negated = await model.searchEvents(
+        { q: 'kayak -water', organizerId: 'org-tier', page: 0, size: 20 },
+        GUEST,
+      )
+      t.same(
+        negated.items.map((e) => e.id),
+        others,
+        'a negated word in the description excludes title matches too',
+      )
     })
   })
 }
