@@ -52,6 +52,12 @@ export const API_ERROR_CODES = {
     retriable: false,
     meaning: 'The booking is not awaiting payment.',
   },
+  CATEGORY_UNKNOWN: {
+    httpStatus: 422,
+    retriable: false,
+    meaning:
+      'An event names a category the category tree does not have (on create, edit or publish); `details.unknown` lists them.',
+  },
   PRECONDITION_REQUIRED: {
     httpStatus: 428,
     retriable: false,

@@ -153,6 +153,31 @@ export const CategoryView = Type.Object({
 export const PageOf = <T extends TSchema>(item: T) =>
   Type.Object({ items: Type.Array(item), page: Type.Integer(), size: Type.Integer(), total: Type.Integer() })
 
+/**
+ * A page of catalog search: a `PageOf` plus the bounded total's flag and the keyset cursor (both added
+ * fields, so clients reading `items`/`page`/`size`/`total` keep working).
+ */
+export const SearchPageOf = <T extends TSchema>(item: T) =>
+  Type.Object({
+    items: Type.Array(item),
+    page: Type.Integer({ description: 'the page asked for (0 when `cursor` was given)' }),
+    size: Type.Integer(),
+    total: Type.Integer({
+      description:
+        'matching events: exact up to 1,000; when `totalIsEstimate` is true, more than 1,000 match',
+    }),
+    totalIsEstimate: Type.Boolean({
+      description:
+        'true when the count stopped at its bound: `total` (1,000) is a lower bound, not the count',
+    }),
+    nextCursor: Nullable(
+      Type.String({
+        description:
+          'pass as `cursor` (same filters and sort) for the next page; null when no more events match',
+      }),
+    ),
+  })
+
 export const PageQuery = Type.Object(
   {
     page: Type.Integer({ minimum: 0, maximum: 100_000, default: 0 }),
@@ -408,7 +433,20 @@ export const SearchQuery = Type.Object(
     organizerId: Type.Optional(Type.String({ maxLength: 128 })),
     status: Type.Optional(Type.String({ maxLength: 100, pattern: '^[A-Z]+(,[A-Z]+)*$' })),
     sort: Type.Optional(
-      Type.String({ pattern: '^(startsAt|price|title|createdAt|rating)(,(asc|desc))?$', maxLength: 30 }),
+      Type.String({
+        pattern: '^(relevance|startsAt|price|title|createdAt|rating)(,(asc|desc))?$',
+        maxLength: 30,
+        description:
+          '`field,dir`; default `relevance` with `q` (title matches first, then description and place; then soonest), else `startsAt,asc`',
+      }),
+    ),
+    cursor: Type.Optional(
+      Type.String({
+        maxLength: 1000,
+        pattern: '^[A-Za-z0-9_-]+$',
+        description:
+          "a page's `nextCursor`: the page after it, for the same filters and sort (`page` is then not used)",
+      }),
     ),
     page: Type.Integer({ minimum: 0, maximum: 100_000, default: 0 }),
     size: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),

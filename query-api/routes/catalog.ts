@@ -12,6 +12,7 @@ import {
   PageOf,
   BookingListQuery,
   bookingListRequest,
+  SearchPageOf,
   SearchQuery,
 } from '../schemas.ts'
 import { ANYONE, checkEventOwnership, MANAGERS, sendWithEtag, serialize, viewerOf } from './route-support.ts'
@@ -37,10 +38,10 @@ export async function catalogRoutes(app: FastifyInstance, context: ApiContext): 
         tags: ['catalog'],
         summary: 'Search the catalog',
         description:
-          'Full-text `q` (Russian and English stemming), filters, `sort=field,dir`, pages from 0. Guests and users see PUBLISHED and RESCHEDULED events (and other public statuses on request); drafts only their organizer and admins.',
+          'Full-text `q` (Russian and English stemming), filters, `sort=field,dir` (default `relevance` with `q`), pages from 0 or a keyset `cursor` (the `nextCursor` of the page before). `total` is exact up to 1,000 matches; beyond, `totalIsEstimate` is true. Guests and users see PUBLISHED and RESCHEDULED events (and other public statuses on request); drafts only their organizer and admins.',
         querystring: SearchQuery,
         response: {
-          200: PageOf(EventSummary),
+          200: SearchPageOf(EventSummary),
           304: { type: 'null', description: 'Not modified (If-None-Match)' },
         },
       },
@@ -59,6 +60,7 @@ export async function catalogRoutes(app: FastifyInstance, context: ApiContext): 
         ...(q.organizerId !== undefined ? { organizerId: q.organizerId } : {}),
         ...(q.status !== undefined ? { status: parseStatuses(q.status) } : {}),
         ...(q.sort !== undefined ? { sort: parseSort(q.sort) } : {}),
+        ...(q.cursor !== undefined ? { cursor: q.cursor } : {}),
         page: q.page,
         size: q.size,
       }

@@ -10,6 +10,7 @@ import { actorOf } from '../auth.ts'
 import type { ApiContext } from '../context.ts'
 import { ApiError } from '../errors.ts'
 import { CommandHeaders, CreateEventBody, IdParams, UpdateEventBody } from '../schemas.ts'
+import { checkCategories } from './event-categories.ts'
 import { eventResponses, submitEventCommand } from './event-command-flow.ts'
 import { checkEventOwnership, checkWindow, ifMatchVersion, MANAGERS, ms } from './route-support.ts'
 
@@ -38,6 +39,7 @@ function createEvent(app: FastifyInstance, context: ApiContext): void {
       if (!canCreateEvent(actorOf(request.principal), b.organizerId ?? null))
         throw new ApiError('FORBIDDEN', 'only admins create events for another organizer')
       checkWindow(b.startsAt, b.endsAt)
+      await checkCategories(context, b.categories ?? [])
       const eventId = b.id ?? freshId(request, 'event')
       return submitEventCommand(
         context,
@@ -91,6 +93,7 @@ function editEvent(app: FastifyInstance, context: ApiContext): void {
       await checkEventOwnership(context, request.principal, request.params.id)
       const b = request.body
       if (b.startsAt !== undefined && b.endsAt !== undefined) checkWindow(b.startsAt, b.endsAt)
+      await checkCategories(context, b.categories ?? [])
       return submitEventCommand(context, request, reply, request.params.id, 'UPDATE', {
         expectedVersion,
         update: {

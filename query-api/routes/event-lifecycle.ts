@@ -5,6 +5,7 @@
 import type { FastifyInstance } from 'fastify'
 import { Type } from '@sinclair/typebox'
 import type { ApiContext } from '../context.ts'
+import { checkCategories } from './event-categories.ts'
 import { CancelEventBody, CommandHeaders, IdParams, PublishBody, RescheduleBody } from '../schemas.ts'
 import { eventResponses, submitEventCommand } from './event-command-flow.ts'
 import { checkEventOwnership, checkWindow, MANAGERS, ms } from './route-support.ts'
@@ -33,7 +34,8 @@ function publishEvent(app: FastifyInstance, context: ApiContext): void {
       },
     },
     async (request, reply) => {
-      await checkEventOwnership(context, request.principal, request.params.id)
+      const event = await checkEventOwnership(context, request.principal, request.params.id)
+      await checkCategories(context, event?.categories ?? [])
       const at = request.body?.publishAt
       return submitEventCommand(context, request, reply, request.params.id, 'PUBLISH', {
         publish: { publishAtMs: at !== undefined ? ms(at) : null },

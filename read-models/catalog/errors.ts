@@ -27,3 +27,10 @@ export class CategoryError extends ServiceError {
     super(code, message, { details })
   }
 }
+
+/** A search the read model cannot answer as asked (`VALIDATION_FAILED`): a cursor of another order or garbled. */
+export class SearchError extends ServiceError {
+  constructor(message: string, details: Record<string, unknown> = {}) {
+    super('VALIDATION_FAILED', message, { details })
+  }
+}

@@ -1,14 +1,23 @@
 import type { Queryable } from './db.ts'
+import { SearchError } from './errors.ts'
 import { isoOf } from './instants.ts'
+import {
+  afterCursor,
+  COUNT_BOUND,
+  cursorAfter,
+  decodeCursor,
+  orderBy,
+  relevanceRows,
+  searchOrder,
+} from './search-paging.ts'
 import type {
   CrewView,
   EventDetails,
   EventSearch,
-  EventSortField,
   EventStatus,
   EventSummary,
-  Page,
   PriceOptionView,
+  SearchPage,
   Viewer,
 } from './views.ts'
 
@@ -21,16 +30,6 @@ export function clampPage(page: number, size: number): { page: number; size: num
   const s = Number.isInteger(size) && size > 0 ? Math.min(size, MAX_PAGE_SIZE) : 20
   return { page: p, size: s }
 }
-
-const SORT_COLUMNS: Readonly<Record<EventSortField, string>> = {
-  startsAt: 'e.starts_at',
-  price: 'e.price_from',
-  title: 'e.title',
-  createdAt: 'e.created_at',
-  rating: 'e.rating',
-}
-
-const NULLABLE_SORTS: ReadonlySet<EventSortField> = new Set(['price', 'rating'])
 
 /** The columns of an `EventSummary`, for `e` = events. */
 export const SUMMARY_COLUMNS = `e.id, e.version, e.status, e.organizer_id, e.title, e.area, e.starts_at, e.ends_at,
@@ -79,23 +78,24 @@ function visibility(sql: SqlBuilder, viewer: Viewer): void {
 }
 
 /**
- * Totals of recent searches. Counting every match is the costly half of a catalog page (tens of thousands
- * of rows for a broad filter), and the same filters repeat across pages and users, so a total is reused
- * for `ttlMs` (default 2 s) and forgotten whenever this process applies a projection batch. On several
- * instances a total may lag another instance's batch by at most `ttlMs`; the items never lag.
+ * Recent answers of the queries every search repeats: the totals of recent searches (the same filters
+ * repeat across pages and users) and the subtrees of categories (a search in a category matches its
+ * subcategories). An answer is reused for `ttlMs` (default 2 s) and forgotten whenever this process
+ * applies a projection batch or writes a category. On several instances an answer may lag another
+ * instance's batch or category write by at most `ttlMs`; the items never lag.
  */
-export class CountCache {
+export class CountCache<T = number> {
   readonly #ttlMs: number
   readonly #max: number
-  readonly #entries = new Map<string, { total: Promise<number>; at: number }>()
+  readonly #entries = new Map<string, { total: Promise<T>; at: number }>()
 
   constructor(ttlMs = 2000, max = 5000) {
     this.#ttlMs = ttlMs
     this.#max = max
   }
 
-  /** The total (or the count in flight: concurrent identical searches share one count). */
-  get(key: string): Promise<number> | undefined {
+  /** The answer (or the query in flight: concurrent identical searches share one). */
+  get(key: string): Promise<T> | undefined {
     const entry = this.#entries.get(key)
     if (entry === undefined) return undefined
     if (performance.now() - entry.at > this.#ttlMs) {
@@ -105,7 +105,7 @@ export class CountCache {
     return entry.total
   }
 
-  set(key: string, total: Promise<number>): void {
+  set(key: string, total: Promise<T>): void {
     if (this.#entries.size >= this.#max) this.#entries.delete(this.#entries.keys().next().value!)
     const entry = { total, at: performance.now() }
     this.#entries.set(key, entry)
@@ -119,12 +119,19 @@ export class CountCache {
   }
 }
 
+/**
+ * One page of a catalog search (see `EventSearch` for the filters, search-paging.ts for the order, the
+ * cursors and the bounded total). The page is read first, one row past its end (so `nextCursor` is set only
+ * when more rows follow); the total is counted only when the page cannot tell it (a page that ends the
+ * matches gives it exactly). Throws `SearchError` for a cursor made for another order or garbled.
+ */
 export async function searchEvents(
   db: Queryable,
   params: EventSearch,
   viewer: Viewer,
   counts?: CountCache,
-): Promise<Page<EventSummary>> {
+  subtrees?: CountCache<string[]>,
+): Promise<SearchPage<EventSummary>> {
   const { page, size } = clampPage(params.page, params.size)
   const sql = new SqlBuilder()
   const statuses = params.status !== undefined && params.status.length > 0 ? params.status : DEFAULT_STATUSES
@@ -137,21 +144,36 @@ export async function searchEvents(
   // or a match would give the hidden text away one character at a time.
   const guest = viewer.role === 'guest'
   const q = params.q?.trim()
+  let titleMatch: string | undefined
+  let titleTierSkips: number | undefined
   if (q !== undefined && q !== '') {
     // The 'russian' configuration stems Cyrillic words with the Russian Snowball stemmer and Latin words
     // with the English one (PostgreSQL maps asciiword to english_stem), so one query covers both
     // languages and keeps websearch negation (`-word`) exact.
     const vector = guest ? 'e.public_search' : 'e.search'
-    sql.where.push(`${vector} @@ websearch_to_tsquery('russian', ${sql.bind(q)})`)
+    const query = `websearch_to_tsquery('russian', ${sql.bind(q)})`
+    sql.where.push(`${vector} @@ ${query}`)
+    titleMatch = `e.title_search @@ ${query}`
+    // A title match implies a match of the whole vector (the title is its first part, same configuration),
+    // unless `q` negates a word (`-word` may be in the description). Leaving the implied condition out of
+    // the title tier keeps the planner from multiplying two correlated selectivities (it then expected
+    // 434 of 6,713 rows and sorted them all instead of walking the start index).
+    if (!q.includes('-')) titleTierSkips = sql.where.length - 1
   }
   if (params.category !== undefined) {
     // Resolved first, so the planner sees the actual IDs (GIN element statistics) instead of a subplan.
-    const tree = await db.query<{ id: string }>(
-      `WITH RECURSIVE t(id) AS (SELECT $1::text UNION SELECT c.id FROM categories c JOIN t ON c.parent_id = t.id)
-       SELECT id FROM t`,
-      [params.category],
-    )
-    sql.where.push(`e.categories && ${sql.bind(tree.map((r) => r.id))}::text[]`)
+    let tree = subtrees?.get(params.category)
+    if (tree === undefined) {
+      tree = db
+        .query<{ id: string }>(
+          `WITH RECURSIVE t(id) AS (SELECT $1::text UNION SELECT c.id FROM categories c JOIN t ON c.parent_id = t.id)
+           SELECT id FROM t`,
+          [params.category],
+        )
+        .then((rows) => rows.map((r) => r.id))
+      subtrees?.set(params.category, tree)
+    }
+    sql.where.push(`e.categories && ${sql.bind(await tree)}::text[]`)
   }
   if (params.from !== undefined) sql.where.push(`e.starts_at >= ${sql.bind(params.from.toISOString())}`)
   if (params.to !== undefined) sql.where.push(`e.starts_at <= ${sql.bind(params.to.toISOString())}`)
@@ -163,34 +185,61 @@ export async function searchEvents(
     sql.where.push(params.hasSeats ? 'e.seats_available > 0' : 'e.seats_available = 0')
   if (params.organizerId !== undefined) sql.where.push(`e.organizer_id = ${sql.bind(params.organizerId)}`)
 
-  let order: string
-  if (params.sort !== undefined) {
-    const dir = params.sort.dir === 'desc' ? 'DESC' : 'ASC'
-    // Nullable columns put NULLs last both ways (matching events_listed_*_desc_idx); NOT NULL columns stay
-    // plain so backward index scans serve DESC.
-    const nulls = NULLABLE_SORTS.has(params.sort.field) ? ' NULLS LAST' : ''
-    order = `${SORT_COLUMNS[params.sort.field]} ${dir}${nulls}, e.id ${dir}`
-  } else order = 'e.starts_at ASC, e.id ASC'
-
+  const order = searchOrder(params.sort, titleMatch)
   const where = sql.where.join(' AND ')
   const countParams = [...sql.params]
-  const limit = sql.bind(size)
-  const offset = sql.bind(page * size)
-  const countSql = `SELECT count(*)::integer AS total FROM events e WHERE ${where}`
-  const countKey = JSON.stringify([countSql, countParams])
-  let total = counts?.get(countKey)
-  if (total === undefined) {
-    total = db.query<{ total: number }>(countSql, countParams).then((r) => Number(r[0]?.total ?? 0))
-    counts?.set(countKey, total)
+  let after: ReturnType<typeof decodeCursor>
+  if (params.cursor !== undefined) {
+    after = decodeCursor(order, params.cursor)
+    if (after === undefined)
+      throw new SearchError(`cursor is not one of this search's cursors (its order is ${order.signature})`, {
+        in: 'querystring',
+        field: 'cursor',
+      })
   }
-  const [rows, counted] = await Promise.all([
-    db.query(
-      `SELECT ${SUMMARY_COLUMNS} FROM events e WHERE ${where} ORDER BY ${order} LIMIT ${limit} OFFSET ${offset}`,
-      sql.params,
-    ),
-    total,
-  ])
-  return { items: rows.map(toSummary), page, size, total: counted }
+  const offset = params.cursor === undefined ? page * size : 0
+  const bind = (value: unknown) => sql.bind(value)
+  const rows =
+    order.titleMatch !== undefined
+      ? await relevanceRows(db, {
+          titleMatch: order.titleMatch,
+          columns: SUMMARY_COLUMNS,
+          where,
+          titleWhere: sql.where.filter((_, i) => i !== titleTierSkips).join(' AND '),
+          params: sql.params,
+          cursor: after,
+          limit: size + 1,
+          offset,
+        })
+      : await db.query(
+          `SELECT ${SUMMARY_COLUMNS} FROM events e
+           WHERE ${after === undefined ? where : `${where} AND ${afterCursor(order, after, bind)}`}
+           ORDER BY ${orderBy(order)} LIMIT ${bind(size + 1)} OFFSET ${bind(offset)}`,
+          sql.params,
+        )
+  const more = rows.length > size
+  const items = more ? rows.slice(0, size) : rows
+  let total: number
+  if (params.cursor === undefined && !more && (items.length > 0 || offset === 0))
+    total = offset + items.length
+  else {
+    const countSql = `SELECT count(*)::integer AS total FROM (SELECT 1 FROM events e WHERE ${where} LIMIT ${COUNT_BOUND + 1}) m`
+    const countKey = JSON.stringify([countSql, countParams])
+    let counted = counts?.get(countKey)
+    if (counted === undefined) {
+      counted = db.query<{ total: number }>(countSql, countParams).then((r) => Number(r[0]?.total ?? 0))
+      counts?.set(countKey, counted)
+    }
+    total = await counted
+  }
+  return {
+    items: items.map(toSummary),
+    page: params.cursor === undefined ? page : 0,
+    size,
+    total: Math.min(total, COUNT_BOUND),
+    totalIsEstimate: total > COUNT_BOUND,
+    nextCursor: more ? cursorAfter(order, items[items.length - 1]!) : null,
+  }
 }
 
 export async function getEvent(db: Queryable, id: string, viewer: Viewer): Promise<EventDetails | undefined> {

@@ -20,6 +20,7 @@ import type {
   FavoriteView,
   Page,
   PageRequest,
+  SearchPage,
   PromoCodeView,
   RequestOutcomeView,
   Viewer,
@@ -65,7 +66,7 @@ export interface ReadModel extends CategoryStore, FavoriteStore {
    * up to 2 s for the same filters (forgotten at once when this process applies a batch or writes a
    * category); the items are always read fresh.
    */
-  searchEvents(params: EventSearch, viewer: Viewer): Promise<Page<EventSummary>>
+  searchEvents(params: EventSearch, viewer: Viewer): Promise<SearchPage<EventSummary>>
   /**
    * One event, or `undefined` when it does not exist or the viewer may not see it (a draft of another
    * organizer: answer 404, not 403, so drafts do not leak). Guests get `place` and `crew` null.

@@ -24,6 +24,7 @@ import type {
   FavoriteView,
   Page,
   PageRequest,
+  SearchPage,
   PromoCodeView,
   RequestOutcomeView,
   Viewer,
@@ -59,6 +60,7 @@ export class SqlReadModel implements ReadModel {
   readonly #listeners = new Set<(changes: AppliedChanges) => void>()
   readonly #logger: Logger
   readonly #counts = new events.CountCache()
+  readonly #subtrees = new events.CountCache<string[]>(2000, 1000)
 
   constructor(db: Db, logger?: Logger) {
     this.db = db
@@ -67,8 +69,14 @@ export class SqlReadModel implements ReadModel {
     this.#logger = logger ?? pino({ level: 'silent' })
   }
 
-  searchEvents(params: EventSearch, viewer: Viewer): Promise<Page<EventSummary>> {
-    return guard(events.searchEvents(this.db, params, viewer, this.#counts))
+  /** Forgets the cached totals and category subtrees (a batch applied, a category written). */
+  #forget(): void {
+    this.#counts.clear()
+    this.#subtrees.clear()
+  }
+
+  searchEvents(params: EventSearch, viewer: Viewer): Promise<SearchPage<EventSummary>> {
+    return guard(events.searchEvents(this.db, params, viewer, this.#counts, this.#subtrees))
   }
 
   getEvent(id: string, viewer: Viewer): Promise<EventDetails | undefined> {
@@ -120,15 +128,15 @@ export class SqlReadModel implements ReadModel {
   }
 
   createCategory(input: CategoryInput, actor: AuditActor): Promise<Category> {
-    return guard(this.#categories.createCategory(input, actor)).finally(() => this.#counts.clear())
+    return guard(this.#categories.createCategory(input, actor)).finally(() => this.#forget())
   }
 
   updateCategory(id: string, patch: CategoryPatch, actor: AuditActor): Promise<Category | undefined> {
-    return guard(this.#categories.updateCategory(id, patch, actor)).finally(() => this.#counts.clear())
+    return guard(this.#categories.updateCategory(id, patch, actor)).finally(() => this.#forget())
   }
 
   deleteCategory(id: string, actor: AuditActor): Promise<boolean> {
-    return guard(this.#categories.deleteCategory(id, actor)).finally(() => this.#counts.clear())
+    return guard(this.#categories.deleteCategory(id, actor)).finally(() => this.#forget())
   }
 
   listFavorites(userId: string, page: PageRequest): Promise<Page<FavoriteView>> {
@@ -158,7 +166,7 @@ export class SqlReadModel implements ReadModel {
       serdes,
       logger: this.#logger,
       onApplied: (changes) => {
-        this.#counts.clear()
+        this.#counts.clear() // the subtrees change with category writes only
         for (const listener of this.#listeners) {
           try {
             listener(changes)

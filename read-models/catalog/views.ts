@@ -35,6 +35,16 @@ export interface Page<T> {
   readonly total: number
 }
 
+/**
+ * A page of a catalog search: a `Page` whose `total` is exact up to 1,000 matches; beyond,
+ * `totalIsEstimate` is true and `total` is 1,000 ("more than 1,000"). `nextCursor` continues after the
+ * last item (`EventSearch.cursor`); null when no more events match.
+ */
+export interface SearchPage<T> extends Page<T> {
+  readonly totalIsEstimate: boolean
+  readonly nextCursor: string | null
+}
+
 /** Which page to read: `page` from 0, `size` 1-100 (values outside are clamped). */
 export interface PageRequest {
   readonly page: number
@@ -50,15 +60,15 @@ export interface BookingListRequest extends PageRequest {
   readonly status?: readonly BookingStatus[]
 }
 
-export type EventSortField = 'startsAt' | 'price' | 'title' | 'createdAt' | 'rating'
+export type EventSortField = 'relevance' | 'startsAt' | 'price' | 'title' | 'createdAt' | 'rating'
 
 /**
  * Catalog search. Every filter narrows (AND). Unset filters do not apply.
  *
  * - `q`: full-text query, stemmed in Russian and English (`байдарки` finds `байдарка`, `rafting` finds
- *   `rafts`); words are ANDed, `"quoted phrase"` and `-word` work (`websearch_to_tsquery`). Matches are sorted like
- *   any other search (default: soonest first): ranking by relevance cost 40× a date-ordered page on
- *   100,000 events (every match ranked), for little gain on short titles and descriptions.
+ *   `rafts`); words are ANDed, `"quoted phrase"` and `-word` work (`websearch_to_tsquery`). With `q` the
+ *   default order is `relevance`: the events whose title matches come first, then those matching in the
+ *   description or the place only; soonest first within each (search-paging.ts says why not `ts_rank`).
  * - `category`: a category ID; matches events in it or in any of its subcategories.
  * - `from` / `to`: the event starts at or after `from` and at or before `to`.
  * - `priceMin` / `priceMax` (kopecks): the event's lowest price option (`priceFrom`) is in the range.
@@ -70,8 +80,12 @@ export type EventSortField = 'startsAt' | 'price' | 'title' | 'createdAt' | 'rat
  * - `status`: statuses to list; default `PUBLISHED` and `RESCHEDULED` (the bookable catalog).
  *   `DRAFT` rows are only ever returned to admins and to their own organizer (others just get none).
  * - `organizerId`: only this organizer's events (the organizer's "my events").
- * - `sort`: default `startsAt asc`; ties break on the event ID, so pages
- *   are stable. `rating` sorts events without a rating last in both directions.
+ * - `sort`: default `relevance` with `q`, else `startsAt asc`; `relevance` without `q` is `startsAt asc`.
+ *   Ties break on the event ID, so pages are stable. `price` and `rating` sort events without one last in
+ *   both directions.
+ * - `page` / `size`: the page from 0 (`OFFSET page × size`), 1-100 events.
+ * - `cursor`: a `nextCursor` of an earlier page of the same search and order: the page after it (then
+ *   `page` is not used). Deep pages by cursor cost what the first page does.
  */
 export interface EventSearch {
   readonly q?: string
@@ -85,6 +99,7 @@ export interface EventSearch {
   readonly status?: readonly EventStatus[]
   readonly organizerId?: string
   readonly sort?: { readonly field: EventSortField; readonly dir: 'asc' | 'desc' }
+  readonly cursor?: string
   readonly page: number
   readonly size: number
 }

@@ -59,7 +59,7 @@ export interface Harness {
 
 export type Principal = 'guest' | { sub: string; role: 'user' | 'organizer' | 'admin'; amr?: string[] }
 
-type Signed = Exclude<Principal, 'guest'>
+export type Signed = Exclude<Principal, 'guest'>
 export const USER: Signed = { sub: 'user-1', role: 'user' }
 export const USER2: Signed = { sub: 'user-2', role: 'user' }
 export const ORGANIZER: Signed = { sub: 'org-1', role: 'organizer' }
@@ -84,8 +84,13 @@ export async function tokenFor(p: Exclude<Principal, 'guest'>): Promise<string> 
 
 /** Starts pipeline, read model, projection and app; `withPipeline: false` skips the topology (no decisions). */
 export async function startHarness(
-  overrides: Partial<BuildAppOptions> & { withPipeline?: boolean } = {},
+  options: Partial<BuildAppOptions> & {
+    withPipeline?: boolean
+    /** false: an empty category tree (default: the root `rafting`, which `eventBody` names). */
+    seedCategories?: boolean
+  } = {},
 ): Promise<Harness> {
+  const { seedCategories, ...overrides } = options
   const s = await serdes()
   const log = EmbeddedLog.open()
   const logger = pino({ level: 'silent' })
@@ -101,6 +106,11 @@ export async function startHarness(
   if (overrides.withPipeline === false) log.createTopics(TOPICS)
   else await streams.start()
   const readModel = await openReadModel()
+  if (seedCategories !== false)
+    await readModel.createCategory(
+      { id: 'rafting', parentId: null, name: 'Rafting' },
+      { userId: 'test', requestId: 'seed' },
+    )
   const projection = await startReadModelProjection({ model: readModel, serdes: s, source: { log } })
   const gateway = new SandboxPaymentGateway(WEBHOOK_SECRET)
   const app = await buildApp({

@@ -7,7 +7,7 @@ import { startHarness } from './api-harness.ts'
 import { LocalSchemaRegistry } from '../../avro/index.ts'
 import { createBookingSerdes } from '../../topologies/booking-topology.ts'
 
-const h = await startHarness()
+const h = await startHarness({ seedCategories: false })
 t.teardown(() => h.close())
 
 t.test('the demo catalog comes up through the command path, once', async (t) => {

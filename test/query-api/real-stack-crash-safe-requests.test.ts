@@ -19,7 +19,7 @@ import { loadConfig } from '../../infra/config.ts'
 import { checkPromises, runSale, type SaleRecord } from '../support/flash-sale-clients.ts'
 import { deleteTopicsMatching, kafkaClient, requireKafka } from '../support/kafka.ts'
 import { startApp, type AppProcess } from '../support/processes.ts'
-import { AUDIENCE, eventBody, ISSUER, SECRET, tokenFor } from './api-harness.ts'
+import { ADMIN, AUDIENCE, eventBody, ISSUER, SECRET, tokenFor, type Signed } from './api-harness.ts'
 
 const USERS = 300
 const CAPACITY = 30
@@ -83,11 +83,11 @@ t.teardown(async () => {
   await admin.disconnect()
 })
 
-async function post(url: string, path: string, body?: object): Promise<number> {
+async function post(url: string, path: string, body?: object, as: Signed = ORGANIZER): Promise<number> {
   const res = await fetch(`${url}${path}`, {
     method: 'POST',
     headers: {
-      authorization: `Bearer ${await tokenFor(ORGANIZER)}`,
+      authorization: `Bearer ${await tokenFor(as)}`,
       prefer: 'wait=10',
       ...(body === undefined ? {} : { 'content-type': 'application/json' }),
     },
@@ -102,6 +102,8 @@ t.test('real stack: requests survive SIGKILL of an instance and FLUSHALL of Redi
   urls.push(...(await Promise.all(instances.map(apiUrl))))
   const eventId = `real-crash-sale-${run}`
   const b = urls[1]!
+  // The event's category must be in the tree (an admin's, with the second factor).
+  t.equal(await post(b, '/api/v1/categories', { id: 'rafting', parentId: null, name: 'Rafting' }, ADMIN), 201)
   t.equal(await post(b, '/api/v1/events', eventBody({ id: eventId, capacity: CAPACITY })), 201)
   t.equal(
     await post(b, `/api/v1/events/${eventId}/price-options`, {

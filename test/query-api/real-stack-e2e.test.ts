@@ -71,6 +71,11 @@ const streams = new KafkaStreams(buildBookingTopology({ serdes }), {
 })
 await streams.start()
 const readModel = await openReadModel({ databaseUrl: DATABASE_URL, schema, poolSize: 10 })
+// The events' category (eventBody's) must be in the tree.
+await readModel.createCategory(
+  { id: 'rafting', parentId: null, name: 'Rafting' },
+  { userId: 'e2e', requestId: 'e2e' },
+)
 const projection = await startReadModelProjection({
   model: readModel,
   serdes,
