@@ -301,6 +301,7 @@ export const VALID_REQUESTS: Readonly<Record<string, RequestOf>> = {
   'GET /api/v1/stats/events': () => ({ method: 'GET', url: '/api/v1/stats/events' }),
   'GET /api/v1/stats/bookings': () => ({ method: 'GET', url: '/api/v1/stats/bookings' }),
   'GET /api/v1/stats/conversions': () => ({ method: 'GET', url: '/api/v1/stats/conversions' }),
+  'GET /api/v1/stats/reviews': () => ({ method: 'GET', url: '/api/v1/stats/reviews?granularity=month' }),
   'POST /api/v1/promos/validate': (s) => ({
     method: 'POST',
     url: '/api/v1/promos/validate',

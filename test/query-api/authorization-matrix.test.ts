@@ -228,6 +228,12 @@ const ROWS: Row[] = [
     request: () => ({ method: 'GET', url: '/api/v1/stats/conversions' }),
     expect: '401 403 403 200 200 200 403',
   },
+  {
+    route: 'GET /api/v1/stats/reviews',
+    state: '-',
+    request: () => ({ method: 'GET', url: '/api/v1/stats/reviews' }),
+    expect: '401 403 403 200 200 200 403',
+  },
 
   // Promo check before booking: signed-in callers, on events they may see.
   {
