@@ -173,5 +173,6 @@ function deferredStats(queries: Promise<StatsQueries>): StatsQueries {
     eventsStats: async (...args) => (await queries).eventsStats(...args),
     bookingStats: async (...args) => (await queries).bookingStats(...args),
     conversions: async (...args) => (await queries).conversions(...args),
+    reviewStats: async (...args) => (await queries).reviewStats(...args),
   }
 }

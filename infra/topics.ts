@@ -56,9 +56,11 @@ export function declareTopics(names: TopicNames): readonly DeclaredTopic[] {
       'payment status changes (payment service or our webhook)',
     ),
     byEvent(names.crewStatus, 'aquastream.crew.CrewStatusChanged', 7 * DAY_MS, 'crew assigned / unavailable'),
+    byEvent(names.reviewCommands, 'aquastream.review.ReviewCommand', 7 * DAY_MS, 'review commands'),
     // Domain events: kept forever, read models replay them.
     byEvent(names.eventEvents, 'aquastream.event.EventDomainEvent', null, 'event domain events (versioned)'),
     byEvent(names.bookingEvents, 'aquastream.booking.BookingDomainEvent', null, 'booking domain events'),
+    byEvent(names.reviewEvents, 'aquastream.review.ReviewDomainEvent', null, 'review domain events'),
     // Request outcomes keyed by requestId: compacted, the latest outcome wins.
     {
       name: names.requestOutcomes,

@@ -44,4 +44,16 @@ export {
   type PromoUnusable,
 } from './promo-codes.ts'
 export { ALL_REASON_CODES, REASON_CODES, refuse, type ReasonCode, type Refusal } from './reason-codes.ts'
+export { REVIEW_CHILDREN, ReviewLedgerProcessor, type ReviewOutput } from './review-ledger.ts'
+export {
+  checkReview,
+  checkText,
+  eventRating,
+  MAX_REPLY_TEXT,
+  MAX_REVIEW_TEXT,
+  MIN_REVIEW_TEXT,
+  roundRating,
+  type ReviewState,
+} from './review-state.ts'
+export { REVIEW_STORES } from './review-stores.ts'
 export { DEFAULT_REFUND_POLICY, refundAmount, refundPercent } from './refund-policy.ts'

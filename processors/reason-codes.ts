@@ -1,4 +1,5 @@
 import type { ErrorSpec } from '../streams/index.ts'
+import { REVIEW_REASON_CODES } from './review-reason-codes.ts'
 
 /**
  * The reason codes a command can be refused with: the refusal section of the service's one error
@@ -7,6 +8,7 @@ import type { ErrorSpec } from '../streams/index.ts'
  * the API answers with the same codes when it refuses a request before producing a command.
  */
 export const REASON_CODES = {
+  ...REVIEW_REASON_CODES,
   VALIDATION_FAILED: {
     httpStatus: 400,
     retriable: false,

@@ -51,6 +51,7 @@ import { healthRoutes } from './routes/health.ts'
 import { paymentRoutes } from './routes/payments.ts'
 import { promoRoutes } from './routes/promos.ts'
 import { requestRoutes } from './routes/requests.ts'
+import { reviewRoutes } from './routes/reviews.ts'
 import { waitlistRoutes } from './routes/waitlist.ts'
 import { ERROR_RESPONSES } from './routes/route-support.ts'
 
@@ -237,6 +238,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
         { name: 'catalog' },
         { name: 'events' },
         { name: 'bookings' },
+        { name: 'reviews' },
         { name: 'favorites' },
         { name: 'categories' },
         { name: 'payments' },
@@ -373,6 +375,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       await categoryRoutes(api, context)
       await paymentRoutes(api, context)
       await requestRoutes(api, context)
+      await reviewRoutes(api, context)
       for (const plugin of options.plugins ?? []) await plugin(api, context)
     },
     { prefix: '/api/v1' },

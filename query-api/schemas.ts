@@ -77,6 +77,7 @@ const summaryFields = {
   capacity: Type.Integer(),
   seatsAvailable: Type.Integer(),
   rating: Nullable(Type.Number()),
+  reviewCount: Type.Integer(),
   createdAt: Type.String(),
   updatedAt: Type.String(),
 }
@@ -430,6 +431,7 @@ export const SearchQuery = Type.Object(
       Type.String({ maxLength: 200, description: 'substring of the place (for guests: of the area)' }),
     ),
     hasSeats: Type.Optional(Type.Boolean()),
+    minRating: Type.Optional(Type.Number({ minimum: 1, maximum: 5, description: 'rated at least this' })),
     organizerId: Type.Optional(Type.String({ maxLength: 128 })),
     status: Type.Optional(Type.String({ maxLength: 100, pattern: '^[A-Z]+(,[A-Z]+)*$' })),
     sort: Type.Optional(

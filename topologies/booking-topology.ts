@@ -11,6 +11,8 @@ import {
   type PaymentStatusChanged,
   type RefundRequest,
   type RequestOutcome,
+  type ReviewCommand,
+  type ReviewDomainEvent,
   type SchemaRegistry,
 } from '../avro/index.ts'
 import {
@@ -19,6 +21,9 @@ import {
   LEDGER_CHILDREN,
   LEDGER_STORES,
   LedgerInputTagger,
+  REVIEW_CHILDREN,
+  REVIEW_STORES,
+  ReviewLedgerProcessor,
   type StoredBookingState,
   upgradeBooking,
 } from '../processors/index.ts'
@@ -49,6 +54,8 @@ export interface BookingSerdes {
   readonly notification: Serde<NotificationMessage>
   readonly refundRequest: Serde<RefundRequest>
   readonly crewCommand: Serde<CrewCommand>
+  readonly reviewCommand: Serde<ReviewCommand>
+  readonly reviewEvent: Serde<ReviewDomainEvent>
 }
 
 /**
@@ -78,6 +85,8 @@ export function createBookingSerdes(
     ),
     refundRequest: serde<RefundRequest>('aquastream.payment.RefundRequest', topics.refundRequests),
     crewCommand: serde<CrewCommand>('aquastream.crew.CrewCommand', topics.crewCommands),
+    reviewCommand: serde<ReviewCommand>('aquastream.review.ReviewCommand', topics.reviewCommands),
+    reviewEvent: serde<ReviewDomainEvent>('aquastream.review.ReviewDomainEvent', topics.reviewEvents),
   }
   return {
     ...serdes,
@@ -91,6 +100,9 @@ export function createBookingSerdes(
 /** The ledger's processor node; its children are the sinks named in LEDGER_CHILDREN. */
 export const LEDGER_NODE = 'event-ledger'
 
+/** The review ledger's processor node: it shares the event ledger's stores (same task, read only). */
+export const REVIEW_NODE = 'review-ledger'
+
 /**
  * The event and booking core: the four co-partitioned inputs (keyed by eventId) are tagged and fed to
  * one ledger processor that owns every store, so one task is the single writer of an event's seats.
@@ -99,6 +111,8 @@ export const LEDGER_NODE = 'event-ledger'
  *   booking-commands ─► tag-booking-commands ┤            ┌─► event-events, booking-events,
  *   payment-status ─► tag-payment-status ────┼─► event-ledger ─► outcomes, notifications,
  *   crew-status ─► tag-crew-status ──────────┘   (6 stores)  └─► refund-requests, crew-commands
+ *   review-commands ─► review-ledger (reads the ledger's stores, owns 2) ─► review-events, outcomes,
+ *                                                                          notifications
  *
  * Store values are JSON (internal state); topic values are Avro through `serdes`.
  */
@@ -138,13 +152,28 @@ export function buildBookingTopology({ serdes }: { serdes: BookingSerdes }): Top
     'refund-requests': [topics.refundRequests, serdes.refundRequest],
     'crew-commands': [topics.crewCommands, serdes.crewCommand],
   } as const
-  for (const child of LEDGER_CHILDREN) {
-    const [topic, valueSerde] = sinks[child]
+  topology
+    .addSource('review-commands', topics.reviewCommands, {
+      keySerde: stringSerde,
+      valueSerde: serdes.reviewCommand,
+    })
+    .addProcessor(REVIEW_NODE, () => new ReviewLedgerProcessor(), 'review-commands')
+  for (const store of Object.values(LEDGER_STORES))
+    topology.connectProcessorAndStateStores(REVIEW_NODE, store)
+  for (const store of Object.values(REVIEW_STORES))
+    topology.addStateStore(Stores.keyValueStoreBuilder(store, stringSerde, jsonSerde<unknown>()), REVIEW_NODE)
+  const reviewSinks = { ...sinks, 'review-events': [topics.reviewEvents, serdes.reviewEvent] } as const
+  for (const child of new Set<keyof typeof reviewSinks>([...LEDGER_CHILDREN, ...REVIEW_CHILDREN])) {
+    const [topic, valueSerde] = reviewSinks[child]
+    const parents = [
+      ...((LEDGER_CHILDREN as readonly string[]).includes(child) ? [LEDGER_NODE] : []),
+      ...((REVIEW_CHILDREN as readonly string[]).includes(child) ? [REVIEW_NODE] : []),
+    ]
     topology.addSink(
       child,
       topic,
       { keySerde: stringSerde, valueSerde: valueSerde as Serde<unknown> },
-      LEDGER_NODE,
+      ...parents,
     )
   }
   return topology

@@ -14,6 +14,7 @@ export {
   buildBookingTopology,
   createBookingSerdes,
   LEDGER_NODE,
+  REVIEW_NODE,
   type BookingSerdes,
 } from './booking-topology.ts'
 export {

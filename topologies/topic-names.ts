@@ -17,6 +17,8 @@ export const TOPIC_BASE_NAMES = {
   notifications: 'aquastream.notifications.v1',
   refundRequests: 'aquastream.refund.requests.v1',
   crewCommands: 'aquastream.crew.commands.v1',
+  reviewCommands: 'aquastream.review.commands.v1',
+  reviewEvents: 'aquastream.review.events.v1',
   /** JSON facts the query API produces for the analytics (topologies/analytics-facts.ts). */
   views: 'aquastream.analytics.views.v1',
   favorites: 'aquastream.favorites.v1',

@@ -1,4 +1,4 @@
-import type { Actor, BookingCommand, EventCommand } from '../../avro/index.ts'
+import type { Actor, BookingCommand, EventCommand, ReviewCommand } from '../../avro/index.ts'
 
 const NO_EVENT_PAYLOADS = {
   expectedVersion: null,
@@ -65,6 +65,29 @@ export function bookingCommand(
     issuedAtMs: envelope.issuedAtMs ?? Date.now(),
     idempotencyKey: envelope.idempotencyKey ?? null,
     type,
+    ...payload,
+  }
+}
+
+/** A ReviewCommand on `reviewId` with every payload but the given one null. */
+export function reviewCommand(
+  envelope: Envelope,
+  type: ReviewCommand['type'],
+  reviewId: string,
+  payload: Partial<Pick<ReviewCommand, 'submit' | 'edit' | 'moderate' | 'reply'>> = {},
+): ReviewCommand {
+  return {
+    submit: null,
+    edit: null,
+    moderate: null,
+    reply: null,
+    requestId: envelope.requestId,
+    eventId: envelope.eventId,
+    actor: envelope.actor,
+    issuedAtMs: envelope.issuedAtMs ?? Date.now(),
+    idempotencyKey: envelope.idempotencyKey ?? null,
+    type,
+    reviewId,
     ...payload,
   }
 }

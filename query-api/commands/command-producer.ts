@@ -1,10 +1,10 @@
-import type { BookingCommand, EventCommand, PaymentStatusChanged } from '../../avro/index.ts'
+import type { BookingCommand, EventCommand, PaymentStatusChanged, ReviewCommand } from '../../avro/index.ts'
 import type { BookingSerdes } from '../../topologies/index.ts'
 
 /** The serdes of the command topics, and the topic names they belong to. */
 export type CommandSerdes = Pick<
   BookingSerdes,
-  'topics' | 'eventCommand' | 'bookingCommand' | 'paymentStatus'
+  'topics' | 'eventCommand' | 'bookingCommand' | 'paymentStatus' | 'reviewCommand'
 >
 
 /** One serialized record for a command topic (key: the event ID). */
@@ -61,6 +61,17 @@ export class CommandProducer {
       topic,
       command.eventId,
       this.#serdes.bookingCommand.serialize(topic, command),
+      command.requestId,
+      traceId,
+    )
+  }
+
+  sendReviewCommand(command: ReviewCommand, traceId?: string): Promise<void> {
+    const topic = this.#serdes.topics.reviewCommands
+    return this.#send(
+      topic,
+      command.eventId,
+      this.#serdes.reviewCommand.serialize(topic, command),
       command.requestId,
       traceId,
     )

@@ -1,4 +1,4 @@
 export { CommandProducer, type CommandRecord, type CommandTransport } from './command-producer.ts'
 export { EmbeddedCommandTransport } from './embedded-transport.ts'
 export { KafkaCommandTransport, type KafkaCommandTransportOptions } from './kafka-transport.ts'
-export { bookingCommand, eventCommand } from './command-builders.ts'
+export { bookingCommand, eventCommand, reviewCommand } from './command-builders.ts'

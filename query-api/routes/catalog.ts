@@ -57,6 +57,7 @@ export async function catalogRoutes(app: FastifyInstance, context: ApiContext): 
         ...(q.priceMax !== undefined ? { priceMax: q.priceMax } : {}),
         ...(q.place !== undefined ? { place: q.place } : {}),
         ...(q.hasSeats !== undefined ? { hasSeats: q.hasSeats } : {}),
+        ...(q.minRating !== undefined ? { minRating: q.minRating } : {}),
         ...(q.organizerId !== undefined ? { organizerId: q.organizerId } : {}),
         ...(q.status !== undefined ? { status: parseStatuses(q.status) } : {}),
         ...(q.sort !== undefined ? { sort: parseSort(q.sort) } : {}),

@@ -133,5 +133,22 @@ export function statsRoutes(queries: StatsQueries): RoutePlugin {
         return answer(request, reply, { items: rows }, rows, 'conversions')
       },
     )
+    app.get<{ Querystring: StatsQuery }>(
+      '/stats/reviews',
+      {
+        config: { roles: MANAGERS },
+        schema: schema('Reviews: average rating over time, helpful votes, review rate (reviews / attendees)'),
+      },
+      async (request, reply) => {
+        const q = request.query
+        const stats = await queries.reviewStats(
+          viewerOf(request),
+          rangeOf(q),
+          q.granularity,
+          q.eventId ? { eventId: q.eventId } : {},
+        )
+        return answer(request, reply, stats, stats.series, 'review-stats')
+      },
+    )
   }
 }

@@ -3,6 +3,7 @@ import type {
   EventDomainEvent,
   PaymentStatusChanged,
   RefundRequest,
+  ReviewDomainEvent,
 } from '../../avro/index.ts'
 import type { IncomingRecord, Serde, SkippedRecord } from '../../streams/index.ts'
 import { parseCatalogView, parseFavoriteChange, type TopicNames } from '../../topologies/index.ts'
@@ -26,6 +27,7 @@ export interface AnalyticsSerdes {
   readonly bookingEvent: Serde<BookingDomainEvent>
   readonly paymentStatus: Serde<PaymentStatusChanged>
   readonly refundRequest: Serde<RefundRequest>
+  readonly reviewEvent: Serde<ReviewDomainEvent>
 }
 
 /** The Avro serde of a source; undefined for the JSON ones. */
@@ -39,6 +41,8 @@ function serdeOf(serdes: AnalyticsSerdes, source: FactSource): Serde<unknown> | 
       return serdes.paymentStatus as Serde<unknown>
     case 'refundRequests':
       return serdes.refundRequest as Serde<unknown>
+    case 'reviewEvents':
+      return serdes.reviewEvent as Serde<unknown>
     default:
       return undefined
   }

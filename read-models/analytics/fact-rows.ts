@@ -3,6 +3,7 @@ import type {
   EventDomainEvent,
   PaymentStatusChanged,
   RefundRequest,
+  ReviewDomainEvent,
 } from '../../avro/index.ts'
 import type { CatalogView, FavoriteChange } from '../../topologies/index.ts'
 import { NO_TALLY, tallyAfter, type TallyOverlay } from './booking-tallies.ts'
@@ -119,6 +120,24 @@ export function rowOf(
     case 'favorites': {
       const f = value as FavoriteChange
       return [partition, offset, f.eventId, f.userId, f.action, f.occurredAtMs]
+    }
+    case 'reviewEvents': {
+      const r = value as ReviewDomainEvent
+      return [
+        partition,
+        offset,
+        r.eventId,
+        r.reviewId,
+        r.type,
+        r.status,
+        r.authorId,
+        r.organizerId,
+        r.rating,
+        r.helpfulCount,
+        text(r.voterUserId),
+        r.submittedAtMs,
+        r.occurredAtMs,
+      ]
     }
   }
 }

@@ -2,7 +2,7 @@ import { DEFAULT_TOPIC_NAMES, type TopicNames } from '../../topologies/index.ts'
 
 /**
  * Where the analytics facts go: one fact table per topic the sink reads, and the columns of each in the order
- * of a fact row. The migrations (migrations/0001_facts.sql) create the tables; this file is what the sink,
+ * of a fact row. The migrations (migrations/0001_facts.sql, 0004_reviews.sql) create the tables; this file is what the sink,
  * the row mapping and the decoding agree on.
  */
 
@@ -14,6 +14,7 @@ export const FACT_TABLES = {
   refundRequests: 'refund_facts',
   views: 'view_facts',
   favorites: 'favorite_facts',
+  reviewEvents: 'review_facts',
 } as const satisfies Partial<Record<keyof TopicNames, string>>
 
 /** The role of a topic the analytics read (`TopicNames` key). */
@@ -120,6 +121,21 @@ export const FACT_COLUMNS: { readonly [table: string]: readonly [string, ...stri
     'occurred_at',
   ],
   favorite_facts: ['source_partition', 'source_offset', 'event_id', 'user_id', 'action', 'occurred_at'],
+  review_facts: [
+    'source_partition',
+    'source_offset',
+    'event_id',
+    'review_id',
+    'type',
+    'status',
+    'author_id',
+    'organizer_id',
+    'rating',
+    'helpful_count',
+    'voter_user_id',
+    'submitted_at',
+    'occurred_at',
+  ],
 }
 
 /** One value of a fact row: text, a number (a time: epoch milliseconds), or an array of either. */

@@ -3,6 +3,7 @@ import { bookingStats, type BookingStatsRow } from './booking-stats.ts'
 import { conversions, type ConversionRow } from './conversions.ts'
 import { eventStats, type EventStats } from './event-stats.ts'
 import { eventsStats, type EventsStats } from './events-ranking.ts'
+import { reviewStats, type ReviewStats } from './review-stats.ts'
 import type { DateRange, Granularity } from './stats-range.ts'
 import { statsSource } from './stats-source.ts'
 import type { StatsViewer } from './stats-viewer.ts'
@@ -34,6 +35,13 @@ export interface StatsQueries {
     granularity: Granularity,
     options?: { eventId?: string },
   ): Promise<ConversionRow[]>
+  /** Reviews, average rating (and over time), helpful votes, review rate = reviews / attendees. */
+  reviewStats(
+    viewer: StatsViewer,
+    range: DateRange,
+    granularity: Granularity,
+    options?: { eventId?: string },
+  ): Promise<ReviewStats>
 }
 
 /**
@@ -57,5 +65,6 @@ export function createStatsQueries(options: { client: ClickHouseClient; database
     bookingStats: (viewer, range, granularity, opts) =>
       bookingStats(source, viewer, range, granularity, opts),
     conversions: (viewer, range, granularity, opts) => conversions(source, viewer, range, granularity, opts),
+    reviewStats: (viewer, range, granularity, opts) => reviewStats(source, viewer, range, granularity, opts),
   }
 }

@@ -3,7 +3,7 @@ import { DEFAULT_TOPIC_NAMES, type TopicNames } from '../../topologies/index.ts'
 
 /** The topics the catalog projection follows, under the names of `topics`. */
 export function catalogTopics(topics: TopicNames): string[] {
-  return [topics.eventEvents, topics.bookingEvents, topics.requestOutcomes]
+  return [topics.eventEvents, topics.bookingEvents, topics.requestOutcomes, topics.reviewEvents]
 }
 
 /** The catalog's topics under the names of the README (no prefix). */

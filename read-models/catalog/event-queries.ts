@@ -33,7 +33,7 @@ export function clampPage(page: number, size: number): { page: number; size: num
 
 /** The columns of an `EventSummary`, for `e` = events. */
 export const SUMMARY_COLUMNS = `e.id, e.version, e.status, e.organizer_id, e.title, e.area, e.starts_at, e.ends_at,
-  e.categories, e.price_from, e.capacity, e.seats_available, e.rating, e.created_at, e.updated_at`
+  e.categories, e.price_from, e.capacity, e.seats_available, e.rating, e.review_count, e.created_at, e.updated_at`
 
 export function toSummary(row: Record<string, unknown>): EventSummary {
   return {
@@ -51,6 +51,7 @@ export function toSummary(row: Record<string, unknown>): EventSummary {
     capacity: Number(row.capacity),
     seatsAvailable: Number(row.seats_available),
     rating: row.rating === null ? null : Number(row.rating),
+    reviewCount: Number(row.review_count ?? 0),
     createdAt: isoOf(row.created_at)!,
     updatedAt: isoOf(row.updated_at)!,
   }
@@ -184,6 +185,7 @@ export async function searchEvents(
   if (params.hasSeats !== undefined)
     sql.where.push(params.hasSeats ? 'e.seats_available > 0' : 'e.seats_available = 0')
   if (params.organizerId !== undefined) sql.where.push(`e.organizer_id = ${sql.bind(params.organizerId)}`)
+  if (params.minRating !== undefined) sql.where.push(`e.rating >= ${sql.bind(params.minRating)}`)
 
   const order = searchOrder(params.sort, titleMatch)
   const where = sql.where.join(' AND ')

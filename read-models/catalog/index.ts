@@ -14,6 +14,7 @@ import { SqlReadModel } from './sql-read-model.ts'
 
 export type * from './read-model.ts'
 export type * from './views.ts'
+export type * from './review-views.ts'
 export { CategoryError, ReadModelError, SearchError } from './errors.ts'
 export { CATALOG_PROJECTION, catalogTopics, READ_MODEL_TOPICS } from './catalog-topics.ts'
 export type { RebuildReport } from './rebuild.ts'

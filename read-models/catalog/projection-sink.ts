@@ -1,6 +1,11 @@
 import type { Logger } from 'pino'
 import pino from 'pino'
-import type { BookingDomainEvent, EventDomainEvent, RequestOutcome } from '../../avro/index.ts'
+import type {
+  BookingDomainEvent,
+  EventDomainEvent,
+  RequestOutcome,
+  ReviewDomainEvent,
+} from '../../avro/index.ts'
 import {
   type IncomingRecord,
   type ProjectionBatch,
@@ -14,6 +19,7 @@ import type { Db, Queryable } from './db.ts'
 import { applyEventFacts } from './event-applier.ts'
 import { applyRequestOutcomes } from './outcome-applier.ts'
 import type { AppliedChanges, ReadModelSerdes } from './read-model.ts'
+import { applyReviewFacts, recomputeRatings } from './review-applier.ts'
 
 interface Decoded<T> {
   readonly fact: T
@@ -39,7 +45,8 @@ const EVENT_LOCK_CLASS = 0x43415431
  * rows and the partition's next offset; records below the stored offset are skipped, so a replay, a
  * restart or a redelivered batch never applies a record twice. Within a batch the facts are folded in
  * memory per event / booking / waiting-list entry, then written with one statement per table (the
- * appliers: event-applier.ts, booking-applier.ts, outcome-applier.ts).
+ * appliers: event-applier.ts, booking-applier.ts, outcome-applier.ts, review-applier.ts). An event's rating
+ * is recounted from its review rows likewise, after review and event batches.
  *
  * Seat figures are derived, not copied: a price option's `seats_taken` is the sum of its active
  * (PENDING_PAYMENT, CONFIRMED) bookings and the event's likewise, recomputed for the events a batch
@@ -109,6 +116,11 @@ export class ReadModelSink implements ProjectionSink {
         const facts = this.#decode<EventDomainEvent>(records).map((d) => d.fact)
         await lockEvents(tx, facts)
         touched = await applyEventFacts(tx, facts)
+        await recomputeRatings(tx, touched.eventIds)
+      } else if (batch.topic === this.#serdes.topics.reviewEvents) {
+        const facts = this.#decode<ReviewDomainEvent>(records).map((d) => d.fact)
+        await lockEvents(tx, facts)
+        touched = await applyReviewFacts(tx, facts)
       } else if (batch.topic === this.#serdes.topics.bookingEvents) {
         const decoded = this.#decode<BookingDomainEvent>(records)
         const facts = decoded.map((d) => d.fact)
@@ -132,8 +144,11 @@ export class ReadModelSink implements ProjectionSink {
     }
   }
 
-  #serdeOf(topic: string): ReadModelSerdes['eventEvent' | 'bookingEvent' | 'outcome'] | undefined {
+  #serdeOf(
+    topic: string,
+  ): ReadModelSerdes['eventEvent' | 'bookingEvent' | 'outcome' | 'reviewEvent'] | undefined {
     if (topic === this.#serdes.topics.eventEvents) return this.#serdes.eventEvent
+    if (topic === this.#serdes.topics.reviewEvents) return this.#serdes.reviewEvent
     if (topic === this.#serdes.topics.bookingEvents) return this.#serdes.bookingEvent
     if (topic === this.#serdes.topics.requestOutcomes) return this.#serdes.outcome
     return undefined

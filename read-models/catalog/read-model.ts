@@ -6,6 +6,7 @@
  */
 import type { EmbeddedLog, KafkaSecurity, ProjectionSink } from '../../streams/index.ts'
 import type { BookingSerdes } from '../../topologies/index.ts'
+import type { EventReviewsRequest, ReviewQueueRequest, ReviewView } from './review-views.ts'
 import type {
   BookingListRequest,
   AuditActor,
@@ -28,7 +29,10 @@ import type {
 } from './views.ts'
 
 /** The value serdes the projection decodes with (from `createBookingSerdes(registry)`). */
-export type ReadModelSerdes = Pick<BookingSerdes, 'topics' | 'eventEvent' | 'bookingEvent' | 'outcome'>
+export type ReadModelSerdes = Pick<
+  BookingSerdes,
+  'topics' | 'eventEvent' | 'bookingEvent' | 'outcome' | 'reviewEvent'
+>
 
 /**
  * Where the projection reads the topics: the embedded log, or Kafka in the consumer group `groupId`
@@ -89,6 +93,13 @@ export interface ReadModel extends CategoryStore, FavoriteStore {
   getBooking(id: string): Promise<BookingView | undefined>
   /** The user's active waiting-list entries, soonest event first. */
   listWaitlist(userId: string): Promise<readonly WaitlistEntryView[]>
+
+  /** An event's reviews (see `EventReviewsRequest`: ACTIVE ones, and the viewer's own). */
+  listEventReviews(eventId: string, request: EventReviewsRequest): Promise<Page<ReviewView>>
+  /** One review, whatever its status; undefined when unknown. */
+  getReview(id: string): Promise<ReviewView | undefined>
+  /** The reviews of one status, oldest first (the admins' moderation queue with PENDING). */
+  listReviewsByStatus(request: ReviewQueueRequest): Promise<Page<ReviewView>>
 
   /** The recorded outcome of a command, once its decision has been projected. */
   getOutcome(requestId: string): Promise<RequestOutcomeView | undefined>

@@ -37,6 +37,7 @@ const PROJECTED = [
   'bookings',
   'waitlist_entries',
   'request_outcomes',
+  'reviews',
 ] as const
 
 /**

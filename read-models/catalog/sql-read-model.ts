@@ -9,6 +9,8 @@ import * as events from './event-queries.ts'
 import { SqlFavoriteStore } from './favorite-store.ts'
 import { ReadModelSink } from './projection-sink.ts'
 import * as promos from './promo-queries.ts'
+import * as reviews from './review-queries.ts'
+import type { EventReviewsRequest, ReviewQueueRequest, ReviewView } from './review-views.ts'
 import type { AppliedChanges, ReadModel, ReadModelSerdes } from './read-model.ts'
 import type {
   BookingListRequest,
@@ -109,6 +111,18 @@ export class SqlReadModel implements ReadModel {
 
   listWaitlist(userId: string): Promise<readonly WaitlistEntryView[]> {
     return guard(bookings.listWaitlist(this.db, userId))
+  }
+
+  listEventReviews(eventId: string, request: EventReviewsRequest): Promise<Page<ReviewView>> {
+    return guard(reviews.listEventReviews(this.db, eventId, request))
+  }
+
+  getReview(id: string): Promise<ReviewView | undefined> {
+    return guard(reviews.getReview(this.db, id))
+  }
+
+  listReviewsByStatus(request: ReviewQueueRequest): Promise<Page<ReviewView>> {
+    return guard(reviews.listReviewsByStatus(this.db, request))
   }
 
   getOutcome(requestId: string): Promise<RequestOutcomeView | undefined> {

@@ -98,6 +98,8 @@ export interface EventSearch {
   readonly hasSeats?: boolean
   readonly status?: readonly EventStatus[]
   readonly organizerId?: string
+  /** Only events rated at least this (1-5); unrated events never match. */
+  readonly minRating?: number
   readonly sort?: { readonly field: EventSortField; readonly dir: 'asc' | 'desc' }
   readonly cursor?: string
   readonly page: number
@@ -129,8 +131,10 @@ export interface EventSummary {
    * no more than the price options still hold.
    */
   readonly seatsAvailable: number
-  /** Mean rating of active reviews, null until there is one (reviews are not projected yet). */
+  /** Mean rating of the ACTIVE reviews, 1 decimal; null until one is ACTIVE. */
   readonly rating: number | null
+  /** How many ACTIVE reviews the rating is the mean of. */
+  readonly reviewCount: number
   readonly createdAt: string
   readonly updatedAt: string
 }

@@ -11,7 +11,7 @@ import { EmbeddedCommandTransport } from '../../query-api/commands/embedded-tran
 import { SandboxPaymentGateway } from '../../query-api/payments/payment-gateway.ts'
 import { openReadModel, startReadModelProjection } from '../../read-models/catalog/index.ts'
 import type { ReadModel } from '../../read-models/catalog/read-model.ts'
-import { EmbeddedLog, EmbeddedStreams } from '../../streams/index.ts'
+import { EmbeddedLog, EmbeddedStreams, type Clock } from '../../streams/index.ts'
 import type { ProjectionRunner } from '../../streams/projection.ts'
 import {
   buildBookingTopology,
@@ -82,15 +82,19 @@ export async function tokenFor(p: Exclude<Principal, 'guest'>): Promise<string> 
   return token
 }
 
-/** Starts pipeline, read model, projection and app; `withPipeline: false` skips the topology (no decisions). */
+/**
+ * Starts pipeline, read model, projection and app; `withPipeline: false` skips the topology (no decisions);
+ * `clock` runs the pipeline's timers on a hand-moved clock (the API keeps the wall clock).
+ */
 export async function startHarness(
   options: Partial<BuildAppOptions> & {
     withPipeline?: boolean
     /** false: an empty category tree (default: the root `rafting`, which `eventBody` names). */
     seedCategories?: boolean
+    clock?: Clock
   } = {},
 ): Promise<Harness> {
-  const { seedCategories, ...overrides } = options
+  const { seedCategories, clock, ...overrides } = options
   const s = await serdes()
   const log = EmbeddedLog.open()
   const logger = pino({ level: 'silent' })
@@ -101,6 +105,7 @@ export async function startHarness(
     commitIntervalMs: 5,
     logger,
     log,
+    ...(clock === undefined ? {} : { clock }),
   })
   let pipelineRunning = overrides.withPipeline !== false
   if (overrides.withPipeline === false) log.createTopics(TOPICS)

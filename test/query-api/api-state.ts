@@ -17,7 +17,7 @@ import {
   createStatsQueries,
   migrate,
 } from '../../read-models/analytics/index.ts'
-import { EmbeddedProjection } from '../../streams/index.ts'
+import { defaultPartitioner, EmbeddedProjection, stringSerde } from '../../streams/index.ts'
 import { DEFAULT_TOPIC_NAMES } from '../../topologies/index.ts'
 import {
   ADMIN,
@@ -40,6 +40,8 @@ export interface Fixture {
   readonly booking: string
   readonly request: string
   readonly category: string
+  /** An ACTIVE review of the published event by USER (its fact appended as the pipeline would write it). */
+  readonly review: string
 }
 
 export interface ApiState {
@@ -124,7 +126,9 @@ export async function startApiState(): Promise<ApiState> {
       booking: booked.json<{ id: string }>().id,
       request: String(booked.headers['x-request-id']),
       category: 'state-category',
+      review: 'state-review',
     }
+    await appendReviewFact(h, published, fixture.review)
     await ok(ADMIN, '/api/v1/categories', { id: fixture.category, parentId: null, name: 'State' }, 201)
     await analytics.caughtUp(30_000)
     await h.stopPipeline()
@@ -157,6 +161,43 @@ export async function startApiState(): Promise<ApiState> {
     await close()
     throw error
   }
+}
+
+/**
+ * Appends the fact of an ACTIVE review by USER of `eventId` to the review topic, as the review ledger writes
+ * it (the state's event is not completed, so no command could make one), and waits for the catalog.
+ */
+async function appendReviewFact(h: Harness, eventId: string, reviewId: string): Promise<void> {
+  const topic = DEFAULT_TOPIC_NAMES.reviewEvents
+  const now = Date.now()
+  const key = stringSerde.serialize(topic, eventId)
+  const value = (await serdes()).reviewEvent.serialize(topic, {
+    eventId,
+    reviewId,
+    type: 'MODERATED',
+    status: 'ACTIVE',
+    authorId: USER.sub,
+    authorName: null,
+    organizerId: ORGANIZER.sub,
+    rating: 5,
+    text: 'A review of the state',
+    rejectionReason: null,
+    reply: null,
+    repliedAtMs: null,
+    helpfulCount: 0,
+    voterUserId: null,
+    submittedAtMs: now,
+    eventRating: 5,
+    eventReviewCount: 1,
+    requestId: null,
+    actorUserId: ADMIN.sub,
+    occurredAtMs: now,
+  })
+  const partition = defaultPartitioner(topic, key, value, h.log.partitions(topic))
+  h.log.append([{ topic, partition, key, value, timestamp: now, headers: {} }])
+  await h.projection.caughtUp(30_000)
+  if ((await h.readModel.getReview(reviewId)) === undefined)
+    throw new Error('the review fact was not projected')
 }
 
 export function webhookBody(f: Fixture): Record<string, unknown> {
@@ -260,6 +301,7 @@ export const VALID_REQUESTS: Readonly<Record<string, RequestOf>> = {
   'GET /api/v1/stats/events': () => ({ method: 'GET', url: '/api/v1/stats/events' }),
   'GET /api/v1/stats/bookings': () => ({ method: 'GET', url: '/api/v1/stats/bookings' }),
   'GET /api/v1/stats/conversions': () => ({ method: 'GET', url: '/api/v1/stats/conversions' }),
+  'GET /api/v1/stats/reviews': () => ({ method: 'GET', url: '/api/v1/stats/reviews?granularity=month' }),
   'POST /api/v1/promos/validate': (s) => ({
     method: 'POST',
     url: '/api/v1/promos/validate',
@@ -314,6 +356,40 @@ export const VALID_REQUESTS: Readonly<Record<string, RequestOf>> = {
   }),
   'GET /api/v1/requests/:id': (s) => ({ method: 'GET', url: `/api/v1/requests/${s.fixture.request}` }),
   'GET /api/v1/categories': () => ({ method: 'GET', url: '/api/v1/categories' }),
+  'GET /api/v1/events/:id/reviews': (s) => ({
+    method: 'GET',
+    url: `/api/v1/events/${s.fixture.published}/reviews?sort=date`,
+  }),
+  'POST /api/v1/events/:id/reviews': (s) => ({
+    method: 'POST',
+    url: `/api/v1/events/${s.fixture.published}/reviews`,
+    ...json({ rating: 4, text: 'Good trip overall' }),
+  }),
+  'PATCH /api/v1/reviews/:id': (s) => ({
+    method: 'PATCH',
+    url: `/api/v1/reviews/${s.fixture.review}`,
+    ...json({ rating: 3, text: 'Changed my mind' }),
+  }),
+  'DELETE /api/v1/reviews/:id': (s) => ({ method: 'DELETE', url: `/api/v1/reviews/${s.fixture.review}` }),
+  'POST /api/v1/reviews/:id/reply': (s) => ({
+    method: 'POST',
+    url: `/api/v1/reviews/${s.fixture.review}/reply`,
+    ...json({ text: 'Thank you!' }),
+  }),
+  'POST /api/v1/reviews/:id/helpful': (s) => ({
+    method: 'POST',
+    url: `/api/v1/reviews/${s.fixture.review}/helpful`,
+  }),
+  'DELETE /api/v1/reviews/:id/helpful': (s) => ({
+    method: 'DELETE',
+    url: `/api/v1/reviews/${s.fixture.review}/helpful`,
+  }),
+  'GET /api/v1/admin/reviews': () => ({ method: 'GET', url: '/api/v1/admin/reviews?status=PENDING' }),
+  'POST /api/v1/admin/reviews/:id/moderate': (s) => ({
+    method: 'POST',
+    url: `/api/v1/admin/reviews/${s.fixture.review}/moderate`,
+    ...json({ status: 'REJECTED', reason: 'Off topic' }),
+  }),
   'POST /api/v1/categories': () => ({
     method: 'POST',
     url: '/api/v1/categories',

@@ -228,6 +228,12 @@ const ROWS: Row[] = [
     request: () => ({ method: 'GET', url: '/api/v1/stats/conversions' }),
     expect: '401 403 403 200 200 200 403',
   },
+  {
+    route: 'GET /api/v1/stats/reviews',
+    state: '-',
+    request: () => ({ method: 'GET', url: '/api/v1/stats/reviews' }),
+    expect: '401 403 403 200 200 200 403',
+  },
 
   // Promo check before booking: signed-in callers, on events they may see.
   {
@@ -434,6 +440,79 @@ const ROWS: Row[] = [
     state: 'existing',
     request: async (s) => ({ method: 'DELETE', url: `/api/v1/categories/${await s.category()}` }),
     expect: '401 403 403 403 403 204 403',
+  },
+  // Reviews: anyone reads (ACTIVE ones); signed-in users write, the API lets only the author edit or delete
+  // and not vote on their own (the pipeline decides the rest: attendance, window, one per user); replies are
+  // the event organizer's; the moderation queue and decisions are admins' with a second factor.
+  {
+    route: 'GET /api/v1/events/:id/reviews',
+    state: 'published',
+    request: (s) => ({ method: 'GET', url: `/api/v1/events/${s.fixture.published}/reviews` }),
+    expect: '200 200 200 200 200 200 403',
+  },
+  {
+    route: 'POST /api/v1/events/:id/reviews',
+    state: 'published',
+    request: (s) => ({
+      method: 'POST',
+      url: `/api/v1/events/${s.fixture.published}/reviews`,
+      ...json({ rating: 5, text: 'Wonderful trip' }),
+    }),
+    expect: '401 202 202 202 202 202 403',
+  },
+  {
+    route: 'PATCH /api/v1/reviews/:id',
+    state: "USER's review",
+    request: (s) => ({
+      method: 'PATCH',
+      url: `/api/v1/reviews/${s.fixture.review}`,
+      ...json({ rating: 4, text: 'Edited review' }),
+    }),
+    expect: '401 202 403 403 403 403 403',
+  },
+  {
+    route: 'DELETE /api/v1/reviews/:id',
+    state: "USER's review",
+    request: (s) => ({ method: 'DELETE', url: `/api/v1/reviews/${s.fixture.review}` }),
+    expect: '401 202 403 403 403 403 403',
+  },
+  {
+    route: 'POST /api/v1/reviews/:id/reply',
+    state: "USER's review",
+    request: (s) => ({
+      method: 'POST',
+      url: `/api/v1/reviews/${s.fixture.review}/reply`,
+      ...json({ text: 'Thanks for coming' }),
+    }),
+    expect: '401 403 403 202 403 403 403',
+  },
+  {
+    route: 'POST /api/v1/reviews/:id/helpful',
+    state: "USER's review",
+    request: (s) => ({ method: 'POST', url: `/api/v1/reviews/${s.fixture.review}/helpful` }),
+    expect: '401 422 202 202 202 202 403',
+  },
+  {
+    route: 'DELETE /api/v1/reviews/:id/helpful',
+    state: "USER's review",
+    request: (s) => ({ method: 'DELETE', url: `/api/v1/reviews/${s.fixture.review}/helpful` }),
+    expect: '401 422 202 202 202 202 403',
+  },
+  {
+    route: 'GET /api/v1/admin/reviews',
+    state: '-',
+    request: () => ({ method: 'GET', url: '/api/v1/admin/reviews?status=PENDING' }),
+    expect: '401 403 403 403 403 200 403',
+  },
+  {
+    route: 'POST /api/v1/admin/reviews/:id/moderate',
+    state: "USER's review",
+    request: (s) => ({
+      method: 'POST',
+      url: `/api/v1/admin/reviews/${s.fixture.review}/moderate`,
+      ...json({ status: 'ACTIVE' }),
+    }),
+    expect: '401 403 403 403 403 202 403',
   },
 ]
 

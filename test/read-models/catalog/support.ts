@@ -3,7 +3,13 @@
 // database engines every read-model test runs on.
 import { randomUUID } from 'node:crypto'
 import pg from 'pg'
-import type { BookingCommand, EventCommand, PaymentStatus, RequestOutcome } from '../../../avro/index.ts'
+import type {
+  BookingCommand,
+  EventCommand,
+  PaymentStatus,
+  RequestOutcome,
+  ReviewCommand,
+} from '../../../avro/index.ts'
 import { TOPICS } from '../../../infra/topics.ts'
 import {
   EmbeddedLog,
@@ -76,6 +82,11 @@ export class PipelineScenario {
 
   booking(command: BookingCommand): RequestOutcome {
     this.#pipe(topics.bookingCommands, this.#serdes.bookingCommand, command.eventId, command)
+    return this.outcome(command.requestId)
+  }
+
+  review(command: ReviewCommand): RequestOutcome {
+    this.#pipe(topics.reviewCommands, this.#serdes.reviewCommand, command.eventId, command)
     return this.outcome(command.requestId)
   }
 
@@ -200,6 +211,7 @@ export async function projectedTables(model: ReadModel): Promise<Record<string, 
     ['bookings', 'id'],
     ['waitlist_entries', 'event_id, user_id'],
     ['request_outcomes', 'request_id'],
+    ['reviews', 'id'],
     ['projection_offsets', 'projection, topic, partition'],
   ] as const)
     out[table] = JSON.parse(JSON.stringify(await db.query(`SELECT * FROM ${table} ORDER BY ${order}`)))

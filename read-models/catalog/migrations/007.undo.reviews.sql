@@ -1,0 +1,2 @@
+ALTER TABLE events DROP COLUMN review_count;
+DROP TABLE reviews;
