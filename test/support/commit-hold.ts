@@ -28,7 +28,7 @@ export interface HeldRecord {
 export interface Holding {
   readonly transactionalId: string
   readonly records: HeldRecord[]
-  /** Input records the held transaction would have committed (offsets past the committed ones). */
+  /** Input records the held transaction would have committed, on partitions this process committed before. */
   readonly offsets: number
 }
 
