@@ -68,7 +68,10 @@ t.test('serving an event details produces a catalog view fact', async (t) => {
 
   const missing = await h.call(USER, { method: 'GET', url: '/api/v1/events/no-such-event' })
   t.equal(missing.statusCode, 404)
-  await new Promise((resolve) => setTimeout(resolve, 50))
+  // The positive control: a view served after the 404 is produced; once it is there, a view of the
+  // missing event, produced before it, would be there too.
+  t.equal((await h.call(USER2, { method: 'GET', url: `/api/v1/events/${id}` })).statusCode, 200)
+  t.equal((await eventually(viewsOf, 4)).length, 4, 'the view served after the 404 is produced')
   t.equal(
     facts(h.log, 'aquastream.analytics.views.v1').filter((f) => f.value.eventId === 'no-such-event').length,
     0,
@@ -80,18 +83,33 @@ t.test('a failing transport never fails the read', async (t) => {
   const id = await publishedEvent(h)
   const original = h.log.append.bind(h.log)
   const broken = h.log as unknown as { append: EmbeddedLog['append'] }
+  let failedAppends = 0
   broken.append = (records) => {
-    if (records.some((r) => r.topic === 'aquastream.analytics.views.v1')) throw new Error('log down')
+    if (records.some((r) => r.topic === 'aquastream.analytics.views.v1')) {
+      failedAppends++
+      throw new Error('log down')
+    }
     return original(records)
   }
   try {
     const res = await h.call(USER2, { method: 'GET', url: `/api/v1/events/${id}` })
     t.equal(res.statusCode, 200)
-    await new Promise((resolve) => setTimeout(resolve, 50))
+    // The read was answered; its view is produced after the answer: wait until the transport was tried.
+    const deadline = Date.now() + 2000
+    while (failedAppends === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10))
+    t.equal(failedAppends, 1, 'the view was sent, and the transport failed it')
   } finally {
     broken.append = original
   }
-  t.equal(facts(h.log, 'aquastream.analytics.views.v1').filter((f) => f.value.eventId === id).length, 0)
+  // The positive control: with the transport back, the next view is produced; the failed one is not.
+  const viewsOf = () => facts(h.log, 'aquastream.analytics.views.v1').filter((f) => f.value.eventId === id)
+  t.equal((await h.call(USER, { method: 'GET', url: `/api/v1/events/${id}` })).statusCode, 200)
+  const views = await eventually(viewsOf, 1)
+  t.same(
+    views.map((v) => v.value.userId),
+    ['user-1'],
+    'only the view served after the transport recovered',
+  )
 })
 
 t.test('favorite changes are produced once per actual change', async (t) => {

@@ -3,7 +3,9 @@
  * its Kafka projection, and two API instances sharing Redis (only one of them runs the projection hook, so
  * the other is woken through the Redis fan-out). An organizer creates and publishes an event through the
  * API; 500 users book one seat each concurrently with `Prefer: wait`, half on each instance; the answers,
- * the GET views and the pipeline's recorded decisions agree.
+ * the GET views and the pipeline's recorded decisions agree, both as the read model has them and as the
+ * output topics (read_committed, to their end offsets) have them: request by request with what each
+ * client was answered, and the seats recounted from the booking facts.
  *
  * The run has topics of its own (a topic prefix, test/support/own-topics.ts), created here and
  * deleted at the end, so the rebuild replays this run's records only, however much the broker has kept;
@@ -29,8 +31,16 @@ import { rebuildReadModel } from '../../read-models/catalog/rebuild.ts'
 import { RedisResponseCache } from '../../query-api/response-cache.ts'
 import { KafkaStreams } from '../../streams/kafka/kafka-streams.ts'
 import { buildBookingTopology, createBookingSerdes } from '../../topologies/booking-topology.ts'
+import type { RequestOutcome } from '../../avro/index.ts'
 import { createAppTopics } from '../support/booking-load.ts'
-import { deleteTopicsMatching, kafkaClient, kafkaConnection, requireKafka } from '../support/kafka.ts'
+import { BookingFactRecount } from '../topologies/booking-fact-recount.ts'
+import {
+  deleteTopicsMatching,
+  kafkaClient,
+  kafkaConnection,
+  readToEnd,
+  requireKafka,
+} from '../support/kafka.ts'
 import { RUN_TOPIC_PREFIX, RUN_TOPICS } from '../support/own-topics.ts'
 import { AUTH, eventBody, tokenFor } from './api-harness.ts'
 
@@ -246,6 +256,48 @@ t.test(
       }
     }
     t.pass('every answer equals the recorded outcome')
+    // The same, against the log: the outcome and booking topics read with read_committed to their end
+    // offsets (every answer is final, so its outcome is committed), request by request, and the seats
+    // recounted from the booking facts, not the read model.
+    const outcomesRead = (await readToEnd(RUN_TOPICS.requestOutcomes)).messages.map((m) => m.value!)
+    await serdes.outcome.prefetch?.(RUN_TOPICS.requestOutcomes, outcomesRead)
+    const logged = new Map<string, RequestOutcome[]>()
+    for (const value of outcomesRead) {
+      const o = serdes.outcome.deserialize(RUN_TOPICS.requestOutcomes, value)
+      logged.set(o.requestId, [...(logged.get(o.requestId) ?? []), o])
+    }
+    const disagreeing = final.flatMap((r) => {
+      const found = logged.get(r.requestId) ?? []
+      const o = found[0]
+      return found.length === 1 &&
+        o!.accepted === r.accepted &&
+        o!.reasonCode === (r.accepted ? null : r.code) &&
+        o!.actorUserId === r.user.sub &&
+        o!.eventId === eventId
+        ? []
+        : [{ requestId: r.requestId, answered: { accepted: r.accepted, code: r.code }, logged: found }]
+    })
+    t.same(disagreeing.slice(0, 3), [], 'every answer equals its one outcome record on the topic')
+    const factsRead = (await readToEnd(RUN_TOPICS.bookingEvents)).messages.map((m) => m.value!)
+    await serdes.bookingEvent.prefetch?.(RUN_TOPICS.bookingEvents, factsRead)
+    const recount = new BookingFactRecount()
+    for (const value of factsRead) {
+      const fact = serdes.bookingEvent.deserialize(RUN_TOPICS.bookingEvents, value)
+      if (fact.eventId === eventId) recount.applyBookingFact(fact)
+    }
+    const activeFacts = recount
+      .bookings()
+      .filter((bk) => bk.status === 'PENDING_PAYMENT' || bk.status === 'CONFIRMED')
+    t.equal(
+      activeFacts.reduce((sum, bk) => sum + bk.seats, 0),
+      CAPACITY,
+      'the booking facts on the topic hold exactly the capacity',
+    )
+    t.same(
+      new Set(activeFacts.map((bk) => bk.userId)),
+      new Set(accepted.map((r) => r.user.sub)),
+      'the active bookings of the facts are the users answered accepted',
+    )
     // The views follow the decisions through the projection: wait (60 s at most) until they show them all.
     // (KafkaProjection.caughtUp cannot tell for partitions it has seeded from the group and not read since.)
     for (let i = 0; i < 600; i++) {

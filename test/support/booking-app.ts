@@ -8,11 +8,13 @@
  *
  * Prints JSON lines on stdout: `{"ready":true}` once the pipeline runs, `{"tasks":[…]}` whenever its
  * tasks change (Kafka only), and `{"stopped":true,"commitFailures":[…]}` after a clean close on SIGTERM,
- * after which it exits 0. Logs (pino) go to stderr.
+ * after which it exits 0. It also reports its committed progress and holds a commit on SIGUSR2
+ * (commit-hold.ts). Logs (pino) go to stderr.
  */
 import pino from 'pino'
 import { loadConfig } from '../../infra/config.ts'
 import { startPipeline } from '../../infra/pipeline.ts'
+import { installCommitHold } from './commit-hold.ts'
 
 if (process.env.APPLICATION_ID === undefined || process.env.APPLICATION_ID === '') {
   process.stderr.write('booking-app: APPLICATION_ID is required (one per test run)\n')
@@ -24,6 +26,7 @@ const line = (value: object): void => {
   process.stdout.write(JSON.stringify(value) + '\n')
 }
 
+installCommitHold(line)
 const pipeline = await startPipeline(config, logger)
 const { streams } = pipeline
 streams.onError((error) => {

@@ -25,7 +25,6 @@ import { declareTopics } from '../../infra/topics.ts'
 import { ensureTopics } from '../../streams/kafka/topics.ts'
 import { resolveStreamsConfig } from '../../streams/streams-config.ts'
 import { buildBookingTopology, type BookingSerdes } from '../../topologies/booking-topology.ts'
-import { DEFAULT_TOPIC_NAMES } from '../../topologies/index.ts'
 import { seededRandom, sleep } from './processes.ts'
 
 const DAY_MS = 24 * 60 * 60 * 1000
@@ -537,7 +536,10 @@ export function checkFlashSale(
 /** Committed or end offsets of topics, in kafkajs' shape. */
 export type TopicOffsets = { topic: string; partitions: { partition: number; offset: string }[] }[]
 
-/** The log end offsets of `topics` now. */
+/**
+ * The end offsets of `topics` now, for read_committed readers: kafkajs' ListOffsets asks with
+ * READ_COMMITTED, so `high` is the last stable offset (below the log end while a transaction is open).
+ */
 export async function endOffsets(kafka: Kafka, topics: readonly string[]): Promise<TopicOffsets> {
   const admin = kafka.admin()
   await admin.connect()
@@ -574,6 +576,18 @@ export async function createAppTopics(
   try {
     const { created } = await ensureTopics(admin, resolved.topics.values())
     if (created.length > 0) await sleep(2000)
+    // Until every new partition has a leader, listing its offsets fails (NOT_LEADER_FOR_PARTITION).
+    const deadline = Date.now() + 30_000
+    for (const topic of created)
+      for (;;) {
+        try {
+          await admin.fetchTopicOffsets(topic)
+          break
+        } catch (error) {
+          if (Date.now() > deadline) throw error
+          await sleep(250)
+        }
+      }
   } finally {
     await admin.disconnect()
   }
@@ -611,13 +625,17 @@ export async function commitGroupOffsets(
 }
 
 /**
- * Follows the booking pipeline's outcomes, booking facts and notifications with `read_committed` from
- * given offsets, keeping (decoded, in topic order per partition) the records of the given events only.
+ * Follows the booking pipeline's outcomes, booking facts and notifications (of the serdes' topic names)
+ * with `read_committed` from given offsets, keeping (decoded, in topic order per partition) the records of
+ * the given events only. It tracks how far it has fetched each partition (control and aborted records
+ * included), so that {@link readTo} can tell it has read up to given end offsets.
  */
 export class BookingOutputReader {
   readonly outcomes: RequestOutcome[] = []
   readonly bookingEvents: BookingDomainEvent[] = []
   readonly notifications: NotificationMessage[] = []
+  /** `topic:partition:offset` of every record delivered (any event). */
+  readonly delivered = new Set<string>()
   /** Wall-clock ms of the last record of the run's events. */
   lastAt = 0
   readonly #kafka: Kafka
@@ -625,6 +643,7 @@ export class BookingOutputReader {
   readonly #serdes: BookingSerdes
   readonly #eventIds: ReadonlySet<string>
   readonly #consumer: ReturnType<Kafka['consumer']>
+  readonly #position = new Map<string, number>()
 
   constructor(kafka: Kafka, groupId: string, serdes: BookingSerdes, eventIds: ReadonlySet<string>) {
     this.#kafka = kafka
@@ -632,29 +651,38 @@ export class BookingOutputReader {
     this.#serdes = serdes
     this.#eventIds = eventIds
     this.#consumer = kafka.consumer({ groupId, readUncommitted: false, maxWaitTimeInMs: 100 })
+    this.#consumer.on(this.#consumer.events.END_BATCH_PROCESS, ({ payload }) => {
+      const key = `${payload.topic}:${payload.partition}`
+      const next = Number(payload.lastOffset) + 1
+      if (next > (this.#position.get(key) ?? 0)) this.#position.set(key, next)
+    })
   }
 
   /** The topics it reads. */
-  static readonly TOPICS = [
-    DEFAULT_TOPIC_NAMES.requestOutcomes,
-    DEFAULT_TOPIC_NAMES.bookingEvents,
-    DEFAULT_TOPIC_NAMES.notifications,
-  ] as const
+  get topics(): string[] {
+    const names = this.#serdes.topics
+    return [names.requestOutcomes, names.bookingEvents, names.notifications]
+  }
 
   /** Starts reading at `from` (see {@link endOffsets}, taken before the run produced anything). */
   async start(from: TopicOffsets): Promise<void> {
     await commitGroupOffsets(this.#kafka, this.#groupId, from)
+    for (const { topic, partitions } of from)
+      for (const { partition, offset } of partitions)
+        this.#position.set(`${topic}:${partition}`, Number(offset))
+    const names = this.#serdes.topics
     await this.#consumer.connect()
-    await this.#consumer.subscribe({ topics: [...BookingOutputReader.TOPICS], fromBeginning: false })
+    await this.#consumer.subscribe({ topics: this.topics, fromBeginning: false })
     await this.#consumer.run({
       autoCommit: false,
       eachBatch: async ({ batch }) => {
-        const values = batch.messages.flatMap((m) => (m.value === null ? [] : [m.value]))
         const topic = batch.topic
+        for (const m of batch.messages) this.delivered.add(`${topic}:${batch.partition}:${m.offset}`)
+        const values = batch.messages.flatMap((m) => (m.value === null ? [] : [m.value]))
         const serde =
-          topic === DEFAULT_TOPIC_NAMES.requestOutcomes
+          topic === names.requestOutcomes
             ? this.#serdes.outcome
-            : topic === DEFAULT_TOPIC_NAMES.bookingEvents
+            : topic === names.bookingEvents
               ? this.#serdes.bookingEvent
               : this.#serdes.notification
         await serde.prefetch?.(topic, values)
@@ -662,13 +690,36 @@ export class BookingOutputReader {
           const decoded = serde.deserialize(topic, value) as { eventId: string }
           if (!this.#eventIds.has(decoded.eventId)) continue
           this.lastAt = Date.now()
-          if (topic === DEFAULT_TOPIC_NAMES.requestOutcomes) this.outcomes.push(decoded as RequestOutcome)
-          else if (topic === DEFAULT_TOPIC_NAMES.bookingEvents)
-            this.bookingEvents.push(decoded as BookingDomainEvent)
+          if (topic === names.requestOutcomes) this.outcomes.push(decoded as RequestOutcome)
+          else if (topic === names.bookingEvents) this.bookingEvents.push(decoded as BookingDomainEvent)
           else this.notifications.push(decoded as NotificationMessage)
         }
       },
     })
+  }
+
+  /**
+   * Waits until it has fetched every partition of its topics up to `ends` (the end offsets for
+   * read_committed readers, taken once the writers stopped); fails after `timeoutMs`.
+   */
+  async readTo(ends: TopicOffsets, timeoutMs: number): Promise<void> {
+    const behind = (): string[] =>
+      ends.flatMap(({ topic, partitions }) =>
+        partitions
+          .filter(
+            ({ partition, offset }) => (this.#position.get(`${topic}:${partition}`) ?? 0) < Number(offset),
+          )
+          .map(
+            ({ partition, offset }) =>
+              `${topic}:${partition} at ${this.#position.get(`${topic}:${partition}`) ?? 0} of ${offset}`,
+          ),
+      )
+    const deadline = Date.now() + timeoutMs
+    while (behind().length > 0) {
+      if (Date.now() > deadline)
+        throw new Error(`not read to the end offsets: ${behind().slice(0, 5).join(', ')}`)
+      await sleep(200)
+    }
   }
 
   /** Waits until `done()` holds and nothing more arrived for `settleMs`; false on timeout. */

@@ -5,7 +5,8 @@
  *   TRANSPORT=kafka|embedded  APP_ID=…  DATA_DIR=… (embedded)  PARTITIONS=12
  *   DUMP_STORE=path: on SIGTERM, after a clean close, write the store as JSON
  *
- * Prints one JSON line {"ready":true} when processing has started.
+ * Prints one JSON line {"ready":true} when processing has started. On Kafka it also reports its committed
+ * progress and holds a commit on SIGUSR2 (commit-hold.ts).
  */
 import { writeFileSync } from 'node:fs'
 import pino from 'pino'
@@ -21,6 +22,7 @@ import {
   COUNTING_DEAD_LETTERS,
 } from '../../examples/counting/counting-topology.ts'
 import { COUNT_STORE } from '../../examples/counting/count-sum.ts'
+import { installCommitHold } from './commit-hold.ts'
 
 const config = loadConfig()
 const transport = process.env.TRANSPORT ?? 'embedded'
@@ -46,6 +48,7 @@ const streamsConfig = {
 let close: () => Promise<void>
 let dump: () => { [key: string]: unknown }
 if (transport === 'kafka') {
+  installCommitHold((line) => process.stdout.write(JSON.stringify(line) + '\n'))
   const streams = new KafkaStreams(topology, {
     ...streamsConfig,
     brokers: config.kafkaBrokers.length > 0 ? config.kafkaBrokers : ['127.0.0.1:9092'],

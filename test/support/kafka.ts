@@ -112,3 +112,76 @@ export async function readCommitted(
   }
   return out
 }
+
+/**
+ * Each partition's end for read_committed readers: the last stable offset (kafkajs' ListOffsets asks with
+ * READ_COMMITTED), below the high watermark while a transaction with records on the partition is open.
+ */
+export async function stableEnds(topic: string): Promise<Map<number, number>> {
+  const admin = kafkaClient('ends').admin()
+  await admin.connect()
+  try {
+    const offsets = await admin.fetchTopicOffsets(topic)
+    return new Map(offsets.map((o) => [o.partition, Number(o.offset)]))
+  } finally {
+    await admin.disconnect()
+  }
+}
+
+/** The sum over a topic's partitions of a group's committed offsets (0 for a partition never committed). */
+export async function committedOffsetSum(groupId: string, topic: string): Promise<number> {
+  const admin = kafkaClient('committed').admin()
+  await admin.connect()
+  try {
+    const [offsets] = await admin.fetchOffsets({ groupId, topics: [topic] })
+    return (offsets?.partitions ?? []).reduce((sum, p) => sum + Math.max(0, Number(p.offset)), 0)
+  } finally {
+    await admin.disconnect()
+  }
+}
+
+/**
+ * Reads a topic from the beginning with `read_committed` to the end offsets it has when the read starts
+ * (stableEnds), every partition: it returns only once the consumer has fetched up to each end (control
+ * records and aborted records included in that position), so an empty or short result means the records
+ * are not there, not that the read stopped early. Fails after `timeoutMs`.
+ */
+export async function readToEnd(
+  topic: string,
+  options: { timeoutMs?: number } = {},
+): Promise<{ messages: (KafkaMessage & { partition: number })[]; ends: Map<number, number> }> {
+  const ends = await stableEnds(topic)
+  const consumer = kafkaClient('to-end').consumer({
+    groupId: `to-end-${randomUUID()}`,
+    readUncommitted: false,
+    maxWaitTimeInMs: 100,
+  })
+  const messages: (KafkaMessage & { partition: number })[] = []
+  const position = new Map<number, number>()
+  const done = (): boolean => [...ends].every(([p, end]) => end === 0 || (position.get(p) ?? 0) >= end)
+  consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
+    const next = Number(payload.lastOffset) + 1
+    if (next > (position.get(payload.partition) ?? 0)) position.set(payload.partition, next)
+  })
+  await consumer.connect()
+  try {
+    await consumer.subscribe({ topics: [topic], fromBeginning: true })
+    await consumer.run({
+      autoCommit: false,
+      eachBatch: async ({ batch }) => {
+        for (const m of batch.messages) messages.push({ ...m, partition: batch.partition })
+      },
+    })
+    const deadline = Date.now() + (options.timeoutMs ?? 120_000)
+    while (!done()) {
+      if (Date.now() > deadline)
+        throw new Error(
+          `${topic}: read to ${JSON.stringify([...ends])} reached only ${JSON.stringify([...position])}`,
+        )
+      await new Promise((r) => setTimeout(r, 100))
+    }
+  } finally {
+    await consumer.disconnect()
+  }
+  return { messages, ends }
+}

@@ -2,30 +2,46 @@
  * A flash sale on the real broker with EOS: 20 events (capacity 100 to 1,000), then 50,000 booking
  * requests from 20,000 users, 5% of the request IDs sent twice, on two instances of the booking
  * pipeline (`test/support/booking-app.ts`, i.e. `startPipeline`), one killed with SIGKILL mid-run and
- * restarted. Over all outputs, read with read_committed: per event, confirmed + pending seats =
- * min(demand, capacity); one outcome per request ID (a repeat re-emits the identical record, nothing
- * else); no user with two active bookings on an event; every notification exactly once.
+ * restarted. Over all outputs, read with read_committed to their end offsets after every instance
+ * stopped: per event, confirmed + pending seats = min(demand, capacity); one outcome per request ID (a
+ * repeat re-emits the identical record, nothing else); no user with two active bookings on an event;
+ * every notification exactly once.
  *
- * The booking topics have fixed names (infra/topics.ts): the run uses its own event, booking and
- * request IDs, its own application ID (consumer group, transactional IDs, changelogs), and starts the
- * application and the reader at the topics' current end, so earlier runs' records are not replayed.
+ * The kill lands in the middle of the sale, and the test shows it: instance A is killed once it has
+ * reported committed progress of its own in the sale, while it holds a transaction whose output records
+ * the broker acknowledged (commit-hold.ts); after it is gone, the group's committed offsets on the booking
+ * commands are above 0 and below the records sent, the held records sit at or above their topics' last
+ * stable offsets, and at the end none of them is among the records read.
+ * Checked by hand once (FLASH_SALE_REQUESTS=5000, edit not kept): arming the hold right after the events
+ * are set up, before the sale's first record, fails the test: no transaction writes output, the hold never
+ * comes and the wait for it times out. A kill after the last record fails the same way (the mechanism
+ * shown by hand on kafka-eos-crash.test.ts); committed booking commands would also be the total.
+ *
+ * The run has topics of its own (KAFKA_TOPIC_PREFIX, own-topics.ts), its own application ID (consumer
+ * group, transactional IDs, changelogs) and event, booking and request IDs.
  */
 import t from 'tap'
 import { loadConfig } from '../../infra/config.ts'
 import { schemaRegistryFor } from '../../infra/serdes.ts'
 import { createBookingSerdes } from '../../topologies/booking-topology.ts'
-import { DEFAULT_TOPIC_NAMES } from '../../topologies/index.ts'
 import {
   BookingOutputReader,
   checkFlashSale,
   createAppTopics,
-  commitGroupOffsets,
   endOffsets,
   expectFlashSale,
   flashSalePlan,
 } from '../support/booking-load.ts'
-import { deleteTopicsMatching, kafkaClient, produce, requireKafka } from '../support/kafka.ts'
-import { sleep, startApp, type AppProcess } from '../support/processes.ts'
+import type { HeldRecord, Holding } from '../support/commit-hold.ts'
+import {
+  committedOffsetSum,
+  deleteTopicsMatching,
+  kafkaClient,
+  produce,
+  requireKafka,
+} from '../support/kafka.ts'
+import { RUN_TOPIC_PREFIX, RUN_TOPICS } from '../support/own-topics.ts'
+import { startApp, type AppProcess } from '../support/processes.ts'
 
 const REQUESTS = Number(process.env.FLASH_SALE_REQUESTS ?? 50_000)
 const USERS = Number(process.env.FLASH_SALE_USERS ?? 20_000)
@@ -38,7 +54,7 @@ t.test(
     await requireKafka()
     const runId = `fs${Date.now().toString(36)}`
     const appId = `booking-flash-sale-${runId}`
-    const serdes = createBookingSerdes(schemaRegistryFor(loadConfig()))
+    const serdes = createBookingSerdes(schemaRegistryFor(loadConfig()), RUN_TOPICS)
     await serdes.init()
     const plan = flashSalePlan({
       runId,
@@ -70,23 +86,21 @@ t.test(
         if (app.child.exitCode === null && app.child.signalCode === null) app.child.kill('SIGKILL')
       await reader.stop().catch(() => undefined)
       await deleteTopicsMatching(appId).catch(() => undefined)
+      await deleteTopicsMatching(RUN_TOPIC_PREFIX).catch(() => undefined)
       await admin.deleteGroups([appId, `${appId}-reader`]).catch(() => undefined)
       await admin.disconnect()
     })
     await admin.connect()
-    // The run starts at the end of the shared topics: the app's group and the reader are seeded there.
-    // Its changelogs are created ahead (see createAppTopics).
+    // The run's own topics and the app's changelogs are created ahead (see createAppTopics).
     await createAppTopics(kafka, appId, serdes)
-    const sources = [
-      DEFAULT_TOPIC_NAMES.eventCommands,
-      DEFAULT_TOPIC_NAMES.bookingCommands,
-      DEFAULT_TOPIC_NAMES.paymentStatus,
-      DEFAULT_TOPIC_NAMES.crewStatus,
-    ]
-    await commitGroupOffsets(kafka, appId, await endOffsets(kafka, sources))
-    await reader.start(await endOffsets(kafka, BookingOutputReader.TOPICS))
+    await reader.start(await endOffsets(kafka, reader.topics))
 
-    const env = { APPLICATION_ID: appId, KAFKA_SESSION_TIMEOUT_MS: '6000', LOG_LEVEL: 'warn' }
+    const env = {
+      APPLICATION_ID: appId,
+      KAFKA_TOPIC_PREFIX: RUN_TOPIC_PREFIX,
+      KAFKA_SESSION_TIMEOUT_MS: '6000',
+      LOG_LEVEL: 'warn',
+    }
     const names = new Map<AppProcess, string>()
     /** Waits until `app` runs a number of tasks that satisfies `test`; a timeout names the apps' tasks and errors. */
     const tasksOf = async (app: AppProcess, test: (n: number) => boolean, what: string): Promise<void> => {
@@ -120,10 +134,10 @@ t.test(
     t.pass('two instances share the tasks')
 
     await produce(
-      DEFAULT_TOPIC_NAMES.eventCommands,
+      RUN_TOPICS.eventCommands,
       plan.eventCommands.map((c) => ({
         key: c.eventId,
-        value: serdes.eventCommand.serialize(DEFAULT_TOPIC_NAMES.eventCommands, c),
+        value: serdes.eventCommand.serialize(RUN_TOPICS.eventCommands, c),
       })),
     )
     const eventRequests = new Set(plan.eventCommands.map((c) => c.requestId))
@@ -137,20 +151,39 @@ t.test(
 
     const started = Date.now()
     const producing = produce(
-      DEFAULT_TOPIC_NAMES.bookingCommands,
+      RUN_TOPICS.bookingCommands,
       plan.sends.map((c) => ({
         key: c.eventId,
-        value: serdes.bookingCommand.serialize(DEFAULT_TOPIC_NAMES.bookingCommands, c),
+        value: serdes.bookingCommand.serialize(RUN_TOPICS.bookingCommands, c),
       })),
       { chunk: 2000, pauseMs: 300 },
     )
-    await sleep(3000)
-    const decidedAtKill = new Set(reader.outcomes.map((o) => o.requestId)).size
+    // A is killed once it committed work of the sale, holding a transaction with outputs written.
+    const before = a.latest<number>('commits') ?? 0
+    await a.waitFor<{ commits?: number }>((l) => (l.commits ?? 0) > before + 2, 60_000)
+    a.child.kill('SIGUSR2')
+    const { holding } = await a.waitFor<{ holding?: Holding }>((l) => l.holding !== undefined, 60_000)
     a.child.kill('SIGKILL')
     await a.exited
-    t.comment(
-      `instance A killed with SIGKILL ${Date.now() - started} ms into the sale (${decidedAtKill} outcomes read)`,
+    const committedAtKill = await committedOffsetSum(appId, RUN_TOPICS.bookingCommands)
+    t.ok(
+      committedAtKill > 0 && committedAtKill < plan.sends.length,
+      `committed booking commands above 0 and below ${plan.sends.length} at the kill (${committedAtKill})`,
     )
+    const held: HeldRecord[] = holding!.records.filter((r) => reader.topics.includes(r.topic))
+    const stable = await endOffsets(kafka, reader.topics)
+    const stableOf = (r: HeldRecord): number =>
+      Number(
+        stable.find((e) => e.topic === r.topic)?.partitions.find((p) => p.partition === r.partition)
+          ?.offset ?? 0,
+      )
+    const stableAbove = held.filter((r) => stableOf(r) > r.baseOffset)
+    t.ok(
+      held.length > 0 && stableAbove.length === 0,
+      `A was killed holding ${held.length} output batches written above the last stable offsets`,
+      { stableAbove: stableAbove.map((r) => ({ ...r, stable: stableOf(r) })), tasks: a.latest('tasks') },
+    )
+    t.comment(`instance A killed with SIGKILL ${Date.now() - started} ms into the sale`)
     await tasksOf(b, (n) => n === ALL_TASKS, 'every task')
     t.pass('the survivor runs every task after the kill')
     const c = startApp('test/support/booking-app.ts', env)
@@ -178,20 +211,6 @@ t.test(
         'output, kill and rebalances included',
     )
 
-    const report = checkFlashSale(plan, expected, reader)
-    t.same(report.problems, [], 'outputs exact over the whole sale')
-    t.equal(report.outcomeRecords, plan.sends.length, 'one outcome record per record sent')
-    t.equal(report.notificationRecords, expected.notifications.size, 'one notification per cause')
-    t.ok(
-      report.perEvent.some((e) => e.demand > e.capacity) &&
-        report.perEvent.some((e) => e.demand < e.capacity),
-      'some events sell out, some do not',
-    )
-    t.comment(
-      `accepted ${report.accepted}, refused ${JSON.stringify(report.refused)}; per event seats/min(demand, capacity): ` +
-        report.perEvent.map((e) => `${e.seats}/${e.expected}`).join(' '),
-    )
-
     for (const app of [b, c]) app.child.kill('SIGTERM')
     const stopped = Promise.all([b.exited, c.exited])
     let timer: NodeJS.Timeout | undefined
@@ -207,5 +226,26 @@ t.test(
     const [bExit, cExit] = await stopped
     t.equal(bExit.code, 0, 'the survivor stops cleanly')
     t.equal(cExit.code, 0, 'the restarted instance stops cleanly')
+
+    // Every check from here on reads after all instances stopped, to the topics' end offsets.
+    await reader.readTo(await endOffsets(kafka, reader.topics), 60_000)
+    t.same(
+      held.filter((r) => reader.delivered.has(`${r.topic}:${r.partition}:${r.baseOffset}`)),
+      [],
+      'none of the records the killed transaction wrote was delivered',
+    )
+    const report = checkFlashSale(plan, expected, reader)
+    t.same(report.problems, [], 'outputs exact over the whole sale')
+    t.equal(report.outcomeRecords, plan.sends.length, 'one outcome record per record sent')
+    t.equal(report.notificationRecords, expected.notifications.size, 'one notification per cause')
+    t.ok(
+      report.perEvent.some((e) => e.demand > e.capacity) &&
+        report.perEvent.some((e) => e.demand < e.capacity),
+      'some events sell out, some do not',
+    )
+    t.comment(
+      `accepted ${report.accepted}, refused ${JSON.stringify(report.refused)}; per event seats/min(demand, capacity): ` +
+        report.perEvent.map((e) => `${e.seats}/${e.expected}`).join(' '),
+    )
   },
 )

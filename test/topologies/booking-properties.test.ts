@@ -16,7 +16,7 @@
 // ledger bugs the store-based version of this test let through; to reproduce, make the edit and run this
 // file:
 // (a) "never sell the last seat": `freeSeats(...) <= input.seats` for `<` in requestBooking
-//     (processors/booking-ledger.ts) fails the outcome comparison in the first run (the request for exactly
+//     (processors/booking-request.ts) fails the outcome comparison in the first run (the request for exactly
 //     the seats left is refused NO_AVAILABLE_SEATS; the model accepts it);
 // (b) "ignore waiting-list offers", either way:
 //     - offers never made (offerFreedSeats in processors/waiting-list.ts returning the list unchanged) fails
@@ -24,6 +24,11 @@
 //     - offered seats not held back (freeSeats not subtracting offeredSeats) fails the outcome comparison
 //       (someone else's request takes the offered seats; the model refuses it NO_AVAILABLE_SEATS), or the
 //       booking comparison (a late payment takes them: confirmed, where the model refunds it).
+// Checked again by hand on 2026-12-05 with rotating seeds, each plant alone and reverted after its run:
+// (a) as above → failed after 6 runs (seed 1174516008), NO_AVAILABLE_SEATS where the model accepts;
+// (b) offerFreedSeats returning the list unchanged → failed after 5 runs (seed 1174526410), no
+//     WAITLIST_OFFERED; freeSeats (processors/seat-checks.ts) not subtracting offeredSeats → failed after
+//     2 runs (seed 1174536906), a seat change accepted into offered seats the model refuses.
 //
 // Known ledger defect, kept out of the comparison: the ledger tells schedule changes apart by timestamps.
 // A booking made in the same millisecond as a later reschedule or restore is taken as made after it (it

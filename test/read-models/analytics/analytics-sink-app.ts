@@ -7,7 +7,9 @@
  *   DATABASE=…  the analytics database (migrated at start)
  *   BATCH=…     records per batch at most (default 5)
  *   STALL_AFTER_INSERT=n  after the n-th fact INSERT of this run returns, print {"landed":n} and stall
- *               before the batch's commit row: the moment to kill for "facts landed, commit lost"
+ *               before the batch's commit row: the moment to kill for "facts landed, commit lost". With it,
+ *               {"factRows":…, "committedRecords":…}: the fact rows in ClickHouse (without FINAL) and the
+ *               records below the committed offsets (sink_offsets), counted by a query at that moment.
  *
  * Prints JSON lines: {"ready":true} once the projection started, {"inserting":n} before the n-th fact
  * INSERT of this run and {"inserted":n} after it, {"caughtUp":true} when every record is written. SIGTERM
@@ -44,6 +46,19 @@ const announcing = new Proxy(client, {
       const result = await target.insert(params)
       say({ inserted: n })
       if (n === stallAfter) {
+        const [counts] = await (
+          await target.query({
+            query: `SELECT
+              (SELECT count() FROM ${database}.booking_facts) + (SELECT count() FROM ${database}.view_facts)
+                + (SELECT count() FROM ${database}.favorite_facts) + (SELECT count() FROM ${database}.refund_facts)
+                + (SELECT count() FROM ${database}.payment_facts) + (SELECT count() FROM ${database}.event_facts)
+                AS factRows,
+              (SELECT sum(next) FROM (SELECT max(next_offset) AS next FROM ${database}.sink_offsets
+                WHERE kind = 'commit' GROUP BY topic, partition)) AS committedRecords`,
+            format: 'JSONEachRow',
+          })
+        ).json<{ factRows: number; committedRecords: number }>()
+        say({ factRows: Number(counts!.factRows), committedRecords: Number(counts!.committedRecords) })
         say({ landed: n })
         await new Promise(() => undefined) // until killed
       }
