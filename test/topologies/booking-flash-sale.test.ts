@@ -163,6 +163,10 @@ t.test(
     await a.waitFor<{ commits?: number }>((l) => (l.commits ?? 0) > before + 2, 60_000)
     a.child.kill('SIGUSR2')
     const { holding } = await a.waitFor<{ holding?: Holding }>((l) => l.holding !== undefined, 60_000)
+    // The last stable offsets are read while A still holds its transaction open, before the kill: once A is
+    // dead, B takes its tasks as soon as A's session expires and fences (aborts) the transaction, which on a
+    // busy machine can come before a read made after the kill.
+    const stable = await endOffsets(kafka, reader.topics)
     a.child.kill('SIGKILL')
     await a.exited
     const committedAtKill = await committedOffsetSum(appId, RUN_TOPICS.bookingCommands)
@@ -171,7 +175,6 @@ t.test(
       `committed booking commands above 0 and below ${plan.sends.length} at the kill (${committedAtKill})`,
     )
     const held: HeldRecord[] = holding!.records.filter((r) => reader.topics.includes(r.topic))
-    const stable = await endOffsets(kafka, reader.topics)
     const stableOf = (r: HeldRecord): number =>
       Number(
         stable.find((e) => e.topic === r.topic)?.partitions.find((p) => p.partition === r.partition)
