@@ -83,6 +83,8 @@ export interface ReadModel extends CategoryStore, FavoriteStore {
   listPromoCodes(eventId: string, page: PageRequest): Promise<Page<PromoCodeView>>
   /** One promo code of an event; undefined when the event has no such code (or is unknown). */
   getPromoCode(eventId: string, code: string): Promise<PromoCodeView | undefined>
+  /** How many of the user's bookings on the event hold or have used the code (its per-user limit). */
+  userPromoUses(eventId: string, code: string, userId: string): Promise<number>
   /** A user's bookings, newest first; those that held seats unless `request.status` asks for others. */
   listUserBookings(userId: string, request: BookingListRequest): Promise<Page<BookingView>>
   getBooking(id: string): Promise<BookingView | undefined>

@@ -91,6 +91,10 @@ export class SqlReadModel implements ReadModel {
     return guard(promos.getPromoCode(this.db, eventId, code))
   }
 
+  userPromoUses(eventId: string, code: string, userId: string): Promise<number> {
+    return guard(promos.userPromoUses(this.db, eventId, code, userId))
+  }
+
   listUserBookings(userId: string, request: BookingListRequest): Promise<Page<BookingView>> {
     return guard(bookings.listUserBookings(this.db, userId, request))
   }

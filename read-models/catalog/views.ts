@@ -178,6 +178,10 @@ export interface PromoCodeView {
   readonly validUntil: string
   /** False once deactivated. */
   readonly active: boolean
+  /** How many bookings of one user may hold or have used it; null: no per-user limit. */
+  readonly maxUsesPerUser: number | null
+  /** Whether a confirmed booking canceled later gives its use back. */
+  readonly cancelReturnsUse: boolean
 }
 
 /** A category of the tree (at most 3 levels: root is level 1). */
