@@ -4,6 +4,7 @@
  * no order between them, so counting what both wrote gives the same figures whatever order their batches
  * are applied in. Each applier recounts the events its batch touched, in the batch's transaction.
  */
+import { recordAvailabilityChanges } from './availability.ts'
 import type { Queryable } from './db.ts'
 
 /**
@@ -43,6 +44,8 @@ export async function recomputeSeats(tx: Queryable, eventIds: readonly string[])
      WHERE e.id = s.id`,
     [eventIds],
   )
+  // The figures' changes, numbered for the live availability streams (availability.ts).
+  await recordAvailabilityChanges(tx, eventIds)
 }
 
 /**

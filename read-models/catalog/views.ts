@@ -302,3 +302,14 @@ export interface FavoriteView {
   readonly event: EventSummary
   readonly favoritedAt: string
 }
+
+/**
+ * One recorded state of an event's availability (GET /events/{id}/availability): its status and free
+ * seats, overall and per price option, at `position` (1, 2, … per event, in the order applied).
+ */
+export interface AvailabilityChange {
+  readonly position: number
+  readonly status: EventStatus
+  readonly seatsAvailable: number
+  readonly options: readonly { readonly id: string; readonly name: string; readonly available: number }[]
+}
