@@ -1,9 +1,10 @@
 /**
  * Live availability of events: the projection records every change of an event's status or free seats as
- * a numbered row of `event_availability_changes` (position 1, 2, … per event), in the transaction that
- * changed them; readers stream those rows in order. The seat recount of the same transaction has locked
- * the event's row, so one event's positions are taken and committed in order, and every reader on every
- * instance sees the same sequence.
+ * a numbered row of `event_availability_changes` (position 1, 2, … per event: the last one plus one), in
+ * the transaction that changed them; readers stream those rows in order. The seat recount of the same
+ * transaction has locked the event's row, so one event's positions are taken and committed in order, and
+ * every reader on every instance sees the same sequence. The table is a delivery log, not a projected
+ * state: how many changes it has depends on how the batches fell (a replay may number fewer).
  */
 import type { Queryable } from './db.ts'
 import type { AvailabilityChange } from './views.ts'
@@ -27,26 +28,23 @@ export async function recordAvailabilityChanges(tx: Queryable, eventIds: readonl
        FROM events e WHERE e.id = ANY($1)
      ),
      changed AS (
-       SELECT f.* FROM now_figures f
-       LEFT JOIN LATERAL (SELECT c.status, c.seats_available, c.options FROM event_availability_changes c
+       SELECT f.*, COALESCE(last.position, 0) + 1 AS position FROM now_figures f
+       LEFT JOIN LATERAL (SELECT c.position, c.status, c.seats_available, c.options
+         FROM event_availability_changes c
          WHERE c.event_id = f.id ORDER BY c.position DESC LIMIT 1) last ON true
        WHERE last.status IS NULL
          OR (last.status, last.seats_available, last.options) IS DISTINCT FROM
             (f.status, f.seats_available, f.options)
-     ),
-     numbered AS (
-       UPDATE events e SET availability_position = e.availability_position + 1
-       FROM changed c WHERE e.id = c.id
-       RETURNING e.id, e.availability_position
      )
      INSERT INTO event_availability_changes (event_id, position, status, seats_available, options)
-     SELECT c.id, n.availability_position, c.status, c.seats_available, c.options
-     FROM changed c JOIN numbered n ON n.id = c.id`,
+     SELECT id, position, status, seats_available, options FROM changed`,
     [eventIds],
   )
   await tx.query(
-    `DELETE FROM event_availability_changes c USING events e
-     WHERE e.id = ANY($1) AND c.event_id = e.id AND c.position <= e.availability_position - $2`,
+    `DELETE FROM event_availability_changes c
+     USING (SELECT event_id, max(position) AS latest FROM event_availability_changes
+            WHERE event_id = ANY($1) GROUP BY event_id) m
+     WHERE c.event_id = m.event_id AND c.position <= m.latest - $2`,
     [eventIds, AVAILABILITY_CHANGES_KEPT],
   )
 }

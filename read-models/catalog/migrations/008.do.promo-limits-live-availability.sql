@@ -10,10 +10,10 @@ CREATE INDEX bookings_event_user_promo_idx ON bookings (event_id, user_id, promo
   WHERE promo_code IS NOT NULL;
 
 -- Live availability (GET /events/{id}/availability): every change of an event's status or free seats, in
--- the order the projection applied it. `position` counts per event; the events row is locked by the seat
--- recount of the same transaction, so positions commit in order and every API instance reads the same
--- sequence (a reconnecting stream resumes after its Last-Event-ID without a gap or a repeat).
-ALTER TABLE events ADD COLUMN availability_position bigint NOT NULL DEFAULT 0;
+-- the order the projection applied it. `position` counts per event (the last plus one); the events row is
+-- locked by the seat recount of the same transaction, so positions commit in order and every API instance
+-- reads the same sequence (a reconnecting stream resumes after its Last-Event-ID without a gap or a
+-- repeat). A delivery log rather than a projected state: its numbering depends on how batches fell.
 CREATE TABLE event_availability_changes (
   event_id text NOT NULL,
   position bigint NOT NULL,

@@ -1,5 +1,4 @@
 DROP TABLE IF EXISTS event_availability_changes;
-ALTER TABLE events DROP COLUMN IF EXISTS availability_position;
 DROP INDEX IF EXISTS bookings_event_user_promo_idx;
 ALTER TABLE event_promo_codes
   DROP COLUMN IF EXISTS cancel_returns_use,
