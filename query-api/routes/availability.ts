@@ -11,7 +11,8 @@
  * First a snapshot (the latest state), then `kind: "change"` for every change the catalog projection
  * applies. A client reconnecting with `Last-Event-ID: n` gets every change after n, in order, once, and
  * no snapshot (a snapshot when the changes after n are no longer kept). Comment lines keep the connection
- * alive. The stream ends after a state whose status is CANCELED, COMPLETED or REVIEWED.
+ * alive. The stream ends after a state whose status is CANCELED, COMPLETED or REVIEWED; reconnecting after
+ * that state answers 204 No Content, which stops an EventSource from retrying.
  */
 import { fastifySSE } from '@fastify/sse'
 import type { FastifyInstance, FastifyReply } from 'fastify'
@@ -90,6 +91,13 @@ export async function availabilityRoutes(
       const eventId = request.params.id
       const event = await context.readModel.getEvent(eventId, viewerOf(request.principal))
       if (event === undefined) throw new ApiError('EVENT_NOT_FOUND', `no event ${eventId}`)
+      // A client that saw the final state reconnects (EventSource does): 204 tells it to stop.
+      const after = lastPosition(reply.sse.lastEventId)
+      if (after !== undefined) {
+        const latest = await context.readModel.latestAvailability(eventId)
+        if (latest !== undefined && FINAL_STATUSES.has(latest.status) && after >= latest.position)
+          return reply.code(204).send()
+      }
       const release = slots.acquire(request.ip)
       if (release === 'ip' || release === 'instance')
         throw new ApiError(

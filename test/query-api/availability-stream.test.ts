@@ -235,4 +235,16 @@ t.test('concurrent bookings: every stream on both instances ends on the final av
     watchers.every((w) => w.states.at(-1)?.status === 'CANCELED'),
   )
   t.ok(watchers.every((w) => w.source.readyState === EventSource.CLOSED))
+  // Canceling releases the seats after the status changed: a reconnect gets what followed, then 204.
+  let lastId = watchers[0]!.ids.at(-1)!
+  const statuses: number[] = []
+  for (let attempt = 0; attempt < 3 && statuses.at(-1) !== 204; attempt++) {
+    const reconnect = await fetch(`${urlB}/api/v1/events/${eventId}/availability`, {
+      headers: { accept: 'text/event-stream', 'last-event-id': lastId },
+    })
+    statuses.push(reconnect.status)
+    const ids = [...(await reconnect.text()).matchAll(/^id: (\d+)$/gm)].map((m) => m[1]!)
+    lastId = ids.at(-1) ?? lastId
+  }
+  t.equal(statuses.at(-1), 204, `a reconnect after the final state is told to stop (${statuses.join(', ')})`)
 })
