@@ -41,6 +41,10 @@ export const AVAILABILITY_STREAM_DEFAULTS: AvailabilityStreamOptions = {
 
 const FINAL_STATUSES = new Set(['CANCELED', 'COMPLETED', 'REVIEWED'])
 
+/** Accept headers served: a list of text/event-stream, text/* and *\/* with no parameters. */
+const ACCEPTS_STREAM =
+  /^\s*(text\/event-stream|text\/\*|\*\/\*)\s*(,\s*(text\/event-stream|text\/\*|\*\/\*)\s*)*$/
+
 /** The state before any change was recorded (events projected before live availability existed). */
 function unrecorded(event: EventDetails): AvailabilityChange {
   return {
@@ -79,6 +83,15 @@ export async function availabilityRoutes(
     '/events/:id/availability',
     {
       sse: 'only',
+      // The plugin answers an Accept it cannot serve with its own 406 body: refuse those first, in the
+      // API's error format.
+      preValidation: async (request) => {
+        const accept = request.headers.accept
+        if (accept !== undefined && !ACCEPTS_STREAM.test(accept))
+          throw new ApiError('VALIDATION_FAILED', 'Accept must admit text/event-stream', {
+            details: { in: 'header', field: 'accept' },
+          })
+      },
       config: { roles: ANYONE },
       schema: {
         tags: ['catalog'],
