@@ -14,6 +14,8 @@ import {
   type SeatTopUp,
   type WaitingListState,
 } from './ledger-state.ts'
+import type { UserBookings } from './ledger-stores.ts'
+import { perUserTerms, userPromoUses } from './promo-codes.ts'
 import type { ReasonCode } from './reason-codes.ts'
 import { bookingClosed, freeSeats } from './seat-checks.ts'
 import { endBooking, releaseTopUp } from './seat-release.ts'
@@ -38,7 +40,7 @@ import { ticketCode } from './ticket-code.ts'
 export function applyPayment(
   event: EventState,
   booking: BookingState | undefined,
-  activeBookingIdOfUser: string | undefined,
+  user: UserBookings | undefined,
   waitingList: WaitingListState | undefined,
   payment: PaymentStatusChanged,
   nowMs: number,
@@ -54,7 +56,7 @@ export function applyPayment(
     case 'PARTIAL_REFUND':
       return unchanged(event) // the payment service confirming our refund requests: nothing to decide
     case 'COMPLETED':
-      return paymentCompleted(event, booking, activeBookingIdOfUser, waitingList, payment, nowMs)
+      return paymentCompleted(event, booking, user, waitingList, payment, nowMs)
   }
 }
 
@@ -184,7 +186,7 @@ function topUpFailed(
 function paymentCompleted(
   event: EventState,
   booking: BookingState,
-  activeBookingIdOfUser: string | undefined,
+  user: UserBookings | undefined,
   waitingList: WaitingListState | undefined,
   payment: PaymentStatusChanged,
   nowMs: number,
@@ -207,7 +209,7 @@ function paymentCompleted(
     const confirmed = confirmedBy(event, settled, payment)
     return { event, booking: confirmed, outputs: confirmedOutputs(event, confirmed, TIMER_CAUSE, nowMs) }
   }
-  return latePayment(event, settled, activeBookingIdOfUser, waitingList, payment, nowMs)
+  return latePayment(event, settled, user, waitingList, payment, nowMs)
 }
 
 /**
@@ -257,14 +259,14 @@ function paymentOfConfirmed(
 function latePayment(
   event: EventState,
   settled: BookingState,
-  activeBookingIdOfUser: string | undefined,
+  user: UserBookings | undefined,
   waitingList: WaitingListState | undefined,
   payment: PaymentStatusChanged,
   nowMs: number,
 ): BookingEffect {
   if (settled.endCause !== 'EXPIRED' && settled.endCause !== 'PAYMENT_FAILED')
     return refundWholePayment(event, settled, payment, 'LATE_PAYMENT', 'INVALID_BOOKING_STATE', nowMs)
-  const blocked = whyNotRetaken(event, settled, activeBookingIdOfUser, waitingList, nowMs)
+  const blocked = whyNotRetaken(event, settled, user, waitingList, nowMs)
   if (blocked !== undefined)
     return refundWholePayment(event, settled, payment, 'LATE_PAYMENT', blocked, nowMs)
   const retaken = usePromo(takeSeats(event, settled.priceOptionId, settled.seats), settled.promoCode, 1)
@@ -280,19 +282,22 @@ function latePayment(
 function whyNotRetaken(
   event: EventState,
   booking: BookingState,
-  activeBookingIdOfUser: string | undefined,
+  user: UserBookings | undefined,
   waitingList: WaitingListState | undefined,
   nowMs: number,
 ): ReasonCode | undefined {
   const closed = bookingClosed(event, nowMs)
   if (closed !== undefined) return closed.reasonCode
-  if (activeBookingIdOfUser !== undefined && activeBookingIdOfUser !== booking.bookingId)
-    return 'DUPLICATE_BOOKING'
+  const active = user?.activeBookingId
+  if (active !== undefined && active !== booking.bookingId) return 'DUPLICATE_BOOKING'
   if (freeSeats(event, booking.priceOptionId, waitingList, booking.userId) < booking.seats)
     return 'NO_AVAILABLE_SEATS'
   if (booking.promoCode !== null) {
     const promo = event.promoCodes.find((p) => p.code === booking.promoCode)
     if (promo === undefined || promo.used >= promo.usageLimit) return 'PROMO_EXHAUSTED'
+    // The ended booking holds no use: the user's other bookings are what count against the limit.
+    const limit = perUserTerms(promo).maxUsesPerUser
+    if (limit !== null && userPromoUses(user?.promoBookings ?? [], promo) >= limit) return 'PROMO_USER_LIMIT'
   }
   return undefined
 }

@@ -24,6 +24,8 @@ export interface BookingRequestContext {
   readonly existing: BookingState | undefined
   /** The ID of the user's active booking on the event, if any. */
   readonly activeBookingId: string | undefined
+  /** The user's bookings on the event made with a promo code, ended ones included (per-user limits). */
+  readonly promoBookings: readonly BookingState[]
   readonly waitingList: WaitingListState | undefined
 }
 
@@ -35,7 +37,8 @@ export interface BookingRequestContext {
  * Refusals: VALIDATION_FAILED (no payload, no booking ID, bad seat count), EVENT_NOT_FOUND, FORBIDDEN (a
  * user booking for someone else), ORGANIZER_OWN_EVENT, EVENT_NOT_BOOKABLE, BOOKING_DEADLINE_PASSED,
  * TOO_MANY_SEATS, DUPLICATE_BOOKING (the booking ID is taken, or the user has an active booking),
- * PRICE_OPTION_NOT_FOUND, PRICE_OPTION_NOT_AVAILABLE, PROMO_INVALID, PROMO_EXHAUSTED, NO_AVAILABLE_SEATS.
+ * PRICE_OPTION_NOT_FOUND, PRICE_OPTION_NOT_AVAILABLE, PROMO_INVALID, PROMO_EXHAUSTED, PROMO_USER_LIMIT,
+ * NO_AVAILABLE_SEATS.
  */
 export function requestBooking(
   ctx: BookingRequestContext,
@@ -99,7 +102,7 @@ function checkRequest(
     return refuse('PRICE_OPTION_NOT_AVAILABLE', `price option ${option.priceOptionId} is not on sale now`)
   let promo: PromoCodeState | null = null
   if (input.promoCode !== null && input.promoCode !== '') {
-    const checked = checkPromo(event, input.promoCode, nowMs)
+    const checked = checkPromo(event, input.promoCode, ctx.promoBookings, nowMs)
     if (isRefusal(checked)) return checked
     promo = checked
   }

@@ -68,6 +68,12 @@ export const API_ERROR_CODES = {
     retriable: true,
     meaning: 'Too many requests for the role and method group (`Retry-After` says when to try again).',
   },
+  TOO_MANY_STREAMS: {
+    httpStatus: 429,
+    retriable: true,
+    meaning:
+      'Too many open live-availability streams from this address, or on this API instance; close one or retry later.',
+  },
   INTERNAL_ERROR: {
     httpStatus: 500,
     retriable: false,

@@ -167,7 +167,7 @@ export class EventLedgerProcessor implements Processor<string, LedgerInput, stri
       {
         event,
         existing: this.#stores.booking(command.eventId, bookingId),
-        activeBookingId: this.#stores.activeBookingId(command.eventId, userId),
+        ...this.#stores.userBookings(command.eventId, userId),
         waitingList,
       },
       command,
@@ -248,10 +248,10 @@ export class EventLedgerProcessor implements Processor<string, LedgerInput, stri
     const event = this.#stores.event(payment.eventId)
     if (event === undefined) return // no event: nothing of ours was paid (the payment service refunds orphans)
     const booking = this.#stores.booking(payment.eventId, payment.bookingId)
-    const active =
-      booking === undefined ? undefined : this.#stores.activeBookingId(payment.eventId, booking.userId)
+    const user =
+      booking === undefined ? undefined : this.#stores.userBookings(payment.eventId, booking.userId)
     this.#applyEffect(
-      applyPayment(event, booking, active, this.#stores.waitingList(payment.eventId), payment, nowMs),
+      applyPayment(event, booking, user, this.#stores.waitingList(payment.eventId), payment, nowMs),
       nowMs,
     )
   }

@@ -17,6 +17,8 @@ export const LEDGER_STORES = {
   bookings: 'ledger-bookings',
   /** `<eventId>/<userId>` → bookingId of the user's one active booking. */
   activeBookings: 'ledger-active-bookings',
+  /** `<eventId>/<userId>` → IDs of the user's bookings on the event made with a promo code (per-user limits). */
+  promoBookings: 'ledger-promo-bookings',
   /** eventId → WaitingListState. */
   waitingLists: 'ledger-waiting-lists',
   /** `<eventId>/<bookingId>` → HoldTimer of a PENDING_PAYMENT booking or of a CONFIRMED one's seat top-up. */
@@ -26,6 +28,14 @@ export const LEDGER_STORES = {
   /** `<eventId>/<actor userId>/<Idempotency-Key>` → FirstRequest, kept OUTCOME_RETENTION_MS. */
   idempotencyKeys: 'ledger-idempotency-keys',
 } as const
+
+/** What a decision needs to know of a user's bookings on an event. */
+export interface UserBookings {
+  /** The ID of the user's one active booking, if any. */
+  readonly activeBookingId: string | undefined
+  /** The user's bookings made with a promo code, ended ones included (promo-codes.ts `userPromoUses`). */
+  readonly promoBookings: readonly BookingState[]
+}
 
 /** The request an Idempotency-Key was first used for, and when it was decided. */
 export interface FirstRequest {
@@ -55,6 +65,7 @@ export class LedgerStores {
   readonly #events: KeyValueStore<string, EventState>
   readonly #bookings: KeyValueStore<string, BookingState>
   readonly #active: KeyValueStore<string, string>
+  readonly #promoBookings: KeyValueStore<string, readonly string[]>
   readonly #waitingLists: KeyValueStore<string, WaitingListState>
   readonly #holds: KeyValueStore<string, HoldTimer>
   readonly #outcomes: KeyValueStore<string, RequestOutcome>
@@ -64,6 +75,7 @@ export class LedgerStores {
     this.#events = context.getStateStore(LEDGER_STORES.events)
     this.#bookings = context.getStateStore(LEDGER_STORES.bookings)
     this.#active = context.getStateStore(LEDGER_STORES.activeBookings)
+    this.#promoBookings = context.getStateStore(LEDGER_STORES.promoBookings)
     this.#waitingLists = context.getStateStore(LEDGER_STORES.waitingLists)
     this.#holds = context.getStateStore(LEDGER_STORES.holdTimers)
     this.#outcomes = context.getStateStore(LEDGER_STORES.outcomes)
@@ -103,13 +115,26 @@ export class LedgerStores {
     return this.#active.get(userKey(eventId, userId))
   }
 
-  /** Writes a booking with its active-booking index entry and hold timer. */
+  /** The user's active booking and promo-code bookings on the event. */
+  userBookings(eventId: string, userId: string): UserBookings {
+    const ids = this.#promoBookings.get(userKey(eventId, userId)) ?? []
+    return {
+      activeBookingId: this.activeBookingId(eventId, userId),
+      promoBookings: ids.flatMap((id) => this.booking(eventId, id) ?? []),
+    }
+  }
+
+  /** Writes a booking with its active-booking and promo-booking index entries and hold timer. */
   saveBooking(booking: BookingState): void {
     const key = bookingKey(booking.eventId, booking.bookingId)
     this.#bookings.put(key, booking)
     const indexKey = userKey(booking.eventId, booking.userId)
     if (isActive(booking)) this.#active.put(indexKey, booking.bookingId)
     else if (this.#active.get(indexKey) === booking.bookingId) this.#active.delete(indexKey)
+    if (booking.promoCode !== null) {
+      const ids = this.#promoBookings.get(indexKey) ?? []
+      if (!ids.includes(booking.bookingId)) this.#promoBookings.put(indexKey, [...ids, booking.bookingId])
+    }
     const dueMs = holdDueMs(booking)
     if (dueMs !== null)
       this.#holds.put(key, { eventId: booking.eventId, bookingId: booking.bookingId, dueMs })

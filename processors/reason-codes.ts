@@ -123,6 +123,12 @@ export const REASON_CODES = {
     meaning: 'Unknown, deactivated or out-of-window promo code.',
   },
   PROMO_EXHAUSTED: { httpStatus: 422, retriable: false, meaning: 'The promo code reached its usage limit.' },
+  PROMO_USER_LIMIT: {
+    httpStatus: 422,
+    retriable: false,
+    meaning:
+      'The user’s bookings on the event already hold or used the promo code as often as its `maxUsesPerUser` allows (a canceled confirmed booking gives its use back only when the code says `cancelReturnsUse`).',
+  },
   INVALID_BOOKING_STATE: {
     httpStatus: 422,
     retriable: false,

@@ -7,6 +7,7 @@ import {
   type EventState,
   type SeatTopUp,
 } from './ledger-state.ts'
+import { holdsPromoUse } from './promo-codes.ts'
 
 /**
  * How held seats go back to the pool when a booking ends (cancel, expiry, failed payment, event cancel) or
@@ -17,7 +18,7 @@ import {
 /**
  * Ends an active booking as `status` for `endCause`: releases its seats with a pending top-up's extra
  * seats (the top-up is marked WITHDRAWN), and an unpaid hold's promo use (a confirmed booking keeps its
- * use: a ticket was issued with the code).
+ * use: a ticket was issued with the code; unless it is CANCELED and the code has `cancelReturnsUse`).
  */
 export function endBooking(
   event: EventState,
@@ -26,11 +27,13 @@ export function endBooking(
   endCause: NonNullable<BookingState['endCause']>,
   nowMs: number,
 ): { event: EventState; booking: BookingState } {
-  const pending = booking.status === 'PENDING_PAYMENT'
   const topUp = pendingTopUp(booking)
+  const promo = event.promoCodes.find((p) => p.code === booking.promoCode)
+  const ended = { status, ticketCode: booking.ticketCode }
+  // The use goes back when the ended booking no longer holds one (promo-codes.ts `holdsPromoUse`).
   const released = usePromo(
     takeSeats(event, booking.priceOptionId, -seatsHeld(booking)),
-    pending ? booking.promoCode : null,
+    promo !== undefined && !holdsPromoUse(ended, promo) ? promo.code : null,
     -1,
   )
   return {

@@ -50,6 +50,7 @@ import { favoriteRoutes } from './routes/favorites.ts'
 import { healthRoutes } from './routes/health.ts'
 import { paymentRoutes } from './routes/payments.ts'
 import { promoRoutes } from './routes/promos.ts'
+import { availabilityRoutes, type AvailabilityStreamOptions } from './routes/availability.ts'
 import { requestRoutes } from './routes/requests.ts'
 import { reviewRoutes } from './routes/reviews.ts'
 import { waitlistRoutes } from './routes/waitlist.ts'
@@ -87,6 +88,8 @@ export interface BuildAppOptions {
   readonly rejectionLimit?: number
   /** Cross-instance fan-out of applied changes (real mode). */
   readonly fanout?: RedisAppliedFanout
+  /** Caps and heartbeat of GET /events/{id}/availability (routes/availability.ts defaults). */
+  readonly availabilityStreams?: AvailabilityStreamOptions
   /** The payment gateway; a SandboxPaymentGateway also mounts the sandbox routes. */
   readonly paymentGateway?: PaymentGateway
   /** HMAC secret of the payment webhook. */
@@ -369,6 +372,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       await catalogRoutes(api, context)
       await eventWriteRoutes(api, context)
       await promoRoutes(api, context)
+      await availabilityRoutes(api, context, options.availabilityStreams)
       await bookingRoutes(api, context)
       await waitlistRoutes(api, context)
       await favoriteRoutes(api, context)

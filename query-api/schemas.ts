@@ -310,6 +310,19 @@ export const PromoBody = Type.Object(
     usageLimit: Type.Integer({ minimum: 1, maximum: 1_000_000 }),
     validFrom: Type.Optional(Instant),
     validUntil: Instant,
+    maxUsesPerUser: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: 1_000_000,
+        description: 'bookings of one user that may use the code (at most usageLimit); left out: no limit',
+      }),
+    ),
+    cancelReturnsUse: Type.Optional(
+      Type.Boolean({
+        description:
+          'whether a confirmed booking canceled later gives its use back (to the total and its user); default false',
+      }),
+    ),
   },
   strict,
 )
@@ -469,6 +482,7 @@ const PromoUnusableSchema = Type.Union(
     Type.Literal('NOT_YET_VALID'),
     Type.Literal('EXPIRED'),
     Type.Literal('EXHAUSTED'),
+    Type.Literal('USER_LIMIT'),
   ],
   { description: 'Why the code cannot be used now (finer than reasonCode)' },
 )
@@ -486,6 +500,10 @@ export const PromoCodeView = Type.Object({
   validFrom: Nullable(Type.String({ description: 'null: from creation' })),
   validUntil: Type.String(),
   active: Type.Boolean({ description: 'false once deactivated' }),
+  maxUsesPerUser: Nullable(
+    Type.Integer({ description: 'bookings of one user that may use it; null: no limit' }),
+  ),
+  cancelReturnsUse: Type.Boolean({ description: 'a canceled confirmed booking gives its use back' }),
   usableNow: Type.Boolean(),
   unusableReason: Nullable(PromoUnusableSchema),
 })
@@ -499,9 +517,12 @@ export type PromoValidateBody = Static<typeof PromoValidateBody>
 export const PromoValidation = Type.Object({
   valid: Type.Boolean(),
   reasonCode: Nullable(
-    Type.Union([Type.Literal('PROMO_INVALID'), Type.Literal('PROMO_EXHAUSTED')], {
-      description: 'what a booking with this code would be refused with (docs/errors.md)',
-    }),
+    Type.Union(
+      [Type.Literal('PROMO_INVALID'), Type.Literal('PROMO_EXHAUSTED'), Type.Literal('PROMO_USER_LIMIT')],
+      {
+        description: 'what a booking with this code would be refused with (docs/errors.md)',
+      },
+    ),
   ),
   reason: Nullable(PromoUnusableSchema),
   eventId: Type.String(),
@@ -515,4 +536,10 @@ export const PromoValidation = Type.Object({
   kind: Nullable(PromoKindSchema),
   value: Nullable(Type.Integer()),
   validUntil: Nullable(Type.String()),
+  maxUsesPerUser: Nullable(
+    Type.Integer({ description: "the code's per-user limit; null: none (or not valid)" }),
+  ),
+  userUses: Type.Integer({
+    description: "the caller's bookings on the event holding or having used the code, as projected",
+  }),
 })

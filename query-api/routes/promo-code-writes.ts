@@ -19,7 +19,10 @@ export async function promoCodeWriteRoutes(app: FastifyInstance, context: ApiCon
   deactivatePromoCode(app, context)
 }
 
-/** 400 unless the terms hold: a percentage of 1-100, a window ending after it starts, within a year. */
+/**
+ * 400 unless the terms hold: a percentage of 1-100, a per-user limit within the total, a window ending
+ * after it starts, within a year.
+ */
 function checkPromoTerms(b: PromoBody): void {
   if (b.kind === 'PERCENTAGE' && b.value > 100)
     throw new ApiError('VALIDATION_FAILED', 'a PERCENTAGE promo is 1-100', {
@@ -29,6 +32,10 @@ function checkPromoTerms(b: PromoBody): void {
   if (until > Date.now() + MAX_VALIDITY_MS)
     throw new ApiError('VALIDATION_FAILED', 'validUntil is at most one year ahead', {
       details: { in: 'body', field: 'validUntil' },
+    })
+  if (b.maxUsesPerUser !== undefined && b.maxUsesPerUser > b.usageLimit)
+    throw new ApiError('VALIDATION_FAILED', 'maxUsesPerUser is at most usageLimit', {
+      details: { in: 'body', field: 'maxUsesPerUser' },
     })
   if (b.validFrom !== undefined && ms(b.validFrom) >= until)
     throw new ApiError('VALIDATION_FAILED', 'validUntil must be after validFrom', {
@@ -69,6 +76,8 @@ function createPromoCode(app: FastifyInstance, context: ApiContext): void {
             usageLimit: b.usageLimit,
             validFromMs: b.validFrom !== undefined ? ms(b.validFrom) : null,
             validUntilMs: ms(b.validUntil),
+            maxUsesPerUser: b.maxUsesPerUser ?? null,
+            cancelReturnsUse: b.cancelReturnsUse ?? false,
           },
         },
         { resourceType: 'PROMO_CODE', resourceId: b.code, successStatus: 201, load: null },

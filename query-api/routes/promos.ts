@@ -18,19 +18,28 @@ import type { PromoCodeView as PromoCodeViewType } from '../../read-models/catal
 import { IdParams, PageOf, PageQuery, PromoCodeView, PromoValidateBody, PromoValidation } from '../schemas.ts'
 import { checkEventOwnership, MANAGERS, ms, SIGNED_IN, viewerOf } from './route-support.ts'
 
-/** What the usability rule needs, from a read-model view (`uses` is the projected count). */
-function termsOf(promo: PromoCodeViewType): PromoTerms {
+/**
+ * What the usability rule needs, from a read-model view (`uses` is the projected count) and the caller's
+ * projected uses of the code (left out for a listing: no caller books there).
+ */
+function termsOf(promo: PromoCodeViewType, userUses: number | undefined): PromoTerms {
   return {
     active: promo.active,
     validFromMs: promo.validFrom === null ? null : ms(promo.validFrom),
     validUntilMs: ms(promo.validUntil),
     used: promo.uses,
     usageLimit: promo.usageLimit,
+    maxUsesPerUser: promo.maxUsesPerUser,
+    ...(userUses === undefined ? {} : { userUses }),
   }
 }
 
-function unusableNow(promo: PromoCodeViewType | undefined, nowMs: number): PromoUnusable | undefined {
-  return promoUnusable(promo === undefined ? undefined : termsOf(promo), nowMs)
+function unusableNow(
+  promo: PromoCodeViewType | undefined,
+  nowMs: number,
+  userUses?: number,
+): PromoUnusable | undefined {
+  return promoUnusable(promo === undefined ? undefined : termsOf(promo, userUses), nowMs)
 }
 
 export async function promoRoutes(app: FastifyInstance, context: ApiContext): Promise<void> {
@@ -42,7 +51,7 @@ export async function promoRoutes(app: FastifyInstance, context: ApiContext): Pr
         tags: ['events'],
         summary: "An event's promo codes with their uses (its organizer, admins)",
         description:
-          'Every code in creation order, deactivated ones included. `uses` counts the bookings holding the code or having used it (a pending hold counts, a confirmed booking keeps its use when canceled) as the read model has projected them: it may lag the pipeline, which alone decides a booking. `usableNow` and `unusableReason` apply the booking rule at the time of the answer.',
+          'Every code in creation order, deactivated ones included. `uses` counts the bookings holding the code or having used it (a pending hold counts, a confirmed booking keeps its use when canceled unless `cancelReturnsUse`) as the read model has projected them; `maxUsesPerUser` is the per-user limit (null: none): it may lag the pipeline, which alone decides a booking. `usableNow` and `unusableReason` apply the booking rule at the time of the answer.',
         params: IdParams,
         querystring: PageQuery,
         response: { 200: PageOf(PromoCodeView) },
@@ -72,7 +81,7 @@ export async function promoRoutes(app: FastifyInstance, context: ApiContext): Pr
         tags: ['bookings'],
         summary: 'Check a promo code for a booking and price it',
         description:
-          'Signed-in callers only (guests get 401: booking needs an account, and an anonymous answer would be an oracle for guessing codes); rate-limited with the booking group figures (15 a minute for users). Answers 200 with `valid` and, when not valid, the reason code a booking would be refused with (`PROMO_INVALID`, `PROMO_EXHAUSTED`) and the finer `reason` (`UNKNOWN`, `INACTIVE`, `NOT_YET_VALID`, `EXPIRED`, `EXHAUSTED`); `amountMinor` is the price of `seats` seats of the option with the code applied (or without, when not valid). 404 for an event the caller cannot see or an unknown price option. A valid answer reserves nothing: the pipeline decides the booking, with the same rule, on its own count of uses; the other booking checks (status, deadline, seats, the option on sale) happen then.',
+          'Signed-in callers only (guests get 401: booking needs an account, and an anonymous answer would be an oracle for guessing codes); rate-limited with the booking group figures (15 a minute for users). Answers 200 with `valid` and, when not valid, the reason code a booking would be refused with (`PROMO_INVALID`, `PROMO_EXHAUSTED`, `PROMO_USER_LIMIT`) and the finer `reason` (`UNKNOWN`, `INACTIVE`, `NOT_YET_VALID`, `EXPIRED`, `EXHAUSTED`, `USER_LIMIT`: the caller’s bookings on the event hold or used the code `maxUsesPerUser` times); `userUses` is that count; `amountMinor` is the price of `seats` seats of the option with the code applied (or without, when not valid). 404 for an event the caller cannot see or an unknown price option. A valid answer reserves nothing: the pipeline decides the booking, with the same rule, on its own count of uses; the other booking checks (status, deadline, seats, the option on sale) happen then.',
         body: PromoValidateBody,
         response: { 200: PromoValidation },
       },
@@ -86,8 +95,11 @@ export async function promoRoutes(app: FastifyInstance, context: ApiContext): Pr
         throw new ApiError('PRICE_OPTION_NOT_FOUND', `no price option ${b.priceOptionId}`, {
           details: { eventId: b.eventId, priceOptionId: b.priceOptionId },
         })
-      const promo = await context.readModel.getPromoCode(b.eventId, b.code)
-      const unusable = unusableNow(promo, Date.now())
+      const [promo, userUses] = await Promise.all([
+        context.readModel.getPromoCode(b.eventId, b.code),
+        context.readModel.userPromoUses(b.eventId, b.code, request.principal.userId!),
+      ])
+      const unusable = unusableNow(promo, Date.now(), userUses)
       const grossMinor = option.priceMinor * b.seats
       const valid = promo !== undefined && unusable === undefined
       const amountMinor = valid ? applyPromo(grossMinor, promo) : grossMinor
@@ -107,6 +119,8 @@ export async function promoRoutes(app: FastifyInstance, context: ApiContext): Pr
         kind: valid ? promo.kind : null,
         value: valid ? promo.value : null,
         validUntil: valid ? promo.validUntil : null,
+        maxUsesPerUser: valid ? promo.maxUsesPerUser : null,
+        userUses,
       }
     },
   )

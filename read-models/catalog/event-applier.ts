@@ -97,10 +97,10 @@ async function writeEvents(tx: Queryable, written: readonly EventRow[]): Promise
   if (promos.length > 0)
     await tx.query(
       `INSERT INTO event_promo_codes (event_id, code, position, kind, value, usage_limit, valid_from,
-         valid_until, active)
+         valid_until, active, max_uses_per_user, cancel_returns_use)
        SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(event_id text, code text, position integer,
          kind text, value bigint, usage_limit integer, valid_from timestamptz, valid_until timestamptz,
-         active boolean)`,
+         active boolean, max_uses_per_user integer, cancel_returns_use boolean)`,
       [JSON.stringify(promos)],
     )
 }

@@ -29,6 +29,8 @@ export interface PromoRow {
   readonly valid_from: string | null
   readonly valid_until: string
   readonly active: boolean
+  readonly max_uses_per_user: number | null
+  readonly cancel_returns_use: boolean
 }
 
 /**
@@ -120,6 +122,8 @@ function promoRows(
     valid_from: isoOfMs(p.validFromMs),
     valid_until: isoOfMs(p.validUntilMs),
     active: p.active,
+    max_uses_per_user: p.maxUsesPerUser,
+    cancel_returns_use: p.cancelReturnsUse,
   }))
 }
 

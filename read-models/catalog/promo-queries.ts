@@ -4,7 +4,8 @@ import { clampPage } from './event-queries.ts'
 import { isoOf } from './instants.ts'
 import type { Page, PageRequest, PromoCodeView } from './views.ts'
 
-const PROMO_COLUMNS = `p.code, p.kind, p.value, p.usage_limit, p.uses, p.valid_from, p.valid_until, p.active`
+const PROMO_COLUMNS = `p.code, p.kind, p.value, p.usage_limit, p.uses, p.valid_from, p.valid_until, p.active,
+  p.max_uses_per_user, p.cancel_returns_use`
 
 function toPromo(row: Record<string, unknown>): PromoCodeView {
   const usageLimit = Number(row.usage_limit)
@@ -19,6 +20,8 @@ function toPromo(row: Record<string, unknown>): PromoCodeView {
     validFrom: isoOf(row.valid_from),
     validUntil: isoOf(row.valid_until)!,
     active: row.active as boolean,
+    maxUsesPerUser: row.max_uses_per_user === null ? null : Number(row.max_uses_per_user),
+    cancelReturnsUse: row.cancel_returns_use as boolean,
   }
 }
 
@@ -54,4 +57,27 @@ export async function getPromoCode(
     [eventId, code],
   )
   return row === undefined ? undefined : toPromo(row)
+}
+
+/**
+ * How many of a user's projected bookings on the event hold or have used the code: the ledger's rule
+ * (`holdsPromoUse`, processors/promo-codes.ts): while PENDING_PAYMENT or CONFIRMED, and once a ticket was
+ * issued, unless CANCELED with a code that gives canceled uses back. 0 for an unknown code.
+ */
+export async function userPromoUses(
+  db: Queryable,
+  eventId: string,
+  code: string,
+  userId: string,
+): Promise<number> {
+  const [row] = await db.query<{ uses: number }>(
+    `SELECT count(b.id)::integer AS uses
+     FROM event_promo_codes p
+     JOIN bookings b ON b.event_id = p.event_id AND b.promo_code = p.code AND b.user_id = $3
+     WHERE p.event_id = $1 AND p.code = $2
+       AND (b.status IN ('PENDING_PAYMENT', 'CONFIRMED')
+         OR (b.ticket_code IS NOT NULL AND NOT (b.status = 'CANCELED' AND p.cancel_returns_use)))`,
+    [eventId, code, userId],
+  )
+  return Number(row?.uses ?? 0)
 }

@@ -8,6 +8,7 @@ import type { EmbeddedLog, KafkaSecurity, ProjectionSink } from '../../streams/i
 import type { BookingSerdes } from '../../topologies/index.ts'
 import type { EventReviewsRequest, ReviewQueueRequest, ReviewView } from './review-views.ts'
 import type {
+  AvailabilityChange,
   BookingListRequest,
   AuditActor,
   BookingView,
@@ -88,6 +89,19 @@ export interface ReadModel extends CategoryStore, FavoriteStore {
   listPromoCodes(eventId: string, page: PageRequest): Promise<Page<PromoCodeView>>
   /** One promo code of an event; undefined when the event has no such code (or is unknown). */
   getPromoCode(eventId: string, code: string): Promise<PromoCodeView | undefined>
+  /** The event's latest recorded availability (status, free seats per option); undefined if none. */
+  latestAvailability(eventId: string): Promise<AvailabilityChange | undefined>
+  /**
+   * The event's availability changes after `afterPosition`, oldest first, at most `limit`; `complete`
+   * false: the ones right after it were dropped (availability.ts AVAILABILITY_CHANGES_KEPT).
+   */
+  availabilityChanges(
+    eventId: string,
+    afterPosition: number,
+    limit: number,
+  ): Promise<{ changes: AvailabilityChange[]; complete: boolean }>
+  /** How many of the user's bookings on the event hold or have used the code (its per-user limit). */
+  userPromoUses(eventId: string, code: string, userId: string): Promise<number>
   /** A user's bookings, newest first; those that held seats unless `request.status` asks for others. */
   listUserBookings(userId: string, request: BookingListRequest): Promise<Page<BookingView>>
   getBooking(id: string): Promise<BookingView | undefined>

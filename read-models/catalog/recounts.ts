@@ -4,6 +4,7 @@
  * no order between them, so counting what both wrote gives the same figures whatever order their batches
  * are applied in. Each applier recounts the events its batch touched, in the batch's transaction.
  */
+import { recordAvailabilityChanges } from './availability.ts'
 import type { Queryable } from './db.ts'
 
 /**
@@ -43,16 +44,19 @@ export async function recomputeSeats(tx: Queryable, eventIds: readonly string[])
      WHERE e.id = s.id`,
     [eventIds],
   )
+  // The figures' changes, numbered for the live availability streams (availability.ts).
+  await recordAvailabilityChanges(tx, eventIds)
 }
 
 /**
  * Promo uses of the given events, derived from the projected bookings like seats: a booking counts while
  * it holds the code (PENDING_PAYMENT, CONFIRMED) and keeps counting once a ticket was issued (a confirmed
- * booking canceled later keeps its use; an unpaid hold that expires, fails or is canceled gives it back).
- * The ledger's rule, from its `usePromo` calls: a use is taken with the hold (`requestBooking` in
+ * booking canceled later keeps its use unless the code has `cancel_returns_use`; an unpaid hold that
+ * expires, fails or is canceled gives it back). The ledger's rule (`holdsPromoUse`,
+ * processors/promo-codes.ts), from its `usePromo` calls: a use is taken with the hold (`requestBooking` in
  * processors/booking-request.ts) or by a late payment that takes the seats again (booking-payment.ts), and
- * given back only when an unpaid hold ends (`endBooking` in processors/seat-release.ts). Rows whose count
- * did not change are not rewritten.
+ * given back when the ended booking no longer holds one (`endBooking` in processors/seat-release.ts). Rows
+ * whose count did not change are not rewritten.
  */
 export async function recomputePromoUses(tx: Queryable, eventIds: readonly string[]): Promise<void> {
   if (eventIds.length === 0) return
@@ -62,9 +66,10 @@ export async function recomputePromoUses(tx: Queryable, eventIds: readonly strin
        SELECT c.event_id, c.code, count(b.id)::integer AS uses
        FROM event_promo_codes c
        LEFT JOIN bookings b ON b.event_id = c.event_id AND b.promo_code = c.code
-         AND (b.status IN ('PENDING_PAYMENT', 'CONFIRMED') OR b.ticket_code IS NOT NULL)
+         AND (b.status IN ('PENDING_PAYMENT', 'CONFIRMED')
+           OR (b.ticket_code IS NOT NULL AND NOT (b.status = 'CANCELED' AND c.cancel_returns_use)))
        WHERE c.event_id = ANY($1)
-       GROUP BY c.event_id, c.code
+       GROUP BY c.event_id, c.code, c.cancel_returns_use
      ) s
      WHERE p.event_id = s.event_id AND p.code = s.code AND p.uses <> s.uses`,
     [eventIds],

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino'
 import pino from 'pino'
 import type { ProjectionSink } from '../../streams/index.ts'
+import * as availability from './availability.ts'
 import * as bookings from './booking-queries.ts'
 import { SqlCategoryStore } from './category-store.ts'
 import type { Db } from './db.ts'
@@ -13,6 +14,7 @@ import * as reviews from './review-queries.ts'
 import type { EventReviewsRequest, ReviewQueueRequest, ReviewView } from './review-views.ts'
 import type { AppliedChanges, ReadModel, ReadModelSerdes } from './read-model.ts'
 import type {
+  AvailabilityChange,
   BookingListRequest,
   AuditActor,
   BookingView,
@@ -99,6 +101,22 @@ export class SqlReadModel implements ReadModel {
 
   getPromoCode(eventId: string, code: string): Promise<PromoCodeView | undefined> {
     return guard(promos.getPromoCode(this.db, eventId, code))
+  }
+
+  latestAvailability(eventId: string): Promise<AvailabilityChange | undefined> {
+    return guard(availability.latestAvailability(this.db, eventId))
+  }
+
+  availabilityChanges(
+    eventId: string,
+    afterPosition: number,
+    limit: number,
+  ): Promise<{ changes: AvailabilityChange[]; complete: boolean }> {
+    return guard(availability.availabilityChanges(this.db, eventId, afterPosition, limit))
+  }
+
+  userPromoUses(eventId: string, code: string, userId: string): Promise<number> {
+    return guard(promos.userPromoUses(this.db, eventId, code, userId))
   }
 
   listUserBookings(userId: string, request: BookingListRequest): Promise<Page<BookingView>> {

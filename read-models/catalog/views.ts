@@ -197,6 +197,10 @@ export interface PromoCodeView {
   readonly validUntil: string
   /** False once deactivated. */
   readonly active: boolean
+  /** How many bookings of one user may hold or have used it; null: no per-user limit. */
+  readonly maxUsesPerUser: number | null
+  /** Whether a confirmed booking canceled later gives its use back. */
+  readonly cancelReturnsUse: boolean
 }
 
 /** A category of the tree (at most 3 levels: root is level 1). */
@@ -316,4 +320,15 @@ export interface RequestOutcomeView {
 export interface FavoriteView {
   readonly event: EventSummary
   readonly favoritedAt: string
+}
+
+/**
+ * One recorded state of an event's availability (GET /events/{id}/availability): its status and free
+ * seats, overall and per price option, at `position` (1, 2, … per event, in the order applied).
+ */
+export interface AvailabilityChange {
+  readonly position: number
+  readonly status: EventStatus
+  readonly seatsAvailable: number
+  readonly options: readonly { readonly id: string; readonly name: string; readonly available: number }[]
 }

@@ -17,8 +17,8 @@ function fixture(file: SchemaFile): { value: Record<string, unknown>; bytes: Buf
   }
 }
 
-t.test('v2 is the current version, compatible with v1 both ways', async (t) => {
-  t.same([v1?.version, v1?.current, v2?.version, v2?.current], [1, false, 2, true])
+t.test('v2 follows v1 (v3 is current), compatible with v1 both ways', async (t) => {
+  t.same([v1?.version, v1?.current, v2?.version, v2?.current], [1, false, 2, false])
   t.same(checkCompatibility((v1 as SchemaFile).schema, (v2 as SchemaFile).schema), {
     backward: true,
     forward: true,

@@ -31,6 +31,7 @@ const ctx = (event: EventState) => ({
   event,
   existing: undefined,
   activeBookingId: undefined,
+  promoBookings: [],
   waitingList: undefined,
 })
 
@@ -76,7 +77,14 @@ t.test('expiry and payment: late payment after expiry confirms when seats are fr
   const late = applyPayment(expired.event, expired.booking, undefined, undefined, payment, NOW + 3 * HOUR_MS)
   t.match(late.booking, { status: 'CONFIRMED', paidMinor: 1000 })
   t.equal(late.event.seatsTaken, 1)
-  const again = applyPayment(late.event, late.booking, 'b1', undefined, payment, NOW + 3 * HOUR_MS)
+  const again = applyPayment(
+    late.event,
+    late.booking,
+    { activeBookingId: 'b1', promoBookings: [] },
+    undefined,
+    payment,
+    NOW + 3 * HOUR_MS,
+  )
   t.same(again.outputs, [], 'a redelivered payment is a no-op')
 })
 
@@ -87,7 +95,7 @@ t.test('user cancel of a confirmed booking refunds by the policy, capped by the 
   const paid = applyPayment(
     held.event,
     held.booking,
-    'b1',
+    { activeBookingId: 'b1', promoBookings: [] },
     undefined,
     {
       paymentId: 'p1',
@@ -122,7 +130,7 @@ function confirmed(event: EventState, seats: number): { event: EventState; booki
   const paid = applyPayment(
     held.event,
     held.booking,
-    'b1',
+    { activeBookingId: 'b1', promoBookings: [] },
     undefined,
     {
       paymentId: 'p1',
@@ -154,6 +162,8 @@ t.test('more seats of a paid confirmed booking are a top-up priced with the book
     used: 0,
     validFromMs: null,
     validUntilMs: NOW + 30 * DAY_MS,
+    maxUsesPerUser: null,
+    cancelReturnsUse: false,
     active: true,
   }
   const event = publishedEvent({ promoCodes: [promo] })
@@ -167,7 +177,7 @@ t.test('more seats of a paid confirmed booking are a top-up priced with the book
   const paid = applyPayment(
     held.event,
     held.booking,
-    'b1',
+    { activeBookingId: 'b1', promoBookings: [] },
     undefined,
     {
       paymentId: 'p1',

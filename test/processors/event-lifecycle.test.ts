@@ -141,6 +141,8 @@ t.test('the event snapshot carries every promo code, deactivated ones included',
         usageLimit: 3,
         validFromMs: kind === 'FIXED_AMOUNT' ? NOW + DAY_MS : null,
         validUntilMs: NOW + 5 * DAY_MS,
+        maxUsesPerUser: null,
+        cancelReturnsUse: false,
       },
     })
   const first = decideEventCommand(published, promo('SUMMER10', 'PERCENTAGE', 10), NOW)
@@ -160,6 +162,8 @@ t.test('the event snapshot carries every promo code, deactivated ones included',
       validFromMs: null,
       validUntilMs: NOW + 5 * DAY_MS,
       active: true,
+      maxUsesPerUser: null,
+      cancelReturnsUse: false,
     },
     {
       code: 'MINUS500',
@@ -170,6 +174,8 @@ t.test('the event snapshot carries every promo code, deactivated ones included',
       validFromMs: NOW + DAY_MS,
       validUntilMs: NOW + 5 * DAY_MS,
       active: true,
+      maxUsesPerUser: null,
+      cancelReturnsUse: false,
     },
   ])
 
@@ -234,6 +240,8 @@ t.test('on the TestDriver: snapshots through the Avro serde show codes, uses and
       usageLimit: 2,
       validFromMs: null,
       validUntilMs: T0 + 10 * DAY_MS,
+      maxUsesPerUser: null,
+      cancelReturnsUse: false,
     },
   })
   t.ok(h.event(promo).accepted)
@@ -249,6 +257,8 @@ t.test('on the TestDriver: snapshots through the Avro serde show codes, uses and
       validFromMs: null,
       validUntilMs: T0 + 10 * DAY_MS,
       active: true,
+      maxUsesPerUser: null,
+      cancelReturnsUse: false,
     },
   ])
 

@@ -2,12 +2,13 @@ import t from 'tap'
 import {
   applyPromo,
   checkPromo,
+  holdsPromoUse,
   PROMO_REFUSALS,
   promoCodeSnapshots,
   promoUnusable,
   type PromoTerms,
 } from '../../processors/promo-codes.ts'
-import type { EventState, PromoCodeState } from '../../processors/ledger-state.ts'
+import type { BookingState, EventState, PromoCodeState } from '../../processors/ledger-state.ts'
 import { REASON_CODES } from '../../processors/reason-codes.ts'
 
 const NOW = Date.UTC(2026, 0, 1)
@@ -54,14 +55,45 @@ t.test('checkPromo keeps the ledger refusals: PROMO_INVALID and PROMO_EXHAUSTED'
     used: 0,
     validFromMs: null,
     validUntilMs: NOW + 1000,
+    maxUsesPerUser: null,
+    cancelReturnsUse: false,
     active: true,
   }
   const event = { promoCodes: [promo] } as unknown as EventState
-  t.equal(checkPromo(event, 'SALE', NOW), promo)
-  t.match(checkPromo(event, 'OTHER', NOW), { reasonCode: 'PROMO_INVALID', message: /not valid$/ })
-  t.match(checkPromo(event, 'SALE', NOW + 1001), { reasonCode: 'PROMO_INVALID', message: /not valid now/ })
+  t.equal(checkPromo(event, 'SALE', [], NOW), promo)
+  t.match(checkPromo(event, 'OTHER', [], NOW), { reasonCode: 'PROMO_INVALID', message: /not valid$/ })
+  t.match(checkPromo(event, 'SALE', [], NOW + 1001), {
+    reasonCode: 'PROMO_INVALID',
+    message: /not valid now/,
+  })
   const used = { promoCodes: [{ ...promo, used: 1 }] } as unknown as EventState
-  t.match(checkPromo(used, 'SALE', NOW), { reasonCode: 'PROMO_EXHAUSTED', message: /used up/ })
+  t.match(checkPromo(used, 'SALE', [], NOW), { reasonCode: 'PROMO_EXHAUSTED', message: /used up/ })
+})
+
+t.test('checkPromo: PROMO_USER_LIMIT counts the bookings that hold a use', async (t) => {
+  const promo: PromoCodeState = {
+    code: 'ONE',
+    kind: 'PERCENTAGE',
+    value: 10,
+    usageLimit: 10,
+    used: 1,
+    validFromMs: null,
+    validUntilMs: NOW + 1000,
+    maxUsesPerUser: 1,
+    cancelReturnsUse: false,
+    active: true,
+  }
+  const event = { promoCodes: [promo] } as unknown as EventState
+  const booking = (status: string, ticketCode: string | null, promoCode = 'ONE') =>
+    ({ status, ticketCode, promoCode }) as unknown as BookingState
+  t.equal(checkPromo(event, 'ONE', [booking('EXPIRED', null)], NOW), promo, 'an ended hold holds none')
+  t.equal(checkPromo(event, 'ONE', [booking('CONFIRMED', 'T', 'OTHER')], NOW), promo, 'another code')
+  for (const held of [booking('PENDING_PAYMENT', null), booking('CONFIRMED', 'T'), booking('CANCELED', 'T')])
+    t.match(checkPromo(event, 'ONE', [held], NOW), { reasonCode: 'PROMO_USER_LIMIT' }, held.status)
+  const returning = { promoCodes: [{ ...promo, cancelReturnsUse: true }] } as unknown as EventState
+  t.match(checkPromo(returning, 'ONE', [booking('CANCELED', 'T')], NOW), { code: 'ONE' })
+  t.equal(holdsPromoUse(booking('CANCELED', 'T'), {}), true, 'stored before v3: the use is kept')
+  t.equal(promoUnusable({ ...promo, userUses: 5, maxUsesPerUser: null }, NOW), undefined, 'no limit')
 })
 
 t.test('applyPromo: percent rounds the discount down, a fixed amount never goes below zero', async (t) => {
@@ -97,6 +129,14 @@ t.test('promoCodeSnapshots: creation order, every field, deactivated codes inclu
       },
     ],
   } as unknown as EventState
-  t.same(promoCodeSnapshots(event), event.promoCodes)
+  t.same(
+    promoCodeSnapshots(event),
+    event.promoCodes.map((p) => ({ ...p, maxUsesPerUser: null, cancelReturnsUse: false })),
+    'codes stored before the per-user terms get their defaults',
+  )
+  const limited = { promoCodes: [{ ...event.promoCodes[0]!, maxUsesPerUser: 2, cancelReturnsUse: true }] }
+  t.match(promoCodeSnapshots(limited as unknown as EventState), [
+    { maxUsesPerUser: 2, cancelReturnsUse: true },
+  ])
   t.same(promoCodeSnapshots({ promoCodes: [] } as unknown as EventState), [])
 })

@@ -228,6 +228,11 @@ export const VALID_REQUESTS: Readonly<Record<string, RequestOf>> = {
   'GET /readyz': () => ({ method: 'GET', url: '/readyz' }),
   'GET /api/v1/events': () => ({ method: 'GET', url: '/api/v1/events?q=rafting&size=5&sort=price,desc' }),
   'GET /api/v1/events/:id': (s) => ({ method: 'GET', url: `/api/v1/events/${s.fixture.published}` }),
+  // A stream that opens never ends by itself: the fuzz gets the refusal of a missing event.
+  'GET /api/v1/events/:id/availability': () => ({
+    method: 'GET',
+    url: '/api/v1/events/no-such-event/availability',
+  }),
   'GET /api/v1/events/:id/bookings': (s) => ({
     method: 'GET',
     url: `/api/v1/events/${s.fixture.published}/bookings`,

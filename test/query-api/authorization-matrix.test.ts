@@ -134,6 +134,13 @@ const ROWS: Row[] = [
     request: () => ({ method: 'GET', url: '/api/v1/events/no-such-event' }),
     expect: '404 404 404 404 404 404 403',
   },
+  // Only the refusals: a stream that opens stays open (test/query-api/availability-stream.test.ts).
+  {
+    route: 'GET /api/v1/events/:id/availability',
+    state: 'missing',
+    request: () => ({ method: 'GET', url: '/api/v1/events/no-such-event/availability' }),
+    expect: '404 404 404 404 404 404 403',
+  },
   ...managerRead('GET /api/v1/events/:id/bookings', (id) => `/api/v1/events/${id}/bookings`),
   ...managerRead('GET /api/v1/events/:id/promos', (id) => `/api/v1/events/${id}/promos`),
 

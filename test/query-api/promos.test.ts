@@ -116,6 +116,8 @@ t.test('the organizer lists the codes with their uses and whether they are usabl
     validFrom: null,
     validUntil: page.items[1].validUntil,
     active: true,
+    maxUsesPerUser: null,
+    cancelReturnsUse: false,
     usableNow: true,
     unusableReason: null,
   })
@@ -175,6 +177,8 @@ t.test('validate: a valid code prices the booking', async (t) => {
     kind: 'PERCENTAGE',
     value: 10,
     validUntil: res.json().validUntil,
+    maxUsesPerUser: null,
+    userUses: 0,
   })
   t.match(res.json().validUntil, /Z$/)
   const fixed = await validate(buyer(), { eventId, code: 'MINUS700', priceOptionId: 'std', seats: 1 })
@@ -212,6 +216,8 @@ t.test('validate: why a code is not valid, with the reason code a booking would 
         kind: null,
         value: null,
         validUntil: null,
+        maxUsesPerUser: null,
+        userUses: 0,
       },
       `${code}: ${reason}, terms not revealed`,
     )

@@ -174,6 +174,8 @@ function publish(h: BookingHarness, config: ModelEventConfig): void {
           usageLimit: config.promo.usageLimit,
           validFromMs: null,
           validUntilMs: config.promo.validUntilMs,
+          maxUsesPerUser: null,
+          cancelReturnsUse: false,
         },
       }),
     ),

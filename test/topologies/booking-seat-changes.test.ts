@@ -230,6 +230,8 @@ t.test('the added seats: refusals, promo price, free seats at once', async (t) =
         usageLimit: 1,
         validFromMs: null,
         validUntilMs: T0 + 10 * DAY_MS,
+        maxUsesPerUser: null,
+        cancelReturnsUse: false,
       },
     }),
   )

@@ -183,6 +183,8 @@ t.test('booking refusals carry their reason codes', async (t) => {
         usageLimit: 1,
         validFromMs: null,
         validUntilMs: T0 + 10 * DAY_MS,
+        maxUsesPerUser: null,
+        cancelReturnsUse: false,
       },
     }),
   )
@@ -532,6 +534,8 @@ t.test('promo codes: percentage discount, usage returns when a hold expires', as
         usageLimit: 1,
         validFromMs: null,
         validUntilMs: T0 + 10 * DAY_MS,
+        maxUsesPerUser: null,
+        cancelReturnsUse: false,
       },
     })
   t.equal(h.event(promo('bad code', 10)).reasonCode, 'VALIDATION_FAILED')

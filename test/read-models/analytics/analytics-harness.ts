@@ -330,6 +330,8 @@ export function runScenario(p: BookingPipeline, bookingsPerDay = 8): Expected {
               usageLimit: 100,
               validFromMs: null,
               validUntilMs: T0 + 10 * DAY_MS,
+              maxUsesPerUser: null,
+              cancelReturnsUse: false,
             },
           },
           e.organizer,

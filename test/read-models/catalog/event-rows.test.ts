@@ -13,6 +13,8 @@ const promo = (code: string, overrides: Partial<PromoCodeSnapshot> = {}): PromoC
   value: 10,
   usageLimit: 5,
   used: 0,
+  maxUsesPerUser: null,
+  cancelReturnsUse: false,
   validFromMs: null,
   validUntilMs: T0 + DAY_MS,
   active: true,
@@ -61,7 +63,10 @@ t.test('promo codes: a snapshot replaces them; one without the field keeps the e
   const rows = fold([
     snapshot({
       version: 1,
-      promoCodes: [promo('SUMMER', { validFromMs: T0 }), promo('OFF', { active: false })],
+      promoCodes: [
+        promo('SUMMER', { validFromMs: T0, maxUsesPerUser: 2, cancelReturnsUse: true }),
+        promo('OFF', { active: false }),
+      ],
     }),
     // A writer from before promo codes were in the snapshot (EventDomainEvent v1).
     snapshot({ version: 2, type: 'UPDATED', promoCodes: null }),
@@ -78,6 +83,8 @@ t.test('promo codes: a snapshot replaces them; one without the field keeps the e
       valid_from: new Date(T0).toISOString(),
       valid_until: new Date(T0 + DAY_MS).toISOString(),
       active: true,
+      max_uses_per_user: 2,
+      cancel_returns_use: true,
     },
     {
       event_id: 'ev-1',
@@ -89,6 +96,8 @@ t.test('promo codes: a snapshot replaces them; one without the field keeps the e
       valid_from: null,
       valid_until: new Date(T0 + DAY_MS).toISOString(),
       active: false,
+      max_uses_per_user: null,
+      cancel_returns_use: false,
     },
   ])
   t.strictSame(rows[1]!.promos, rows[0]!.promos, 'promoCodes null: the earlier snapshot stands')

@@ -62,6 +62,8 @@ const promoCommand = (eventId: string, code: string, usageLimit: number, validFr
       usageLimit,
       validFromMs,
       validUntilMs: T0 + 20 * DAY_MS,
+      maxUsesPerUser: null,
+      cancelReturnsUse: false,
     },
   })
 
@@ -102,6 +104,8 @@ const SPRING: PromoCodeSnapshot = {
   used: 0,
   validFromMs: T0,
   validUntilMs: T0 + 30 * DAY_MS,
+  maxUsesPerUser: null,
+  cancelReturnsUse: false,
   active: true,
 }
 
@@ -196,6 +200,8 @@ for (const engine of engines()) {
         validFrom: new Date(T0 + DAY_MS).toISOString(),
         validUntil: new Date(T0 + 20 * DAY_MS).toISOString(),
         active: true,
+        maxUsesPerUser: null,
+        cancelReturnsUse: false,
       })
       const second = await model.listPromoCodes('ev-list', { page: 1, size: 2 })
       t.same([second.items.map((p) => p.code), second.total, second.page, second.size], [['MIDDLE'], 3, 1, 2])

@@ -142,6 +142,8 @@ export function catalogScenario(serdes: BookingSerdes): { scn: PipelineScenario;
             usageLimit,
             validFromMs: null,
             validUntilMs: T0 + 20 * DAY_MS,
+            maxUsesPerUser: null,
+            cancelReturnsUse: false,
           },
         }),
       ),
