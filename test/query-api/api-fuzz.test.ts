@@ -387,6 +387,9 @@ async function build(
         else headers['content-type'] = m.value
         break
       case 'param':
+        // An availability stream of a real event opens and never ends under inject: its open streams are
+        // tested by test/query-api/availability-stream.test.ts; here its refusals only.
+        if (template.endsWith('/availability') && m.value.startsWith('state-')) break
         if (params.length > 0) {
           const i = params[m.index % params.length]!
           segments[i] = m.raw ? m.value.replace(/[^\x21-\x7e]/g, '') || '%' : encodeURIComponent(m.value)
