@@ -18,7 +18,9 @@ export async function requestRoutes(app: FastifyInstance, context: ApiContext): 
         description:
           'Readable by the command sender and admins (other services may send commands with their own request IDs: admins read those).',
         params: Type.Object(
-          { id: Type.String({ minLength: 1, maxLength: 255 }) },
+          // Other services choose their own request IDs, so any text, but no control characters: Postgres
+          // refuses a NUL in a text parameter (a 500 the API fuzz test found).
+          { id: Type.String({ minLength: 1, maxLength: 255, pattern: '^[^\\u0000-\\u001f\\u007f]+$' }) },
           { additionalProperties: false },
         ),
         response: { 200: Outcome },

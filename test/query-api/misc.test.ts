@@ -268,3 +268,13 @@ t.test('errors: one format with the trace ID; 404 route, bad JSON, oversized bod
   t.equal(noBookings.statusCode, 404)
   t.ok(WAIT)
 })
+
+t.test('a request ID with a control character is a 400, not a database error', async (t) => {
+  for (const id of ['%00', 'a%01b', 'x%7F']) {
+    const res = await h.call(ADMIN, { method: 'GET', url: `/api/v1/requests/${id}` })
+    t.equal(res.statusCode, 400, `${id}: ${res.body.slice(0, 120)}`)
+    t.equal(res.json().code, 'VALIDATION_FAILED')
+  }
+  const other = await h.call(ADMIN, { method: 'GET', url: '/api/v1/requests/svc%20req%C3%A9-1' })
+  t.equal(other.statusCode, 404, 'any other text is a request ID (other services choose their own)')
+})
