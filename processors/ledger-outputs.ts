@@ -89,6 +89,9 @@ export function eventFact(
   }
 }
 
+/** The check-in fields of a booking fact other than CHECKED_IN. */
+export const NO_CHECK_IN = { checkedInSeats: null, scannedAtMs: null, deviceId: null } as const
+
 /**
  * A booking fact with the booking as it is after the decision. A pending seat top-up shows in it: `seats`
  * counts its extra seats, `amountMinor` adds its price, `holdExpiresAtMs` is its expiry.
@@ -123,6 +126,7 @@ export function bookingFact(
       requestId: cause.requestId,
       occurredAtMs: nowMs,
       eventSeatsTaken: event.seatsTaken,
+      ...NO_CHECK_IN,
     },
   }
 }
@@ -156,6 +160,7 @@ export function rejectionFact(
       requestId,
       occurredAtMs: nowMs,
       eventSeatsTaken: event?.seatsTaken ?? 0,
+      ...NO_CHECK_IN,
     },
   }
 }
@@ -191,6 +196,7 @@ export function waitingListFact(
       requestId: cause.requestId,
       occurredAtMs: nowMs,
       eventSeatsTaken: event.seatsTaken,
+      ...NO_CHECK_IN,
     },
   }
 }

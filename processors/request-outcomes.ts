@@ -57,6 +57,7 @@ export function acceptedOutcome(
     reasonCode: null,
     message,
     decidedAtMs: nowMs,
+    checkIn: null,
   }
 }
 
@@ -76,6 +77,7 @@ export function refusedOutcome(
     reasonCode: refusal.reasonCode,
     message: refusal.message,
     decidedAtMs: nowMs,
+    checkIn: null,
   }
 }
 

@@ -54,6 +54,9 @@ export function appendSinkInput(log: EmbeddedLog, serdes: BookingSerdes, facts: 
         requestId: type === 'HELD' || type === 'REJECTED' ? `r-${i}` : null,
         occurredAtMs: T0 + (i % 90) * DAY_MS + (i % 1000),
         eventSeatsTaken: i % 100,
+        checkedInSeats: null,
+        scannedAtMs: null,
+        deviceId: null,
       }
       value = serdes.bookingEvent.serialize(DEFAULT_TOPIC_NAMES.bookingEvents, fact)
     }

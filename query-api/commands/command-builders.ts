@@ -22,6 +22,8 @@ const NO_BOOKING_PAYLOADS = {
   joinWaitingList: null,
   leaveWaitingList: null,
   reconfirm: null,
+  checkIn: null,
+  reissueTicket: null,
 } as const
 
 interface Envelope {

@@ -1,7 +1,8 @@
 // The booking contracts' v2 (RECONFIRM, the top-up and RECONFIRMED facts): v1 data reads with v2 readers
 // (new fields take their defaults), while v1 readers cannot resolve v2 writers (new enum symbols), so
 // consumers of aquastream.booking.commands.v1 and aquastream.booking.events.v1 upgrade before producers.
-// BookingCommand v3 adds the optional `idempotencyKey`: compatible both ways.
+// BookingCommand v3 adds the optional `idempotencyKey`: compatible both ways. BookingCommand v4 (CHECK_IN,
+// REISSUE_TICKET) and BookingDomainEvent v3 (CHECKED_IN, TICKET_REISSUED) add enum symbols again: backward only.
 import { readFileSync } from 'node:fs'
 import t from 'tap'
 import { checkCompatibility, loadSchemaFiles, parseSchema, type SchemaFile } from '../../avro/index.ts'
@@ -53,7 +54,6 @@ t.test(
   async (t) => {
     const v2 = version('aquastream.booking.BookingCommand', 2)
     const v3 = version('aquastream.booking.BookingCommand', 3)
-    t.ok(v3.current, 'v3 is the current schema')
     t.same(checkCompatibility(v2.schema, v3.schema), { backward: true, forward: true })
     const v2Type = parseSchema(v2.schema)
     const v3Type = parseSchema(v3.schema)
@@ -62,5 +62,65 @@ t.test(
       ...old,
       idempotencyKey: null,
     })
+  },
+)
+
+for (const [name, from, to] of [
+  ['BookingCommand', 3, 4],
+  ['BookingDomainEvent', 2, 3],
+] as const) {
+  t.test(
+    `${name} v${from} → v${to} (check-in) is backward compatible only; old data reads with no check-in`,
+    async (t) => {
+      const older = version(`aquastream.booking.${name}`, from)
+      const newer = version(`aquastream.booking.${name}`, to)
+      t.ok(newer.current, `v${to} is the current schema`)
+      const result = checkCompatibility(older.schema, newer.schema)
+      t.equal(result.backward, true)
+      t.equal(result.forward, false, 'new symbols: deploy consumers first')
+      const olderType = parseSchema(older.schema)
+      const newerType = parseSchema(newer.schema)
+      const old = olderType.fromString(readFileSync(fixturePaths(older).json, 'utf8')) as Record<
+        string,
+        unknown
+      >
+      const read = newerType.fromBuffer(
+        readFileSync(fixturePaths(older).bin),
+        newerType.createResolver(olderType),
+      )
+      t.same(
+        read,
+        name === 'BookingCommand'
+          ? { ...old, checkIn: null, reissueTicket: null }
+          : { ...old, checkedInSeats: null, scannedAtMs: null, deviceId: null },
+      )
+    },
+  )
+}
+
+t.test(
+  'the v4 command fixture is a CHECK_IN, the v3 fact a CHECKED_IN, the v4 outcome carries its result',
+  async (t) => {
+    const command = version('aquastream.booking.BookingCommand', 4)
+    const fact = version('aquastream.booking.BookingDomainEvent', 3)
+    const outcome = loadSchemaFiles().find(
+      (f) => f.fullName === 'aquastream.outcome.RequestOutcome' && f.version === 4,
+    )!
+    t.match(parseSchema(command.schema).fromBuffer(readFileSync(fixturePaths(command).bin)), {
+      type: 'CHECK_IN',
+      checkIn: { seats: 1, deviceId: 'pier-1' },
+    })
+    t.match(parseSchema(fact.schema).fromBuffer(readFileSync(fixturePaths(fact).bin)), {
+      type: 'CHECKED_IN',
+      checkedInSeats: 2,
+    })
+    t.match(parseSchema(outcome.schema).fromBuffer(readFileSync(fixturePaths(outcome).bin)), {
+      reasonCode: 'TICKET_ALREADY_USED',
+      checkIn: { bookingId: 'b-42', seats: 3, checkedInSeats: 3 },
+    })
+    t.same(
+      checkCompatibility(version('aquastream.booking.BookingCommand', 3).schema, command.schema).backward,
+      true,
+    )
   },
 )

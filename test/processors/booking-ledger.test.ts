@@ -24,6 +24,8 @@ function request(userId: string, bookingId: string, seats: number): BookingComma
     joinWaitingList: null,
     leaveWaitingList: null,
     reconfirm: null,
+    checkIn: null,
+    reissueTicket: null,
   }
 }
 

@@ -47,6 +47,8 @@ const command = (type: 'CANCEL' | 'CHANGE_SEATS', seats = 0): BookingCommand => 
   joinWaitingList: null,
   leaveWaitingList: null,
   reconfirm: null,
+  checkIn: null,
+  reissueTicket: null,
 })
 
 function restored(stored: object): BookingState {

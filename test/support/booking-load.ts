@@ -100,6 +100,8 @@ const EMPTY_BOOKING_PAYLOADS = {
   joinWaitingList: null,
   leaveWaitingList: null,
   reconfirm: null,
+  checkIn: null,
+  reissueTicket: null,
 } as const
 
 /** Picks `k` distinct integers of [0, n) (partial Fisher–Yates over a scratch array). */

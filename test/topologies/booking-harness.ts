@@ -100,6 +100,8 @@ const EMPTY_BOOKING_PAYLOADS = {
   joinWaitingList: null,
   leaveWaitingList: null,
   reconfirm: null,
+  checkIn: null,
+  reissueTicket: null,
 }
 
 export function bookingCommand(

@@ -512,6 +512,9 @@ export class BookingModel {
         if (refused === undefined) this.#offerSeats()
         return answer('WAITING_LIST', input.userId, refused)
       }
+      case 'CHECK_IN':
+      case 'REISSUE_TICKET':
+        throw new Error(`${command.type} is not modeled`)
     }
   }
 

@@ -26,6 +26,9 @@ const fact = (overrides: Partial<BookingDomainEvent>): BookingDomainEvent => ({
   requestId: 'r1',
   occurredAtMs: T0,
   eventSeatsTaken: 0,
+  checkedInSeats: null,
+  scannedAtMs: null,
+  deviceId: null,
   ...overrides,
 })
 

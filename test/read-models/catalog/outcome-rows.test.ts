@@ -18,6 +18,7 @@ const outcome = (requestId: string, overrides: Partial<RequestOutcome> = {}): Re
   actorUserId: 'user-1',
   idempotencyKey: null,
   originalRequestId: null,
+  checkIn: null,
   ...overrides,
 })
 

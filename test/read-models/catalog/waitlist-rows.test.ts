@@ -30,6 +30,9 @@ const fact = (overrides: Partial<BookingDomainEvent>): BookingDomainEvent => ({
   requestId: null,
   occurredAtMs: T0,
   eventSeatsTaken: 0,
+  checkedInSeats: null,
+  scannedAtMs: null,
+  deviceId: null,
   ...overrides,
 })
 
