@@ -12,37 +12,12 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
 import { checkPromises, runSale, type SaleRecord } from '../support/flash-sale-clients.ts'
-import { startApp, type AppProcess } from '../support/processes.ts'
-import { AUDIENCE, eventBody, ISSUER, SECRET, tokenFor } from './api-harness.ts'
+import { eventBody, tokenFor } from './api-harness.ts'
+import { apiUrl, startEmbeddedService } from './service-process.ts'
 
 const USERS = 300
 const CAPACITY = 30
 const ORGANIZER = { sub: 'org-crash-sale', role: 'organizer' as const }
-
-function startService(dataDir: string): AppProcess {
-  return startApp('main.ts', {
-    DATA_DIR: dataDir,
-    HTTP_PORT: '0',
-    AUTH_JWT_SECRET: SECRET,
-    AUTH_JWT_ISSUER: ISSUER,
-    AUTH_JWT_AUDIENCE: AUDIENCE,
-    LOG_LEVEL: 'info',
-    KAFKA_BROKERS: '',
-    DATABASE_URL: '',
-    REDIS_URL: '',
-    CLICKHOUSE_URL: '',
-    SCHEMA_REGISTRY_URL: '',
-    KAFKA_TOPIC_PREFIX: '',
-  })
-}
-
-async function apiUrl(app: AppProcess): Promise<string> {
-  const line = await app.waitFor<{ msg?: string; api?: string }>(
-    (l) => l.msg === 'backend-event is running',
-    120_000,
-  )
-  return line.api!
-}
 
 async function post(url: string, path: string, body?: object): Promise<number> {
   const res = await fetch(`${url}${path}`, {
@@ -61,7 +36,7 @@ async function post(url: string, path: string, body?: object): Promise<number> {
 t.test('embedded service: requests survive SIGKILL mid-sale and a restart', async (t) => {
   const dataDir = mkdtempSync(join(tmpdir(), 'crash-sale-'))
   t.teardown(() => rmSync(dataDir, { recursive: true, force: true }))
-  let app = startService(dataDir)
+  let app = startEmbeddedService(dataDir)
   t.teardown(() => app.child.kill('SIGKILL'))
   let url = await apiUrl(app)
 
@@ -87,7 +62,7 @@ t.test('embedded service: requests survive SIGKILL mid-sale and a restart', asyn
       app.child.kill('SIGKILL')
       void app.exited
         .then(() => {
-          app = startService(dataDir)
+          app = startEmbeddedService(dataDir)
           return apiUrl(app)
         })
         .then((next) => {

@@ -9,42 +9,19 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
-import { sleep, startApp, type AppProcess } from '../support/processes.ts'
-import { AUDIENCE, eventBody, ISSUER, SECRET, tokenFor, type Principal } from './api-harness.ts'
+import { sleep } from '../support/processes.ts'
+import { eventBody, tokenFor, type Principal } from './api-harness.ts'
+import { apiUrl, startEmbeddedService } from './service-process.ts'
 
 const USERS = 500
 const CAPACITY = 100
-
-function startService(dataDir: string): AppProcess {
-  return startApp('main.ts', {
-    DATA_DIR: dataDir,
-    HTTP_PORT: '0',
-    AUTH_JWT_SECRET: SECRET,
-    AUTH_JWT_ISSUER: ISSUER,
-    AUTH_JWT_AUDIENCE: AUDIENCE,
-    LOG_LEVEL: 'info',
-    KAFKA_BROKERS: '',
-    DATABASE_URL: '',
-    REDIS_URL: '',
-    CLICKHOUSE_URL: '',
-    SCHEMA_REGISTRY_URL: '',
-  })
-}
-
-async function apiUrl(app: AppProcess): Promise<string> {
-  const line = await app.waitFor<{ msg?: string; api?: string }>(
-    (l) => l.msg === 'backend-event is running',
-    120_000,
-  )
-  return line.api!
-}
 
 t.test(
   'embedded default: publish, 500 concurrent bookings, views agree, nothing lost across a restart',
   async (t) => {
     const dataDir = mkdtempSync(join(tmpdir(), 'embedded-e2e-'))
     t.teardown(() => rmSync(dataDir, { recursive: true, force: true }))
-    let app = startService(dataDir)
+    let app = startEmbeddedService(dataDir)
     t.teardown(() => app.child.kill('SIGKILL'))
     let url = await apiUrl(app)
     const call = async (
@@ -111,7 +88,7 @@ t.test(
 
     app.child.kill('SIGTERM')
     t.equal((await app.exited).code, 0, 'clean shutdown')
-    app = startService(dataDir)
+    app = startEmbeddedService(dataDir)
     url = await apiUrl(app)
     t.equal(await seatsTaken(), CAPACITY, 'after a restart on the same data folder nothing is lost')
     const again = await call(

@@ -18,8 +18,9 @@ import t from 'tap'
 import { loadConfig } from '../../infra/config.ts'
 import { checkPromises, runSale, type SaleRecord } from '../support/flash-sale-clients.ts'
 import { deleteTopicsMatching, kafkaClient, requireKafka } from '../support/kafka.ts'
-import { startApp, type AppProcess } from '../support/processes.ts'
-import { ADMIN, AUDIENCE, eventBody, ISSUER, SECRET, tokenFor, type Signed } from './api-harness.ts'
+import type { AppProcess } from '../support/processes.ts'
+import { ADMIN, eventBody, tokenFor, type Signed } from './api-harness.ts'
+import { apiUrl, startService } from './service-process.ts'
 
 const USERS = 300
 const CAPACITY = 30
@@ -35,7 +36,7 @@ const redis = new Redis(config.redisUrl || 'redis://127.0.0.1:6379')
 const dataDirs = [mkdtempSync(join(tmpdir(), 'crash-sale-a-')), mkdtempSync(join(tmpdir(), 'crash-sale-b-'))]
 
 function startInstance(i: number): AppProcess {
-  return startApp('main.ts', {
+  return startService({
     APPLICATION_ID: appId,
     KAFKA_TOPIC_PREFIX: prefix,
     KAFKA_BROKERS: config.kafkaBrokers.join(','),
@@ -46,21 +47,8 @@ function startInstance(i: number): AppProcess {
     REDIS_URL: config.redisUrl,
     CLICKHOUSE_URL: '',
     DATA_DIR: dataDirs[i]!,
-    HTTP_PORT: '0',
-    AUTH_JWT_SECRET: SECRET,
-    AUTH_JWT_ISSUER: ISSUER,
-    AUTH_JWT_AUDIENCE: AUDIENCE,
     PAYMENT_WEBHOOK_SECRET: 'test-webhook-secret-of-the-crash-sale-at-least-32-bytes',
-    LOG_LEVEL: 'info',
   })
-}
-
-async function apiUrl(app: AppProcess): Promise<string> {
-  const line = await app.waitFor<{ msg?: string; api?: string }>(
-    (l) => l.msg === 'backend-event is running',
-    180_000,
-  )
-  return line.api!
 }
 
 const instances: AppProcess[] = []
@@ -99,7 +87,7 @@ async function post(url: string, path: string, body?: object, as: Signed = ORGAN
 
 t.test('real stack: requests survive SIGKILL of an instance and FLUSHALL of Redis mid-sale', async (t) => {
   instances.push(startInstance(0), startInstance(1))
-  urls.push(...(await Promise.all(instances.map(apiUrl))))
+  urls.push(...(await Promise.all(instances.map((app) => apiUrl(app)))))
   const eventId = `real-crash-sale-${run}`
   const b = urls[1]!
   // The event's category must be in the tree (an admin's, with the second factor).
