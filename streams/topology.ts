@@ -140,7 +140,7 @@ export class Topology {
 
   connectProcessorAndStateStores(processorName: string, ...storeNames: string[]): this {
     this.#subtopologies = undefined
-    const node = this.#nodes.get(processorName)
+    let node = this.#nodes.get(processorName)
     if (node?.kind !== 'processor')
       throw new TopologyError(`${processorName} is not a processor of this topology`, { node: processorName })
     for (const store of storeNames) {
@@ -148,8 +148,10 @@ export class Topology {
       if (users === undefined)
         throw new TopologyError(`store ${store} is unknown`, { store, node: processorName })
       if (!users.includes(processorName)) users.push(processorName)
-      if (!node.stores.includes(store))
-        this.#nodes.set(processorName, { ...node, stores: [...node.stores, store] })
+      if (!node.stores.includes(store)) {
+        node = { ...node, stores: [...node.stores, store] }
+        this.#nodes.set(processorName, node)
+      }
     }
     return this
   }

@@ -158,8 +158,7 @@ export function buildBookingTopology({ serdes }: { serdes: BookingSerdes }): Top
       valueSerde: serdes.reviewCommand,
     })
     .addProcessor(REVIEW_NODE, () => new ReviewLedgerProcessor(), 'review-commands')
-  for (const store of Object.values(LEDGER_STORES))
-    topology.connectProcessorAndStateStores(REVIEW_NODE, store)
+  topology.connectProcessorAndStateStores(REVIEW_NODE, ...Object.values(LEDGER_STORES))
   for (const store of Object.values(REVIEW_STORES))
     topology.addStateStore(Stores.keyValueStoreBuilder(store, stringSerde, jsonSerde<unknown>()), REVIEW_NODE)
   const reviewSinks = { ...sinks, 'review-events': [topics.reviewEvents, serdes.reviewEvent] } as const

@@ -230,3 +230,16 @@ t.test('a handler answering FAIL stops the application with the cause', (t) => {
   t.throws(() => driver.pipeRaw('count.in', Buffer.from('a'), Buffer.from('}')), { code: 'STREAMS_FATAL' })
   t.end()
 })
+
+t.test('connectProcessorAndStateStores connects every store it is given', (t) => {
+  const topology = new Topology()
+    .addSource('in', 'in', { keySerde: stringSerde, valueSerde: stringSerde })
+    .addProcessor('owner', () => ({ process() {} }), 'in')
+    .addProcessor('reader', () => ({ process() {} }), 'in')
+    .addStateStore(Stores.keyValueStoreBuilder('first', stringSerde, stringSerde), 'owner')
+    .addStateStore(Stores.keyValueStoreBuilder('second', stringSerde, stringSerde), 'owner')
+    .addStateStore(Stores.keyValueStoreBuilder('third', stringSerde, stringSerde), 'owner')
+    .connectProcessorAndStateStores('reader', 'first', 'second', 'third')
+  t.match(topology.describe().toString(), /Processor: reader \(stores: \[first, second, third\]\)/)
+  t.end()
+})
