@@ -14,7 +14,13 @@
 import { join } from 'node:path'
 import type { Logger } from 'pino'
 import { Registry } from 'prom-client'
-import { type RunningApi, seedDemoCatalog, startApi, statsRoutes } from '../query-api/index.ts'
+import {
+  reviewDemoEventWhenCompleted,
+  type RunningApi,
+  seedDemoCatalog,
+  startApi,
+  statsRoutes,
+} from '../query-api/index.ts'
 import {
   AnalyticsSink,
   analyticsTopics,
@@ -116,7 +122,16 @@ export async function startService(config: ServiceConfig, logger: Logger): Promi
     analyticsStarted.catch((error: unknown) => analyticsUp.reject(error))
     starting = analyticsStarted.catch(() => undefined)
     // The embedded default comes up with a realistic catalog, produced through the same command path.
-    if (pipeline.log !== undefined) await seedDemoCatalog({ readModel, commands: api.commands, logger })
+    if (pipeline.log !== undefined) {
+      const { seeded } = await seedDemoCatalog({ readModel, commands: api.commands, logger })
+      const stopDemoReviews = reviewDemoEventWhenCompleted({
+        readModel,
+        commands: api.commands,
+        logger,
+        justSeeded: seeded,
+      })
+      closers.push(async () => stopDemoReviews())
+    }
     stage('demoCatalogMs')
     logger.info({ stages }, 'service started')
     return { pipeline, api, analyticsStarted, close }

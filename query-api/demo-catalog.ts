@@ -1,13 +1,14 @@
 /**
  * The embedded mode's demo catalog: a realistic Aquastream catalog (rafting, SUP, sailing, hiking, camps in
  * several regions; categories three levels deep; price options; some events sold out, rescheduled,
- * canceled, one completing shortly after start-up) produced through the same command path as the API.
+ * canceled, one completing shortly after start-up and then reviewed) produced through the same command path
+ * as the API.
  * Deterministic IDs and request IDs: a second run changes nothing (the pipeline answers known request IDs
  * with their kept outcome and refuses existing event IDs). Call it after the pipeline and the projection run.
  */
 import type { Logger } from 'pino'
 import type { Actor, BookingCommand, EventCommand } from '../avro/index.ts'
-import { bookingCommand, eventCommand } from './commands/command-builders.ts'
+import { bookingCommand, eventCommand, reviewCommand } from './commands/command-builders.ts'
 import type { CommandProducer } from './commands/command-producer.ts'
 import type { CategoryInput, ReadModel } from '../read-models/catalog/index.ts'
 
@@ -201,7 +202,7 @@ const EVENTS: readonly DemoEvent[] = [
     startInDays: 0,
     days: 0,
     capacity: 10,
-    options: [['standard', 'Стандарт', 1_900, 10]],
+    options: [['free', 'Бесплатно', 0, 10]],
     fate: 'completing',
   },
 ]
@@ -212,6 +213,8 @@ export async function seedDemoCatalog(options: {
   readonly commands: CommandProducer
   readonly logger: Logger
   readonly nowMs?: number
+  /** When the completing event ends (it starts halfway there); 2 minutes by default. */
+  readonly completesInMs?: number
 }): Promise<{ seeded: boolean }> {
   const { readModel, commands, logger } = options
   const existing = await readModel.searchEvents(
@@ -226,14 +229,15 @@ export async function seedDemoCatalog(options: {
     await readModel.createCategory(input, admin)
   }
   const now = options.nowMs ?? Date.now()
+  const completesInMs = options.completesInMs ?? 120_000
   let n = 0
   const send = (command: EventCommand) => commands.sendEventCommand(command)
   const book = (command: BookingCommand) => commands.sendBookingCommand(command)
   for (const e of EVENTS) {
     const actor: Actor = { userId: e.organizer, role: 'ORGANIZER' }
     const envelope = (step: string) => ({ requestId: `demo:${e.id}:${step}`, eventId: e.id, actor })
-    const startsAtMs = e.fate === 'completing' ? now + 60_000 : now + e.startInDays * DAY
-    const endsAtMs = e.fate === 'completing' ? now + 120_000 : startsAtMs + e.days * DAY
+    const startsAtMs = e.fate === 'completing' ? now + completesInMs / 2 : now + e.startInDays * DAY
+    const endsAtMs = e.fate === 'completing' ? now + completesInMs : startsAtMs + e.days * DAY
     await send(
       eventCommand(envelope('create'), 'CREATE', {
         create: {
@@ -265,25 +269,29 @@ export async function seedDemoCatalog(options: {
         }),
       )
     await send(eventCommand(envelope('publish'), 'PUBLISH', { publish: { publishAtMs: null } }))
-    if (e.fate === 'sold-out')
-      for (let seat = 0; seat < e.capacity; seat++) {
-        const userId = `demo-user-${++n}`
-        await book(
-          bookingCommand(
-            { requestId: `demo:${e.id}:book:${seat}`, eventId: e.id, actor: { userId, role: 'USER' } },
-            'REQUEST',
-            {
-              request: {
-                bookingId: `demo-${e.id}-${seat}`,
-                userId,
-                priceOptionId: e.options[0]![0],
-                seats: 1,
-                promoCode: null,
-              },
+    const participants =
+      e.fate === 'sold-out'
+        ? Array.from({ length: e.capacity }, () => `demo-user-${++n}`)
+        : e.fate === 'completing'
+          ? DEMO_REVIEWS.map((review) => review.userId)
+          : []
+    for (const [seat, userId] of participants.entries()) {
+      await book(
+        bookingCommand(
+          { requestId: `demo:${e.id}:book:${seat}`, eventId: e.id, actor: { userId, role: 'USER' } },
+          'REQUEST',
+          {
+            request: {
+              bookingId: `demo-${e.id}-${seat}`,
+              userId,
+              priceOptionId: e.options[0]![0],
+              seats: 1,
+              promoCode: null,
             },
-          ),
-        )
-      }
+          },
+        ),
+      )
+    }
     if (e.fate === 'rescheduled')
       await send(
         eventCommand(envelope('reschedule'), 'RESCHEDULE', {
@@ -297,4 +305,109 @@ export async function seedDemoCatalog(options: {
   }
   logger.info({ events: EVENTS.length, categories: CATEGORIES.length }, 'demo catalog seeded')
   return { seeded: true }
+}
+
+/** The completing event, reviewed by its participants once it is over. */
+const REVIEWED_EVENT = 'demo-sunset-sup-today'
+const DEMO_REVIEWS: readonly {
+  readonly userId: string
+  readonly authorName: string
+  readonly rating: number
+  readonly text: string
+  readonly moderation: 'ACTIVE' | 'REJECTED'
+}[] = [
+  {
+    userId: 'demo-reviewer-1',
+    authorName: 'Анна К.',
+    rating: 5,
+    text: 'Тихая вода, закат над Строгино и внимательный инструктор. Пойду ещё раз!',
+    moderation: 'ACTIVE',
+  },
+  {
+    userId: 'demo-reviewer-2',
+    authorName: 'Игорь',
+    rating: 4,
+    text: 'Хорошая прогулка для первого раза, доски в отличном состоянии. Хотелось бы подольше.',
+    moderation: 'ACTIVE',
+  },
+  {
+    userId: 'demo-reviewer-3',
+    authorName: 'Мария Л.',
+    rating: 5,
+    text: 'Отличная организация: гидрокостюмы, инструктаж, горячий чай после выхода на воду.',
+    moderation: 'ACTIVE',
+  },
+  {
+    userId: 'demo-reviewer-4',
+    authorName: 'Спам-бот',
+    rating: 1,
+    text: 'Лучшие доски по низким ценам только у нас, пишите в личные сообщения.',
+    moderation: 'REJECTED',
+  },
+]
+
+/**
+ * Once the demo's completing event is over, its participants review it and an admin moderates the reviews
+ * (three published, one rejected as spam), so the embedded default shows ratings. Polls the catalog until
+ * the event is COMPLETED; does nothing when its reviews exist already (a later start), or the event is
+ * canceled or, in a catalog not just seeded, absent. Deterministic review and request IDs: a repeat changes nothing. Resolves with a function that stops
+ * the polling.
+ */
+export function reviewDemoEventWhenCompleted(options: {
+  readonly readModel: ReadModel
+  readonly commands: CommandProducer
+  readonly logger: Logger
+  readonly pollMs?: number
+  /** The demo catalog was just seeded (its events may not be in the catalog yet). */
+  readonly justSeeded: boolean
+}): () => void {
+  const { readModel, commands, logger } = options
+  let timer: NodeJS.Timeout | undefined
+  let stopped = false
+  const reviewId = (i: number) => `${REVIEWED_EVENT}-review-${i + 1}`
+  const check = async (): Promise<boolean> => {
+    if ((await readModel.getReview(reviewId(0))) !== undefined) return true
+    const event = await readModel.getEvent(REVIEWED_EVENT, { role: 'admin', userId: 'demo-admin' })
+    if (event === undefined) return !options.justSeeded // seeded: not projected yet; else not a demo catalog
+    if (event.status === 'CANCELED') return true
+    if (event.status !== 'COMPLETED') return false
+    const admin: Actor = { userId: 'demo-admin', role: 'ADMIN' }
+    for (const [i, review] of DEMO_REVIEWS.entries()) {
+      const actor: Actor = { userId: review.userId, role: 'USER' }
+      const envelope = (step: string, who: Actor) => ({
+        requestId: `demo:${REVIEWED_EVENT}:review:${i + 1}:${step}`,
+        eventId: REVIEWED_EVENT,
+        actor: who,
+      })
+      await commands.sendReviewCommand(
+        reviewCommand(envelope('submit', actor), 'SUBMIT', reviewId(i), {
+          submit: { rating: review.rating, text: review.text, authorName: review.authorName },
+        }),
+      )
+      await commands.sendReviewCommand(
+        reviewCommand(envelope('moderate', admin), 'MODERATE', reviewId(i), {
+          moderate: {
+            status: review.moderation,
+            reason: review.moderation === 'REJECTED' ? 'Реклама' : null,
+            secondFactor: true, // the embedded demo's own seeder, not a signed-in admin
+          },
+        }),
+      )
+    }
+    logger.info({ eventId: REVIEWED_EVENT, reviews: DEMO_REVIEWS.length }, 'demo event reviewed')
+    return true
+  }
+  const poll = (): void => {
+    check().then(
+      (done) => {
+        if (!done && !stopped) timer = setTimeout(poll, options.pollMs ?? 5_000).unref()
+      },
+      (error: unknown) => logger.warn({ err: error }, 'demo reviews not sent'),
+    )
+  }
+  poll()
+  return () => {
+    stopped = true
+    clearTimeout(timer)
+  }
 }

@@ -6,7 +6,7 @@
  */
 export { BODY_LIMIT_BYTES, buildApp, type BuildAppOptions, type RoutePlugin } from './app.ts'
 export { signDevToken, type Principal, type Role } from './auth.ts'
-export { seedDemoCatalog } from './demo-catalog.ts'
+export { reviewDemoEventWhenCompleted, seedDemoCatalog } from './demo-catalog.ts'
 export { buildOpsApp } from './operations.ts'
 export { statsRoutes } from './routes/stats.ts'
 export { startApi, type ApiConfig, type RunningApi, type StartApiOptions } from './server.ts'
