@@ -6,6 +6,7 @@
  * the internal listener of `buildOpsApp`. `buildApp` wires what it is given and starts nothing; `server.ts`
  * builds the real parts.
  */
+import { captureBefore, isAudited, recordAudit } from './audit.ts'
 import rateLimit from '@fastify/rate-limit'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
@@ -53,6 +54,7 @@ import { promoRoutes } from './routes/promos.ts'
 import { availabilityRoutes, type AvailabilityStreamOptions } from './routes/availability.ts'
 import { requestRoutes } from './routes/requests.ts'
 import { reviewRoutes } from './routes/reviews.ts'
+import { adminAuditRoutes } from './routes/admin-audit.ts'
 import { waitlistRoutes } from './routes/waitlist.ts'
 import { ERROR_RESPONSES } from './routes/route-support.ts'
 
@@ -63,7 +65,7 @@ declare module 'fastify' {
   }
   interface FastifyRequest {
     principal: Principal
-    /** Before/after of an admin action, for the audit line. */
+    /** Before/after of an audited action (query-api/audit.ts). */
     auditTrail?: { before?: unknown; after?: unknown }
   }
 }
@@ -332,20 +334,15 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     const route = request.routeOptions.url ?? 'unmatched'
     metrics.requests.inc({ method: request.method, route, status: reply.statusCode })
     metrics.duration.observe({ method: request.method, route }, reply.elapsedTime / 1000)
-    if (request.principal.role === 'admin' && request.method !== 'GET' && request.method !== 'HEAD')
-      context.audit.info(
-        {
-          actor: request.principal.userId,
-          method: request.method,
-          route,
-          params: request.params,
-          body: request.body,
-          status: reply.statusCode,
-          requestId: reply.getHeader('x-request-id'),
-          ...(request.auditTrail ?? {}),
-        },
-        'admin action',
-      )
+  })
+
+  // The durable audit (audit.ts): the target's state before a write, and the record written before the
+  // answer leaves, for routes and refusals alike.
+  app.addHook('preHandler', async (request) => captureBefore(context, request))
+  app.addHook('onSend', async (request, reply, payload) => {
+    if (request.routeOptions.url !== undefined && isAudited(request.principal, request.method))
+      await recordAudit(context, request, reply)
+    return payload
   })
 
   const operations: Operations = {
@@ -380,6 +377,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       await paymentRoutes(api, context)
       await requestRoutes(api, context)
       await reviewRoutes(api, context)
+      await adminAuditRoutes(api, context)
       for (const plugin of options.plugins ?? []) await plugin(api, context)
     },
     { prefix: '/api/v1' },

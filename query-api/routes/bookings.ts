@@ -150,7 +150,6 @@ function cancelBooking(app: FastifyInstance, context: ApiContext): void {
       const forceMajeure = request.body?.forceMajeure ?? false
       if (forceMajeure && !canCancelForForceMajeure(actorOf(request.principal)))
         throw new ApiError('FORBIDDEN', 'force majeure refunds are for admins')
-      if (request.principal.role === 'admin') request.auditTrail = { before: booking }
       return submitBookingCommand(
         context,
         request,
@@ -184,7 +183,6 @@ function changeSeats(app: FastifyInstance, context: ApiContext): void {
     },
     async (request, reply) => {
       const booking = await bookingToChange(context, request.principal, request.params.id)
-      if (request.principal.role === 'admin') request.auditTrail = { before: booking }
       const seats = request.body.seats
       return submitBookingCommand(
         context,
@@ -219,7 +217,6 @@ function reconfirmBooking(app: FastifyInstance, context: ApiContext): void {
     },
     async (request, reply) => {
       const booking = await bookingToChange(context, request.principal, request.params.id)
-      if (request.principal.role === 'admin') request.auditTrail = { before: booking }
       return submitBookingCommand(
         context,
         request,

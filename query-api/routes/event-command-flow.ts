@@ -5,7 +5,7 @@ import { reflects, submitCommand } from '../command-flow.ts'
 import { eventCommand } from '../commands/command-builders.ts'
 import type { ApiContext } from '../context.ts'
 import { Accepted, EventDetails as EventDetailsSchema } from '../schemas.ts'
-import { ADMIN_VIEWER, viewerOf } from './route-support.ts'
+import { viewerOf } from './route-support.ts'
 
 /**
  * How every event write reaches the pipeline: an EventCommand produced under the request's ID and
@@ -34,8 +34,7 @@ export interface EventCommandOptions {
 
 /**
  * Produces an event command of `type` on `eventId` and answers it (202, or the decision with Prefer:
- * wait). `payload` may depend on the resource ID (a fresh one kept across Idempotency-Key repeats). An
- * admin's write records the event before it for the audit line.
+ * wait). `payload` may depend on the resource ID (a fresh one kept across Idempotency-Key repeats).
  */
 export async function submitEventCommand(
   context: ApiContext,
@@ -47,13 +46,11 @@ export async function submitEventCommand(
   options: EventCommandOptions = {},
 ): Promise<unknown> {
   const actor = actorOf(request.principal)
-  const before =
-    request.principal.role === 'admin' ? await context.readModel.getEvent(eventId, ADMIN_VIEWER) : undefined
   const loadEvent = async (_id: string, outcome: Decision) => {
     const event = await context.readModel.getEvent(eventId, viewerOf(request.principal))
     return event !== undefined && reflects(event, outcome) ? event : undefined
   }
-  const answer = await submitCommand(context, request, reply, {
+  return submitCommand(context, request, reply, {
     eventId,
     resourceType: options.resourceType ?? 'EVENT',
     resourceId: options.resourceId ?? eventId,
@@ -71,6 +68,4 @@ export async function submitEventCommand(
         String(request.id),
       ),
   })
-  if (before !== undefined) request.auditTrail = { before }
-  return answer
 }

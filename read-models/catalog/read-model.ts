@@ -6,6 +6,7 @@
  */
 import type { EmbeddedLog, KafkaSecurity, ProjectionSink } from '../../streams/index.ts'
 import type { BookingSerdes } from '../../topologies/index.ts'
+import type { AuditEntry, AuditQuery, AuditRecord } from './audit-log.ts'
 import type { EventReviewsRequest, ReviewQueueRequest, ReviewView } from './review-views.ts'
 import type {
   AvailabilityChange,
@@ -117,6 +118,11 @@ export interface ReadModel extends CategoryStore, FavoriteStore {
 
   /** The recorded outcome of a command, once its decision has been projected. */
   getOutcome(requestId: string): Promise<RequestOutcomeView | undefined>
+
+  /** Appends one record to the durable audit log (audit-log.ts). */
+  appendAudit(entry: AuditEntry): Promise<void>
+  /** Audit records matching the filters, newest first, each with its command's outcome once decided. */
+  listAudit(query: AuditQuery): Promise<Page<AuditRecord>>
 
   /**
    * Subscribe to applied projection batches (after their transaction committed). Returns the

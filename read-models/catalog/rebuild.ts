@@ -5,8 +5,8 @@
  *   1. drop `<schema>_rebuild` if a previous run left it, migrate it from scratch (Postgrator);
  *   2. project every record of the read-model topics into it until caught up (a fresh Kafka consumer
  *      group, or the embedded log from offset 0);
- *   3. in one transaction: lock the live schema's owned tables (categories, their audit, favorites), copy
- *      them over, rename live → `<schema>_old`, `<schema>_rebuild` → live; then drop the old schema.
+ *   3. in one transaction: lock the live schema's owned tables (categories, their audit, favorites, the
+ *      audit log), copy them over, rename live → `<schema>_old`, `<schema>_rebuild` → live; then drop the old schema.
  *
  * The offsets land in the fresh schema under the live projection's name (`catalog`), so a service started
  * after the swap resumes exactly where the rebuild stopped. Run it with the service stopped: in embedded
@@ -111,6 +111,17 @@ async function swap(live: Db, schema: string, fresh: string, old: string): Promi
             GREATEST((SELECT max(id) FROM ${fresh}.category_audit), 1));
           INSERT INTO ${fresh}.favorites SELECT * FROM ${schema}.favorites;
         `)
+        const [audited] = await tx.query(
+          `SELECT 1 FROM information_schema.tables WHERE table_schema = $1 AND table_name = 'audit_log'`,
+          [schema],
+        )
+        if (audited !== undefined)
+          await tx.exec(`
+            LOCK TABLE ${schema}.audit_log IN EXCLUSIVE MODE;
+            INSERT INTO ${fresh}.audit_log SELECT * FROM ${schema}.audit_log ORDER BY id;
+            SELECT setval(pg_get_serial_sequence('${fresh}.audit_log', 'id'),
+              GREATEST((SELECT max(id) FROM ${fresh}.audit_log), 1));
+          `)
       }
       await tx.exec(`DROP SCHEMA IF EXISTS ${old} CASCADE; ALTER SCHEMA ${schema} RENAME TO ${old}`)
     }

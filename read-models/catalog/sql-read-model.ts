@@ -1,4 +1,5 @@
 import type { Logger } from 'pino'
+import { appendAudit, listAudit, type AuditEntry, type AuditQuery, type AuditRecord } from './audit-log.ts'
 import pino from 'pino'
 import type { ProjectionSink } from '../../streams/index.ts'
 import * as availability from './availability.ts'
@@ -145,6 +146,14 @@ export class SqlReadModel implements ReadModel {
 
   getOutcome(requestId: string): Promise<RequestOutcomeView | undefined> {
     return guard(bookings.getOutcome(this.db, requestId))
+  }
+
+  appendAudit(entry: AuditEntry): Promise<void> {
+    return guard(appendAudit(this.db, entry))
+  }
+
+  listAudit(query: AuditQuery): Promise<Page<AuditRecord>> {
+    return guard(listAudit(this.db, query))
   }
 
   listCategories(): Promise<readonly Category[]> {

@@ -52,6 +52,8 @@ export interface Harness {
    * the read model keeps the state it has (the authorization matrix and the fuzz test run on a fixed state).
    */
   stopPipeline(): Promise<void>
+  /** Starts the booking topology again (a new instance on the same log, its state restored). */
+  startPipeline(): Promise<void>
   /** The OpenAPI document as JSON (the ops listener serves it; the public one does not by default). */
   openapi(): ReturnType<typeof JSON.parse>
   close(): Promise<void>
@@ -98,15 +100,17 @@ export async function startHarness(
   const s = await serdes()
   const log = EmbeddedLog.open()
   const logger = pino({ level: 'silent' })
-  const streams = new EmbeddedStreams(buildBookingTopology({ serdes: s }), {
-    applicationId: 'api-test',
-    deadLetterTopic: DEFAULT_TOPIC_NAMES.deadLetters,
-    topics: TOPICS,
-    commitIntervalMs: 5,
-    logger,
-    log,
-    ...(clock === undefined ? {} : { clock }),
-  })
+  const pipeline = () =>
+    new EmbeddedStreams(buildBookingTopology({ serdes: s }), {
+      applicationId: 'api-test',
+      deadLetterTopic: DEFAULT_TOPIC_NAMES.deadLetters,
+      topics: TOPICS,
+      commitIntervalMs: 5,
+      logger,
+      log,
+      ...(clock === undefined ? {} : { clock }),
+    })
+  let streams = pipeline()
   let pipelineRunning = overrides.withPipeline !== false
   if (overrides.withPipeline === false) log.createTopics(TOPICS)
   else await streams.start()
@@ -136,6 +140,12 @@ export async function startHarness(
     async stopPipeline() {
       if (pipelineRunning) await streams.close()
       pipelineRunning = false
+    },
+    async startPipeline() {
+      if (pipelineRunning) return
+      streams = pipeline()
+      await streams.start()
+      pipelineRunning = true
     },
     openapi() {
       return JSON.parse(JSON.stringify(app.swagger()))

@@ -405,6 +405,7 @@ export const VALID_REQUESTS: Readonly<Record<string, RequestOf>> = {
     url: `/api/v1/categories/${await s.category()}`,
     ...json({ name: 'Renamed' }),
   }),
+  'GET /api/v1/admin/audit': () => ({ method: 'GET', url: '/api/v1/admin/audit?size=5' }),
   'DELETE /api/v1/categories/:id': async (s) => ({
     method: 'DELETE',
     url: `/api/v1/categories/${await s.category()}`,

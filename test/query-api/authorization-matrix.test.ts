@@ -512,6 +512,12 @@ const ROWS: Row[] = [
     expect: '401 403 403 403 403 200 403',
   },
   {
+    route: 'GET /api/v1/admin/audit',
+    state: '-',
+    request: () => ({ method: 'GET', url: '/api/v1/admin/audit?format=csv' }),
+    expect: '401 403 403 403 403 200 403',
+  },
+  {
     route: 'POST /api/v1/admin/reviews/:id/moderate',
     state: "USER's review",
     request: (s) => ({
