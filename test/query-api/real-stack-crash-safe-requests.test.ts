@@ -51,6 +51,7 @@ function startInstance(i: number): AppProcess {
     AUTH_JWT_ISSUER: ISSUER,
     AUTH_JWT_AUDIENCE: AUDIENCE,
     PAYMENT_WEBHOOK_SECRET: 'test-webhook-secret-of-the-crash-sale-at-least-32-bytes',
+    TICKET_SECRET: 'test-ticket-secret-of-the-crash-sale-at-least-32-bytes',
     LOG_LEVEL: 'info',
   })
 }
