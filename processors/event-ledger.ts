@@ -8,10 +8,12 @@ import type {
 import { Record, type Processor, type ProcessorContext } from '../streams/index.ts'
 import { cancelBooking, cancelForEvent } from './booking-cancel.ts'
 import { changeSeats } from './booking-change-seats.ts'
+import { checkIn } from './booking-check-in.ts'
 import type { BookingEffect } from './booking-decision.ts'
 import { applyPayment } from './booking-payment.ts'
 import { reconfirmBooking } from './booking-reconfirm.ts'
 import { requestBooking } from './booking-request.ts'
+import { reissueTicket } from './booking-tickets.ts'
 import { applyCrewStatus } from './crew.ts'
 import type { BookingsFollowUp } from './event-decision.ts'
 import { decideEventCommand, dueEventTimer } from './event-lifecycle.ts'
@@ -30,6 +32,7 @@ import {
   type CommandIdentity,
 } from './request-outcomes.ts'
 import { scheduleNotice } from './schedule-notices.ts'
+import type { TicketSigner } from './ticket-code.ts'
 import {
   closeWaitingList,
   expireOffers,
@@ -52,14 +55,20 @@ const MAX_TIMER_STEPS = 8
  * The single writer of every event's state: decides event commands, booking commands, payment statuses
  * and crew answers for the events of its partition, runs their timers, and answers each request ID once.
  * Decisions are pure functions, one file per command family (event-lifecycle.ts, booking-request.ts,
- * booking-change-seats.ts, booking-cancel.ts, booking-reconfirm.ts, booking-payment.ts, hold-expiry.ts,
- * waiting-list.ts, crew.ts); this class loads their state from the stores (ledger-stores.ts), writes it
- * back, and forwards their outputs to the child named by each output (`LEDGER_CHILDREN`). Outcomes are
- * keyed by requestId, all else by eventId.
+ * booking-change-seats.ts, booking-cancel.ts, booking-reconfirm.ts, booking-tickets.ts, booking-check-in.ts,
+ * booking-payment.ts, hold-expiry.ts, waiting-list.ts, crew.ts); this class loads their state from the
+ * stores (ledger-stores.ts), writes it back, and forwards their outputs to the child named by each output
+ * (`LEDGER_CHILDREN`). Outcomes are keyed by requestId, all else by eventId. `tickets` signs and reads the
+ * ticket codes (the service's TICKET_SECRET); the decisions get it as an argument.
  */
 export class EventLedgerProcessor implements Processor<string, LedgerInput, string, unknown> {
   #context!: ProcessorContext<string, unknown>
   #stores!: LedgerStores
+  readonly #tickets: TicketSigner
+
+  constructor(tickets: TicketSigner) {
+    this.#tickets = tickets
+  }
 
   init(context: ProcessorContext<string, unknown>): void {
     this.#context = context
@@ -140,7 +149,10 @@ export class EventLedgerProcessor implements Processor<string, LedgerInput, stri
         case 'CANCEL':
         case 'CHANGE_SEATS':
         case 'RECONFIRM':
+        case 'REISSUE_TICKET':
           return this.#changeBooking(identity, command, nowMs)
+        case 'CHECK_IN':
+          return this.#checkIn(identity, command, nowMs)
         case 'JOIN_WAITING_LIST':
         case 'LEAVE_WAITING_LIST':
           return this.#waitingListCommand(identity, command, nowMs)
@@ -172,6 +184,7 @@ export class EventLedgerProcessor implements Processor<string, LedgerInput, stri
       },
       command,
       nowMs,
+      this.#tickets,
     )
     if (!decision.ok) {
       if (input !== null)
@@ -195,7 +208,7 @@ export class EventLedgerProcessor implements Processor<string, LedgerInput, stri
     return acceptedOutcome(identity, 'BOOKING', bookingId, decision.message, nowMs)
   }
 
-  /** CANCEL, CHANGE_SEATS, RECONFIRM: commands on an existing booking. */
+  /** CANCEL, CHANGE_SEATS, RECONFIRM, REISSUE_TICKET: commands on an existing booking. */
   #changeBooking(identity: CommandIdentity, command: BookingCommand, nowMs: number): RequestOutcome {
     const event = this.#stores.event(command.eventId)
     const payload =
@@ -203,7 +216,9 @@ export class EventLedgerProcessor implements Processor<string, LedgerInput, stri
         ? command.cancel
         : command.type === 'RECONFIRM'
           ? command.reconfirm
-          : command.changeSeats
+          : command.type === 'REISSUE_TICKET'
+            ? command.reissueTicket
+            : command.changeSeats
     const bookingId = payload?.bookingId ?? ''
     if (event === undefined)
       return refusedOutcome(
@@ -219,11 +234,49 @@ export class EventLedgerProcessor implements Processor<string, LedgerInput, stri
         ? cancelBooking(event, booking, command, nowMs)
         : command.type === 'RECONFIRM'
           ? reconfirmBooking(event, booking, command, nowMs)
-          : changeSeats(event, booking, this.#stores.waitingList(command.eventId), command, nowMs)
+          : command.type === 'REISSUE_TICKET'
+            ? reissueTicket(event, booking, command, nowMs, this.#tickets)
+            : changeSeats(
+                event,
+                booking,
+                this.#stores.waitingList(command.eventId),
+                command,
+                nowMs,
+                this.#tickets,
+              )
     if (!decision.ok) return refusedOutcome(identity, 'BOOKING', bookingId, decision.refusal, nowMs)
     this.#stores.saveBooking(decision.booking)
     this.#saveEvent(decision.event, decision.outputs, nowMs)
     return acceptedOutcome(identity, 'BOOKING', bookingId, decision.message, nowMs)
+  }
+
+  /**
+   * CHECK_IN: a scanned ticket. The outcome carries the booking's check-in state whenever the code names a
+   * booking of the event (accepted or refused); a repeat of a counted scan changes nothing.
+   */
+  #checkIn(identity: CommandIdentity, command: BookingCommand, nowMs: number): RequestOutcome {
+    const { eventId } = command
+    const decision = checkIn(
+      {
+        event: this.#stores.event(eventId),
+        booking: (bookingId) => this.#stores.booking(eventId, bookingId),
+        legacyBooking: (code) => this.#stores.bookingsOf(eventId).find((b) => b.ticketCode === code),
+        tickets: this.#tickets,
+      },
+      command,
+      nowMs,
+    )
+    if (!decision.ok)
+      return {
+        ...refusedOutcome(identity, 'BOOKING', decision.bookingId, decision.refusal, nowMs),
+        checkIn: decision.checkIn,
+      }
+    if (decision.booking !== undefined) this.#stores.saveBooking(decision.booking)
+    this.#emitAll(decision.outputs, nowMs)
+    return {
+      ...acceptedOutcome(identity, 'BOOKING', decision.checkIn.bookingId, decision.message, nowMs),
+      checkIn: decision.checkIn,
+    }
   }
 
   /** JOIN_WAITING_LIST, LEAVE_WAITING_LIST; seats a leaver gives up are offered on at once. */
@@ -251,7 +304,15 @@ export class EventLedgerProcessor implements Processor<string, LedgerInput, stri
     const user =
       booking === undefined ? undefined : this.#stores.userBookings(payment.eventId, booking.userId)
     this.#applyEffect(
-      applyPayment(event, booking, user, this.#stores.waitingList(payment.eventId), payment, nowMs),
+      applyPayment(
+        event,
+        booking,
+        user,
+        this.#stores.waitingList(payment.eventId),
+        payment,
+        nowMs,
+        this.#tickets,
+      ),
       nowMs,
     )
   }
