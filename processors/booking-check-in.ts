@@ -1,4 +1,4 @@
-import type { BookingCommand, CheckInResult } from '../avro/index.ts'
+import type { BookingCommand, CheckInResult, RequestOutcome } from '../avro/index.ts'
 import { canManageEvent } from './authorization.ts'
 import { bookingFact, causeOf, type LedgerOutput } from './ledger-outputs.ts'
 import {
@@ -10,6 +10,7 @@ import {
   type EventState,
 } from './ledger-state.ts'
 import { refuse, type Refusal } from './reason-codes.ts'
+import { acceptedOutcome, refusedOutcome, type CommandIdentity } from './request-outcomes.ts'
 import { isLegacyTicketCode, type TicketSigner } from './ticket-code.ts'
 
 /** Check-in opens this long before the event's start (and closes at its end). */
@@ -181,6 +182,21 @@ export function checkIn(ctx: CheckInContext, command: BookingCommand, nowMs: num
     message: `${input.seats} seat(s) checked in: ${total} of ${booking.seats}`,
     checkIn: resultOf(next, input.scannedAtMs),
   }
+}
+
+/**
+ * The outcome of a CHECK_IN: the booking's check-in state (`checkIn`) whenever the code names a booking of
+ * the event, accepted or refused.
+ */
+export function checkInOutcome(
+  identity: CommandIdentity,
+  decision: CheckInDecision,
+  nowMs: number,
+): RequestOutcome {
+  const outcome = decision.ok
+    ? acceptedOutcome(identity, 'BOOKING', decision.checkIn.bookingId, decision.message, nowMs)
+    : refusedOutcome(identity, 'BOOKING', decision.bookingId, decision.refusal, nowMs)
+  return { ...outcome, checkIn: decision.checkIn }
 }
 
 /** The event's booking a scanned code admits to, or why it admits to none. */
