@@ -150,6 +150,31 @@ t.test('without Prefer: wait, 202 with a request ID per scan; the outcome carrie
   })
 })
 
+t.test(
+  'a retry with the same Idempotency-Key names the same requests and gets the same answers',
+  async (t) => {
+    const body = {
+      scans: [
+        { code: b1.ticketCode, scannedAt: at(40 * MINUTE_MS) },
+        { code: 'nonsense', scannedAt: at(40 * MINUTE_MS) },
+      ],
+    }
+    const first = await post(ORGANIZER, checkIns, body, { ...WAIT, 'idempotency-key': 'entrance-batch-1' })
+    t.equal(first.statusCode, 200, first.body)
+    const again = await post(ORGANIZER, checkIns, body, { ...WAIT, 'idempotency-key': 'entrance-batch-1' })
+    t.equal(again.statusCode, 200, again.body)
+    t.same(again.json(), first.json(), 'the same request IDs and results')
+    const other = await post(
+      ORGANIZER,
+      checkIns,
+      { scans: body.scans.slice(0, 1) },
+      { ...WAIT, 'idempotency-key': 'entrance-batch-1' },
+    )
+    t.equal(other.statusCode, 409, 'the key with another body')
+    t.equal(other.json().code, 'IDEMPOTENCY_KEY_REUSED')
+  },
+)
+
 t.test("scannedAt defaults to now (the caller's clock)", async (t) => {
   // The API's clock is weeks before the pipeline's moved one: by it, check-in has not opened yet.
   const res = await post(ORGANIZER, checkIns, { code: b1.ticketCode })
