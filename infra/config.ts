@@ -8,6 +8,7 @@
 import { createPublicKey } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { isIP } from 'node:net'
+import { DEVELOPMENT_TICKET_SECRET } from '../processors/index.ts'
 import { RuntimeError, type KafkaSecurity } from '../streams/index.ts'
 import { TOPIC_PREFIX_PATTERN } from '../topologies/index.ts'
 
@@ -249,6 +250,14 @@ export const CONFIG_KEYS = {
     description:
       'HMAC-SHA256 key of payment gateway callbacks, at least 32 bytes; empty in the embedded mode: the sandbox key; required anywhere else',
   }),
+  ticketSecret: key({
+    env: 'TICKET_SECRET',
+    kind: 'string',
+    secret: true,
+    default: '',
+    description:
+      'HMAC-SHA256 key that signs ticket codes (scanned at check-in), at least 32 bytes; empty in the embedded mode: the development key; required anywhere else. Changing it invalidates every ticket issued',
+  }),
   kafkaSsl: key({
     env: 'KAFKA_SSL',
     kind: 'boolean',
@@ -425,6 +434,7 @@ function valueProblems(config: Config): Problem[] {
   for (const [variable, value] of [
     ['AUTH_JWT_SECRET', config.authJwtSecret],
     ['PAYMENT_WEBHOOK_SECRET', config.paymentWebhookSecret],
+    ['TICKET_SECRET', config.ticketSecret],
   ] as const)
     if (value !== '' && Buffer.byteLength(value) < MIN_SECRET_BYTES)
       problems.push({
@@ -551,13 +561,15 @@ export function isEmbedded(config: Pick<Config, 'kafkaBrokers' | 'databaseUrl'>)
 
 /**
  * The development secrets of the embedded mode: `npm run tokens` signs with them and the embedded service
- * accepts them when AUTH_JWT_SECRET and PAYMENT_WEBHOOK_SECRET are unset. Anywhere else they are refused.
+ * accepts them when AUTH_JWT_SECRET, PAYMENT_WEBHOOK_SECRET and TICKET_SECRET are unset. Anywhere else they
+ * are refused.
  */
 export const DEVELOPMENT_AUTH = {
   jwtSecret: 'aquastream-development-secret-do-not-use-in-production',
   issuer: 'urn:aquastream:development',
   audience: 'backend-event',
   webhookSecret: 'aquastream-sandbox-webhook-secret-not-for-production',
+  ticketSecret: DEVELOPMENT_TICKET_SECRET,
 } as const
 
 declare const checkedForService: unique symbol
@@ -576,8 +588,8 @@ export type ServiceConfig = Config & {
  * The configuration of the service itself (`main.ts`): {@link loadConfig}, then the decision whether it may
  * start with the secrets it has. In the embedded mode unset secrets, issuer and audience become the
  * development ones ({@link DEVELOPMENT_AUTH}); anywhere else (Kafka or PostgreSQL configured, whatever
- * NODE_ENV says) the service refuses to start without a token verifier, AUTH_JWT_ISSUER, AUTH_JWT_AUDIENCE
- * and PAYMENT_WEBHOOK_SECRET, and refuses the development values.
+ * NODE_ENV says) the service refuses to start without a token verifier, AUTH_JWT_ISSUER, AUTH_JWT_AUDIENCE,
+ * PAYMENT_WEBHOOK_SECRET and TICKET_SECRET, and refuses the development values.
  *
  * @throws RuntimeError INVALID_CONFIG naming the variables at fault.
  */
@@ -597,6 +609,7 @@ export function serviceConfig(config: Config): ServiceConfig {
       authJwtIssuer: config.authJwtIssuer || DEVELOPMENT_AUTH.issuer,
       authJwtAudience: config.authJwtAudience || DEVELOPMENT_AUTH.audience,
       paymentWebhookSecret: config.paymentWebhookSecret || DEVELOPMENT_AUTH.webhookSecret,
+      ticketSecret: config.ticketSecret || DEVELOPMENT_AUTH.ticketSecret,
       embedded,
     } as ServiceConfig
   const where = 'outside the embedded mode (KAFKA_BROKERS or DATABASE_URL is set)'
@@ -619,6 +632,11 @@ export function serviceConfig(config: Config): ServiceConfig {
     problems.push({
       variable: 'PAYMENT_WEBHOOK_SECRET',
       why: `${where} the gateway's HMAC key is required (the sandbox key is refused)`,
+    })
+  if (config.ticketSecret === '' || config.ticketSecret === DEVELOPMENT_AUTH.ticketSecret)
+    problems.push({
+      variable: 'TICKET_SECRET',
+      why: `${where} the key that signs ticket codes is required (the development key is refused: anyone could forge tickets)`,
     })
   refuse(problems)
   return { ...config, embedded } as ServiceConfig

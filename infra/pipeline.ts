@@ -1,5 +1,6 @@
 import { join } from 'node:path'
 import type { Logger } from 'pino'
+import { DEVELOPMENT_TICKET_SECRET, TicketSigner } from '../processors/index.ts'
 import { EmbeddedLog, EmbeddedStreams, KafkaStreams } from '../streams/index.ts'
 import { buildBookingTopology, type BookingSerdes } from '../topologies/index.ts'
 import { kafkaSecurityOf, type Config } from './config.ts'
@@ -18,7 +19,10 @@ export interface Pipeline {
 /**
  * Builds the booking topology with the configured schema registry and runs it:
  * on Kafka when KAFKA_BROKERS is set, else on the durable embedded log in
- * DATA_DIR. Same topology, serdes and processors either way.
+ * DATA_DIR. Same topology, serdes and processors either way. Ticket codes are signed with TICKET_SECRET:
+ * the service's configuration (`loadServiceConfig`) always has one, refused when it is the development key
+ * outside the embedded mode; a test or tool process that loaded only `loadConfig` signs with the
+ * development key.
  */
 export async function startPipeline(
   config: Config,
@@ -26,7 +30,8 @@ export async function startPipeline(
   serdes?: BookingSerdes,
 ): Promise<Pipeline> {
   serdes ??= await serdesFor(config)
-  const topology = buildBookingTopology({ serdes })
+  const tickets = new TicketSigner(config.ticketSecret || DEVELOPMENT_TICKET_SECRET)
+  const topology = buildBookingTopology({ serdes, tickets })
   const common = {
     applicationId: config.applicationId,
     topics: declareTopics(serdes.topics),

@@ -1,9 +1,11 @@
 import type { BookingCommand } from '../avro/index.ts'
 import { canChangeBooking } from './authorization.ts'
 import { forbiddenOn, refused, type BookingDecision } from './booking-decision.ts'
+import { withNewTicket } from './booking-tickets.ts'
 import { refundCharges, refundTerms } from './booking-refunds.ts'
 import { bookingFact, causeOf, notify, type LedgerOutput } from './ledger-outputs.ts'
 import {
+  checkedInSeats,
   isActive,
   pendingTopUp,
   takeSeats,
@@ -17,6 +19,7 @@ import { refuse } from './reason-codes.ts'
 import { refundAmount } from './refund-policy.ts'
 import { bookingClosed, checkSeatCount, freeSeats, onSale } from './seat-checks.ts'
 import { releaseTopUp } from './seat-release.ts'
+import type { TicketSigner } from './ticket-code.ts'
 
 /**
  * CHANGE_SEATS of an active booking, until the start.
@@ -31,8 +34,12 @@ import { releaseTopUp } from './seat-release.ts'
  * - While a top-up is pending only a change back to the confirmed seat count is taken: it withdraws the
  *   top-up. Anything else is refused with SEAT_CHANGE_PENDING.
  *
+ * A CONFIRMED booking whose seats change gets its next ticket (signed by `tickets` for the new seat count);
+ * the previous code stops checking in.
+ *
  * Refusals: VALIDATION_FAILED (no payload, bad or unchanged seat count), BOOKING_NOT_FOUND, FORBIDDEN
- * (not the booking's user or an admin), INVALID_BOOKING_STATE (not active, or the event has started),
+ * (not the booking's user or an admin), INVALID_BOOKING_STATE (not active, the event has started, or fewer
+ * seats than are checked in already),
  * TOO_MANY_SEATS, SEAT_CHANGE_PENDING; for more seats also EVENT_NOT_BOOKABLE, BOOKING_DEADLINE_PASSED,
  * PRICE_OPTION_NOT_FOUND, PRICE_OPTION_NOT_AVAILABLE, NO_AVAILABLE_SEATS.
  */
@@ -42,6 +49,7 @@ export function changeSeats(
   waitingList: WaitingListState | undefined,
   command: BookingCommand,
   nowMs: number,
+  tickets: TicketSigner,
 ): BookingDecision {
   const input = command.changeSeats
   if (input === null) return refused(refuse('VALIDATION_FAILED', 'CHANGE_SEATS needs its payload'))
@@ -65,9 +73,14 @@ export function changeSeats(
   if (input.seats === booking.seats)
     return refused(refuse('VALIDATION_FAILED', 'the seat count is unchanged'))
   if (nowMs >= event.startsAtMs) return refused(refuse('INVALID_BOOKING_STATE', 'the event has started'))
+  // Check-in opens 2 h before the start: seats that walked in already cannot be given back.
+  if (input.seats < checkedInSeats(booking))
+    return refused(
+      refuse('INVALID_BOOKING_STATE', `${checkedInSeats(booking)} seats of the booking are checked in`),
+    )
   return input.seats > booking.seats
-    ? addSeats(event, booking, waitingList, input.seats, command, nowMs)
-    : removeSeats(event, booking, input.seats, command, nowMs)
+    ? addSeats(event, booking, waitingList, input.seats, command, nowMs, tickets)
+    : removeSeats(event, booking, input.seats, command, nowMs, tickets)
 }
 
 /**
@@ -86,7 +99,7 @@ export function seatsChangedNotice(
     'booking.seats_changed',
     `booking.seats_changed:${booking.bookingId}:${requestId}`,
     nowMs,
-    { bookingId: booking.bookingId, seats: String(booking.seats) },
+    { bookingId: booking.bookingId, seats: String(booking.seats), ticketCode: booking.ticketCode ?? '' },
   )
 }
 
@@ -124,6 +137,7 @@ function addSeats(
   seats: number,
   command: BookingCommand,
   nowMs: number,
+  tickets: TicketSigner,
 ): BookingDecision {
   const closed = bookingClosed(event, nowMs)
   if (closed !== undefined) return refused(closed)
@@ -175,12 +189,13 @@ function addSeats(
       message: `${delta} added seats held until payment of ${topUpMinor}`,
     }
   }
-  const next: BookingState = {
+  const changed: BookingState = {
     ...booking,
     seats,
     amountMinor: booking.status === 'PENDING_PAYMENT' ? priceOf(event, booking, seats) : booking.amountMinor,
     updatedAtMs: nowMs,
   }
+  const next = changed.status === 'CONFIRMED' ? withNewTicket(changed, tickets) : changed
   return {
     ok: true,
     event: nextEvent,
@@ -199,6 +214,7 @@ function removeSeats(
   seats: number,
   command: BookingCommand,
   nowMs: number,
+  tickets: TicketSigner,
 ): BookingDecision {
   const removed = booking.seats - seats
   const cause = causeOf(command)
@@ -214,13 +230,16 @@ function removeSeats(
     const refunded = refundCharges(booking, wanted, 'SEATS_REDUCED', cause, nowMs)
     refund = refunded.refundMinor
     refundOutputs = refunded.outputs
-    next = {
-      ...refunded.booking,
-      seats,
-      seatsValueMinor: booking.seatsValueMinor - removedValue,
-      amountMinor: booking.amountMinor - refund,
-      updatedAtMs: nowMs,
-    }
+    next = withNewTicket(
+      {
+        ...refunded.booking,
+        seats,
+        seatsValueMinor: booking.seatsValueMinor - removedValue,
+        amountMinor: booking.amountMinor - refund,
+        updatedAtMs: nowMs,
+      },
+      tickets,
+    )
   } else {
     next = { ...booking, seats, amountMinor: priceOf(event, booking, seats), updatedAtMs: nowMs }
   }

@@ -2,6 +2,7 @@ import type { PaymentStatusChanged } from '../avro/index.ts'
 import { seatsChangedNotice } from './booking-change-seats.ts'
 import { confirmedOutputs } from './booking-confirmation.ts'
 import { unchanged, type BookingEffect } from './booking-decision.ts'
+import { withNewTicket } from './booking-tickets.ts'
 import { refundWholePayment } from './booking-refunds.ts'
 import { bookingFact, notify, TIMER_CAUSE } from './ledger-outputs.ts'
 import {
@@ -19,7 +20,7 @@ import { perUserTerms, userPromoUses } from './promo-codes.ts'
 import type { ReasonCode } from './reason-codes.ts'
 import { bookingClosed, freeSeats } from './seat-checks.ts'
 import { endBooking, releaseTopUp } from './seat-release.ts'
-import { ticketCode } from './ticket-code.ts'
+import type { TicketSigner } from './ticket-code.ts'
 
 /**
  * What happens when a payment status lands (the payment service's `payment.status_changed`): a payment
@@ -35,7 +36,8 @@ import { ticketCode } from './ticket-code.ts'
  * price confirms the added seats; a payment of a top-up that already ended (expired, failed, withdrawn) is
  * refunded in full, the seats are not taken again (the user may ask for them again). FAILED releases a
  * pending hold or a pending top-up. A COMPLETED payment for a booking the ledger does not know is refunded
- * (UNKNOWN_BOOKING). Redeliveries are no-ops.
+ * (UNKNOWN_BOOKING). Redeliveries are no-ops. A confirmation, and a paid top-up, sign the booking's next
+ * ticket with `tickets`.
  */
 export function applyPayment(
   event: EventState,
@@ -44,6 +46,7 @@ export function applyPayment(
   waitingList: WaitingListState | undefined,
   payment: PaymentStatusChanged,
   nowMs: number,
+  tickets: TicketSigner,
 ): BookingEffect {
   if (booking === undefined)
     return payment.status === 'COMPLETED' ? refundUnknownBooking(event, payment, nowMs) : unchanged(event)
@@ -56,7 +59,7 @@ export function applyPayment(
     case 'PARTIAL_REFUND':
       return unchanged(event) // the payment service confirming our refund requests: nothing to decide
     case 'COMPLETED':
-      return paymentCompleted(event, booking, user, waitingList, payment, nowMs)
+      return paymentCompleted(event, booking, user, waitingList, payment, nowMs, tickets)
   }
 }
 
@@ -190,6 +193,7 @@ function paymentCompleted(
   waitingList: WaitingListState | undefined,
   payment: PaymentStatusChanged,
   nowMs: number,
+  tickets: TicketSigner,
 ): BookingEffect {
   if (booking.settledPaymentIds.includes(payment.paymentId)) return unchanged(event)
   const settled: BookingState = {
@@ -199,17 +203,17 @@ function paymentCompleted(
     settledPaymentIds: [...booking.settledPaymentIds, payment.paymentId],
     updatedAtMs: nowMs,
   }
-  if (settled.status === 'CONFIRMED') return paymentOfConfirmed(event, settled, payment, nowMs)
+  if (settled.status === 'CONFIRMED') return paymentOfConfirmed(event, settled, payment, nowMs, tickets)
   // The payment started for a top-up of a booking that has ended since: late, whatever its amount.
   if (settled.topUp !== null && settled.topUp.paymentId === payment.paymentId)
     return refundWholePayment(event, settled, payment, 'LATE_PAYMENT', 'INVALID_BOOKING_STATE', nowMs)
   if (payment.amountMinor < settled.amountMinor)
     return refundWholePayment(event, settled, payment, 'UNDERPAID', 'VALIDATION_FAILED', nowMs)
   if (settled.status === 'PENDING_PAYMENT') {
-    const confirmed = confirmedBy(event, settled, payment)
+    const confirmed = confirmedBy(settled, payment, tickets)
     return { event, booking: confirmed, outputs: confirmedOutputs(event, confirmed, TIMER_CAUSE, nowMs) }
   }
-  return latePayment(event, settled, user, waitingList, payment, nowMs)
+  return latePayment(event, settled, user, waitingList, payment, nowMs, tickets)
 }
 
 /**
@@ -222,19 +226,23 @@ function paymentOfConfirmed(
   settled: BookingState,
   payment: PaymentStatusChanged,
   nowMs: number,
+  tickets: TicketSigner,
 ): BookingEffect {
   const topUp = pendingTopUp(settled)
   if (topUp !== null) {
     if (payment.amountMinor < topUp.amountMinor)
       return refundWholePayment(event, settled, payment, 'UNDERPAID', 'VALIDATION_FAILED', nowMs)
-    const changed: BookingState = {
-      ...settled,
-      seats: topUp.seats,
-      amountMinor: settled.amountMinor + payment.amountMinor,
-      seatsValueMinor: settled.seatsValueMinor + payment.amountMinor,
-      charges: [...settled.charges, chargeOf(payment)],
-      topUp: { ...topUp, paymentId: payment.paymentId, status: 'PAID' },
-    }
+    const changed = withNewTicket(
+      {
+        ...settled,
+        seats: topUp.seats,
+        amountMinor: settled.amountMinor + payment.amountMinor,
+        seatsValueMinor: settled.seatsValueMinor + payment.amountMinor,
+        charges: [...settled.charges, chargeOf(payment)],
+        topUp: { ...topUp, paymentId: payment.paymentId, status: 'PAID' },
+      },
+      tickets,
+    )
     return {
       event,
       booking: changed,
@@ -263,6 +271,7 @@ function latePayment(
   waitingList: WaitingListState | undefined,
   payment: PaymentStatusChanged,
   nowMs: number,
+  tickets: TicketSigner,
 ): BookingEffect {
   if (settled.endCause !== 'EXPIRED' && settled.endCause !== 'PAYMENT_FAILED')
     return refundWholePayment(event, settled, payment, 'LATE_PAYMENT', 'INVALID_BOOKING_STATE', nowMs)
@@ -270,7 +279,7 @@ function latePayment(
   if (blocked !== undefined)
     return refundWholePayment(event, settled, payment, 'LATE_PAYMENT', blocked, nowMs)
   const retaken = usePromo(takeSeats(event, settled.priceOptionId, settled.seats), settled.promoCode, 1)
-  const confirmed: BookingState = { ...confirmedBy(event, settled, payment), endCause: null }
+  const confirmed: BookingState = { ...confirmedBy(settled, payment, tickets), endCause: null }
   return {
     event: retaken,
     booking: confirmed,
@@ -310,14 +319,20 @@ function chargeOf(payment: PaymentStatusChanged): Charge {
  * The booking (`settled`: with the payment accounted) confirmed by `payment`: what the payment brought is
  * its net charge and its seats' value, and its ticket is issued.
  */
-function confirmedBy(event: EventState, settled: BookingState, payment: PaymentStatusChanged): BookingState {
-  return {
-    ...settled,
-    amountMinor: payment.amountMinor,
-    seatsValueMinor: payment.amountMinor,
-    charges: [...settled.charges, chargeOf(payment)],
-    status: 'CONFIRMED',
-    holdExpiresAtMs: null,
-    ticketCode: ticketCode(event.eventId, settled.bookingId),
-  }
+function confirmedBy(
+  settled: BookingState,
+  payment: PaymentStatusChanged,
+  tickets: TicketSigner,
+): BookingState {
+  return withNewTicket(
+    {
+      ...settled,
+      amountMinor: payment.amountMinor,
+      seatsValueMinor: payment.amountMinor,
+      charges: [...settled.charges, chargeOf(payment)],
+      status: 'CONFIRMED',
+      holdExpiresAtMs: null,
+    },
+    tickets,
+  )
 }

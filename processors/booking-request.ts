@@ -2,6 +2,7 @@ import type { BookingCommand, RequestBooking } from '../avro/index.ts'
 import { canActForUser, mayBook } from './authorization.ts'
 import { confirmedOutputs } from './booking-confirmation.ts'
 import { refused, type BookingDecision } from './booking-decision.ts'
+import { withNewTicket } from './booking-tickets.ts'
 import { bookingFact, causeOf, notify } from './ledger-outputs.ts'
 import {
   takeSeats,
@@ -15,7 +16,7 @@ import {
 import { applyPromo, checkPromo, isRefusal } from './promo-codes.ts'
 import { refuse, type Refusal } from './reason-codes.ts'
 import { bookingClosed, checkSeatCount, freeSeats, onSale } from './seat-checks.ts'
-import { ticketCode } from './ticket-code.ts'
+import type { TicketSigner } from './ticket-code.ts'
 
 /** The state a booking request is decided on. */
 export interface BookingRequestContext {
@@ -32,7 +33,7 @@ export interface BookingRequestContext {
 /**
  * REQUEST: checks in order existence, actor, event status and deadline, seat count, duplicates, price
  * option, promo code, free seats; then holds the seats as PENDING_PAYMENT (or confirms at once when the
- * amount due is 0).
+ * amount due is 0, its ticket signed by `tickets`).
  *
  * Refusals: VALIDATION_FAILED (no payload, no booking ID, bad seat count), EVENT_NOT_FOUND, FORBIDDEN (a
  * user booking for someone else), ORGANIZER_OWN_EVENT, EVENT_NOT_BOOKABLE, BOOKING_DEADLINE_PASSED,
@@ -44,6 +45,7 @@ export function requestBooking(
   ctx: BookingRequestContext,
   command: BookingCommand,
   nowMs: number,
+  tickets: TicketSigner,
 ): BookingDecision {
   const input = command.request
   if (input === null) return refused(refuse('VALIDATION_FAILED', 'REQUEST needs the request payload'))
@@ -56,7 +58,8 @@ export function requestBooking(
   const amountMinor = applyPromo(option.priceMinor * input.seats, promo)
   const free = amountMinor === 0
   const next = usePromo(takeSeats(event, option.priceOptionId, input.seats), promo?.code ?? null, 1)
-  const booking = newBooking(event, input, amountMinor, promo, nowMs)
+  const held = newBooking(event, input, amountMinor, promo, nowMs)
+  const booking = free ? withNewTicket(held, tickets) : held
   const cause = causeOf(command)
   const outputs = free
     ? confirmedOutputs(next, booking, cause, nowMs)
@@ -111,7 +114,7 @@ function checkRequest(
   return { option, promo }
 }
 
-/** The granted booking: CONFIRMED with its ticket when nothing is due, else PENDING_PAYMENT on hold. */
+/** The granted booking: CONFIRMED when nothing is due (its ticket still to sign), else PENDING_PAYMENT on hold. */
 function newBooking(
   event: EventState,
   input: RequestBooking,
@@ -136,7 +139,9 @@ function newBooking(
     paymentId: null,
     settledPaymentIds: [],
     charges: [],
-    ticketCode: free ? ticketCode(event.eventId, input.bookingId) : null,
+    ticketCode: null,
+    ticketIssue: 0,
+    checkIns: [],
     holdExpiresAtMs: free ? null : nowMs + event.holdMinutes * 60_000,
     endCause: null,
     topUp: null,

@@ -6,19 +6,19 @@ import type {
   RequestOutcome,
 } from '../avro/index.ts'
 import { Record, type Processor, type ProcessorContext } from '../streams/index.ts'
-import { cancelBooking, cancelForEvent } from './booking-cancel.ts'
-import { changeSeats } from './booking-change-seats.ts'
+import { changedBookingId, decideBookingChange, type BookingChangeType } from './booking-changes.ts'
+import { checkIn, checkInOutcome } from './booking-check-in.ts'
 import type { BookingEffect } from './booking-decision.ts'
 import { applyPayment } from './booking-payment.ts'
-import { reconfirmBooking } from './booking-reconfirm.ts'
 import { requestBooking } from './booking-request.ts'
 import { applyCrewStatus } from './crew.ts'
 import type { BookingsFollowUp } from './event-decision.ts'
+import { followUpEffect } from './event-follow-up.ts'
 import { decideEventCommand, dueEventTimer } from './event-lifecycle.ts'
 import { expireHold } from './hold-expiry.ts'
 import type { LedgerInput } from './ledger-input.ts'
 import { causeOf, rejectionFact, TIMER_CAUSE, type Cause, type LedgerOutput } from './ledger-outputs.ts'
-import { isActive, type EventState } from './ledger-state.ts'
+import type { EventState } from './ledger-state.ts'
 import { LedgerStores } from './ledger-stores.ts'
 import { refuse } from './reason-codes.ts'
 import {
@@ -29,9 +29,8 @@ import {
   repeatedOutcome,
   type CommandIdentity,
 } from './request-outcomes.ts'
-import { scheduleNotice } from './schedule-notices.ts'
+import type { TicketSigner } from './ticket-code.ts'
 import {
-  closeWaitingList,
   expireOffers,
   joinWaitingList,
   leaveWaitingList,
@@ -52,14 +51,20 @@ const MAX_TIMER_STEPS = 8
  * The single writer of every event's state: decides event commands, booking commands, payment statuses
  * and crew answers for the events of its partition, runs their timers, and answers each request ID once.
  * Decisions are pure functions, one file per command family (event-lifecycle.ts, booking-request.ts,
- * booking-change-seats.ts, booking-cancel.ts, booking-reconfirm.ts, booking-payment.ts, hold-expiry.ts,
- * waiting-list.ts, crew.ts); this class loads their state from the stores (ledger-stores.ts), writes it
- * back, and forwards their outputs to the child named by each output (`LEDGER_CHILDREN`). Outcomes are
- * keyed by requestId, all else by eventId.
+ * booking-change-seats.ts, booking-cancel.ts, booking-reconfirm.ts, booking-tickets.ts, booking-check-in.ts,
+ * booking-payment.ts, hold-expiry.ts, waiting-list.ts, crew.ts); this class loads their state from the
+ * stores (ledger-stores.ts), writes it back, and forwards their outputs to the child named by each output
+ * (`LEDGER_CHILDREN`). Outcomes are keyed by requestId, all else by eventId. `tickets` signs and reads the
+ * ticket codes (the service's TICKET_SECRET); the decisions get it as an argument.
  */
 export class EventLedgerProcessor implements Processor<string, LedgerInput, string, unknown> {
   #context!: ProcessorContext<string, unknown>
   #stores!: LedgerStores
+  readonly #tickets: TicketSigner
+
+  constructor(tickets: TicketSigner) {
+    this.#tickets = tickets
+  }
 
   init(context: ProcessorContext<string, unknown>): void {
     this.#context = context
@@ -140,18 +145,17 @@ export class EventLedgerProcessor implements Processor<string, LedgerInput, stri
         case 'CANCEL':
         case 'CHANGE_SEATS':
         case 'RECONFIRM':
-          return this.#changeBooking(identity, command, nowMs)
+        case 'REISSUE_TICKET':
+          return this.#changeBooking(identity, { ...command, type: command.type }, nowMs)
+        case 'CHECK_IN':
+          return this.#checkIn(identity, command, nowMs)
         case 'JOIN_WAITING_LIST':
         case 'LEAVE_WAITING_LIST':
           return this.#waitingListCommand(identity, command, nowMs)
-        default:
-          return refusedOutcome(
-            identity,
-            'BOOKING',
-            '',
-            refuse('VALIDATION_FAILED', `unknown booking command ${String(command.type)}`),
-            nowMs,
-          )
+        default: {
+          const refusal = refuse('VALIDATION_FAILED', `unknown booking command ${String(command.type)}`)
+          return refusedOutcome(identity, 'BOOKING', '', refusal, nowMs)
+        }
       }
     })
   }
@@ -172,6 +176,7 @@ export class EventLedgerProcessor implements Processor<string, LedgerInput, stri
       },
       command,
       nowMs,
+      this.#tickets,
     )
     if (!decision.ok) {
       if (input !== null)
@@ -195,35 +200,44 @@ export class EventLedgerProcessor implements Processor<string, LedgerInput, stri
     return acceptedOutcome(identity, 'BOOKING', bookingId, decision.message, nowMs)
   }
 
-  /** CANCEL, CHANGE_SEATS, RECONFIRM: commands on an existing booking. */
-  #changeBooking(identity: CommandIdentity, command: BookingCommand, nowMs: number): RequestOutcome {
+  /** CANCEL, CHANGE_SEATS, RECONFIRM, REISSUE_TICKET: commands on an existing booking. */
+  #changeBooking(
+    identity: CommandIdentity,
+    command: BookingCommand & { type: BookingChangeType },
+    nowMs: number,
+  ): RequestOutcome {
     const event = this.#stores.event(command.eventId)
-    const payload =
-      command.type === 'CANCEL'
-        ? command.cancel
-        : command.type === 'RECONFIRM'
-          ? command.reconfirm
-          : command.changeSeats
-    const bookingId = payload?.bookingId ?? ''
-    if (event === undefined)
-      return refusedOutcome(
-        identity,
-        'BOOKING',
-        bookingId,
-        refuse('EVENT_NOT_FOUND', `no event ${command.eventId}`),
-        nowMs,
-      )
+    const bookingId = changedBookingId(command)
+    if (event === undefined) {
+      const refusal = refuse('EVENT_NOT_FOUND', `no event ${command.eventId}`)
+      return refusedOutcome(identity, 'BOOKING', bookingId, refusal, nowMs)
+    }
     const booking = this.#stores.booking(command.eventId, bookingId)
-    const decision =
-      command.type === 'CANCEL'
-        ? cancelBooking(event, booking, command, nowMs)
-        : command.type === 'RECONFIRM'
-          ? reconfirmBooking(event, booking, command, nowMs)
-          : changeSeats(event, booking, this.#stores.waitingList(command.eventId), command, nowMs)
+    const waitingList = this.#stores.waitingList(command.eventId)
+    const decision = decideBookingChange(event, booking, waitingList, command, nowMs, this.#tickets)
     if (!decision.ok) return refusedOutcome(identity, 'BOOKING', bookingId, decision.refusal, nowMs)
     this.#stores.saveBooking(decision.booking)
     this.#saveEvent(decision.event, decision.outputs, nowMs)
     return acceptedOutcome(identity, 'BOOKING', bookingId, decision.message, nowMs)
+  }
+
+  /** CHECK_IN (booking-check-in.ts): a repeat of a counted scan changes nothing. */
+  #checkIn(identity: CommandIdentity, command: BookingCommand, nowMs: number): RequestOutcome {
+    const { eventId } = command
+    const stores = this.#stores
+    const decision = checkIn(
+      {
+        event: stores.event(eventId),
+        booking: (bookingId) => stores.booking(eventId, bookingId),
+        legacyBooking: (code) => stores.bookingsOf(eventId).find((b) => b.ticketCode === code),
+        tickets: this.#tickets,
+      },
+      command,
+      nowMs,
+    )
+    if (decision.ok && decision.booking !== undefined) stores.saveBooking(decision.booking)
+    if (decision.ok) this.#emitAll(decision.outputs, nowMs)
+    return checkInOutcome(identity, decision, nowMs)
   }
 
   /** JOIN_WAITING_LIST, LEAVE_WAITING_LIST; seats a leaver gives up are offered on at once. */
@@ -250,10 +264,8 @@ export class EventLedgerProcessor implements Processor<string, LedgerInput, stri
     const booking = this.#stores.booking(payment.eventId, payment.bookingId)
     const user =
       booking === undefined ? undefined : this.#stores.userBookings(payment.eventId, booking.userId)
-    this.#applyEffect(
-      applyPayment(event, booking, user, this.#stores.waitingList(payment.eventId), payment, nowMs),
-      nowMs,
-    )
+    const list = this.#stores.waitingList(payment.eventId)
+    this.#applyEffect(applyPayment(event, booking, user, list, payment, nowMs, this.#tickets), nowMs)
   }
 
   #crew(status: CrewStatusChanged, nowMs: number): void {
@@ -304,25 +316,13 @@ export class EventLedgerProcessor implements Processor<string, LedgerInput, stri
 
   /** Runs an event change's follow-up over the event's bookings (and, on cancel, its waiting list). */
   #followUp(event: EventState, followUp: BookingsFollowUp, cause: Cause, nowMs: number): void {
-    const bookings = this.#stores.bookingsOf(event.eventId)
-    if (followUp === 'CANCEL_ALL') {
-      let current = event
-      for (const booking of bookings) {
-        if (!isActive(booking)) continue
-        const effect = cancelForEvent(current, booking, cause, nowMs)
-        if (effect.booking !== undefined) this.#stores.saveBooking(effect.booking)
-        current = effect.event
-        this.#emitAll(effect.outputs, nowMs)
-      }
-      this.#stores.putEvent(current)
-      const list = this.#stores.waitingList(event.eventId)
-      if (list !== undefined) {
-        this.#emitAll(closeWaitingList(current, list, cause, nowMs), nowMs)
-        this.#stores.deleteWaitingList(event.eventId)
-      }
-      return
-    }
-    for (const booking of bookings) this.#emitAll(scheduleNotice(event, booking, followUp, nowMs), nowMs)
+    const { eventId } = event
+    const list = this.#stores.waitingList(eventId)
+    const effect = followUpEffect(event, this.#stores.bookingsOf(eventId), list, followUp, cause, nowMs)
+    for (const booking of effect.bookings) this.#stores.saveBooking(booking)
+    if (followUp === 'CANCEL_ALL') this.#stores.putEvent(effect.event)
+    this.#emitAll(effect.outputs, nowMs)
+    if (effect.listClosed) this.#stores.deleteWaitingList(eventId)
   }
 
   #applyEffect(effect: BookingEffect, nowMs: number): void {

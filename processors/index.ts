@@ -57,3 +57,4 @@ export {
 } from './review-state.ts'
 export { REVIEW_STORES } from './review-stores.ts'
 export { DEFAULT_REFUND_POLICY, refundAmount, refundPercent } from './refund-policy.ts'
+export { DEVELOPMENT_TICKET_SECRET, TicketSigner, type ReadTicket, type TicketClaim } from './ticket-code.ts'

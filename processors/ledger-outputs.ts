@@ -92,9 +92,20 @@ export function eventFact(
 /** The check-in fields of a booking fact other than CHECKED_IN. */
 export const NO_CHECK_IN = { checkedInSeats: null, scannedAtMs: null, deviceId: null } as const
 
+/** What a CHECKED_IN fact says of its scan. */
+export interface CheckInFact {
+  /** Seats this scan admitted (the fact's `seats`). */
+  readonly seats: number
+  /** The booking's seats checked in after it. */
+  readonly checkedInSeats: number
+  readonly scannedAtMs: number
+  readonly deviceId: string | null
+}
+
 /**
  * A booking fact with the booking as it is after the decision. A pending seat top-up shows in it: `seats`
- * counts its extra seats, `amountMinor` adds its price, `holdExpiresAtMs` is its expiry.
+ * counts its extra seats, `amountMinor` adds its price, `holdExpiresAtMs` is its expiry. A CHECKED_IN fact
+ * (`extra.checkIn`) has the seats of its scan instead, and the check-in fields.
  */
 export function bookingFact(
   event: EventState,
@@ -102,8 +113,9 @@ export function bookingFact(
   type: BookingEventType,
   cause: Cause,
   nowMs: number,
-  extra: { reasonCode?: string; refundMinor?: number } = {},
+  extra: { reasonCode?: string; refundMinor?: number; checkIn?: CheckInFact } = {},
 ): LedgerOutput {
+  const checkIn = extra.checkIn
   const topUp = pendingTopUp(booking)
   return {
     to: 'booking-events',
@@ -114,7 +126,7 @@ export function bookingFact(
       type,
       status: booking.status,
       priceOptionId: booking.priceOptionId,
-      seats: topUp?.seats ?? booking.seats,
+      seats: checkIn?.seats ?? topUp?.seats ?? booking.seats,
       amountMinor: booking.amountMinor + (topUp?.amountMinor ?? 0),
       paidMinor: booking.paidMinor,
       refundMinor: extra.refundMinor ?? 0,
@@ -126,7 +138,9 @@ export function bookingFact(
       requestId: cause.requestId,
       occurredAtMs: nowMs,
       eventSeatsTaken: event.seatsTaken,
-      ...NO_CHECK_IN,
+      checkedInSeats: checkIn?.checkedInSeats ?? null,
+      scannedAtMs: checkIn?.scannedAtMs ?? null,
+      deviceId: checkIn?.deviceId ?? null,
     },
   }
 }

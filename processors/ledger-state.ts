@@ -115,6 +115,20 @@ export interface Reconfirmation {
   readonly atMs: number
 }
 
+/** One accepted scan of a booking's ticket. */
+export interface CheckInRecord {
+  /** The code scanned (a repeat of the same scan, under another request ID, counts once). */
+  readonly code: string
+  /** When the scanner read it (its own clock). */
+  readonly scannedAtMs: number
+  /** Seats this scan admitted. */
+  readonly seats: number
+  /** The check-in device that scanned, null for a person. */
+  readonly deviceId: string | null
+  /** The CHECK_IN command that was accepted. */
+  readonly requestId: string
+}
+
 export interface BookingState {
   readonly bookingId: string
   readonly eventId: string
@@ -149,7 +163,21 @@ export interface BookingState {
    * not charges.
    */
   readonly charges: readonly Charge[]
+  /**
+   * The current ticket code: signed (`T1~…`, processors/ticket-code.ts) for bookings confirmed since signed
+   * tickets, 12 hex characters for older ones (which still check in by exact match); null until confirmed.
+   */
   readonly ticketCode: string | null
+  /**
+   * Which issue of the booking's signed ticket `ticketCode` is: 0 while none was signed (unconfirmed, or a
+   * legacy 12-hex code); each confirmation, seat change of a confirmed booking and re-issue signs the next.
+   */
+  readonly ticketIssue: number
+  /**
+   * The accepted check-ins (scans) of the booking, in the order they were decided. Each admits at least
+   * one seat and together they never admit more than the booking's seats, so there are at most 20.
+   */
+  readonly checkIns: readonly CheckInRecord[]
   readonly holdExpiresAtMs: number | null
   /** Why a booking ended: drives what a late payment does. */
   readonly endCause: 'USER_CANCELED' | 'EVENT_CANCELED' | 'EXPIRED' | 'PAYMENT_FAILED' | null
@@ -251,15 +279,31 @@ export function usePromo(event: EventState, code: string | null, delta: number):
   }
 }
 
+/** Seats of the booking checked in so far. */
+export function checkedInSeats(booking: BookingState): number {
+  let seats = 0
+  for (const checkIn of booking.checkIns) seats += checkIn.seats
+  return seats
+}
+
+/** The scan time of the booking's earliest accepted check-in (scans may arrive out of order); null before any. */
+export function firstScannedAtMs(booking: BookingState): number | null {
+  let first: number | null = null
+  for (const checkIn of booking.checkIns)
+    if (first === null || checkIn.scannedAtMs < first) first = checkIn.scannedAtMs
+  return first
+}
+
+/** The fields added to BookingState since the first stored version. */
+type AddedBookingFields =
+  'seatsValueMinor' | 'charges' | 'topUp' | 'reconfirmation' | 'ticketIssue' | 'checkIns'
+
 /**
  * A BookingState as stored by an earlier version of the ledger (a changelog or embedded journal written
- * before seat top-ups): the fields added since are optional here.
+ * before seat top-ups, or before signed tickets and check-in): the fields added since are optional here.
  */
-export type StoredBookingState = Omit<
-  BookingState,
-  'seatsValueMinor' | 'charges' | 'topUp' | 'reconfirmation'
-> &
-  Partial<Pick<BookingState, 'seatsValueMinor' | 'charges' | 'topUp' | 'reconfirmation'>>
+export type StoredBookingState = Omit<BookingState, AddedBookingFields> &
+  Partial<Pick<BookingState, AddedBookingFields>>
 
 /**
  * Reads a stored booking of any version as the current BookingState. Before seat top-ups a booking was
@@ -272,7 +316,9 @@ export function upgradeBooking(stored: StoredBookingState): BookingState {
     stored.seatsValueMinor !== undefined &&
     stored.charges !== undefined &&
     stored.topUp !== undefined &&
-    stored.reconfirmation !== undefined
+    stored.reconfirmation !== undefined &&
+    stored.ticketIssue !== undefined &&
+    stored.checkIns !== undefined
   )
     return stored as BookingState
   const paymentId = stored.settledPaymentIds[0] ?? null
@@ -296,5 +342,9 @@ export function upgradeBooking(stored: StoredBookingState): BookingState {
     charges: stored.charges ?? (charge === undefined ? [] : [charge]),
     topUp: stored.topUp ?? null,
     reconfirmation: stored.reconfirmation ?? null,
+    // A booking confirmed before signed tickets keeps its 12-hex code (issue 0) until its seats change or
+    // its ticket is re-issued; none was checked in before check-in existed.
+    ticketIssue: stored.ticketIssue ?? 0,
+    checkIns: stored.checkIns ?? [],
   }
 }

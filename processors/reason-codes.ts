@@ -140,6 +140,50 @@ export const REASON_CODES = {
     retriable: false,
     meaning: 'No schedule change awaits re-confirmation: none since booking, or re-confirmed already.',
   },
+  TICKET_INVALID: {
+    httpStatus: 422,
+    retriable: false,
+    meaning:
+      'The scanned code is no ticket of this service: malformed, forged (its signature does not check), or naming no booking of this event.',
+  },
+  TICKET_WRONG_EVENT: {
+    httpStatus: 422,
+    retriable: false,
+    meaning: 'A genuine ticket, but for another event.',
+  },
+  TICKET_NOT_CONFIRMED: {
+    httpStatus: 422,
+    retriable: false,
+    meaning: 'The ticket’s booking is not CONFIRMED (awaiting payment, canceled or expired).',
+  },
+  TICKET_SUPERSEDED: {
+    httpStatus: 422,
+    retriable: false,
+    meaning:
+      'An earlier code of the booking: its seats changed or its ticket was re-issued since, and only the current code checks in.',
+  },
+  CHECK_IN_TOO_EARLY: {
+    httpStatus: 422,
+    retriable: false,
+    meaning: 'Scanned before check-in opens, 2 hours before the event’s start (by the scan’s own time).',
+  },
+  CHECK_IN_CLOSED: {
+    httpStatus: 422,
+    retriable: false,
+    meaning: 'Scanned after the event’s end (by the scan’s own time).',
+  },
+  TICKET_ALREADY_USED: {
+    httpStatus: 409,
+    retriable: false,
+    meaning:
+      'Every seat of the booking is checked in already; the result’s `firstScannedAt` says when the first scan was.',
+  },
+  TICKET_SEATS_EXCEEDED: {
+    httpStatus: 409,
+    retriable: false,
+    meaning:
+      'The scan asks to admit more seats than the booking has left to check in; the result says how many are (`seats` - `checkedInSeats`).',
+  },
   LIMIT_EXCEEDED: {
     httpStatus: 422,
     retriable: false,

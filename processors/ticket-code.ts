@@ -1,4 +1,4 @@
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto'
+import { createHmac, timingSafeEqual } from 'node:crypto'
 
 /**
  * What a ticket code says: the booking of the event it admits, its seat count, and which issue of the
@@ -79,9 +79,11 @@ function wholeNumber(text: string): number | undefined {
 }
 
 /**
- * The unsigned 12-hex code of bookings confirmed before signed tickets (sha256 of the event and booking
- * IDs): still what the ledger issues until the signer is wired in.
+ * Whether `code` has the shape of the unsigned 12-hex codes of bookings confirmed before signed tickets
+ * (sha256 of the event and booking IDs, no key). Such a code proves nothing by itself: it checks in only
+ * by exact match with the `ticketCode` its booking still holds (booking-check-in.ts), and stops working
+ * once the booking gets a signed code (a seat change or a re-issue).
  */
-export function ticketCode(eventId: string, bookingId: string): string {
-  return createHash('sha256').update(`${eventId}\u0000${bookingId}`).digest('hex').slice(0, 12).toUpperCase()
+export function isLegacyTicketCode(code: string): boolean {
+  return /^[0-9A-F]{12}$/.test(code)
 }

@@ -45,6 +45,7 @@ import type { AppliedChanges, ReadModel } from '../read-models/catalog/index.ts'
 import { MemoryResponseCache, type ResponseCache } from './response-cache.ts'
 import { bookingRoutes } from './routes/bookings.ts'
 import { catalogRoutes } from './routes/catalog.ts'
+import { checkInRoutes } from './routes/check-ins.ts'
 import { categoryRoutes } from './routes/categories.ts'
 import { eventWriteRoutes } from './routes/event-writes.ts'
 import { favoriteRoutes } from './routes/favorites.ts'
@@ -243,6 +244,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
         { name: 'catalog' },
         { name: 'events' },
         { name: 'bookings' },
+        { name: 'check-in' },
         { name: 'reviews' },
         { name: 'favorites' },
         { name: 'categories' },
@@ -371,6 +373,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       await promoRoutes(api, context)
       await availabilityRoutes(api, context, options.availabilityStreams)
       await bookingRoutes(api, context)
+      await checkInRoutes(api, context)
       await waitlistRoutes(api, context)
       await favoriteRoutes(api, context)
       await categoryRoutes(api, context)

@@ -77,6 +77,41 @@ export function freshId(request: FastifyRequest, purpose: string): string {
   return derivedId(JSON.stringify([userId, key, request.method, request.routeOptions.url, purpose]))
 }
 
+/**
+ * The request IDs of a request that produces `count` commands at once (a batch): derived from (user,
+ * Idempotency-Key, route, event, place in the batch) when the request has a key, so a retry names the same
+ * requests and the event's task answers them with their kept outcomes; random otherwise. A key reused with
+ * another body is 409 IDEMPOTENCY_KEY_REUSED, as for one command.
+ */
+export async function batchRequestIds(
+  context: ApiContext,
+  request: FastifyRequest,
+  eventId: string,
+  count: number,
+): Promise<string[]> {
+  const key = idempotencyKeyOf(request)
+  if (key === undefined) return Array.from({ length: count }, () => randomUUID())
+  const { userId } = actorOf(request.principal)
+  const ids = Array.from({ length: count }, (_, i) =>
+    derivedId(JSON.stringify([userId, key, request.method, request.routeOptions.url, eventId, 'request', i])),
+  )
+  const candidate: IdempotentRequest = {
+    requestId: ids[0]!,
+    resourceId: eventId,
+    fingerprint: fingerprint(request),
+  }
+  const { entry } = await context.requests.claim(userId, key, candidate).catch((error: unknown) => {
+    if (error instanceof TooManyKeysError)
+      throw new ApiError('IDEMPOTENCY_KEYS_EXHAUSTED', error.message, { details: { limit: error.limit } })
+    throw error
+  })
+  if (entry.fingerprint !== candidate.fingerprint || entry.requestId !== candidate.requestId)
+    throw new ApiError('IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was used for another request', {
+      details: { requestId: entry.requestId },
+    })
+  return ids
+}
+
 function fingerprint(request: FastifyRequest): string {
   return createHash('sha256')
     .update(`${request.method} ${request.routeOptions.url ?? request.url}\n`)
@@ -209,21 +244,8 @@ async function awaitDecision<R>(
   })
   context.metrics.waiting.inc()
   try {
-    let outcome: RequestOutcomeView | undefined
-    for (;;) {
-      const waiter = context.waiters.wait(requestId, deadline - Date.now(), abort.signal)
-      outcome = await context.readModel.getOutcome(requestId)
-      if (outcome !== undefined) {
-        waiter.cancel()
-        break
-      }
-      const woken = await waiter.promise
-      if (!woken && (Date.now() >= deadline || abort.signal.aborted)) {
-        outcome = await context.readModel.getOutcome(requestId)
-        if (outcome === undefined) return undefined
-        break
-      }
-    }
+    const outcome = await awaitOutcome(context, requestId, deadline, abort.signal)
+    if (outcome === undefined) return undefined
     if (!outcome.accepted || plan.load === undefined) return { outcome, resource: undefined }
     // The outcome and the resource's facts are projected from different topics: wait (within the
     // deadline) for the resource to show the decision.
@@ -245,6 +267,28 @@ async function awaitDecision<R>(
   }
 }
 
+/**
+ * The outcome of `requestId` once the read model has it (woken by the outcome waiters), or undefined when
+ * `deadlineMs` passes or `signal` aborts first. Many requests may wait at once (a batch of commands).
+ */
+export async function awaitOutcome(
+  context: ApiContext,
+  requestId: string,
+  deadlineMs: number,
+  signal: AbortSignal,
+): Promise<RequestOutcomeView | undefined> {
+  for (;;) {
+    const waiter = context.waiters.wait(requestId, deadlineMs - Date.now(), signal)
+    const outcome = await context.readModel.getOutcome(requestId)
+    if (outcome !== undefined) {
+      waiter.cancel()
+      return outcome
+    }
+    const woken = await waiter.promise
+    if (!woken && (Date.now() >= deadlineMs || signal.aborted)) return context.readModel.getOutcome(requestId)
+  }
+}
+
 /** `GET /requests/{id}`'s body for a decided command. */
 export function outcomeBody(outcome: RequestOutcomeView) {
   return {
@@ -258,6 +302,7 @@ export function outcomeBody(outcome: RequestOutcomeView) {
     message: outcome.message,
     decidedAt: outcome.decidedAt,
     originalRequestId: outcome.originalRequestId,
+    checkIn: outcome.checkIn,
   }
 }
 

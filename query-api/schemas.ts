@@ -47,6 +47,21 @@ export const Outcome = Type.Object({
         'Set when this request repeated an earlier request of the same Idempotency-Key: the request that was decided',
     }),
   ),
+  checkIn: Type.Optional(
+    Type.Union(
+      [
+        Type.Object({
+          bookingId: Type.String(),
+          seats: Type.Integer(),
+          checkedInSeats: Type.Integer(),
+          firstScannedAt: Type.Union([Type.String(), Type.Null()]),
+          scannedAt: Type.String(),
+        }),
+        Type.Null(),
+      ],
+      { description: "A CHECK_IN's result: the booking's check-in counts after the decision" },
+    ),
+  ),
 })
 
 const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()])
@@ -121,6 +136,10 @@ export const BookingView = Type.Object({
     Type.String({
       description: 'when the user last re-confirmed after a schedule change (ISO 8601); null when never',
     }),
+  ),
+  checkedInSeats: Type.Integer({ description: 'seats of the booking checked in at the entrance so far' }),
+  firstCheckedInAt: Nullable(
+    Type.String({ description: 'scan time of the first accepted check-in (ISO 8601); null before any' }),
   ),
   lastEvent: Type.String(),
   version: Type.Integer(),

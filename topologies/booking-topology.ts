@@ -17,6 +17,7 @@ import {
 } from '../avro/index.ts'
 import {
   type BookingState,
+  DEVELOPMENT_TICKET_SECRET,
   EventLedgerProcessor,
   LEDGER_CHILDREN,
   LEDGER_STORES,
@@ -25,6 +26,7 @@ import {
   REVIEW_STORES,
   ReviewLedgerProcessor,
   type StoredBookingState,
+  TicketSigner,
   upgradeBooking,
 } from '../processors/index.ts'
 import { jsonSerde, Stores, stringSerde, Topology, type Serde } from '../streams/index.ts'
@@ -114,9 +116,16 @@ export const REVIEW_NODE = 'review-ledger'
  *   review-commands ─► review-ledger (reads the ledger's stores, owns 2) ─► review-events, outcomes,
  *                                                                          notifications
  *
- * Store values are JSON (internal state); topic values are Avro through `serdes`.
+ * Store values are JSON (internal state); topic values are Avro through `serdes`. `tickets` signs and reads
+ * ticket codes with the service's TICKET_SECRET; without it, the development secret (tests, tools).
  */
-export function buildBookingTopology({ serdes }: { serdes: BookingSerdes }): Topology {
+export function buildBookingTopology({
+  serdes,
+  tickets = new TicketSigner(DEVELOPMENT_TICKET_SECRET),
+}: {
+  serdes: BookingSerdes
+  tickets?: TicketSigner
+}): Topology {
   const { topics } = serdes
   const sources = [
     ['event-commands', topics.eventCommands, serdes.eventCommand, 'event-command'],
@@ -132,7 +141,7 @@ export function buildBookingTopology({ serdes }: { serdes: BookingSerdes }): Top
   }
   topology.addProcessor(
     LEDGER_NODE,
-    () => new EventLedgerProcessor(),
+    () => new EventLedgerProcessor(tickets),
     ...sources.map(([name]) => `tag-${name}`),
   )
   for (const store of Object.values(LEDGER_STORES))

@@ -71,6 +71,22 @@ export function bookingCommand(
   }
 }
 
+/**
+ * A CHECK_IN of a scanned ticket code at the event's entrance; `deviceId` names the check-in device that
+ * scanned (null for a person's token).
+ */
+export function checkInCommand(
+  envelope: Envelope,
+  scan: { code: string; scannedAtMs: number; seats: number; deviceId: string | null },
+): BookingCommand {
+  return bookingCommand(envelope, 'CHECK_IN', { checkIn: { ...scan } })
+}
+
+/** A REISSUE_TICKET of the booking: a new ticket code, the old one stops checking in. */
+export function reissueTicketCommand(envelope: Envelope, bookingId: string): BookingCommand {
+  return bookingCommand(envelope, 'REISSUE_TICKET', { reissueTicket: { bookingId } })
+}
+
 /** A ReviewCommand on `reviewId` with every payload but the given one null. */
 export function reviewCommand(
   envelope: Envelope,

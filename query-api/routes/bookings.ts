@@ -8,7 +8,7 @@ import { Type } from '@sinclair/typebox'
 import { canActForUser, canCancelForForceMajeure } from '../../processors/index.ts'
 import { actorOf } from '../auth.ts'
 import { submitCommand } from '../command-flow.ts'
-import { bookingCommand } from '../commands/command-builders.ts'
+import { bookingCommand, reissueTicketCommand } from '../commands/command-builders.ts'
 import type { ApiContext } from '../context.ts'
 import { ApiError } from '../errors.ts'
 import {
@@ -35,6 +35,7 @@ export async function bookingRoutes(app: FastifyInstance, context: ApiContext): 
   cancelBooking(app, context)
   changeSeats(app, context)
   reconfirmBooking(app, context)
+  reissueTicket(app, context)
   payBooking(app, context)
 }
 
@@ -226,6 +227,49 @@ function reconfirmBooking(app: FastifyInstance, context: ApiContext): void {
         { reconfirm: { bookingId: booking.id } },
         200,
       )
+    },
+  )
+}
+
+/**
+ * POST /bookings/{id}/ticket/reissue: a new ticket code for a confirmed booking (a ticket shared or lost),
+ * by whoever may see the booking: its user, the event's organizer, an admin. The old code stops checking
+ * in; the user is sent the new one.
+ */
+function reissueTicket(app: FastifyInstance, context: ApiContext): void {
+  app.post<{ Params: { id: string } }>(
+    '/bookings/:id/ticket/reissue',
+    {
+      config: { roles: SIGNED_IN, rateLimit: context.bookingRateLimit },
+      schema: {
+        tags: ['bookings'],
+        summary: 'Re-issue the ticket of a confirmed booking',
+        description:
+          'A new ticket code; the previous one no longer checks in (TICKET_SUPERSEDED), seats checked in stay checked in. By the booking user, the event organizer or an admin. 422 INVALID_BOOKING_STATE unless CONFIRMED. Answers 202; with `Prefer: wait=N`, 200 with the booking and its new `ticketCode`.',
+        params: IdParams,
+        headers: CommandHeaders,
+        body: Type.Object({}, { additionalProperties: false, 'x-optional': true }),
+        response: { 200: BookingView, 202: Accepted },
+      },
+    },
+    async (request, reply) => {
+      const booking = await visibleBooking(context, request.principal, request.params.id)
+      const actor = actorOf(request.principal)
+      if (request.principal.role === 'admin') request.auditTrail = { before: booking }
+      return submitCommand(context, request, reply, {
+        eventId: booking.eventId,
+        resourceType: 'BOOKING',
+        resourceId: booking.id,
+        commandType: 'booking.REISSUE_TICKET',
+        successStatus: 200,
+        location: (id) => `/api/v1/bookings/${encodeURIComponent(id)}`,
+        load: bookingLoader(context, () => true),
+        send: ({ requestId, idempotencyKey }) =>
+          context.commands.sendBookingCommand(
+            reissueTicketCommand({ requestId, eventId: booking.eventId, actor, idempotencyKey }, booking.id),
+            String(request.id),
+          ),
+      })
     },
   )
 }

@@ -1,5 +1,5 @@
 /**
- * The durable audit log (owned table `audit_log`, migration 009): one append-only row per admin request and
+ * The durable audit log (owned table `audit_log`, migration 011): one append-only row per admin request and
  * per organizer write. A command's `after` is its decided outcome, joined from `request_outcomes` when read,
  * so a record never changes once written and still shows the decision once it lands.
  */

@@ -78,6 +78,8 @@ async function loadBookings(
       ...row,
       refunded_minor: Number(row.refunded_minor),
       reconfirmed_at: isoOf(row.reconfirmed_at),
+      checked_in_seats: Number(row.checked_in_seats),
+      first_checked_in_at: isoOf(row.first_checked_in_at),
       created_at: isoOf(row.created_at)!,
     })
   return bookings
@@ -112,18 +114,20 @@ async function writeBookings(tx: Queryable, written: readonly BookingRow[]): Pro
   await tx.query(
     `INSERT INTO bookings (id, event_id, user_id, status, price_option_id, seats, amount_minor, paid_minor,
        refunded_minor, promo_code, ticket_code, reason_code, hold_expires_at, top_up_seats, reconfirmed_at,
-       last_event, last_request_id, version, created_at, updated_at)
+       checked_in_seats, first_checked_in_at, last_event, last_request_id, version, created_at, updated_at)
      SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(id text, event_id text, user_id text, status text,
        price_option_id text, seats integer, amount_minor bigint, paid_minor bigint, refunded_minor bigint,
        promo_code text, ticket_code text, reason_code text, hold_expires_at timestamptz,
-       top_up_seats integer, reconfirmed_at timestamptz, last_event text, last_request_id text,
+       top_up_seats integer, reconfirmed_at timestamptz, checked_in_seats integer,
+       first_checked_in_at timestamptz, last_event text, last_request_id text,
        version integer, created_at timestamptz, updated_at timestamptz)
      ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status, price_option_id = EXCLUDED.price_option_id,
        seats = EXCLUDED.seats, amount_minor = EXCLUDED.amount_minor, paid_minor = EXCLUDED.paid_minor,
        refunded_minor = EXCLUDED.refunded_minor, promo_code = EXCLUDED.promo_code,
        ticket_code = EXCLUDED.ticket_code, reason_code = EXCLUDED.reason_code,
        hold_expires_at = EXCLUDED.hold_expires_at, top_up_seats = EXCLUDED.top_up_seats,
-       reconfirmed_at = EXCLUDED.reconfirmed_at, last_event = EXCLUDED.last_event,
+       reconfirmed_at = EXCLUDED.reconfirmed_at, checked_in_seats = EXCLUDED.checked_in_seats,
+       first_checked_in_at = EXCLUDED.first_checked_in_at, last_event = EXCLUDED.last_event,
        last_request_id = EXCLUDED.last_request_id, version = EXCLUDED.version,
        updated_at = EXCLUDED.updated_at`,
     [JSON.stringify(written)],

@@ -6,6 +6,7 @@ import type {
   BookingListRequest,
   BookingStatus,
   BookingView,
+  CheckInResultView,
   Page,
   RequestOutcomeView,
   ResourceType,
@@ -35,6 +36,8 @@ function toBooking(row: Record<string, unknown>): BookingView {
     holdExpiresAt: isoOf(row.hold_expires_at),
     topUpSeats: row.top_up_seats === null || row.top_up_seats === undefined ? null : Number(row.top_up_seats),
     reconfirmedAt: isoOf(row.reconfirmed_at),
+    checkedInSeats: Number(row.checked_in_seats ?? 0),
+    firstCheckedInAt: isoOf(row.first_checked_in_at),
     lastEvent: row.last_event as BookingEventType,
     version: Number(row.version),
     createdAt: isoOf(row.created_at)!,
@@ -127,5 +130,6 @@ export async function getOutcome(db: Queryable, requestId: string): Promise<Requ
     actorUserId: (row.actor_user_id as string | null) ?? null,
     idempotencyKey: (row.idempotency_key as string | null) ?? null,
     originalRequestId: (row.original_request_id as string | null) ?? null,
+    checkIn: (row.check_in as CheckInResultView | null) ?? null,
   }
 }

@@ -1,7 +1,7 @@
 /**
  * The `bookings` row a booking fact (`aquastream.booking.events.v1`) leaves, derived from the fact and the
  * row before it: the facts carry a booking's latest state, except what only a sequence of them tells (the
- * refunds so far, a pending seat top-up, the latest re-confirmation). Pure: no SQL, no I/O;
+ * refunds so far, a pending seat top-up, the latest re-confirmation, the first check-in). Pure: no SQL, no I/O;
  * booking-applier.ts writes what these return.
  */
 import type { BookingDomainEvent } from '../../avro/index.ts'
@@ -28,6 +28,10 @@ export interface BookingRow {
   readonly top_up_seats: number | null
   /** The latest re-confirmation after a schedule change; null when never. */
   readonly reconfirmed_at: string | null
+  /** Seats checked in at the entrance so far (CHECKED_IN facts). */
+  readonly checked_in_seats: number
+  /** The scan time of the earliest accepted check-in; null before any. */
+  readonly first_checked_in_at: string | null
   readonly last_event: string
   readonly last_request_id: string | null
   /** The number of facts applied. */
@@ -53,16 +57,21 @@ export function topUpSeats(fact: BookingDomainEvent, before: BookingRow | undefi
 
 /**
  * The booking's row after `fact`, given its row before (undefined for the booking's first fact). The
- * fact must name a booking (`bookingId`; waiting-list facts do not).
+ * fact must name a booking (`bookingId`; waiting-list facts do not). A CHECKED_IN fact's `seats` are the
+ * seats its scan admitted, not the booking's: the row keeps its seats and takes the checked-in total; a
+ * TICKET_REISSUED fact (like any other) brings the booking's current ticket code.
  */
 export function bookingRow(fact: BookingDomainEvent, before: BookingRow | undefined): BookingRow {
+  const checkIn = fact.type === 'CHECKED_IN'
+  const firstBefore = before?.first_checked_in_at ?? null
+  const scannedAt = checkIn ? isoOfMs(fact.scannedAtMs) : null
   return {
     id: fact.bookingId!,
     event_id: fact.eventId,
     user_id: fact.userId,
     status: fact.status ?? before?.status ?? 'REJECTED',
     price_option_id: fact.priceOptionId,
-    seats: fact.seats,
+    seats: checkIn ? (before?.seats ?? fact.seats) : fact.seats,
     amount_minor: fact.amountMinor,
     paid_minor: fact.paidMinor,
     refunded_minor: (before?.refunded_minor ?? 0) + fact.refundMinor,
@@ -73,6 +82,13 @@ export function bookingRow(fact: BookingDomainEvent, before: BookingRow | undefi
     top_up_seats: topUpSeats(fact, before),
     reconfirmed_at:
       fact.type === 'RECONFIRMED' ? isoOfMs(fact.occurredAtMs) : (before?.reconfirmed_at ?? null),
+    checked_in_seats: checkIn
+      ? (fact.checkedInSeats ?? (before?.checked_in_seats ?? 0) + fact.seats)
+      : (before?.checked_in_seats ?? 0),
+    first_checked_in_at:
+      scannedAt !== null && (firstBefore === null || Date.parse(scannedAt) < Date.parse(firstBefore))
+        ? scannedAt
+        : firstBefore,
     last_event: fact.type,
     last_request_id: fact.requestId,
     version: (before?.version ?? 0) + 1,

@@ -4,6 +4,7 @@
  */
 import type { RequestOutcome } from '../../avro/index.ts'
 import { isoOfMs } from './instants.ts'
+import type { CheckInResultView } from './views.ts'
 
 /** One row of `request_outcomes`: the outcome of one request ID. */
 export interface OutcomeRow {
@@ -19,6 +20,8 @@ export interface OutcomeRow {
   readonly actor_user_id: string | null
   readonly idempotency_key: string | null
   readonly original_request_id: string | null
+  /** A CHECK_IN's result as the view shows it (ISO instants); null for other commands. */
+  readonly check_in: CheckInResultView | null
 }
 
 /**
@@ -41,5 +44,15 @@ export function outcomeRows(outcomes: readonly RequestOutcome[]): OutcomeRow[] {
     actor_user_id: o.actorUserId,
     idempotency_key: o.idempotencyKey,
     original_request_id: o.originalRequestId,
+    check_in:
+      o.checkIn === null
+        ? null
+        : {
+            bookingId: o.checkIn.bookingId,
+            seats: o.checkIn.seats,
+            checkedInSeats: o.checkIn.checkedInSeats,
+            firstScannedAt: isoOfMs(o.checkIn.firstScannedAtMs),
+            scannedAt: isoOfMs(o.checkIn.scannedAtMs),
+          },
   }))
 }

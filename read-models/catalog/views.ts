@@ -276,6 +276,10 @@ export interface BookingView {
   readonly topUpSeats: number | null
   /** When the user last re-confirmed the booking after a schedule change, null when never. */
   readonly reconfirmedAt: string | null
+  /** Seats of the booking checked in at the entrance so far. */
+  readonly checkedInSeats: number
+  /** When the booking's first accepted check-in was scanned (ISO 8601), null before any. */
+  readonly firstCheckedInAt: string | null
   /** The last booking fact applied, e.g. `CONFIRMED`, `SEATS_CHANGED`, `PAYMENT_FAILED`. */
   readonly lastEvent: BookingEventType
   /** Bumped on every applied fact; usable as an ETag. */
@@ -314,6 +318,24 @@ export interface RequestOutcomeView {
   readonly idempotencyKey: string | null
   /** Set when the request repeated an earlier request's Idempotency-Key: the request that was decided. */
   readonly originalRequestId: string | null
+  /**
+   * A CHECK_IN's result: the booking's check-in counts after the decision, when the scanned code named a
+   * booking of the event (accepted or refused); null otherwise and for other commands.
+   */
+  readonly checkIn: CheckInResultView | null
+}
+
+/** What a CHECK_IN decided about the scanned ticket's booking. */
+export interface CheckInResultView {
+  readonly bookingId: string
+  /** The booking's seats. */
+  readonly seats: number
+  /** Its seats checked in after the decision. */
+  readonly checkedInSeats: number
+  /** The scan time of its first accepted check-in (ISO 8601); null before any. */
+  readonly firstScannedAt: string | null
+  /** This scan's time (ISO 8601). */
+  readonly scannedAt: string
 }
 
 /** An event a user marked, with when. */

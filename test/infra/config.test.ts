@@ -115,6 +115,7 @@ const REAL_SECRETS = {
   AUTH_JWT_ISSUER: 'https://id.aquastream.example/',
   AUTH_JWT_AUDIENCE: 'backend-event-api',
   PAYMENT_WEBHOOK_SECRET: 'another-real-secret-of-at-least-32-bytes',
+  TICKET_SECRET: 'a-third-real-secret-that-signs-tickets',
 }
 
 t.test(
@@ -144,6 +145,7 @@ t.test(
       'AUTH_JWT_ISSUER',
       'AUTH_JWT_AUDIENCE',
       'PAYMENT_WEBHOOK_SECRET',
+      'TICKET_SECRET',
     ]) {
       const error = configError(t, () => loadServiceConfig({ ...production, [variable]: '' }))
       t.equal(error.code, 'INVALID_CONFIG', `production without ${variable}`)
@@ -223,6 +225,22 @@ t.test(
         { ...real, ...REAL_SECRETS, PAYMENT_WEBHOOK_SECRET: 'short' },
         'PAYMENT_WEBHOOK_SECRET',
       ],
+      ['no ticket secret', { ...real, ...REAL_SECRETS, TICKET_SECRET: '' }, 'TICKET_SECRET'],
+      [
+        'the development ticket secret',
+        { ...real, ...REAL_SECRETS, TICKET_SECRET: DEVELOPMENT_AUTH.ticketSecret },
+        'TICKET_SECRET',
+      ],
+      [
+        'a 31-byte ticket secret',
+        { ...real, ...REAL_SECRETS, TICKET_SECRET: 'x'.repeat(31) },
+        'TICKET_SECRET',
+      ],
+      [
+        'a short ticket secret in production',
+        { ...real, ...REAL_SECRETS, NODE_ENV: 'production', TICKET_SECRET: 'short' },
+        'TICKET_SECRET',
+      ],
       ['no issuer', { ...real, ...REAL_SECRETS, AUTH_JWT_ISSUER: '' }, 'AUTH_JWT_ISSUER'],
       ['no audience', { ...real, ...REAL_SECRETS, AUTH_JWT_AUDIENCE: '' }, 'AUTH_JWT_AUDIENCE'],
       [
@@ -264,12 +282,16 @@ t.test(
         ((error.details.variables as string[] | undefined) ?? [error.details.variable]).includes(variable),
         `${why}: details name ${variable}`,
       )
-      t.notMatch(error.message, /a-real-secret|another-real-secret/, 'no secret value in the message')
+      t.notMatch(
+        error.message,
+        /a-real-secret|another-real-secret|a-third-real-secret|development-ticket-secret/,
+        'no secret value in the message',
+      )
     }
     const all = configError(t, () => loadServiceConfig(real))
     t.same(
       all.details.variables,
-      ['AUTH_JWT_SECRET', 'AUTH_JWT_ISSUER', 'AUTH_JWT_AUDIENCE', 'PAYMENT_WEBHOOK_SECRET'],
+      ['AUTH_JWT_SECRET', 'AUTH_JWT_ISSUER', 'AUTH_JWT_AUDIENCE', 'PAYMENT_WEBHOOK_SECRET', 'TICKET_SECRET'],
       'every missing setting is named at once',
     )
   },
@@ -282,6 +304,17 @@ t.test('the embedded mode runs on the development secrets, and only it', async (
   t.equal(embedded.authJwtIssuer, DEVELOPMENT_AUTH.issuer)
   t.equal(embedded.authJwtAudience, DEVELOPMENT_AUTH.audience)
   t.equal(embedded.paymentWebhookSecret, DEVELOPMENT_AUTH.webhookSecret)
+  t.equal(embedded.ticketSecret, DEVELOPMENT_AUTH.ticketSecret)
+  t.equal(
+    loadServiceConfig({ TICKET_SECRET: REAL_SECRETS.TICKET_SECRET }).ticketSecret,
+    REAL_SECRETS.TICKET_SECRET,
+    'a ticket secret set in the embedded mode is used',
+  )
+  t.match(
+    configError(t, () => loadServiceConfig({ TICKET_SECRET: 'short' })),
+    { code: 'INVALID_CONFIG', message: /^TICKET_SECRET: must be at least 32 bytes/ },
+    'a ticket secret that is set is a real one, in the embedded mode too',
+  )
   const own = loadServiceConfig({ AUTH_JWT_SECRET: REAL_SECRETS.AUTH_JWT_SECRET })
   t.equal(own.authJwtSecret, REAL_SECRETS.AUTH_JWT_SECRET, 'a secret set in the embedded mode is used')
   t.equal(own.authJwtIssuer, DEVELOPMENT_AUTH.issuer)
@@ -308,6 +341,11 @@ t.test("Kafka TLS and SASL settings come together and become every client's ssl 
     sasl: { mechanism: 'scram-sha-512', username: 'backend-event', password: 'pw' },
   })
   t.equal(describeConfig(scram).kafkaSaslPassword, '***', 'the SASL password is never logged')
+  t.equal(
+    describeConfig(loadServiceConfig({})).ticketSecret,
+    '***',
+    'the ticket secret is never logged (the development one neither)',
+  )
   const dir = mkdtempSync(join(tmpdir(), 'kafka-tls-'))
   t.teardown(() => rmSync(dir, { recursive: true, force: true }))
   const ca = join(dir, 'ca.pem')

@@ -30,6 +30,7 @@ const EMBEDDED = {
   AUTH_JWT_ISSUER: '',
   AUTH_JWT_AUDIENCE: '',
   PAYMENT_WEBHOOK_SECRET: '',
+  TICKET_SECRET: '',
   OPS_HTTP_PORT: '',
   LOG_LEVEL: 'warn',
 }
@@ -42,11 +43,13 @@ const REAL = {
 }
 const SECRET = 'a-real-secret-of-the-start-up-test-32b'
 const WEBHOOK = 'a-real-webhook-secret-of-the-start-up-test'
+const TICKETS = 'a-real-ticket-secret-of-the-start-up-test'
 const SECRETS = {
   AUTH_JWT_SECRET: SECRET,
   AUTH_JWT_ISSUER: 'https://id.start-up.test/',
   AUTH_JWT_AUDIENCE: 'backend-event-start-up',
   PAYMENT_WEBHOOK_SECRET: WEBHOOK,
+  TICKET_SECRET: TICKETS,
 }
 
 t.test('each fail-open configuration refuses to start, naming the variable', async (t) => {
@@ -61,6 +64,11 @@ t.test('each fail-open configuration refuses to start, naming the variable', asy
       "the sandbox's webhook secret",
       { ...REAL, ...SECRETS, PAYMENT_WEBHOOK_SECRET: DEVELOPMENT_AUTH.webhookSecret },
       'PAYMENT_WEBHOOK_SECRET',
+    ],
+    [
+      'the development ticket secret',
+      { ...REAL, ...SECRETS, TICKET_SECRET: DEVELOPMENT_AUTH.ticketSecret },
+      'TICKET_SECRET',
     ],
     [
       'a one-character JWT secret in production',
@@ -80,7 +88,11 @@ t.test('each fail-open configuration refuses to start, naming the variable', asy
     const { code } = await app.exited
     t.equal(code, 78, `${why}: exit code 78`)
     t.match(app.stderr(), new RegExp(`configuration refused: ${variable}: `), `${why}: names ${variable}`)
-    t.notMatch(app.stderr(), new RegExp(`${SECRET}|${WEBHOOK}`), `${why}: no secret in the message`)
+    t.notMatch(
+      app.stderr(),
+      new RegExp(`${SECRET}|${WEBHOOK}|${TICKETS}|${DEVELOPMENT_AUTH.ticketSecret}`),
+      `${why}: no secret in the message`,
+    )
   }
 })
 

@@ -8,7 +8,7 @@ import { requestBooking } from '../../processors/booking-request.ts'
 import { expireHold } from '../../processors/hold-expiry.ts'
 import { DAY_MS, HOUR_MS, type BookingState, type EventState } from '../../processors/ledger-state.ts'
 import { freeSeats } from '../../processors/seat-checks.ts'
-import { NOW, publishedEvent } from './ledger-fixtures.ts'
+import { NOW, publishedEvent, TICKETS } from './ledger-fixtures.ts'
 
 function request(userId: string, bookingId: string, seats: number): BookingCommand {
   return {
@@ -39,13 +39,13 @@ const ctx = (event: EventState) => ({
 
 t.test('a request holds seats against the option allotment, never beyond it', async (t) => {
   const event = publishedEvent()
-  const first = requestBooking(ctx(event), request('u1', 'b1', 2), NOW)
+  const first = requestBooking(ctx(event), request('u1', 'b1', 2), NOW, TICKETS)
   if (!first.ok) throw new Error(first.refusal.message)
   t.equal(first.event.seatsTaken, 2)
   t.equal(first.event.priceOptions[0]!.taken, 2)
   t.match(first.booking, { status: 'PENDING_PAYMENT', amountMinor: 2000, holdExpiresAtMs: NOW + 2 * HOUR_MS })
   t.equal(event.seatsTaken, 0, 'the input state is not mutated')
-  const second = requestBooking(ctx(first.event), request('u2', 'b2', 2), NOW)
+  const second = requestBooking(ctx(first.event), request('u2', 'b2', 2), NOW, TICKETS)
   t.match(second, { ok: false, refusal: { reasonCode: 'NO_AVAILABLE_SEATS' } }, 'allotment 3 < 2 + 2')
   t.equal(freeSeats(first.event, 'std', undefined, 'u2'), 1)
 })
@@ -62,7 +62,7 @@ t.test('waiting-list offers to others hold seats back', async (t) => {
 })
 
 t.test('expiry and payment: late payment after expiry confirms when seats are free', async (t) => {
-  const held = requestBooking(ctx(publishedEvent()), request('u1', 'b1', 1), NOW)
+  const held = requestBooking(ctx(publishedEvent()), request('u1', 'b1', 1), NOW, TICKETS)
   if (!held.ok) throw new Error('refused')
   t.same(expireHold(held.event, held.booking, NOW + HOUR_MS).outputs, [], 'not due yet')
   const expired = expireHold(held.event, held.booking, NOW + 2 * HOUR_MS)
@@ -76,7 +76,15 @@ t.test('expiry and payment: late payment after expiry confirms when seats are fr
     amountMinor: 1000,
     occurredAtMs: NOW,
   }
-  const late = applyPayment(expired.event, expired.booking, undefined, undefined, payment, NOW + 3 * HOUR_MS)
+  const late = applyPayment(
+    expired.event,
+    expired.booking,
+    undefined,
+    undefined,
+    payment,
+    NOW + 3 * HOUR_MS,
+    TICKETS,
+  )
   t.match(late.booking, { status: 'CONFIRMED', paidMinor: 1000 })
   t.equal(late.event.seatsTaken, 1)
   const again = applyPayment(
@@ -86,13 +94,14 @@ t.test('expiry and payment: late payment after expiry confirms when seats are fr
     undefined,
     payment,
     NOW + 3 * HOUR_MS,
+    TICKETS,
   )
   t.same(again.outputs, [], 'a redelivered payment is a no-op')
 })
 
 t.test('user cancel of a confirmed booking refunds by the policy, capped by the payment', async (t) => {
   const event = publishedEvent()
-  const held = requestBooking(ctx(event), request('u1', 'b1', 1), NOW)
+  const held = requestBooking(ctx(event), request('u1', 'b1', 1), NOW, TICKETS)
   if (!held.ok) throw new Error('refused')
   const paid = applyPayment(
     held.event,
@@ -108,6 +117,7 @@ t.test('user cancel of a confirmed booking refunds by the policy, capped by the 
       occurredAtMs: NOW,
     },
     NOW,
+    TICKETS,
   )
   const command: BookingCommand = {
     ...request('u1', 'b1', 1),
@@ -127,7 +137,7 @@ t.test('user cancel of a confirmed booking refunds by the policy, capped by the 
 
 /** b1 of u1 with `seats` seats, paid in full (`p1`), on `event`. */
 function confirmed(event: EventState, seats: number): { event: EventState; booking: BookingState } {
-  const held = requestBooking(ctx(event), request('u1', 'b1', seats), NOW)
+  const held = requestBooking(ctx(event), request('u1', 'b1', seats), NOW, TICKETS)
   if (!held.ok) throw new Error(held.refusal.message)
   const paid = applyPayment(
     held.event,
@@ -143,6 +153,7 @@ function confirmed(event: EventState, seats: number): { event: EventState; booki
       occurredAtMs: NOW,
     },
     NOW,
+    TICKETS,
   )
   return { event: paid.event, booking: paid.booking! }
 }
@@ -173,6 +184,7 @@ t.test('more seats of a paid confirmed booking are a top-up priced with the book
     ctx(event),
     { ...request('u1', 'b1', 2), request: { ...request('u1', 'b1', 2).request!, promoCode: 'FIXED' } },
     NOW,
+    TICKETS,
   )
   if (!held.ok) throw new Error(held.refusal.message)
   t.equal(held.booking.amountMinor, 500, '2 × 1000 - 1500')
@@ -190,6 +202,7 @@ t.test('more seats of a paid confirmed booking are a top-up priced with the book
       occurredAtMs: NOW,
     },
     NOW,
+    TICKETS,
   )
   const grown = changeSeats(
     paid.event,
@@ -197,6 +210,7 @@ t.test('more seats of a paid confirmed booking are a top-up priced with the book
     undefined,
     command('CHANGE_SEATS', { changeSeats: { bookingId: 'b1', seats: 3 } }),
     NOW,
+    TICKETS,
   )
   if (!grown.ok) throw new Error(grown.refusal.message)
   t.match(
@@ -220,6 +234,7 @@ t.test('fewer seats refund the share of the paid seat value; the rest is the ret
     undefined,
     command('CHANGE_SEATS', { changeSeats: { bookingId: 'b1', seats: 1 } }),
     at,
+    TICKETS,
   )
   if (!fewer.ok) throw new Error(fewer.refusal.message)
   t.match(fewer.booking, { seats: 1, seatsValueMinor: 1000, amountMinor: 1400, refundedMinor: 1600 })

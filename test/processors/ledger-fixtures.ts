@@ -1,8 +1,12 @@
 /** A sailing event `e1` of organizer `org`, ten days after `NOW`, as the processor tests start from. */
 import { createEvent } from '../../processors/event-edit.ts'
 import { DAY_MS, type EventState, type PriceOptionState } from '../../processors/ledger-state.ts'
+import { DEVELOPMENT_TICKET_SECRET, TicketSigner } from '../../processors/ticket-code.ts'
 
 export const NOW = Date.UTC(2026, 0, 1)
+
+/** The ticket signer of development and test runs. */
+export const TICKETS = new TicketSigner(DEVELOPMENT_TICKET_SECRET)
 
 /** A DRAFT `e1` with capacity 5, starting `NOW` + 10 days. */
 export const draftEvent = (): EventState =>

@@ -1,12 +1,14 @@
-// Bookings stored by the ledger before seat top-ups (no seatsValueMinor, charges, topUp, reconfirmation) are
-// read back, through the bookings store's serde, as current ones and decided on correctly.
+// Bookings stored by the ledger before seat top-ups (no seatsValueMinor, charges, topUp, reconfirmation) and
+// before signed tickets (a 12-hex ticket code, no ticketIssue, no checkIns) are read back, through the
+// bookings store's serde, as current ones and decided on correctly.
 import t from 'tap'
 import type { BookingCommand } from '../../avro/index.ts'
 import { cancelBooking } from '../../processors/booking-cancel.ts'
 import { changeSeats } from '../../processors/booking-change-seats.ts'
-import { DAY_MS, type BookingState } from '../../processors/ledger-state.ts'
+import { checkIn } from '../../processors/booking-check-in.ts'
+import { DAY_MS, HOUR_MS, type BookingState } from '../../processors/ledger-state.ts'
 import { bookingStateSerde } from '../../topologies/booking-topology.ts'
-import { NOW, publishedEvent, stdOption } from './ledger-fixtures.ts'
+import { NOW, publishedEvent, stdOption, TICKETS } from './ledger-fixtures.ts'
 
 const STORE_TOPIC = 'app-ledger-bookings-changelog'
 
@@ -61,6 +63,8 @@ t.test('an old paid booking reads with its payment as its one charge', async (t)
   t.equal(booking.seatsValueMinor, 4000)
   t.equal(booking.topUp, null)
   t.equal(booking.reconfirmation, null)
+  t.equal(booking.ticketIssue, 0, 'no signed ticket yet')
+  t.same(booking.checkIns, [], 'nothing checked in')
   t.same(restored(booking), booking, 'a current booking reads back unchanged')
   const unpaid = restored({ ...storedBeforeTopUps, status: 'PENDING_PAYMENT', paidMinor: 0, paymentId: null })
   t.same(unpaid.charges, [])
@@ -103,7 +107,14 @@ t.test('an old booking cancels with the policy refund, back to its payment', asy
 t.test('an old booking that was partly refunded never refunds more than was paid', async (t) => {
   const partlyRefunded = restored({ ...storedBeforeTopUps, seats: 2, refundedMinor: 1600, refundCount: 1 })
   t.same(partlyRefunded.charges, [{ paymentId: 'p1', amountMinor: 4000, refundedMinor: 1600 }])
-  const reduced = changeSeats(event, partlyRefunded, undefined, command('CHANGE_SEATS', 1), NOW + 8 * DAY_MS)
+  const reduced = changeSeats(
+    event,
+    partlyRefunded,
+    undefined,
+    command('CHANGE_SEATS', 1),
+    NOW + 8 * DAY_MS,
+    TICKETS,
+  )
   if (!reduced.ok) throw new Error(reduced.refusal.message)
   const canceled = cancelBooking(reduced.event, reduced.booking, command('CANCEL'), NOW + 8 * DAY_MS)
   if (!canceled.ok) throw new Error(canceled.refusal.message)
@@ -114,3 +125,52 @@ t.test('an old booking that was partly refunded never refunds more than was paid
     'the charge is never refunded beyond itself',
   )
 })
+
+t.test(
+  'an old booking checks in by its exact 12-hex code until a seat change signs it a new one',
+  async (t) => {
+    const legacyCode = '0123456789AB'
+    const booking = restored({ ...storedBeforeTopUps, ticketCode: legacyCode })
+    const scan = (code: string, scannedAtMs: number): BookingCommand => ({
+      ...command('CANCEL'),
+      requestId: `r-scan-${scannedAtMs}`,
+      type: 'CHECK_IN',
+      actor: { userId: 'org', role: 'ORGANIZER' },
+      cancel: null,
+      checkIn: { code, scannedAtMs, seats: 1, deviceId: null },
+    })
+    const ctx = (b: BookingState) => ({
+      event,
+      booking: (id: string) => (id === b.bookingId ? b : undefined),
+      legacyBooking: (code: string) => (code === b.ticketCode ? b : undefined),
+      tickets: TICKETS,
+    })
+    const at = event.startsAtMs - HOUR_MS
+    const first = checkIn(ctx(booking), scan(legacyCode, at), at)
+    t.match(first, { ok: true, checkIn: { bookingId: 'b1', seats: 4, checkedInSeats: 1 } })
+    t.match(checkIn(ctx(booking), scan('FFFFFFFFFFFF', at), at), {
+      ok: false,
+      refusal: { reasonCode: 'TICKET_INVALID' },
+    })
+    const reduced = changeSeats(
+      event,
+      booking,
+      undefined,
+      command('CHANGE_SEATS', 2),
+      NOW + 8 * DAY_MS,
+      TICKETS,
+    )
+    if (!reduced.ok) throw new Error(reduced.refusal.message)
+    t.equal(reduced.booking.ticketIssue, 1, 'the first signed ticket')
+    t.equal(
+      reduced.booking.ticketCode,
+      TICKETS.sign({ eventId: 'e1', bookingId: 'b1', seats: 2, issue: 1 }),
+      'signed for the new seat count',
+    )
+    t.match(checkIn(ctx(reduced.booking), scan(legacyCode, at), at), {
+      ok: false,
+      refusal: { reasonCode: 'TICKET_INVALID' },
+    })
+    t.match(checkIn(ctx(reduced.booking), scan(reduced.booking.ticketCode!, at), at), { ok: true })
+  },
+)

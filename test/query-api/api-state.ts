@@ -332,6 +332,15 @@ export const VALID_REQUESTS: Readonly<Record<string, RequestOf>> = {
     method: 'POST',
     url: `/api/v1/bookings/${s.fixture.booking}/reconfirm`,
   }),
+  'POST /api/v1/bookings/:id/ticket/reissue': (s) => ({
+    method: 'POST',
+    url: `/api/v1/bookings/${s.fixture.booking}/ticket/reissue`,
+  }),
+  'POST /api/v1/events/:id/check-ins': (s) => ({
+    method: 'POST',
+    url: `/api/v1/events/${s.fixture.published}/check-ins`,
+    ...json({ scans: [{ code: 'T1~e~b~1~1~AAAAAAAAAAAAAAAAAAAAAA', scannedAt: new Date().toISOString() }] }),
+  }),
   'POST /api/v1/bookings/:id/pay': (s) => ({
     method: 'POST',
     url: `/api/v1/bookings/${s.fixture.booking}/pay`,

@@ -209,6 +209,12 @@ const ROWS: Row[] = [
     url: `/api/v1/events/${id}/refund-policy`,
     ...json({ tiers: [{ minHoursBeforeStart: 48, percent: 100 }] }),
   })),
+  // Check-in: the event's organizer and admins scan (a user's role may not call the route at all).
+  ...eventWrite('POST /api/v1/events/:id/check-ins', (id) => ({
+    method: 'POST',
+    url: `/api/v1/events/${id}/check-ins`,
+    ...json({ code: 'T1~e~b~1~1~AAAAAAAAAAAAAAAAAAAAAA', scannedAt: new Date().toISOString() }),
+  })),
   ...eventWrite('POST /api/v1/events/:id/crew', (id) => ({
     method: 'POST',
     url: `/api/v1/events/${id}/crew`,
@@ -334,6 +340,14 @@ const ROWS: Row[] = [
     state: 'pending',
     request: (s) => ({ method: 'POST', url: `/api/v1/bookings/${s.fixture.booking}/reconfirm` }),
     expect: '401 202 404 403 404 202 403',
+  },
+  {
+    // Whoever may see the booking: its user, the event's organizer, admins (the ledger refuses a pending
+    // one later, INVALID_BOOKING_STATE).
+    route: 'POST /api/v1/bookings/:id/ticket/reissue',
+    state: 'pending',
+    request: (s) => ({ method: 'POST', url: `/api/v1/bookings/${s.fixture.booking}/ticket/reissue` }),
+    expect: '401 202 404 202 404 202 403',
   },
   {
     route: 'POST /api/v1/bookings/:id/pay',

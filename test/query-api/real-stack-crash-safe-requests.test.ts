@@ -48,6 +48,7 @@ function startInstance(i: number): AppProcess {
     CLICKHOUSE_URL: '',
     DATA_DIR: dataDirs[i]!,
     PAYMENT_WEBHOOK_SECRET: 'test-webhook-secret-of-the-crash-sale-at-least-32-bytes',
+    TICKET_SECRET: 'test-ticket-secret-of-the-crash-sale-at-least-32-bytes',
   })
 }
 

@@ -5,6 +5,7 @@ import t, { type Test } from 'tap'
 import type { BookingDomainEvent } from '../../avro/index.ts'
 import { LEDGER_STORES, type HoldTimer } from '../../processors/ledger-stores.ts'
 import type { BookingState, EventState } from '../../processors/ledger-state.ts'
+import { DEVELOPMENT_TICKET_SECRET, TicketSigner } from '../../processors/ticket-code.ts'
 import {
   BookingHarness,
   bookingCommand,
@@ -16,6 +17,8 @@ import {
   T0,
   user,
 } from './booking-harness.ts'
+
+const TICKETS = new TicketSigner(DEVELOPMENT_TICKET_SECRET)
 
 async function harness(t: { teardown(fn: () => void): void }): Promise<BookingHarness> {
   const h = new BookingHarness(await bookingSerdes())
@@ -107,10 +110,12 @@ t.test('a paid confirmed booking grows through a top-up: held until paid, then c
       amountMinor: 4000,
       paidMinor: 4000,
       holdExpiresAtMs: null,
-      ticketCode: ticket,
+      // The paid seats get the booking's next ticket; the 2-seat code no longer checks in.
+      ticketCode: TICKETS.sign({ eventId: 'e1', bookingId: 'b1', seats: 4, issue: 2 }),
       requestId: null,
     },
   ])
+  t.not(bookingState(h, 'b1').ticketCode, ticket)
   t.same(noteKeys(h), [`booking.seats_changed:b1:${grow.requestId}`])
   t.match(bookingState(h, 'b1'), {
     seats: 4,

@@ -42,6 +42,7 @@ t.test('one row per request ID, the latest record, in order of first appearance'
       actor_user_id: 'user-1',
       idempotency_key: null,
       original_request_id: null,
+      check_in: null,
     },
     {
       request_id: 'r2',
@@ -56,6 +57,31 @@ t.test('one row per request ID, the latest record, in order of first appearance'
       actor_user_id: 'user-1',
       idempotency_key: 'k-2',
       original_request_id: 'r0',
+      check_in: null,
     },
   ])
+})
+
+t.test("a CHECK_IN's result is kept as the view shows it", async (t) => {
+  const [row] = outcomeRows([
+    outcome('r3', {
+      commandType: 'booking.CHECK_IN',
+      accepted: false,
+      reasonCode: 'TICKET_ALREADY_USED',
+      checkIn: {
+        bookingId: 'b1',
+        seats: 2,
+        checkedInSeats: 2,
+        firstScannedAtMs: T0 - 60_000,
+        scannedAtMs: T0,
+      },
+    }),
+  ])
+  t.strictSame(row?.check_in, {
+    bookingId: 'b1',
+    seats: 2,
+    checkedInSeats: 2,
+    firstScannedAt: new Date(T0 - 60_000).toISOString(),
+    scannedAt: new Date(T0).toISOString(),
+  })
 })
