@@ -237,7 +237,15 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
           'Catalog reads from the Postgres read model; writes are commands answered 202 (or, with `Prefer: wait=N`, synchronously). Money in kopecks.',
       },
       components: {
-        securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+        securitySchemes: {
+          bearer: {
+            type: 'http',
+            scheme: 'bearer',
+            bearerFormat: 'JWT',
+            description:
+              'A JWT of the identity provider; a check-in device sends its device key (ckd_…) instead, accepted only by the routes that let devices in',
+          },
+        },
       },
       tags: [
         { name: 'catalog' },
