@@ -35,6 +35,11 @@ export const API_ERROR_CODES = {
     retriable: false,
     meaning: 'No command with this request ID in the last 24 hours.',
   },
+  CHECK_IN_DEVICE_NOT_FOUND: {
+    httpStatus: 404,
+    retriable: false,
+    meaning: 'The event has no active check-in device with this ID (unknown, or revoked already).',
+  },
   IDEMPOTENCY_KEY_REUSED: {
     httpStatus: 409,
     retriable: false,
@@ -45,6 +50,11 @@ export const API_ERROR_CODES = {
     retriable: true,
     meaning:
       'More new Idempotency-Keys than one user may introduce in 24 hours (1,000); retries of a known key still work.',
+  },
+  CHECK_IN_DEVICE_LIMIT: {
+    httpStatus: 409,
+    retriable: false,
+    meaning: 'The event has 100 active check-in devices already; revoke one before creating another.',
   },
   UNSUPPORTED_MEDIA_TYPE: { httpStatus: 415, retriable: false, meaning: 'The body is not application/json.' },
   PAYMENT_NOT_POSSIBLE: {

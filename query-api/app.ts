@@ -19,6 +19,7 @@ import type { Registry } from 'prom-client'
 import {
   authenticate,
   authorize,
+  checkDeviceScope,
   createTokenVerifier,
   type AuthOptions,
   type Principal,
@@ -47,6 +48,7 @@ import { bookingRoutes } from './routes/bookings.ts'
 import { catalogRoutes } from './routes/catalog.ts'
 import { checkInRoutes } from './routes/check-ins.ts'
 import { categoryRoutes } from './routes/categories.ts'
+import { checkInDeviceRoutes } from './routes/check-in-devices.ts'
 import { eventWriteRoutes } from './routes/event-writes.ts'
 import { favoriteRoutes } from './routes/favorites.ts'
 import { healthRoutes } from './routes/health.ts'
@@ -238,7 +240,15 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
           'Catalog reads from the Postgres read model; writes are commands answered 202 (or, with `Prefer: wait=N`, synchronously). Money in kopecks.',
       },
       components: {
-        securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+        securitySchemes: {
+          bearer: {
+            type: 'http',
+            scheme: 'bearer',
+            bearerFormat: 'JWT',
+            description:
+              'A JWT of the identity provider; a check-in device sends its device key (ckd_…) instead, accepted only by the routes that let devices in',
+          },
+        },
       },
       tags: [
         { name: 'catalog' },
@@ -282,11 +292,15 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       : new MemoryRejectionCounter(limit, RATE_WINDOW_MS)
     countRejections(app, rejections, limit)
   }
+  // Device keys are looked up on every request (one indexed read): a revoked key fails at once everywhere.
+  const devices = (keyHash: string) => options.readModel.findCheckInDevice(keyHash)
   app.addHook('onRequest', async (request) => {
-    const principal = await authenticate(request, verify)
+    const principal = await authenticate(request, verify, devices)
     Object.defineProperty(request, 'principal', { value: principal, writable: true, configurable: true })
     const roles = request.routeOptions.config.roles
-    if (roles !== undefined) authorize(principal, roles)
+    if (roles === undefined) return
+    authorize(principal, roles)
+    checkDeviceScope(principal, (request.params as { id?: string } | undefined)?.id)
   })
 
   if (options.rateLimits !== false) {
@@ -297,7 +311,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       hook: 'preParsing',
       timeWindow: RATE_WINDOW_MS,
       max: (request) => limitOf(request.principal, 'general'),
-      keyGenerator: (request) => `${request.principal.role}:${request.principal.userId ?? request.ip}`,
+      keyGenerator: (request) =>
+        `${request.principal.role}:${request.principal.device?.deviceId ?? request.principal.userId ?? request.ip}`,
       ...(options.rateLimitRedis
         ? { redis: options.rateLimitRedis, nameSpace: 'backend-event:api:rl:' }
         : {}),
@@ -381,6 +396,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       await requestRoutes(api, context)
       await reviewRoutes(api, context)
       await adminAuditRoutes(api, context)
+      await checkInDeviceRoutes(api, context)
       for (const plugin of options.plugins ?? []) await plugin(api, context)
     },
     { prefix: '/api/v1' },

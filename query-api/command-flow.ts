@@ -13,7 +13,7 @@
 import { createHash, randomUUID } from 'node:crypto'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { ResourceType } from '../avro/index.ts'
-import { actorOf } from './auth.ts'
+import { actorOf, type Principal } from './auth.ts'
 import type { ApiContext } from './context.ts'
 import { TooManyKeysError, type IdempotentRequest } from './idempotency.ts'
 import { ApiError, refusalError } from './errors.ts'
@@ -77,6 +77,11 @@ export function freshId(request: FastifyRequest, purpose: string): string {
   return derivedId(JSON.stringify([userId, key, request.method, request.routeOptions.url, purpose]))
 }
 
+/** Whose Idempotency-Keys a key belongs to: the user, or a check-in device on its own (not its organizer). */
+function idempotencyScopeOf(principal: Principal): string {
+  return principal.device !== undefined ? `device:${principal.device.deviceId}` : actorOf(principal).userId
+}
+
 /**
  * The request IDs of a request that produces `count` commands at once (a batch): derived from (user,
  * Idempotency-Key, route, event, place in the batch) when the request has a key, so a retry names the same
@@ -91,7 +96,7 @@ export async function batchRequestIds(
 ): Promise<string[]> {
   const key = idempotencyKeyOf(request)
   if (key === undefined) return Array.from({ length: count }, () => randomUUID())
-  const { userId } = actorOf(request.principal)
+  const userId = idempotencyScopeOf(request.principal)
   const ids = Array.from({ length: count }, (_, i) =>
     derivedId(JSON.stringify([userId, key, request.method, request.routeOptions.url, eventId, 'request', i])),
   )

@@ -9,12 +9,14 @@ import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { Type, type Static } from '@sinclair/typebox'
 import type { Actor } from '../../avro/index.ts'
 import type { RequestOutcomeView } from '../../read-models/catalog/index.ts'
-import { actorOf } from '../auth.ts'
+import { actorOf, deviceIdOf, deviceMayCheckIn } from '../auth.ts'
+import { ApiError } from '../errors.ts'
+import { CHECK_IN_ROLES } from './check-in-devices.ts'
 import { awaitOutcome, batchRequestIds, preferredWaitMs } from '../command-flow.ts'
 import { checkInCommand } from '../commands/command-builders.ts'
 import type { ApiContext } from '../context.ts'
 import { CommandHeaders, IdParams, Instant } from '../schemas.ts'
-import { checkEventOwnership, MANAGERS, ms } from './route-support.ts'
+import { checkEventOwnership, ms } from './route-support.ts'
 
 /** The most scans one request may carry (an offline scanner sends its backlog in several). */
 export const MAX_SCANS = 100
@@ -105,15 +107,20 @@ export async function checkInRoutes(app: FastifyInstance, context: ApiContext): 
 /**
  * Who scans, as the CHECK_IN commands name it: the actor the event's task checks (its organizer or an
  * admin, `canManageEvent`) and the check-in device, if a device scanned. A person's token must manage the
- * event (403 for another organizer's event, 404 for a draft they may not see). This is the one place a
- * further kind of caller (a check-in device key scoped to one event) is to be recognized: it would act for
- * the event's organizer and name itself in `deviceId`.
+ * event (403 for another organizer's event, 404 for a draft they may not see). A check-in device key
+ * (routes/check-in-devices.ts) is valid for its own event only (the auth hook refuses it on another's:
+ * checked again here), acts for the event's organizer and names itself in `deviceId`.
  */
 async function scanner(
   context: ApiContext,
   request: FastifyRequest,
   eventId: string,
 ): Promise<{ actor: Actor; deviceId: string | null }> {
+  if (request.principal.device !== undefined) {
+    if (!deviceMayCheckIn(request.principal, eventId))
+      throw new ApiError('FORBIDDEN', 'a check-in device key is valid for its own event only')
+    return { actor: actorOf(request.principal), deviceId: deviceIdOf(request.principal) }
+  }
   await checkEventOwnership(context, request.principal, eventId)
   return { actor: actorOf(request.principal), deviceId: null }
 }
@@ -122,7 +129,7 @@ function checkIn(app: FastifyInstance, context: ApiContext): void {
   app.post<{ Params: { id: string }; Body: CheckInBody }>(
     '/events/:id/check-ins',
     {
-      config: { roles: MANAGERS },
+      config: { roles: CHECK_IN_ROLES },
       schema: {
         tags: ['check-in'],
         summary: 'Check tickets in at the entrance',

@@ -20,9 +20,9 @@ export const ERROR_RESPONSES = {
   '5xx': { ...ErrorResponse, description: 'Error: {code, message, details, traceId}' },
 }
 
-/** The read model's viewer of a caller: what it may see of the catalog. */
+/** The read model's viewer of a caller: what it may see of the catalog (a check-in device: a guest's). */
 export function viewerOf(principal: Principal): Viewer {
-  return principal.userId === undefined
+  return principal.userId === undefined || principal.role === 'device'
     ? { role: 'guest' }
     : { userId: principal.userId, role: principal.role }
 }

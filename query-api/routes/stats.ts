@@ -1,6 +1,10 @@
 /**
  * The stats routes over the analytics read model's queries (ClickHouse aggregates): organizers see their
  * own events, admins all. `Accept: text/csv` exports the same data as CSV (the series; per-event rows for /stats/events).
+ * Attendance is checked-in seats / confirmed seats from the check-in facts (read-models/analytics/attendance.ts):
+ * one event's under `attendance` of GET /events/{id}/stats (with its no-shows once it has ended, and
+ * `fillRate` = seats taken / capacity, what "attendance" meant before check-ins), an organizer's or the
+ * platform's under `attendance` of GET /stats/events (per organizer and per event too).
  * Mounted by passing `statsRoutes(queries)` in `plugins` of buildApp / startApi.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
@@ -80,7 +84,13 @@ export function statsRoutes(queries: StatsQueries): RoutePlugin {
     })
     app.get<{ Params: { id: string }; Querystring: StatsQuery }>(
       '/events/:id/stats',
-      { config: { roles: MANAGERS }, schema: schema("One event's stats (its organizer, admins)", IdParams) },
+      {
+        config: { roles: MANAGERS },
+        schema: schema(
+          "One event's stats (its organizer, admins): series, totals, attendance and no-shows",
+          IdParams,
+        ),
+      },
       async (request, reply) => {
         const stats = await queries.eventStats(
           viewerOf(request),
@@ -93,7 +103,10 @@ export function statsRoutes(queries: StatsQueries): RoutePlugin {
     )
     app.get<{ Querystring: StatsQuery }>(
       '/stats/events',
-      { config: { roles: MANAGERS }, schema: schema('Stats of every visible event') },
+      {
+        config: { roles: MANAGERS },
+        schema: schema('Stats of every visible event; attendance per organizer, platform-wide and per event'),
+      },
       async (request, reply) => {
         const q = request.query
         const stats = await queries.eventsStats(

@@ -25,12 +25,19 @@ export const NO_TALLY: BookingTally = { seats: 0, confirmedSeats: 0, paidMinor: 
 
 /**
  * The tally of a booking after fact `b`, given its tally before. REJECTED facts (a refused request, whose
- * booking ID may be an existing booking's or be used again) and waiting-list facts (no booking) change
- * nothing: `undefined`. A CONFIRMED booking with a pending top-up (`holdExpiresAtMs` set) keeps its
+ * booking ID may be an existing booking's or be used again), waiting-list facts (no booking), CHECKED_IN
+ * facts (whose `seats` are the seats one scan admitted, not the booking's) and TICKET_REISSUED facts (a
+ * new code, nothing else) change nothing: `undefined`. A CONFIRMED booking with a pending top-up (`holdExpiresAtMs` set) keeps its
  * confirmed seats while `seats` counts the top-up's too.
  */
 export function tallyAfter(b: BookingDomainEvent, before: BookingTally): BookingTally | undefined {
-  if (b.bookingId === null || b.type === 'REJECTED') return undefined
+  if (
+    b.bookingId === null ||
+    b.type === 'REJECTED' ||
+    b.type === 'CHECKED_IN' ||
+    b.type === 'TICKET_REISSUED'
+  )
+    return undefined
   const active = b.status === 'PENDING_PAYMENT' || b.status === 'CONFIRMED'
   return {
     seats: active ? b.seats : 0,

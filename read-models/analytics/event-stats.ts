@@ -1,4 +1,5 @@
 import { ServiceError } from '../../processors/index.ts'
+import { eventAttendance, type EventAttendance } from './attendance.ts'
 import { MEASURES, ZERO, type StatsRow } from './stats-measures.ts'
 import { checkRange, IN_RANGE, PERIOD, type DateRange, type Granularity } from './stats-range.ts'
 import type { StatsSource } from './stats-source.ts'
@@ -28,6 +29,12 @@ export interface EventStats {
   }[]
   readonly promoCodes: { promoCode: string; uses: number; seats: number; amountMinor: number }[]
   readonly refundsByReason: { reason: string; refunds: number; amountMinor: number }[]
+  /**
+   * Over the event's whole history, whatever the range: checked-in seats against confirmed seats
+   * (`attendance`), no-shows once it has ended, and `fillRate` = seats taken / capacity (what was sold,
+   * not who came; null without capacity).
+   */
+  readonly attendance: EventAttendance & { readonly fillRate: number | null }
 }
 
 /** A sumMap tuple as JSON: the keys, then one array per measure. */
@@ -69,7 +76,7 @@ export async function eventStats(
   // Three queries at once: what the event is (and who may see it), the series, and the totals over the
   // range (unique viewers merged, not summed) with the breakdowns. A refused viewer gets the error,
   // never the figures.
-  const [[event], series, [totals]] = await Promise.all([
+  const [[event], series, [totals], attendance] = await Promise.all([
     select<{
       organizerId: string
       title: string
@@ -99,6 +106,7 @@ export async function eventStats(
            FROM ${db}.event_daily WHERE event_id = {eventId:String} AND ${IN_RANGE}`,
       { ...viewerParams({ role: 'ADMIN' }, range), eventId },
     ),
+    eventAttendance(source, eventId),
   ])
   if (event === undefined) throw new ServiceError('EVENT_NOT_FOUND', `no analytics for event ${eventId}`)
   checkViewerSees(viewer, event)
@@ -138,5 +146,9 @@ export async function eventStats(
       refunds: v[0]!,
       amountMinor: v[1]!,
     })),
+    attendance: {
+      ...attendance,
+      fillRate: info.capacity > 0 ? Number(info.seatsTaken) / info.capacity : null,
+    },
   }
 }

@@ -1,3 +1,4 @@
+import { attendanceStats, type AttendanceStats } from './attendance.ts'
 import { RANKING, RANKING_COLUMNS, RANKING_MEASURES, type StatsRow } from './stats-measures.ts'
 import { checkRange, splitByMonths, type DateRange, type Granularity } from './stats-range.ts'
 import { periodSeries } from './stats-series.ts'
@@ -12,6 +13,12 @@ export interface EventsStats {
   readonly series: StatsRow[]
   /** Per event over the whole range, the top `limit` by revenue then views (`uniqueViewers` is 0 here). */
   readonly events: (Omit<StatsRow, 'period'> & { eventId: string; organizerId: string; title: string })[]
+  /**
+   * Check-ins against confirmed seats of the visible events that start in the range: the viewer's total
+   * (an organizer's events, the platform for an admin), per organizer, and per event with its no-shows (the
+   * first `limit` by start).
+   */
+  readonly attendance: AttendanceStats
 }
 
 /**
@@ -43,7 +50,7 @@ export async function eventsStats(
           WHERE day BETWEEN {edgeFrom${i}:Date} AND {edgeTo${i}:Date} ${viewerScope(db, viewer)}`)
     Object.assign(p, { [`edgeFrom${i}`]: edge.from, [`edgeTo${i}`]: edge.to })
   })
-  const [rows, events] = await Promise.all([
+  const [rows, events, attendance] = await Promise.all([
     periodSeries(source, viewer, range, granularity),
     source.select<EventsStats['events'][number]>(
       `SELECT r.eventId AS eventId, e.organizer_id AS organizerId, e.title AS title,
@@ -55,6 +62,7 @@ export async function eventsStats(
            ORDER BY r.revenueMinor DESC, r.views DESC, r.eventId`,
       p,
     ),
+    attendanceStats(source, viewer, range, limit),
   ])
-  return { range, granularity, series: rows, events }
+  return { range, granularity, series: rows, events, attendance }
 }

@@ -82,6 +82,9 @@ export function rowOf(
         after.seats - before.seats,
         after.confirmedSeats - before.confirmedSeats,
         after.paidMinor - before.paidMinor,
+        b.checkedInSeats ?? 0,
+        b.scannedAtMs ?? 0,
+        text(b.deviceId),
       ]
     }
     case 'paymentStatus': {

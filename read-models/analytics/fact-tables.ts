@@ -2,7 +2,7 @@ import { DEFAULT_TOPIC_NAMES, type TopicNames } from '../../topologies/index.ts'
 
 /**
  * Where the analytics facts go: one fact table per topic the sink reads, and the columns of each in the order
- * of a fact row. The migrations (migrations/0001_facts.sql, 0004_reviews.sql) create the tables; this file is what the sink,
+ * of a fact row. The migrations (migrations/0001_facts.sql, 0004_reviews.sql, 0005_check_ins.sql) create the tables; this file is what the sink,
  * the row mapping and the decoding agree on.
  */
 
@@ -86,6 +86,10 @@ export const FACT_COLUMNS: { readonly [table: string]: readonly [string, ...stri
     'seats_delta',
     'confirmed_seats_delta',
     'paid_delta_minor',
+    // migrations/0005_check_ins.sql
+    'checked_in_seats',
+    'scanned_at',
+    'device_id',
   ],
   payment_facts: [
     'source_partition',

@@ -27,6 +27,13 @@ export {
   type FactSource,
 } from './fact-tables.ts'
 export { toCsv } from './csv.ts'
+export type {
+  AttendanceFigures,
+  AttendanceStats,
+  EventAttendance,
+  EventAttendanceRow,
+  NoShows,
+} from './attendance.ts'
 export type { BookingStatsRow } from './booking-stats.ts'
 export type { ConversionRow } from './conversions.ts'
 export type { EventStats } from './event-stats.ts'

@@ -56,7 +56,12 @@ export interface StatsQueries {
  *   const stats = createStatsQueries({ client, database: 'aquastream_analytics' })
  *   await stats.conversions({ role: 'ADMIN' }, { from: '2026-01-01', to: '2026-01-31' }, 'week')
  */
-export function createStatsQueries(options: { client: ClickHouseClient; database?: string }): StatsQueries {
+export function createStatsQueries(options: {
+  client: ClickHouseClient
+  database?: string
+  /** The wall clock (epoch ms) that says whether an event has ended; default `Date.now`. */
+  now?: () => number
+}): StatsQueries {
   const source = statsSource(options)
   return {
     eventStats: (viewer, eventId, range, granularity) =>

@@ -7,6 +7,8 @@ export interface StatsSource {
   readonly db: string
   /** Rows of `query` with `params`; integers come back as numbers. */
   select<T>(query: string, params: Record<string, unknown>): Promise<T[]>
+  /** The wall clock, epoch ms (whether an event has ended: its no-shows). */
+  now(): number
 }
 
 // ClickHouse's JSON formats quote 64-bit integers (sums are UInt64/Int64) so that JavaScript loses no
@@ -17,9 +19,14 @@ const numeric = <T>(row: Record<string, unknown>): T =>
   ) as T
 
 /** A {@link StatsSource} on `client` (database default `aquastream_analytics`). */
-export function statsSource(options: { client: ClickHouseClient; database?: string }): StatsSource {
+export function statsSource(options: {
+  client: ClickHouseClient
+  database?: string
+  now?: () => number
+}): StatsSource {
   const { client } = options
   return {
+    now: options.now ?? Date.now,
     db: checkDatabaseName(options.database ?? DEFAULT_ANALYTICS_DATABASE),
     select: async <T>(query: string, params: Record<string, unknown>): Promise<T[]> =>
       (

@@ -16,6 +16,8 @@ export type * from './read-model.ts'
 export type * from './views.ts'
 export type * from './review-views.ts'
 export type { AuditEntry, AuditQuery, AuditRecord } from './audit-log.ts'
+export type * from './check-in-devices.ts'
+export { MAX_DEVICES_PER_EVENT } from './check-in-devices.ts'
 export { CategoryError, ReadModelError, SearchError } from './errors.ts'
 export { CATALOG_PROJECTION, catalogTopics, READ_MODEL_TOPICS } from './catalog-topics.ts'
 export type { RebuildReport } from './rebuild.ts'
@@ -82,7 +84,8 @@ export async function startReadModelProjection(options: {
 /**
  * Rebuilds the catalog in `options.schema` from the topics of `source` (read-models/catalog/rebuild.ts has
  * the steps): a fresh schema is migrated, the topics replayed into it from the start, and it is swapped in
- * for the live one with the owned tables (categories, favorites) carried over. Run it with the service
+ * for the live one with the owned tables (categories, favorites, check-in
+ * devices) carried over. Run it with the service
  * stopped.
  */
 export async function rebuildCatalog(

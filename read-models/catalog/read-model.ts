@@ -7,6 +7,7 @@
 import type { EmbeddedLog, KafkaSecurity, ProjectionSink } from '../../streams/index.ts'
 import type { BookingSerdes } from '../../topologies/index.ts'
 import type { AuditEntry, AuditQuery, AuditRecord } from './audit-log.ts'
+import type { CheckInDeviceStore } from './check-in-devices.ts'
 import type { EventReviewsRequest, ReviewQueueRequest, ReviewView } from './review-views.ts'
 import type {
   AvailabilityChange,
@@ -66,7 +67,7 @@ export interface AppliedChanges {
  *   const model = await openReadModel({ dataDir: '.data' })
  *   const page = await model.searchEvents({ q: 'сплав', hasSeats: true, page: 0, size: 20 }, { role: 'guest' })
  */
-export interface ReadModel extends CategoryStore, FavoriteStore {
+export interface ReadModel extends CategoryStore, FavoriteStore, CheckInDeviceStore {
   /**
    * Catalog search; see `EventSearch` for filters and visibility. `total` is exact but may be reused for
    * up to 2 s for the same filters (forgotten at once when this process applies a batch or writes a

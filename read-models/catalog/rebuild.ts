@@ -6,7 +6,8 @@
  *   2. project every record of the read-model topics into it until caught up (a fresh Kafka consumer
  *      group, or the embedded log from offset 0);
  *   3. in one transaction: lock the live schema's owned tables (categories, their audit, favorites, the
- *      audit log), copy them over, rename live → `<schema>_old`, `<schema>_rebuild` → live; then drop the old schema.
+ *      audit log, check-in devices), copy them over, rename live → `<schema>_old`, `<schema>_rebuild` →
+ *      live; then drop the old schema.
  *
  * The offsets land in the fresh schema under the live projection's name (`catalog`), so a service started
  * after the swap resumes exactly where the rebuild stopped. Run it with the service stopped: in embedded
@@ -102,14 +103,26 @@ async function swap(live: Db, schema: string, fresh: string, old: string): Promi
         [schema],
       )
       if (migrated !== undefined) {
+        // Check-in devices came with migration 010: a live schema migrated before it has none to carry.
+        const [devices] = await tx.query(
+          `SELECT 1 FROM information_schema.tables WHERE table_schema = $1 AND table_name = 'check_in_devices'`,
+          [schema],
+        )
+        const deviceTable = devices === undefined ? '' : `, ${schema}.check_in_devices`
+        const copyDevices =
+          devices === undefined
+            ? ''
+            : `INSERT INTO ${fresh}.check_in_devices SELECT * FROM ${schema}.check_in_devices;`
         // Owned data is not in any topic: carry it over, with writers locked out until the swap commits.
         await tx.exec(`
-          LOCK TABLE ${schema}.categories, ${schema}.category_audit, ${schema}.favorites IN EXCLUSIVE MODE;
+          LOCK TABLE ${schema}.categories, ${schema}.category_audit, ${schema}.favorites${deviceTable}
+            IN EXCLUSIVE MODE;
           INSERT INTO ${fresh}.categories SELECT * FROM ${schema}.categories ORDER BY level;
           INSERT INTO ${fresh}.category_audit SELECT * FROM ${schema}.category_audit;
           SELECT setval(pg_get_serial_sequence('${fresh}.category_audit', 'id'),
             GREATEST((SELECT max(id) FROM ${fresh}.category_audit), 1));
           INSERT INTO ${fresh}.favorites SELECT * FROM ${schema}.favorites;
+          ${copyDevices}
         `)
         const [audited] = await tx.query(
           `SELECT 1 FROM information_schema.tables WHERE table_schema = $1 AND table_name = 'audit_log'`,

@@ -5,6 +5,12 @@ import type { ProjectionSink } from '../../streams/index.ts'
 import * as availability from './availability.ts'
 import * as bookings from './booking-queries.ts'
 import { SqlCategoryStore } from './category-store.ts'
+import {
+  SqlCheckInDeviceStore,
+  type CheckInDeviceGrant,
+  type CheckInDeviceView,
+  type NewCheckInDevice,
+} from './check-in-devices.ts'
 import type { Db } from './db.ts'
 import { ReadModelError } from './errors.ts'
 import * as events from './event-queries.ts'
@@ -62,6 +68,7 @@ export class SqlReadModel implements ReadModel {
   readonly db: Db
   readonly #categories: SqlCategoryStore
   readonly #favorites: SqlFavoriteStore
+  readonly #devices: SqlCheckInDeviceStore
   readonly #listeners = new Set<(changes: AppliedChanges) => void>()
   readonly #logger: Logger
   readonly #counts = new events.CountCache()
@@ -71,6 +78,7 @@ export class SqlReadModel implements ReadModel {
     this.db = db
     this.#categories = new SqlCategoryStore(db)
     this.#favorites = new SqlFavoriteStore(db)
+    this.#devices = new SqlCheckInDeviceStore(db)
     this.#logger = logger ?? pino({ level: 'silent' })
   }
 
@@ -194,6 +202,22 @@ export class SqlReadModel implements ReadModel {
 
   removeFavorite(userId: string, eventId: string): Promise<boolean> {
     return guard(this.#favorites.removeFavorite(userId, eventId))
+  }
+
+  createCheckInDevice(device: NewCheckInDevice): Promise<CheckInDeviceView | undefined> {
+    return guard(this.#devices.createCheckInDevice(device))
+  }
+
+  listCheckInDevices(eventId: string): Promise<readonly CheckInDeviceView[]> {
+    return guard(this.#devices.listCheckInDevices(eventId))
+  }
+
+  revokeCheckInDevice(eventId: string, deviceId: string): Promise<boolean> {
+    return guard(this.#devices.revokeCheckInDevice(eventId, deviceId))
+  }
+
+  findCheckInDevice(keyHash: string): Promise<CheckInDeviceGrant | undefined> {
+    return guard(this.#devices.findCheckInDevice(keyHash))
   }
 
   onApplied(listener: (changes: AppliedChanges) => void): () => void {

@@ -17,6 +17,7 @@ import {
   createStatsQueries,
   migrate,
 } from '../../read-models/analytics/index.ts'
+import { MAX_DEVICES_PER_EVENT } from '../../read-models/catalog/index.ts'
 import { defaultPartitioner, EmbeddedProjection, stringSerde } from '../../streams/index.ts'
 import { DEFAULT_TOPIC_NAMES } from '../../topologies/index.ts'
 import {
@@ -53,6 +54,8 @@ export interface ApiState {
   category(): Promise<string>
   /** A sandbox payment of the pending booking, started at the gateway. */
   startPayment(): Promise<string>
+  /** A check-in device of its own on `eventId` (default: the published event), created by its organizer. */
+  device(eventId?: string): Promise<{ deviceId: string; key: string }>
   close(): Promise<void>
 }
 
@@ -145,6 +148,19 @@ export async function startApiState(): Promise<ApiState> {
         const id = fresh('cat')
         await ok(ADMIN, '/api/v1/categories', { id, parentId: null, name: id }, 201)
         return id
+      },
+      async device(eventId = published) {
+        // Requests of many runs create devices: make room under the per-event limit first.
+        const active = await h.readModel.listCheckInDevices(eventId)
+        if (active.length >= MAX_DEVICES_PER_EVENT - 10)
+          for (const d of active) await h.readModel.revokeCheckInDevice(eventId, d.deviceId)
+        const answer = await ok(
+          ORGANIZER,
+          `/api/v1/events/${eventId}/check-in-devices`,
+          { name: fresh('gate') },
+          201,
+        )
+        return answer.json<{ deviceId: string; key: string }>()
       },
       async startPayment() {
         const payment = await h.gateway.start({
@@ -240,6 +256,19 @@ export const VALID_REQUESTS: Readonly<Record<string, RequestOf>> = {
   'GET /api/v1/events/:id/promos': (s) => ({
     method: 'GET',
     url: `/api/v1/events/${s.fixture.published}/promos`,
+  }),
+  'POST /api/v1/events/:id/check-in-devices': (s) => ({
+    method: 'POST',
+    url: `/api/v1/events/${s.fixture.published}/check-in-devices`,
+    ...json({ name: 'Pier gate' }),
+  }),
+  'GET /api/v1/events/:id/check-in-devices': (s) => ({
+    method: 'GET',
+    url: `/api/v1/events/${s.fixture.published}/check-in-devices`,
+  }),
+  'DELETE /api/v1/events/:id/check-in-devices/:deviceId': async (s) => ({
+    method: 'DELETE',
+    url: `/api/v1/events/${s.fixture.published}/check-in-devices/${(await s.device()).deviceId}`,
   }),
   'GET /api/v1/events/:id/stats': (s) => ({
     method: 'GET',

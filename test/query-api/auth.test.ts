@@ -1,7 +1,22 @@
 import { createServer } from 'node:http'
 import t from 'tap'
 import { exportJWK, exportSPKI, generateKeyPair, SignJWT } from 'jose'
-import { authorize, createTokenVerifier, GUEST, signDevToken } from '../../query-api/auth.ts'
+import type { FastifyRequest } from 'fastify'
+import {
+  actorOf,
+  authenticate,
+  authorize,
+  checkDeviceScope,
+  createTokenVerifier,
+  DEVICE,
+  deviceIdOf,
+  deviceKeyHash,
+  deviceMayCheckIn,
+  GUEST,
+  newDeviceKey,
+  signDevToken,
+  type DeviceLookup,
+} from '../../query-api/auth.ts'
 import type { ApiError } from '../../query-api/errors.ts'
 
 const codeOf = async (p: Promise<unknown> | (() => unknown)) => {
@@ -165,3 +180,63 @@ t.test('authorize: guests 401, wrong roles 403, admins need a second factor', as
   t.equal(await codeOf(() => authorize({ userId: 'a', role: 'admin', secondFactor: true }, ['admin'])), 'ok')
   t.throws(() => createTokenVerifier(CLAIMS), /AUTH_JWT_SECRET/)
 })
+
+t.test(
+  'device keys: looked up by hash, refused when unknown, revoked or orphaned; scoped to their event',
+  async (t) => {
+    const verify = createTokenVerifier({ jwtSecret: SECRET, ...CLAIMS })
+    const key = newDeviceKey()
+    t.match(key, /^ckd_[A-Za-z0-9_-]{43}$/)
+    t.not(newDeviceKey(), key, 'random')
+    t.match(deviceKeyHash(key), /^[0-9a-f]{64}$/)
+    t.notOk(deviceKeyHash(key).includes(key.slice(4, 12)), 'the hash is not the key')
+    const asked: string[] = []
+    const devices: DeviceLookup = async (hash) => {
+      asked.push(hash)
+      if (hash === deviceKeyHash(key)) return { deviceId: 'dev-1', eventId: 'e1', organizerId: 'org-1' }
+      if (hash === deviceKeyHash(`ckd_${'B'.repeat(43)}`))
+        return { deviceId: 'dev-2', eventId: 'gone', organizerId: null }
+      return undefined
+    }
+    const request = (authorization: string) => ({ headers: { authorization } }) as unknown as FastifyRequest
+    const device = await authenticate(request(`Bearer ${key}`), verify, devices)
+    t.same(device, {
+      userId: undefined,
+      role: 'device',
+      secondFactor: false,
+      device: { deviceId: 'dev-1', eventId: 'e1', organizerId: 'org-1' },
+    })
+    t.same(asked, [deviceKeyHash(key)], 'looked up by its hash, never by the key')
+    t.same(actorOf(device), { userId: 'org-1', role: 'ORGANIZER' }, 'acts for the organizer')
+    t.equal(deviceIdOf(device), 'dev-1')
+    t.equal(deviceIdOf(GUEST), null)
+    t.equal(deviceMayCheckIn(device, 'e1'), true)
+    t.equal(deviceMayCheckIn(device, 'e2'), false)
+    t.equal(deviceMayCheckIn(GUEST, 'e2'), true, 'not a device: the route decides')
+    t.equal(await codeOf(() => checkDeviceScope(device, 'e1')), 'ok')
+    t.equal(await codeOf(() => checkDeviceScope(device, 'e2')), 'FORBIDDEN')
+    t.equal(await codeOf(() => checkDeviceScope(device, undefined)), 'FORBIDDEN', 'a route without :id')
+    t.equal(await codeOf(() => authorize(device, ['organizer', 'admin'])), 'FORBIDDEN', 'not listed: refused')
+    t.equal(await codeOf(() => authorize(device, ['guest', 'user', 'organizer', 'admin'])), 'FORBIDDEN')
+    t.equal(await codeOf(() => authorize(device, ['organizer', 'admin', DEVICE])), 'ok')
+    for (const bad of [
+      `ckd_${'A'.repeat(43)}`,
+      `ckd_${'B'.repeat(43)}`,
+      'ckd_short',
+      `ckd_${'A'.repeat(42)}!`,
+    ])
+      t.equal(await codeOf(authenticate(request(`Bearer ${bad}`), verify, devices)), 'UNAUTHENTICATED', bad)
+    t.equal(
+      await codeOf(authenticate(request(`Bearer ${key}`), verify)),
+      'UNAUTHENTICATED',
+      'no lookup configured: device keys refused',
+    )
+    const user = await authenticate(
+      request(`Bearer ${await signDevToken(SECRET, { sub: 'u1', role: 'user' }, CLAIMS)}`),
+      verify,
+      devices,
+    )
+    t.match(user, { userId: 'u1', role: 'user' }, 'JWTs as before')
+    t.equal(user.device, undefined)
+  },
+)

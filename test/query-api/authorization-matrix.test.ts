@@ -221,6 +221,27 @@ const ROWS: Row[] = [
     ...json({ role: 'INSTRUCTOR' }),
   })),
 
+  // Check-in devices: the event's organizer and admins create, list and revoke them (each revocation cell
+  // its own device).
+  ...eventWrite('POST /api/v1/events/:id/check-in-devices', (id) => ({
+    method: 'POST',
+    url: `/api/v1/events/${id}/check-in-devices`,
+    ...json({ name: 'Pier gate' }),
+  })).map((row) => ({ ...row, expect: row.expect.replaceAll('202', '201') })),
+  ...managerRead('GET /api/v1/events/:id/check-in-devices', (id) => `/api/v1/events/${id}/check-in-devices`),
+  ...(['published', 'draft'] as const).map((state): Row => ({
+    route: 'DELETE /api/v1/events/:id/check-in-devices/:deviceId',
+    state,
+    request: async (s) => {
+      const id = state === 'published' ? s.fixture.published : s.fixture.draft
+      return {
+        method: 'DELETE',
+        url: `/api/v1/events/${id}/check-in-devices/${(await s.device(id)).deviceId}`,
+      }
+    },
+    expect: EVENT_WRITE[state].replaceAll('202', '204'),
+  })),
+
   // Stats (the analytics read model): organizers their own events, admins all.
   ...managerRead('GET /api/v1/events/:id/stats', (id) => `/api/v1/events/${id}/stats`),
   {
@@ -556,6 +577,36 @@ t.test('every route of the table has a row, and every row a route', async (t) =>
   for (const route of served) t.ok(covered.has(route), `${route} has a row in the matrix`)
   for (const route of covered) t.ok(served.includes(route), `the row ${route} names a served route`)
   for (const route of served) t.ok(VALID_REQUESTS[route], `${route} has a valid request (api-state.ts)`)
+})
+
+/**
+ * The routes that let a check-in device of the published event in, with the status its request of the
+ * table gets; every other cell answers a device 403 (the key is valid, the role is not allowed there).
+ */
+const DEVICE_ALLOWED: Readonly<Record<string, number>> = {
+  'POST /api/v1/events/:id/check-ins [published]': 202,
+}
+
+t.test('a check-in device key is refused on every route that does not let devices in', async (t) => {
+  const { key } = await state.device()
+  for (const row of ROWS) {
+    const options = await row.request(state)
+    const before = state.appended()
+    const answer = await state.h.app.inject({
+      ...options,
+      headers: { ...(options.headers ?? {}), authorization: `Bearer ${key}` },
+    })
+    const expected = DEVICE_ALLOWED[`${row.route} [${row.state}]`] ?? 403
+    t.equal(
+      answer.statusCode,
+      expected,
+      `${row.route} [${row.state}]${answer.statusCode === expected ? '' : `: ${answer.body}`}`,
+    )
+    if (expected === 403) {
+      t.equal(answer.json<{ code: string }>().code, 'FORBIDDEN')
+      t.equal(state.appended(), before, 'nothing written')
+    }
+  }
 })
 
 // ---- the cells ------------------------------------------------------------------------------------

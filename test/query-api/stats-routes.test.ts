@@ -8,11 +8,17 @@ import { ADMIN, ORGANIZER, startHarness, USER } from './api-harness.ts'
 
 const calls: unknown[][] = []
 const row = { period: '2026-01-01', views: 3, confirmed: 1 }
+const attendance = {
+  confirmedSeats: 4,
+  checkedInSeats: 3,
+  attendance: 0.75,
+  noShows: { bookings: 1, seats: 1 },
+}
 const recording = {
   async eventStats(...[viewer, eventId, range, granularity]: Parameters<StatsQueries['eventStats']>) {
     calls.push(['eventStats', viewer, eventId, range, granularity])
     if (eventId === 'foreign') throw new CodedError('FORBIDDEN', 'not yours', { httpStatus: 403 })
-    return { eventId, series: [row], totals: row }
+    return { eventId, series: [row], totals: row, attendance }
   },
   async eventsStats(...[viewer, range, granularity, options]: Parameters<StatsQueries['eventsStats']>) {
     calls.push(['eventsStats', viewer, range, granularity, options])
@@ -37,6 +43,7 @@ t.test('organizers get their own view, admins all; CSV on request', async (t) =>
     url: '/api/v1/events/e1/stats?from=2026-01-01&to=2026-01-31&granularity=week',
   })
   t.equal(res.statusCode, 200, res.body)
+  t.same(res.json().attendance, attendance, 'attendance answered as the queries give it')
   t.same(calls.at(-1), [
     'eventStats',
     { role: 'ORGANIZER', organizerId: 'org-1' },

@@ -10,6 +10,7 @@ const TWO_PER_MINUTE: RateLimitFigures = {
   user: { general: 2, booking: 2 },
   organizer: { general: 2, booking: 2 },
   admin: { general: 2, booking: 2 },
+  device: { general: 2, booking: 2 },
 }
 
 /** The statuses of three catalog reads from each of two clients behind the proxy at 10.0.0.5. */

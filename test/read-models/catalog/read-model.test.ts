@@ -369,11 +369,18 @@ for (const engine of engines()) {
 
     t.test('rebuild into an empty schema gives the same tables row for row', async (t) => {
       await model.addFavorite('u7', 'ev-sup')
+      const device = { deviceId: 'dev-r', eventId: 'ev-sup', name: 'Pier', keyHash: 'ab'.repeat(32) }
+      await model.createCheckInDevice({ ...device, createdBy: ORG_1 })
       const before = await projectedTables(model)
       const report = await rebuildReadModel(dbOf(model), { serdes, source: { log: catalog.log } })
       t.equal(report.rows.events, 6)
       t.same(await projectedTables(model), before)
       t.equal(await model.isFavorite('u7', 'ev-sup'), true, 'owned data carried over')
+      t.match(
+        await model.findCheckInDevice(device.keyHash),
+        { deviceId: 'dev-r', eventId: 'ev-sup' },
+        'check-in devices carried over',
+      )
       t.equal((await model.getCategory('rafting-family'))?.level, 3)
       const again = await model.createCategory({ parentId: null, name: 'After rebuild' }, ACTOR)
       t.equal(again.level, 1, 'audit sequence continues after the copy')
