@@ -43,6 +43,7 @@ import {
 import type { AppliedChanges, ReadModel } from '../read-models/catalog/index.ts'
 import { MemoryResponseCache, type ResponseCache } from './response-cache.ts'
 import { bookingRoutes } from './routes/bookings.ts'
+import { calendarRoutes } from './routes/calendar.ts'
 import { catalogRoutes } from './routes/catalog.ts'
 import { categoryRoutes } from './routes/categories.ts'
 import { eventWriteRoutes } from './routes/event-writes.ts'
@@ -53,6 +54,7 @@ import { promoRoutes } from './routes/promos.ts'
 import { availabilityRoutes, type AvailabilityStreamOptions } from './routes/availability.ts'
 import { requestRoutes } from './routes/requests.ts'
 import { reviewRoutes } from './routes/reviews.ts'
+import { ticketRoutes } from './routes/tickets.ts'
 import { waitlistRoutes } from './routes/waitlist.ts'
 import { ERROR_RESPONSES } from './routes/route-support.ts'
 
@@ -374,6 +376,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       await promoRoutes(api, context)
       await availabilityRoutes(api, context, options.availabilityStreams)
       await bookingRoutes(api, context)
+      await ticketRoutes(api, context)
+      await calendarRoutes(api, context)
       await waitlistRoutes(api, context)
       await favoriteRoutes(api, context)
       await categoryRoutes(api, context)
