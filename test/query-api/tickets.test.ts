@@ -297,6 +297,15 @@ t.test(
   },
 )
 
+t.test('the OpenAPI document gives the media types of the three routes', async (t) => {
+  const paths = h.openapi().paths
+  const pdf = paths['/api/v1/bookings/{id}/ticket.pdf'].get
+  t.ok(pdf.responses['200'].content['application/pdf'], 'application/pdf')
+  t.ok(pdf.responses['4XX'] ?? pdf.responses['4xx'], 'the error answers')
+  t.ok(paths['/api/v1/bookings/{id}/calendar.ics'].get.responses['200'].content['text/calendar'])
+  t.ok(paths['/api/v1/events/{id}/calendar.ics'].get.responses['200'].content['text/calendar'])
+})
+
 t.test('the event .ics of a draft: its organizer and admins only, 404 for everyone else', async (t) => {
   const created = await h.call(ORGANIZER, {
     method: 'POST',
