@@ -12,7 +12,7 @@ import { promisify } from 'node:util'
 
 const run = promisify(execFile)
 
-/** The binaries these helpers need (poppler-utils, zbar-tools). */
+/** The binaries the functions below run (poppler-utils, zbar-tools). */
 export const DOCUMENT_TOOLS = ['pdftoppm', 'pdftotext', 'pdfinfo', 'zbarimg'] as const
 
 /** The tools of {@link DOCUMENT_TOOLS} not on PATH. */
