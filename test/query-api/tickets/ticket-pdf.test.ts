@@ -102,6 +102,17 @@ t.test(
   },
 )
 
+t.test('tickets rendered at the same time keep their own codes and text', needsTools, async (t) => {
+  const codes = ['A', 'B', 'C', 'D'].map((k) => `T1~event-${k}~booking-${k}~1~1~${k.repeat(43)}`)
+  const pdfs = await Promise.all(
+    codes.map((ticketCode, i) => renderTicketPdf({ ...DATA, ticketCode, eventTitle: `Сплав ${i}` })),
+  )
+  for (const [i, pdf] of pdfs.entries()) {
+    t.equal(await decodeTicketQr(pdf), codes[i])
+    t.match(await pdfText(pdf), `Сплав ${i}`)
+  }
+})
+
 t.test('refusals: an unknown zone, a code too long for a QR code', async (t) => {
   await t.rejects(renderTicketPdf({ ...DATA, timeZone: 'Mars/Olympus' }), RangeError)
   await t.rejects(renderTicketPdf({ ...DATA, ticketCode: 'x'.repeat(5000) }))
