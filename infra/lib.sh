@@ -148,6 +148,21 @@ stop_pidfile() {
   log "$name: stopped (pid $pid)"
 }
 
+# apt_install PACKAGE...: Debian packages, quietly (output in $CACHE/apt.log); `apt-get update` once per run.
+APT_UPDATED=0
+apt_install() {
+  command -v apt-get >/dev/null || die "apt-get not found: install $* by hand"
+  local logf="$CACHE/apt.log"
+  if [ "$APT_UPDATED" = 0 ]; then
+    log "apt: apt-get update"
+    apt-get update >"$logf" 2>&1 || die "apt-get update failed" "$logf"
+    APT_UPDATED=1
+  fi
+  log "apt: installing $*"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "$@" >>"$logf" 2>&1 ||
+    die "apt-get install $* failed" "$logf"
+}
+
 # mvn_quiet ARGS...: batch-mode Maven, output to a log, tail on failure.
 mvn_quiet() {
   local logf="$CACHE/mvn.log"

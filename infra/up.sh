@@ -3,7 +3,8 @@
 #   PostgreSQL + Redis (Debian packages), Apache Kafka 4.x (one KRaft node,
 #   jars from Maven Central; a plaintext listener, a SASL/SCRAM listener and a
 #   SASL_SSL one, with ACLs), Apicurio Registry 3.x (Confluent-compatible
-#   schema registry, from Maven Central), and the topics of infra/topics.ts.
+#   schema registry, from Maven Central), the topics of infra/topics.ts, and
+#   the tests' document tools (infra/test-tools.sh: pdftoppm, pdftotext, zbarimg).
 # Prints one line per component and writes the environment a test run needs
 # (the SASL listener and the service principal's credentials) to
 # $CACHE/infra.env. Downloads and data live in $CACHE, not in the repo.
@@ -14,21 +15,6 @@ set -euo pipefail
 export NODE_OPTIONS="${NODE_OPTIONS:+$NODE_OPTIONS }--disable-warning=TimeoutNegativeWarning"
 
 T0=$SECONDS
-
-# ---------------------------------------------------------------- apt ----
-APT_UPDATED=0
-apt_install() {
-  command -v apt-get >/dev/null || die "apt-get not found: install $* by hand"
-  local logf="$CACHE/apt.log"
-  if [ "$APT_UPDATED" = 0 ]; then
-    log "apt: apt-get update"
-    apt-get update >"$logf" 2>&1 || die "apt-get update failed" "$logf"
-    APT_UPDATED=1
-  fi
-  log "apt: installing $*"
-  DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "$@" >>"$logf" 2>&1 ||
-    die "apt-get install $* failed" "$logf"
-}
 
 # ---------------------------------------------------------- postgres ----
 pg_psql() { psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres -v ON_ERROR_STOP=1 -qtA "$@"; }
@@ -418,6 +404,7 @@ wait_apicurio() {
 }
 
 # --------------------------------------------------------------- main ----
+bash "$INFRA_DIR/test-tools.sh"
 ensure_postgres
 ensure_redis
 # Both JVMs boot in parallel; then wait for each.

@@ -45,6 +45,12 @@ export const API_ERROR_CODES = {
     retriable: false,
     meaning: 'The Idempotency-Key was used within 24 hours for a different request.',
   },
+  TICKET_NOT_AVAILABLE: {
+    httpStatus: 409,
+    retriable: false,
+    meaning:
+      'The booking has no ticket: only a CONFIRMED booking with its ticket code has one (a PENDING_PAYMENT booking once paid); its calendar entry also exists for a CANCELED booking. `details.status` is the booking status.',
+  },
   IDEMPOTENCY_KEYS_EXHAUSTED: {
     httpStatus: 429,
     retriable: true,

@@ -45,6 +45,7 @@ import {
 import type { AppliedChanges, ReadModel } from '../read-models/catalog/index.ts'
 import { MemoryResponseCache, type ResponseCache } from './response-cache.ts'
 import { bookingRoutes } from './routes/bookings.ts'
+import { calendarRoutes } from './routes/calendar.ts'
 import { catalogRoutes } from './routes/catalog.ts'
 import { checkInRoutes } from './routes/check-ins.ts'
 import { categoryRoutes } from './routes/categories.ts'
@@ -58,6 +59,7 @@ import { availabilityRoutes, type AvailabilityStreamOptions } from './routes/ava
 import { requestRoutes } from './routes/requests.ts'
 import { reviewRoutes } from './routes/reviews.ts'
 import { adminAuditRoutes } from './routes/admin-audit.ts'
+import { ticketRoutes } from './routes/tickets.ts'
 import { waitlistRoutes } from './routes/waitlist.ts'
 import { ERROR_RESPONSES } from './routes/route-support.ts'
 
@@ -389,6 +391,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       await availabilityRoutes(api, context, options.availabilityStreams)
       await bookingRoutes(api, context)
       await checkInRoutes(api, context)
+      await ticketRoutes(api, context)
+      await calendarRoutes(api, context)
       await waitlistRoutes(api, context)
       await favoriteRoutes(api, context)
       await categoryRoutes(api, context)

@@ -2,7 +2,7 @@
  * A fixed state of the whole API for the authorization matrix and the fuzz test: the harness with the stats
  * routes on chDB, built up through the API with the pipeline running (an organizer's published event with a
  * price option and a promo code, the same organizer's draft with a price option, a user's pending booking
- * and the request that made it, a category, the analytics of both events), then the pipeline stopped: a
+ * and the request that made it, another user's confirmed booking (paid through the sandbox), a category, the analytics of both events), then the pipeline stopped: a
  * write the API lets through is appended to the log and stays undecided, so every request meets the same
  * state. Also: one valid request per route, and the route table as Fastify serves it.
  */
@@ -28,6 +28,7 @@ import {
   serdes,
   startHarness,
   USER,
+  USER2,
   WAIT,
   WEBHOOK_SECRET,
   type Harness,
@@ -39,6 +40,8 @@ export interface Fixture {
   readonly published: string
   readonly draft: string
   readonly booking: string
+  /** USER2's CONFIRMED booking of the published event (paid through the sandbox), with its ticket code. */
+  readonly confirmed: string
   readonly request: string
   readonly category: string
   /** An ACTIVE review of the published event by USER (its fact appended as the pipeline would write it). */
@@ -123,10 +126,12 @@ export async function startApiState(): Promise<ApiState> {
       { eventId: published, priceOptionId: 'std', seats: 1 },
       201,
     )
+    const confirmed = await confirmedBooking(h, published)
     const fixture: Fixture = {
       published,
       draft,
       booking: booked.json<{ id: string }>().id,
+      confirmed,
       request: String(booked.headers['x-request-id']),
       category: 'state-category',
       review: 'state-review',
@@ -177,6 +182,31 @@ export async function startApiState(): Promise<ApiState> {
     await close()
     throw error
   }
+}
+
+/** A booking of 2 seats by USER2, paid through the sandbox gateway; waits until it is CONFIRMED. */
+async function confirmedBooking(h: Harness, eventId: string): Promise<string> {
+  const booked = await h.call(USER2, {
+    method: 'POST',
+    url: '/api/v1/bookings',
+    headers: WAIT,
+    payload: { eventId, priceOptionId: 'std', seats: 2 },
+  })
+  if (booked.statusCode !== 201) throw new Error(`book: ${booked.statusCode} ${booked.body}`)
+  const id = booked.json<{ id: string }>().id
+  const pay = await h.call(USER2, { method: 'POST', url: `/api/v1/bookings/${id}/pay` })
+  if (pay.statusCode !== 201) throw new Error(`pay: ${pay.statusCode} ${pay.body}`)
+  const settled = await h.call(USER2, {
+    method: 'POST',
+    url: `/api/v1/payments/sandbox/${pay.json<{ paymentId: string }>().paymentId}/complete`,
+  })
+  if (settled.statusCode !== 200) throw new Error(`sandbox: ${settled.statusCode} ${settled.body}`)
+  for (let i = 0; i < 200; i++) {
+    const booking = await h.readModel.getBooking(id)
+    if (booking?.status === 'CONFIRMED' && booking.ticketCode !== null) return id
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+  throw new Error(`booking ${id} was not confirmed`)
 }
 
 /**
@@ -348,6 +378,18 @@ export const VALID_REQUESTS: Readonly<Record<string, RequestOf>> = {
   }),
   'GET /api/v1/bookings': () => ({ method: 'GET', url: '/api/v1/bookings' }),
   'GET /api/v1/bookings/:id': (s) => ({ method: 'GET', url: `/api/v1/bookings/${s.fixture.booking}` }),
+  'GET /api/v1/bookings/:id/ticket.pdf': (s) => ({
+    method: 'GET',
+    url: `/api/v1/bookings/${s.fixture.confirmed}/ticket.pdf`,
+  }),
+  'GET /api/v1/bookings/:id/calendar.ics': (s) => ({
+    method: 'GET',
+    url: `/api/v1/bookings/${s.fixture.confirmed}/calendar.ics`,
+  }),
+  'GET /api/v1/events/:id/calendar.ics': (s) => ({
+    method: 'GET',
+    url: `/api/v1/events/${s.fixture.published}/calendar.ics`,
+  }),
   'POST /api/v1/bookings/:id/cancel': (s) => ({
     method: 'POST',
     url: `/api/v1/bookings/${s.fixture.booking}/cancel`,

@@ -88,6 +88,28 @@ const managerRead = (route: string, url: (id: string) => string): Row[] => [
   },
 ]
 
+/** The rows of a booking's document route (`ticket.pdf`, `calendar.ics`) in the three booking states. */
+const bookingDocument = (route: string, file: string): Row[] => [
+  {
+    route,
+    state: "user-2's confirmed booking",
+    request: (s) => ({ method: 'GET', url: `/api/v1/bookings/${s.fixture.confirmed}/${file}` }),
+    expect: '401 404 200 200 404 200 403',
+  },
+  {
+    route,
+    state: 'pending',
+    request: (s) => ({ method: 'GET', url: `/api/v1/bookings/${s.fixture.booking}/${file}` }),
+    expect: '401 409 404 409 404 409 403',
+  },
+  {
+    route,
+    state: 'missing',
+    request: () => ({ method: 'GET', url: `/api/v1/bookings/no-such-booking/${file}` }),
+    expect: '401 404 404 404 404 404 403',
+  },
+]
+
 const ROWS: Row[] = [
   // Operations: public, but an admin token without a second factor is refused everywhere.
   {
@@ -329,6 +351,29 @@ const ROWS: Row[] = [
     state: 'missing',
     request: () => ({ method: 'GET', url: '/api/v1/bookings/no-such-booking' }),
     expect: '401 404 404 404 404 404 403',
+  },
+  // Tickets and calendar files: whoever may see the booking (its user, the organizer, admins), anyone else
+  // the 404 of reading it; only a CONFIRMED booking has a ticket (409 TICKET_NOT_AVAILABLE). The confirmed
+  // booking is user-2's (the otherUser column).
+  ...bookingDocument('GET /api/v1/bookings/:id/ticket.pdf', 'ticket.pdf'),
+  ...bookingDocument('GET /api/v1/bookings/:id/calendar.ics', 'calendar.ics'),
+  {
+    route: 'GET /api/v1/events/:id/calendar.ics',
+    state: 'published',
+    request: (s) => ({ method: 'GET', url: `/api/v1/events/${s.fixture.published}/calendar.ics` }),
+    expect: '200 200 200 200 200 200 403',
+  },
+  {
+    route: 'GET /api/v1/events/:id/calendar.ics',
+    state: 'draft',
+    request: (s) => ({ method: 'GET', url: `/api/v1/events/${s.fixture.draft}/calendar.ics` }),
+    expect: '404 404 404 200 404 200 403',
+  },
+  {
+    route: 'GET /api/v1/events/:id/calendar.ics',
+    state: 'missing',
+    request: () => ({ method: 'GET', url: '/api/v1/events/no-such-event/calendar.ics' }),
+    expect: '404 404 404 404 404 404 403',
   },
   {
     route: 'POST /api/v1/bookings/:id/cancel',
