@@ -1,7 +1,9 @@
 // Check-in and ticket re-issue through the API, on the whole service in-process with the pipeline's timers
 // on a hand-moved clock (the scans' window is the pipeline's to judge): single scans and offline batches,
-// per-scan results with Prefer: wait, 202 without, who may scan, the body rules, and a re-issued ticket.
+// per-scan results with Prefer: wait, 202 without, who may scan, the body rules, a re-issued ticket, and the
+// code read from the PDF ticket's QR code checked in by the event's device key (each seat once, then refused).
 import t from 'tap'
+import { decodeTicketQr, missingDocumentTools } from '../support/ticket-qr.ts'
 import { ManualClock } from '../../streams/index.ts'
 import {
   ADMIN,
@@ -62,6 +64,8 @@ const startsAtMs = Date.parse(
 )
 const b1 = await book(USER, eventId, 2)
 const b2 = await book(USER2, eventId, 1)
+const HOLDER = { sub: 'user-ticket-holder', role: 'user' } as const
+const b3 = await book(HOLDER, eventId, 2)
 const pending = await book(USER, await publishedEvent(h, { priceMinor: 1000 }), 1)
 clock.advance(startsAtMs - 30 * MINUTE_MS - clock.now())
 const checkIns = `/api/v1/events/${eventId}/check-ins`
@@ -238,3 +242,61 @@ t.test('a booking awaiting payment has no ticket to re-issue', async (t) => {
   t.equal(res.statusCode, 422, res.body)
   t.equal(res.json().code, 'INVALID_BOOKING_STATE')
 })
+
+// CI installs the tools (infra/test-tools.sh through up.sh): there a missing tool fails the run.
+const missing = await missingDocumentTools()
+if (missing.length > 0 && process.env.CI === 'true')
+  t.fail(`missing ${missing.join(', ')}: infra/test-tools.sh installs poppler-utils and zbar-tools`)
+
+t.test(
+  "the code read from the ticket PDF's QR code checks in with the event's device key: each seat once, then refused",
+  missing.length === 0 ? {} : { skip: `missing ${missing.join(', ')}` },
+  async (t) => {
+    const device = await post(ORGANIZER, `/api/v1/events/${eventId}/check-in-devices`, { name: 'Pier 1' })
+    t.equal(device.statusCode, 201, device.body)
+    const { key, deviceId } = device.json<{ key: string; deviceId: string }>()
+    const scan = (code: string, seats: number, scannedAt = at(29 * MINUTE_MS)) =>
+      h.app.inject({
+        method: 'POST',
+        url: checkIns,
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', ...WAIT },
+        payload: JSON.stringify({ code, seats, scannedAt }),
+      })
+
+    const pdf = await get(HOLDER, `/api/v1/bookings/${b3.id}/ticket.pdf`)
+    t.equal(pdf.statusCode, 200, 'the holder downloads the ticket')
+    const code = await decodeTicketQr(pdf.rawPayload)
+    t.equal(code, b3.ticketCode, 'the QR code is the ticket code')
+
+    const first = await scan(code, 2)
+    t.equal(first.statusCode, 200, first.body)
+    t.match(first.json().scans, [{ accepted: true, bookingId: b3.id, seats: 2, checkedInSeats: 2 }])
+    const firstScannedAt = first.json().scans[0].firstScannedAt as string
+    t.ok(firstScannedAt, 'the first scan time')
+
+    const second = await scan(code, 1, at(28 * MINUTE_MS))
+    t.equal(second.statusCode, 200, second.body)
+    t.match(second.json().scans, [
+      { accepted: false, reasonCode: 'TICKET_ALREADY_USED', checkedInSeats: 2, firstScannedAt },
+    ])
+    const booking = await until(
+      () => get(HOLDER, `/api/v1/bookings/${b3.id}`).then((r) => r.json<Booking>()),
+      (b) => b.checkedInSeats === 2,
+    )
+    t.equal(booking.checkedInSeats, 2, 'the booking shows both seats checked in, once')
+
+    const elsewhere = await h.app.inject({
+      method: 'POST',
+      url: `/api/v1/events/${await publishedEvent(h, { priceMinor: 0 })}/check-ins`,
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      payload: JSON.stringify({ code }),
+    })
+    t.equal(elsewhere.statusCode, 403, "the key is refused at another event's check-in")
+    const revoked = await h.call(ORGANIZER, {
+      method: 'DELETE',
+      url: `/api/v1/events/${eventId}/check-in-devices/${deviceId}`,
+    })
+    t.equal(revoked.statusCode, 204)
+    t.equal((await scan(code, 1)).statusCode, 401, 'a revoked key is refused')
+  },
+)
