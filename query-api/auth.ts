@@ -45,6 +45,16 @@ export interface Principal {
   readonly secondFactor: boolean
   /** Set for role `device` only. */
   readonly device?: DeviceGrant
+  /** How the user is shown to others (reviews): the token's `name` claim, when it is a plain display name. */
+  readonly name?: string
+}
+
+/** A display name from the `name` claim: 1-100 characters, no control characters or markup; else none. */
+export function displayNameOf(claim: unknown): string | undefined {
+  if (typeof claim !== 'string') return undefined
+  const name = claim.trim().replace(/\s+/g, ' ')
+  if (name === '' || name.length > 100 || /[\p{Cc}\p{Cf}<>]/u.test(name)) return undefined
+  return name
 }
 
 export const GUEST: Principal = { userId: undefined, role: 'guest', secondFactor: false }
@@ -112,16 +122,18 @@ export function createTokenVerifier(options: AuthOptions): TokenVerifier {
     } catch (error) {
       throw new ApiError('UNAUTHENTICATED', 'invalid or expired token', { cause: error })
     }
-    const { sub, role, amr } = payload
+    const { sub, role, amr, name } = payload
     if (typeof sub !== 'string' || sub === '' || sub.length > 128)
       throw new ApiError('UNAUTHENTICATED', 'the token has no valid sub claim')
     if (typeof role !== 'string' || !(TOKEN_ROLES as readonly string[]).includes(role))
       throw new ApiError('UNAUTHENTICATED', 'the token has no valid role claim (user, organizer, admin)')
     const factors = Array.isArray(amr) ? amr : []
+    const displayName = displayNameOf(name)
     return {
       userId: sub,
       role: role as Role,
       secondFactor: factors.includes('mfa') || factors.includes('otp'),
+      ...(displayName === undefined ? {} : { name: displayName }),
     }
   }
 }
@@ -237,10 +249,14 @@ export function actorOf(principal: Principal): { userId: string; role: ActorRole
 /** Signs an HS256 development token for an issuer and audience (`npm run tokens`, tests, benches). */
 export async function signDevToken(
   secret: string,
-  claims: { sub: string; role: (typeof TOKEN_ROLES)[number]; amr?: readonly string[] },
+  claims: { sub: string; role: (typeof TOKEN_ROLES)[number]; amr?: readonly string[]; name?: string },
   options: { issuer: string; audience: string; expiresIn?: string },
 ): Promise<string> {
-  return new SignJWT({ role: claims.role, ...(claims.amr ? { amr: [...claims.amr] } : {}) })
+  return new SignJWT({
+    role: claims.role,
+    ...(claims.amr ? { amr: [...claims.amr] } : {}),
+    ...(claims.name === undefined ? {} : { name: claims.name }),
+  })
     .setProtectedHeader({ alg: 'HS256' })
     .setSubject(claims.sub)
     .setIssuer(options.issuer)

@@ -131,7 +131,7 @@ export async function reviewRoutes(app: FastifyInstance, context: ApiContext): P
         send: ({ requestId, resourceId, idempotencyKey }) =>
           context.commands.sendReviewCommand(
             reviewCommand({ requestId, eventId, actor, idempotencyKey }, 'SUBMIT', resourceId, {
-              submit: { rating, text, authorName: null },
+              submit: { rating, text, authorName: request.principal.name ?? null },
             }),
             String(request.id),
           ),

@@ -59,7 +59,8 @@ export interface Harness {
   close(): Promise<void>
 }
 
-export type Principal = 'guest' | { sub: string; role: 'user' | 'organizer' | 'admin'; amr?: string[] }
+export type Principal =
+  'guest' | { sub: string; role: 'user' | 'organizer' | 'admin'; amr?: string[]; name?: string }
 
 export type Signed = Exclude<Principal, 'guest'>
 export const USER: Signed = { sub: 'user-1', role: 'user' }
@@ -76,7 +77,7 @@ export async function tokenFor(p: Exclude<Principal, 'guest'>): Promise<string> 
   if (token === undefined) {
     token = await signDevToken(
       SECRET,
-      { sub: p.sub, role: p.role, ...(p.amr ? { amr: p.amr } : {}) },
+      { sub: p.sub, role: p.role, ...(p.amr ? { amr: p.amr } : {}), ...(p.name ? { name: p.name } : {}) },
       { issuer: ISSUER, audience: AUDIENCE },
     )
     tokens.set(key, token)

@@ -12,6 +12,7 @@ import {
   deviceIdOf,
   deviceKeyHash,
   deviceMayCheckIn,
+  displayNameOf,
   GUEST,
   newDeviceKey,
   signDevToken,
@@ -61,6 +62,18 @@ t.test('HS256: sub, role and amr become the principal; bad tokens are 401', asyn
     JSON.stringify({ sub: 'u', role: 'admin', iss: ISSUER, aud: AUDIENCE, exp: 2e9, iat: 1e9 }),
   ).toString('base64url')}.`
   t.equal(await codeOf(verify(none)), 'UNAUTHENTICATED', 'alg none')
+})
+
+t.test("the name claim: a plain display name is the principal's name, anything else none", async (t) => {
+  const verify = createTokenVerifier({ jwtSecret: SECRET, ...CLAIMS })
+  const named = await verify(
+    await signDevToken(SECRET, { sub: 'u1', role: 'user', name: ' Анна  К. ' }, CLAIMS),
+  )
+  t.same(named, { userId: 'u1', role: 'user', secondFactor: false, name: 'Анна К.' })
+  for (const claim of ['', '   ', 'x'.repeat(101), '<b>Bold</b>', 'nul\u0000name', 'rtl\u202ename', 42, null])
+    t.equal(displayNameOf(claim), undefined, JSON.stringify(claim))
+  t.equal(displayNameOf('Jean-Luc Picard'), 'Jean-Luc Picard')
+  t.equal(displayNameOf('tab\tand\nnewline'), 'tab and newline', 'whitespace runs become one space')
 })
 
 t.test(

@@ -91,7 +91,7 @@ t.test('after it ends (the clock moved 32 days), the review flow across roles', 
   const key = { ...WAIT, 'idempotency-key': 'review-user-1' }
   const created = await post(USER, reviews, { rating: 5, text: 'Superb guides' }, key)
   t.equal(created.statusCode, 201, created.body)
-  const review = created.json<{ id: string; status: string; authorId: string }>()
+  const review = created.json<{ id: string; status: string; authorId: string; authorName?: string | null }>()
   t.match(review, { status: 'PENDING', authorId: USER.sub, rating: 5 })
   t.equal(created.headers.location, `/api/v1/reviews/${review.id}`)
   const again = await post(USER, reviews, { rating: 5, text: 'Superb guides' }, key)
@@ -99,7 +99,13 @@ t.test('after it ends (the clock moved 32 days), the review flow across roles', 
   const second = await post(USER, reviews, { rating: 4, text: 'Second thoughts' })
   t.equal(second.statusCode, 409)
   t.equal(second.json().code, 'DUPLICATE_REVIEW')
-  t.equal((await post(USER2, reviews, { rating: 3, text: 'It was fine' })).statusCode, 201)
+  const named = await post({ ...(USER2 as object), name: '  Мария   К. ' } as Principal, reviews, {
+    rating: 3,
+    text: 'It was fine',
+  })
+  t.equal(named.statusCode, 201)
+  t.equal(named.json().authorName, 'Мария К.', "the author is shown by the token's name claim")
+  t.equal(review.authorName ?? null, null, 'no name claim: no name')
 
   t.same((await get('guest', reviews)).json().items, [], 'guests see no pending review')
   t.same(
