@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import { Type, type Static } from '@sinclair/typebox'
-import { stringify } from 'csv-stringify/sync'
+import { toCsv } from '../../read-models/analytics/index.ts'
 import type { AuditRecord } from '../../read-models/catalog/index.ts'
 import type { ApiContext } from '../context.ts'
 import { ADMINS, ERROR_RESPONSES } from './route-support.ts'
@@ -65,14 +65,6 @@ const COLUMNS = [
   'outcome',
 ] as const
 
-/** One CSV row of a record: JSON for the structured columns. */
-function csvRow(record: AuditRecord): unknown[] {
-  return COLUMNS.map((column) => {
-    const value = record[column]
-    return value !== null && typeof value === 'object' ? JSON.stringify(value) : value
-  })
-}
-
 /** The durable audit log for admins (query-api/audit.ts writes it); reading it is audited too. */
 export async function adminAuditRoutes(app: FastifyInstance, context: ApiContext): Promise<void> {
   app.get<{ Querystring: Static<typeof AuditQuery> }>(
@@ -104,7 +96,7 @@ export async function adminAuditRoutes(app: FastifyInstance, context: ApiContext
         .header('content-type', 'text/csv; charset=utf-8')
         .header('content-disposition', 'attachment; filename="audit.csv"')
         .header('cache-control', 'private, no-store')
-      return reply.send(stringify(page.items.map(csvRow), { header: true, columns: [...COLUMNS] }))
+      return reply.send(toCsv(page.items, COLUMNS))
     },
   )
 }

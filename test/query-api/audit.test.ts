@@ -108,7 +108,7 @@ t.test('the audit log exports as CSV, and the export is audited', async (t) => {
   })
   t.equal(csv.statusCode, 200)
   t.match(csv.headers['content-type'], /^text\/csv/)
-  const [header, ...rows] = csv.body.trim().split('\n')
+  const [header, ...rows] = csv.body.trim().split('\r\n')
   t.equal(
     header,
     'id,at,actorUserId,actorRole,secondFactor,action,targetType,targetId,requestId,traceId,status,before,after,outcome',
