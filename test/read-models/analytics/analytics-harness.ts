@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 // The analytics tests' common ground: a booking topology running on EmbeddedStreams over an in-memory (or
 // durable) EmbeddedLog with a hand-moved clock, JSON view and favorite records next to it, and a scenario
 // whose expected figures are computed from the scenario's own plan, never from the topology's outputs.
@@ -803,4 +804,29 @@ export function expectedSnapshot(e: Expected) {
     types,
     platformTypes: types,
   }
+}
+
+/**
+ * A Grafana panel's SQL as the ClickHouse data source expands it: the dashboard's database, the time range
+ * macros and the organizer variable ('All' or an organizer ID).
+ */
+export function grafanaSql(
+  sql: string,
+  options: { database: string; organizer: string; from: string; to: string },
+): string {
+  return sql
+    .replaceAll('aquastream_analytics.', `${options.database}.`)
+    .replaceAll('$__fromTime', `toDateTime('${options.from} 00:00:00')`)
+    .replaceAll('$__toTime', `toDateTime('${options.to} 23:59:59')`)
+    .replaceAll('$organizer', `'${options.organizer}'`)
+}
+
+/** The SQL of the Grafana dashboard's panel titled `title` (its first query). */
+export function dashboardPanelSql(title: string): string {
+  const dashboard = JSON.parse(
+    readFileSync(new URL('../../../dashboards/grafana-backend-event.json', import.meta.url), 'utf8'),
+  ) as { panels: { title: string; targets?: { rawSql: string }[] }[] }
+  const panel = dashboard.panels.find((p) => p.title === title)
+  if (panel?.targets?.[0] === undefined) throw new Error(`no dashboard panel ${title}`)
+  return panel.targets[0].rawSql
 }

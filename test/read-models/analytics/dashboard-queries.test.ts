@@ -16,6 +16,7 @@ import {
   BookingPipeline,
   closeClient,
   freshDatabase,
+  grafanaSql,
   runScenario,
   sumDays,
   type Expected,
@@ -53,11 +54,7 @@ t.before(async () => {
 
 /** Grafana's macros and the organizer variable as the ClickHouse data source expands them. */
 const grafana = (sql: string, organizer: string): string =>
-  sql
-    .replaceAll('aquastream_analytics.', `${database}.`)
-    .replaceAll('$__fromTime', "toDateTime('2026-01-01 00:00:00')")
-    .replaceAll('$__toTime', "toDateTime('2026-01-31 23:59:59')")
-    .replaceAll('$organizer', `'${organizer}'`)
+  grafanaSql(sql, { database, organizer, from: '2026-01-01', to: '2026-01-31' })
 
 const run = async (sql: string) =>
   (await client.query({ query: sql, format: 'JSONEachRow' })).json<Record<string, unknown>>()

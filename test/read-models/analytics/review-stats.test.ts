@@ -17,7 +17,7 @@ import { bookingSerdes, bookRequest, DAY_MS, user } from '../../topologies/booki
 import { moderate, reviewCommand, submit } from '../../topologies/review-harness.ts'
 import { createEvent } from '../catalog/scenario.ts'
 import { PipelineScenario } from '../catalog/support.ts'
-import { closeClient, freshDatabase } from './analytics-harness.ts'
+import { closeClient, dashboardPanelSql, freshDatabase, grafanaSql } from './analytics-harness.ts'
 
 const serdes = await bookingSerdes()
 const RANGE = { from: '2026-01-01', to: '2026-03-31' }
@@ -165,3 +165,46 @@ t.test('a range without reviews has none, and no rating', async (t) => {
   t.match(empty.totals, { reviews: 0, activeReviews: 0, averageRating: null, helpfulVotes: 0 })
   t.same(empty.series, [])
 })
+
+t.test(
+  "the dashboard's review panel shows the recount, for the platform and for one organizer",
+  async (t) => {
+    const sql = dashboardPanelSql(
+      'Reviews submitted in range: published, average rating (published), helpful votes',
+    )
+    for (const [organizer, keep] of [
+      ['All', () => true],
+      ['org-2', (_eventId: string, organizerId: string) => organizerId === 'org-2'],
+    ] as const) {
+      const expected = recount(scn, keep)
+      const rows = await (
+        await client.query({
+          query: grafanaSql(sql, { database, organizer, from: RANGE.from, to: RANGE.to }),
+          format: 'JSONEachRow',
+        })
+      ).json<{
+        reviews: number
+        published_reviews: number
+        average_rating: number | null
+        helpful_votes: number
+      }>()
+      t.same(
+        rows.map((r) => ({
+          reviews: Number(r.reviews),
+          activeReviews: Number(r.published_reviews),
+          averageRating: r.average_rating === null ? null : Number(r.average_rating),
+          helpfulVotes: Number(r.helpful_votes),
+        })),
+        [
+          {
+            reviews: expected.reviews,
+            activeReviews: expected.activeReviews,
+            averageRating: expected.averageRating,
+            helpfulVotes: expected.helpfulVotes,
+          },
+        ],
+        organizer,
+      )
+    }
+  },
+)
