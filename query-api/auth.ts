@@ -106,7 +106,14 @@ export function createTokenVerifier(options: AuthOptions): TokenVerifier {
 
 /** Reads the Authorization header: GUEST without one, the verified principal with a valid one. */
 export async function authenticate(request: FastifyRequest, verify: TokenVerifier): Promise<Principal> {
-  const header = request.headers.authorization
+  return authenticateHeader(request.headers.authorization, verify)
+}
+
+/** An Authorization header's (or gRPC `authorization` metadata's) principal: GUEST without one. */
+export async function authenticateHeader(
+  header: string | undefined,
+  verify: TokenVerifier,
+): Promise<Principal> {
   if (header === undefined || header === '') return GUEST
   const match = /^Bearer\s+(\S+)$/i.exec(header)
   if (match === null) throw new ApiError('UNAUTHENTICATED', 'Authorization must be "Bearer <token>"')

@@ -5,10 +5,7 @@
  */
 import type { FastifyInstance } from 'fastify'
 import { Type } from '@sinclair/typebox'
-import { canActForUser, canCancelForForceMajeure } from '../../processors/index.ts'
-import { actorOf } from '../auth.ts'
 import { submitCommand } from '../command-flow.ts'
-import { bookingCommand } from '../commands/command-builders.ts'
 import type { ApiContext } from '../context.ts'
 import { ApiError } from '../errors.ts'
 import {
@@ -24,7 +21,12 @@ import {
   bookingListRequest,
 } from '../schemas.ts'
 import { bookingToChange, visibleBooking } from './booking-access.ts'
-import { bookingLoader, submitBookingCommand } from './booking-command-flow.ts'
+import {
+  bookingRequestPlan,
+  cancelBookingPlan,
+  changeSeatsPlan,
+  submitBookingCommand,
+} from './booking-command-flow.ts'
 import { SIGNED_IN } from './route-support.ts'
 
 /** Every /bookings route. */
@@ -54,34 +56,13 @@ function requestBooking(app: FastifyInstance, context: ApiContext): void {
         response: { 201: BookingView, 202: Accepted },
       },
     },
-    async (request, reply) => {
-      const b = request.body
-      const actor = actorOf(request.principal)
-      const userId = b.userId ?? actor.userId
-      if (!canActForUser(actor, userId)) throw new ApiError('FORBIDDEN', 'only admins book for another user')
-      return submitCommand(context, request, reply, {
-        eventId: b.eventId,
-        resourceType: 'BOOKING',
-        resourceId: (fresh) => fresh,
-        commandType: 'booking.REQUEST',
-        successStatus: 201,
-        location: (id) => `/api/v1/bookings/${encodeURIComponent(id)}`,
-        load: bookingLoader(context, () => true),
-        send: ({ requestId, resourceId, idempotencyKey }) =>
-          context.commands.sendBookingCommand(
-            bookingCommand({ requestId, eventId: b.eventId, actor, idempotencyKey }, 'REQUEST', {
-              request: {
-                bookingId: resourceId,
-                userId,
-                priceOptionId: b.priceOptionId,
-                seats: b.seats,
-                promoCode: b.promoCode ?? null,
-              },
-            }),
-            String(request.id),
-          ),
-      })
-    },
+    async (request, reply) =>
+      submitCommand(
+        context,
+        request,
+        reply,
+        bookingRequestPlan(context, request.principal, String(request.id), request.body),
+      ),
   )
 }
 
@@ -146,21 +127,15 @@ function cancelBooking(app: FastifyInstance, context: ApiContext): void {
       },
     },
     async (request, reply) => {
-      const booking = await visibleBooking(context, request.principal, request.params.id)
-      const forceMajeure = request.body?.forceMajeure ?? false
-      if (forceMajeure && !canCancelForForceMajeure(actorOf(request.principal)))
-        throw new ApiError('FORBIDDEN', 'force majeure refunds are for admins')
-      if (request.principal.role === 'admin') request.auditTrail = { before: booking }
-      return submitBookingCommand(
+      const { booking, plan } = await cancelBookingPlan(
         context,
-        request,
-        reply,
-        booking,
-        'CANCEL',
-        { cancel: { bookingId: booking.id, reason: request.body?.reason ?? null, forceMajeure } },
-        200,
-        (b) => b.status === 'CANCELED',
+        request.principal,
+        String(request.id),
+        request.params.id,
+        request.body,
       )
+      if (request.principal.role === 'admin') request.auditTrail = { before: booking }
+      return submitCommand(context, request, reply, plan)
     },
   )
 }
@@ -183,19 +158,15 @@ function changeSeats(app: FastifyInstance, context: ApiContext): void {
       },
     },
     async (request, reply) => {
-      const booking = await bookingToChange(context, request.principal, request.params.id)
-      if (request.principal.role === 'admin') request.auditTrail = { before: booking }
-      const seats = request.body.seats
-      return submitBookingCommand(
+      const { booking, plan } = await changeSeatsPlan(
         context,
-        request,
-        reply,
-        booking,
-        'CHANGE_SEATS',
-        { changeSeats: { bookingId: booking.id, seats } },
-        200,
-        (b) => b.seats === seats,
+        request.principal,
+        String(request.id),
+        request.params.id,
+        request.body.seats,
       )
+      if (request.principal.role === 'admin') request.auditTrail = { before: booking }
+      return submitCommand(context, request, reply, plan)
     },
   )
 }
