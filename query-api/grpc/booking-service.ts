@@ -5,7 +5,7 @@
  */
 import type { UntypedServiceImplementation } from '@grpc/grpc-js'
 import type { BookingView } from '../../read-models/catalog/index.ts'
-import type { CommandAnswer } from '../command-flow.ts'
+import type { CommandAnswer, CommandPlan } from '../command-flow.ts'
 import { visibleBooking } from '../routes/booking-access.ts'
 import { bookingRequestPlan, cancelBookingPlan, changeSeatsPlan } from '../routes/booking-command-flow.ts'
 import { SIGNED_IN } from '../routes/route-support.ts'
@@ -18,7 +18,7 @@ import {
   IdParams,
 } from '../schemas.ts'
 import { createAjv, validatorOf } from '../validation.ts'
-import { runCommand, unary, type GrpcParts } from './calls.ts'
+import { runCommand, unary, type Caller, type GrpcParts } from './calls.ts'
 
 const bodies = createAjv(false)
 const texts = createAjv(true)
@@ -42,10 +42,24 @@ function bookingReply(answer: CommandAnswer<BookingView>) {
   return { requestId: answer.requestId, status: 'ACCEPTED', bookingId: answer.resourceId, booking }
 }
 
+/** A command on an existing booking: the booking before it goes to the audit line, then the answer. */
+async function commandOnBooking(
+  parts: GrpcParts,
+  caller: Caller,
+  route: Parameters<typeof runCommand>[2],
+  planned: { booking: BookingView; plan: CommandPlan<BookingView> },
+) {
+  caller.audit.before = planned.booking
+  return bookingReply(await runCommand(parts, caller, route, planned.plan))
+}
+
 export function bookingService(parts: GrpcParts): UntypedServiceImplementation {
   const { context } = parts
+  /** A booking command: signed-in callers; an admin's call is audited. */
+  const command = (name: string, handler: (request: object, caller: Caller) => Promise<unknown>) =>
+    unary(parts, name, SIGNED_IN, handler, 'command')
   return {
-    CreateBooking: unary(parts, 'CreateBooking', SIGNED_IN, async (request: object, caller) => {
+    CreateBooking: command('CreateBooking', async (request, caller) => {
       const body = createBody(fields(request, ['eventId', 'priceOptionId', 'seats', 'promoCode', 'userId']))
       const plan = bookingRequestPlan(context, caller.principal, caller.traceId, body)
       const route = { method: 'POST', route: '/api/v1/bookings', params: {}, body }
@@ -55,19 +69,19 @@ export function bookingService(parts: GrpcParts): UntypedServiceImplementation {
       const { id } = idParams(fields(request, ['id']))
       return visibleBooking(context, caller.principal, id)
     }),
-    CancelBooking: unary(parts, 'CancelBooking', SIGNED_IN, async (request: object, caller) => {
+    CancelBooking: command('CancelBooking', async (request, caller) => {
       const params = idParams(fields(request, ['id']))
       const body = cancelBody(fields(request, ['reason', 'forceMajeure']))
-      const { plan } = await cancelBookingPlan(context, caller.principal, caller.traceId, params.id, body)
       const route = { method: 'POST', route: '/api/v1/bookings/:id/cancel', params, body }
-      return bookingReply(await runCommand(parts, caller, route, plan))
+      const planned = cancelBookingPlan(context, caller.principal, caller.traceId, params.id, body)
+      return commandOnBooking(parts, caller, route, await planned)
     }),
-    ChangeSeats: unary(parts, 'ChangeSeats', SIGNED_IN, async (request: object, caller) => {
+    ChangeSeats: command('ChangeSeats', async (request, caller) => {
       const params = idParams(fields(request, ['id']))
       const body = seatsBody(fields(request, ['seats']))
-      const { plan } = await changeSeatsPlan(context, caller.principal, caller.traceId, params.id, body.seats)
       const route = { method: 'PATCH', route: '/api/v1/bookings/:id', params, body }
-      return bookingReply(await runCommand(parts, caller, route, plan))
+      const planned = changeSeatsPlan(context, caller.principal, caller.traceId, params.id, body.seats)
+      return commandOnBooking(parts, caller, route, await planned)
     }),
     ListMyBookings: unary(parts, 'ListMyBookings', SIGNED_IN, async (request: object, caller) => {
       const query = listQuery(fields(request, ['page', 'size', 'status']))

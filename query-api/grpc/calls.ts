@@ -8,6 +8,7 @@
  */
 import {
   Metadata,
+  status as Status,
   type ServerUnaryCall,
   type sendUnaryData,
   type ServiceError,
@@ -33,6 +34,8 @@ export interface Caller {
   readonly traceId: string
   readonly log: FastifyBaseLogger
   readonly call: ServerUnaryCall<unknown, unknown>
+  /** What an admin's command call records in the audit line: the resource before, the request ID. */
+  readonly audit: { before?: unknown; requestId?: string }
 }
 
 /** Answers sent with an early `x-request-id` cannot send their initial metadata twice. */
@@ -45,13 +48,15 @@ function text(metadata: Metadata, key: string): string | undefined {
 
 /**
  * A unary method: authenticates, authorizes for `roles`, runs `handler`, answers its value or its error as
- * a status (5xx errors logged with their stack, like the HTTP API's).
+ * a status (5xx errors logged with their stack, like the HTTP API's). An admin's call of a `command`
+ * method is written to the audit log, as the HTTP API writes an admin's writes.
  */
 export function unary<Req, Res>(
   parts: GrpcParts,
   method: string,
   roles: readonly Role[],
   handler: (request: Req, caller: Caller) => Promise<Res>,
+  kind: 'read' | 'command' = 'read',
 ): UntypedHandleCall {
   return (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => {
     const offered = text(call.metadata, 'x-request-id')
@@ -59,23 +64,40 @@ export function unary<Req, Res>(
     const log = parts.logger.child({ traceId, grpcMethod: method })
     const trailer = new Metadata()
     trailer.set('x-trace-id', traceId)
+    let principal: Principal | undefined
+    const audit: Caller['audit'] = {}
     const run = async () => {
-      const principal = await authenticateHeader(text(call.metadata, 'authorization'), parts.verify)
+      principal = await authenticateHeader(text(call.metadata, 'authorization'), parts.verify)
       authorize(principal, roles)
       return handler(call.request, {
         principal,
         traceId,
         log,
         call: call as unknown as ServerUnaryCall<unknown, unknown>,
+        audit,
       })
     }
+    const audited = (code: number) => {
+      if (kind === 'command' && principal?.role === 'admin')
+        parts.context.audit.info(
+          { actor: principal.userId, grpcMethod: method, request: call.request, code, ...audit },
+          'admin action',
+        )
+    }
     run().then(
-      (value) => callback(null, value, trailer),
+      (value) => {
+        audited(Status.OK)
+        callback(null, value, trailer)
+      },
       (error: unknown) => {
-        if (error instanceof GrpcAnswer) return callback(error.status as ServiceError)
-        const answer = toGrpcError(error, traceId)
-        if (answer.httpStatus >= 500) log.error({ err: error }, 'gRPC call failed')
+        const answer =
+          error instanceof GrpcAnswer
+            ? { error: error.status, httpStatus: 504, reason: 'DEADLINE_EXCEEDED' }
+            : toGrpcError(error, traceId)
+        if (answer.httpStatus >= 500 && !(error instanceof GrpcAnswer))
+          log.error({ err: error }, 'gRPC call failed')
         else log.info({ code: answer.error.code, reason: answer.reason }, 'gRPC call refused')
+        audited(answer.error.code ?? Status.UNKNOWN)
         callback(answer.error as ServiceError)
       },
     )
@@ -127,6 +149,7 @@ export async function runCommand<R>(
     },
     plan,
     (requestId) => {
+      caller.audit.requestId = requestId
       if (initialSent.has(call)) return
       initialSent.add(call)
       const metadata = new Metadata()

@@ -17,6 +17,8 @@ import {
 } from '@grpc/grpc-js'
 import { loadSync } from '@grpc/proto-loader'
 import { protoPath as healthProtoPath } from 'grpc-health-check'
+import type { FastifyBaseLogger } from 'fastify'
+import pino from 'pino'
 import t, { type Test } from 'tap'
 import { SERVICE_NAMES } from '../../query-api/grpc/protos.ts'
 import {
@@ -33,7 +35,15 @@ import {
 } from './api-harness.ts'
 import { startGrpcHarness, type GrpcAnswer } from './grpc-harness.ts'
 
-const { h, clients, grpc, close } = await startGrpcHarness()
+/** The API's log lines (the audit lines among them). */
+const lines: { msg?: string; audit?: boolean; [key: string]: unknown }[] = []
+const logger = pino(
+  { level: 'info' },
+  { write: (line: string) => void lines.push(JSON.parse(line) as (typeof lines)[number]) },
+)
+const { h, clients, grpc, close } = await startGrpcHarness({
+  logger: logger as unknown as FastifyBaseLogger,
+})
 t.teardown(close)
 
 type Reply = { requestId: string; status: string; bookingId: string; booking?: Record<string, unknown> }
@@ -96,6 +106,18 @@ t.test('BookingService: create, read, change, cancel, list, with the roles of th
 
   const forUser2 = await book(ADMIN, { eventId, priceOptionId: 'std', seats: 1, userId: USER2.sub })
   t.equal(forUser2.value?.booking?.userId, USER2.sub, 'an admin books for another user')
+  const audited = lines.find((l) => l.audit === true && l.requestId === forUser2.value?.requestId)
+  t.match(
+    audited,
+    {
+      msg: 'admin action',
+      actor: ADMIN.sub,
+      grpcMethod: 'CreateBooking',
+      code: 0,
+      request: { userId: USER2.sub },
+    },
+    "an admin's command is in the audit log",
+  )
 
   const get = (as: Parameters<typeof clients.call>[0]) => clients.call(as, BOOKING, 'GetBooking', { id })
   t.equal((await get(USER)).value?.id, id, 'its user reads it')
