@@ -9,6 +9,8 @@ import {
   type ServiceClientConstructor,
   type ServiceError,
 } from '@grpc/grpc-js'
+import { loadSync } from '@grpc/proto-loader'
+import { protoPath as healthProtoPath } from 'grpc-health-check'
 import pino from 'pino'
 import type { FastifyBaseLogger } from 'fastify'
 import { loadDefinitions } from '../../query-api/grpc/protos.ts'
@@ -129,5 +131,29 @@ export async function startGrpcHarness(
       await grpc.close(1000)
       await h.close()
     },
+  }
+}
+
+/** grpc.health.v1.Health/Check of `service` ('' the server) at `address`: its status, or the error. */
+export async function healthOf(address: string, service: string): Promise<string> {
+  const definition = loadPackageDefinition(loadSync(healthProtoPath, { enums: String })) as unknown as {
+    grpc: { health: { v1: GrpcObject } }
+  }
+  const Health = definition.grpc.health.v1.Health as ServiceClientConstructor
+  const client = new Health(address, credentials.createInsecure()) as unknown as Client & {
+    check(
+      request: object,
+      options: { deadline: number },
+      callback: (error: Error | null, value: { status: string }) => void,
+    ): void
+  }
+  try {
+    return await new Promise<string>((resolve, reject) =>
+      client.check({ service }, { deadline: Date.now() + 5000 }, (error, value) =>
+        error ? reject(error) : resolve(value.status),
+      ),
+    )
+  } finally {
+    client.close()
   }
 }

@@ -16,7 +16,6 @@ import {
   type ServiceClientConstructor,
 } from '@grpc/grpc-js'
 import { loadSync } from '@grpc/proto-loader'
-import { protoPath as healthProtoPath } from 'grpc-health-check'
 import type { FastifyBaseLogger } from 'fastify'
 import pino from 'pino'
 import t, { type Test } from 'tap'
@@ -33,7 +32,7 @@ import {
   eventBody,
   type Signed,
 } from './api-harness.ts'
-import { startGrpcHarness, type GrpcAnswer } from './grpc-harness.ts'
+import { healthOf, startGrpcHarness, type GrpcAnswer } from './grpc-harness.ts'
 
 /** The API's log lines (the audit lines among them). */
 const lines: { msg?: string; audit?: boolean; [key: string]: unknown }[] = []
@@ -429,20 +428,8 @@ t.test('RequestService: the sender and admins read an outcome', async (t) => {
 })
 
 t.test('standard health checking answers SERVING for the server and every service', async (t) => {
-  const definition = loadPackageDefinition(loadSync(healthProtoPath, { enums: String })) as unknown as {
-    grpc: { health: { v1: GrpcObject } }
-  }
-  const Health = definition.grpc.health.v1.Health as ServiceClientConstructor
-  const client = new Health(grpc.address, credentials.createInsecure()) as unknown as Client & {
-    check(request: object, callback: (error: Error | null, value: { status: string }) => void): void
-  }
-  t.teardown(() => client.close())
-  for (const service of ['', ...SERVICE_NAMES]) {
-    const answer = await new Promise<{ status: string }>((resolve, reject) =>
-      client.check({ service }, (error, value) => (error ? reject(error) : resolve(value))),
-    )
-    t.equal(answer.status, 'SERVING', `${service || 'the server'} is SERVING`)
-  }
+  for (const service of ['', ...SERVICE_NAMES])
+    t.equal(await healthOf(grpc.address, service), 'SERVING', `${service || 'the server'} is SERVING`)
 })
 
 t.test('server reflection lists the services (what grpcurl asks)', async (t) => {
