@@ -75,8 +75,8 @@ export interface CommandCall {
   readonly body: unknown
   /** How long to wait for the decision (already capped); undefined or 0: answer at once. */
   readonly waitMs: number | undefined
-  /** Aborted when the caller leaves: the wait ends. */
-  readonly signal: AbortSignal
+  /** Called when the wait starts: a signal aborted when the caller leaves, which ends the wait. */
+  readonly leaving: () => AbortSignal
   readonly log: FastifyBaseLogger
 }
 
@@ -102,7 +102,7 @@ function idempotencyKeyOf(request: FastifyRequest): string | undefined {
 
 /** `freshId` of a call: derived from the user, key and route with a key, random without. */
 export function freshIdOf(
-  call: Omit<CommandCall, 'params' | 'body' | 'waitMs' | 'signal' | 'log'>,
+  call: Omit<CommandCall, 'params' | 'body' | 'waitMs' | 'leaving' | 'log'>,
   purpose: string,
 ): string {
   if (call.idempotencyKey === undefined) return randomUUID()
@@ -142,10 +142,6 @@ export async function submitCommand<R>(
   reply: FastifyReply,
   plan: CommandPlan<R>,
 ): Promise<unknown> {
-  const abort = new AbortController()
-  request.raw.once('close', () => {
-    if (request.raw.destroyed) abort.abort()
-  })
   const call: CommandCall = {
     principal: request.principal,
     idempotencyKey: idempotencyKeyOf(request),
@@ -154,7 +150,14 @@ export async function submitCommand<R>(
     params: request.params,
     body: request.body,
     waitMs: preferredWaitMs(request.headers.prefer as string | undefined, context.maxWaitMs),
-    signal: abort.signal,
+    // Listened to from the start of the wait on: the request's body was read by then.
+    leaving: () => {
+      const abort = new AbortController()
+      request.raw.once('close', () => {
+        if (request.raw.destroyed) abort.abort()
+      })
+      return abort.signal
+    },
     log: request.log,
   }
   const answer = await commandAnswer(context, call, plan, (requestId) =>
@@ -236,7 +239,7 @@ export async function commandAnswer<R>(
 
   const waitMs = call.waitMs
   if (waitMs !== undefined && waitMs > 0) {
-    const decided = await awaitDecision(context, call.signal, plan, requestId, resourceId, waitMs)
+    const decided = await awaitDecision(context, call.leaving(), plan, requestId, resourceId, waitMs)
     if (decided !== undefined) {
       context.metrics.waitOutcomes.inc({ result: 'decided' })
       return answerDecided(plan, requestId, resourceId, answering, true, decided)

@@ -144,7 +144,7 @@ export async function runCommand<R>(
       idempotencyKey: text(call.metadata, 'idempotency-key'),
       ...route,
       waitMs: waitMs > 0 ? waitMs : undefined,
-      signal: abort.signal,
+      leaving: () => abort.signal,
       log: caller.log,
     },
     plan,
