@@ -39,6 +39,7 @@ logger.info(
     transport: service.pipeline.transport,
     api: service.api.url,
     ...(service.api.opsUrl === undefined ? {} : { ops: service.api.opsUrl }),
+    ...(service.api.grpcAddress === undefined ? {} : { grpc: service.api.grpcAddress }),
   },
   'backend-event is running',
 )

@@ -161,6 +161,20 @@ export const CONFIG_KEYS = {
     default: 3000,
     description: 'port the API listens on',
   }),
+  grpcHost: key({
+    env: 'GRPC_HOST',
+    kind: 'string',
+    default: '127.0.0.1',
+    description: 'address of the gRPC API (see GRPC_PORT)',
+  }),
+  grpcPort: key({
+    env: 'GRPC_PORT',
+    kind: 'optional-integer',
+    min: 0,
+    default: null as number | null,
+    description:
+      "port of the gRPC API for the platform's services (BookingService, EventService, RequestService, health, reflection); empty: none; 0: any free port",
+  }),
   opsHttpHost: key({
     env: 'OPS_HTTP_HOST',
     kind: 'string',

@@ -10,8 +10,6 @@ import { captureBefore, isAudited, recordAudit } from './audit.ts'
 import rateLimit from '@fastify/rate-limit'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
-import { Ajv } from 'ajv'
-import addFormatsModule from 'ajv-formats'
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import type { Redis } from 'ioredis'
 import { randomUUID } from 'node:crypto'
@@ -24,6 +22,7 @@ import {
   type AuthOptions,
   type Principal,
   type Role,
+  type TokenVerifier,
   GUEST,
 } from './auth.ts'
 import type { CommandProducer } from './commands/command-producer.ts'
@@ -61,6 +60,7 @@ import { reviewRoutes } from './routes/reviews.ts'
 import { adminAuditRoutes } from './routes/admin-audit.ts'
 import { ticketRoutes } from './routes/tickets.ts'
 import { waitlistRoutes } from './routes/waitlist.ts'
+import { createAjv } from './validation.ts'
 import { ERROR_RESPONSES } from './routes/route-support.ts'
 
 declare module 'fastify' {
@@ -73,9 +73,11 @@ declare module 'fastify' {
     /** Before/after of an audited action (query-api/audit.ts). */
     auditTrail?: { before?: unknown; after?: unknown }
   }
+  interface FastifyInstance {
+    /** What the routes share and the token verifier, for the API's other faces (the gRPC server). */
+    apiParts: { readonly context: ApiContext; readonly verify: TokenVerifier }
+  }
 }
-
-const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv
 
 /** A mounted extra route set, e.g. the stats routes. */
 export type RoutePlugin = (app: FastifyInstance, context: ApiContext) => Promise<void> | void
@@ -149,25 +151,9 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   })
 
   // Bodies are validated strictly (no coercion: "3" is not a number); query strings, params and headers
-  // arrive as text and are coerced.
-  const bodyAjv = addFormats(
-    new Ajv({
-      coerceTypes: false,
-      removeAdditional: false,
-      useDefaults: true,
-      allErrors: true,
-      strict: false,
-    }),
-  )
-  const textAjv = addFormats(
-    new Ajv({
-      coerceTypes: 'array',
-      removeAdditional: false,
-      useDefaults: true,
-      allErrors: true,
-      strict: false,
-    }),
-  )
+  // arrive as text and are coerced (validation.ts).
+  const bodyAjv = createAjv(false)
+  const textAjv = createAjv(true)
   app.setValidatorCompiler(({ schema, httpPart }) => {
     const validate = (httpPart === 'body' ? bodyAjv : textAjv).compile(schema)
     // A body schema marked `x-optional` accepts a request without a body (e.g. POST …/publish).
@@ -378,6 +364,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     }),
   }
   app.decorate('operations', operations)
+  app.decorate('apiParts', { context, verify })
   await app.register(async (api) => {
     await healthRoutes(api, operations.readiness)
     if (options.publicOperations === true) metricsAndOpenApiRoutes(api, operations, () => app.swagger())

@@ -43,10 +43,7 @@ export function auditTarget(
   return { type: null, id: null }
 }
 
-/**
- * Appends the request's audit record. A failure to write it is logged with the whole record (never
- * thrown: the action itself has happened and its answer must reach the client).
- */
+/** Appends the HTTP request's audit record (appendAuditEntry). */
 export async function recordAudit(
   context: ApiContext,
   request: FastifyRequest,
@@ -71,6 +68,14 @@ export async function recordAudit(
     after: request.auditTrail?.after ?? null,
     input: { params: request.params ?? null, query: request.query ?? null, body: request.body ?? null },
   }
+  await appendAuditEntry(context, entry)
+}
+
+/**
+ * Appends one audit record (of any transport: the gRPC API writes its own). A failure to write it is
+ * logged with the whole record, never thrown: the action itself has happened and its answer must leave.
+ */
+export async function appendAuditEntry(context: ApiContext, entry: AuditEntry): Promise<void> {
   try {
     await context.readModel.appendAudit(entry)
   } catch (error) {

@@ -174,7 +174,15 @@ export async function authenticate(
   verify: TokenVerifier,
   devices?: DeviceLookup,
 ): Promise<Principal> {
-  const header = request.headers.authorization
+  return authenticateHeader(request.headers.authorization, verify, devices)
+}
+
+/** The principal of an Authorization header (or of gRPC `authorization` metadata), as {@link authenticate}. */
+export async function authenticateHeader(
+  header: string | undefined,
+  verify: TokenVerifier,
+  devices?: DeviceLookup,
+): Promise<Principal> {
   if (header === undefined || header === '') return GUEST
   const match = /^Bearer\s+(\S+)$/i.exec(header)
   if (match === null) throw new ApiError('UNAUTHENTICATED', 'Authorization must be "Bearer <token>"')

@@ -11,7 +11,7 @@
  * only adds the 409 for a key reused with another body, and the pending state of `GET /requests/{id}`.
  */
 import { createHash, randomUUID } from 'node:crypto'
-import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify'
 import type { ResourceType } from '../avro/index.ts'
 import { actorOf, type Principal } from './auth.ts'
 import type { ApiContext } from './context.ts'
@@ -60,9 +60,54 @@ function derivedId(name: string): string {
 
 const ID_NAMESPACE = 'backend-event/idempotency/v1\n'
 
+/**
+ * A command call, whichever transport carried it (HTTP, gRPC). `method` and `route` name it as the HTTP
+ * route does (`POST`, `/bookings`): the IDs an Idempotency-Key derives depend on them, so the same key
+ * names the same request on either transport.
+ */
+export interface CommandCall {
+  readonly principal: Principal
+  readonly idempotencyKey: string | undefined
+  readonly method: string
+  readonly route: string
+  /** What the key's fingerprint covers besides the route: the path parameters and the body. */
+  readonly params: unknown
+  readonly body: unknown
+  /** How long to wait for the decision (already capped); undefined or 0: answer at once. */
+  readonly waitMs: number | undefined
+  /** Called when the wait starts: a signal aborted when the caller leaves, which ends the wait. */
+  readonly leaving: () => AbortSignal
+  readonly log: FastifyBaseLogger
+}
+
+/** The answer of a command call: pending (not decided in time) or decided and accepted. */
+export type CommandAnswer<R> =
+  | { readonly kind: 'pending'; readonly requestId: string; readonly resourceId: string }
+  | {
+      readonly kind: 'decided'
+      /** The request answered: an earlier request's ID when this one repeated its key. */
+      readonly requestId: string
+      readonly resourceId: string
+      readonly status: 200 | 201
+      /** The resource as the read model shows it after the decision, else the outcome. */
+      readonly body: R | ReturnType<typeof outcomeBody>
+      /** Whether the call waited for the decision (`Preference-Applied`). */
+      readonly waited: boolean
+    }
+
 function idempotencyKeyOf(request: FastifyRequest): string | undefined {
   const key = request.headers['idempotency-key']
   return typeof key === 'string' ? key : undefined
+}
+
+/** `freshId` of a call: derived from the user, key and route with a key, random without. */
+export function freshIdOf(
+  call: Omit<CommandCall, 'params' | 'body' | 'waitMs' | 'leaving' | 'log'>,
+  purpose: string,
+): string {
+  if (call.idempotencyKey === undefined) return randomUUID()
+  const { userId } = actorOf(call.principal)
+  return derivedId(JSON.stringify([userId, call.idempotencyKey, call.method, call.route, purpose]))
 }
 
 /**
@@ -71,10 +116,15 @@ function idempotencyKeyOf(request: FastifyRequest): string | undefined {
  * otherwise. `purpose` tells apart the IDs one request derives.
  */
 export function freshId(request: FastifyRequest, purpose: string): string {
-  const key = idempotencyKeyOf(request)
-  if (key === undefined) return randomUUID()
-  const { userId } = actorOf(request.principal)
-  return derivedId(JSON.stringify([userId, key, request.method, request.routeOptions.url, purpose]))
+  return freshIdOf(
+    {
+      principal: request.principal,
+      idempotencyKey: idempotencyKeyOf(request),
+      method: request.method,
+      route: request.routeOptions.url ?? request.url,
+    },
+    purpose,
+  )
 }
 
 /** Whose Idempotency-Keys a key belongs to: the user, or a check-in device on its own (not its organizer). */
@@ -103,7 +153,12 @@ export async function batchRequestIds(
   const candidate: IdempotentRequest = {
     requestId: ids[0]!,
     resourceId: eventId,
-    fingerprint: fingerprint(request),
+    fingerprint: fingerprint({
+      method: request.method,
+      route: request.routeOptions.url ?? request.url,
+      params: request.params,
+      body: request.body,
+    }),
   }
   const { entry } = await context.requests.claim(userId, key, candidate).catch((error: unknown) => {
     if (error instanceof TooManyKeysError)
@@ -117,39 +172,80 @@ export async function batchRequestIds(
   return ids
 }
 
-function fingerprint(request: FastifyRequest): string {
+function fingerprint(call: Pick<CommandCall, 'method' | 'route' | 'params' | 'body'>): string {
   return createHash('sha256')
-    .update(`${request.method} ${request.routeOptions.url ?? request.url}\n`)
-    .update(JSON.stringify(request.params ?? {}))
-    .update(JSON.stringify(request.body ?? null))
+    .update(`${call.method} ${call.route}\n`)
+    .update(JSON.stringify(call.params ?? {}))
+    .update(JSON.stringify(call.body ?? null))
     .digest('base64url')
 }
 
+/** The HTTP route's answer of a command: 202 with the outcome link, or the decision (commandAnswer). */
 export async function submitCommand<R>(
   context: ApiContext,
   request: FastifyRequest,
   reply: FastifyReply,
   plan: CommandPlan<R>,
 ): Promise<unknown> {
-  const actor = actorOf(request.principal)
-  const key = idempotencyKeyOf(request) ?? null
+  const call: CommandCall = {
+    principal: request.principal,
+    idempotencyKey: idempotencyKeyOf(request),
+    method: request.method,
+    route: request.routeOptions.url ?? request.url,
+    params: request.params,
+    body: request.body,
+    waitMs: preferredWaitMs(request.headers.prefer as string | undefined, context.maxWaitMs),
+    // Listened to from the start of the wait on: the request's body was read by then.
+    leaving: () => {
+      const abort = new AbortController()
+      request.raw.once('close', () => {
+        if (request.raw.destroyed) abort.abort()
+      })
+      return abort.signal
+    },
+    log: request.log,
+  }
+  const answer = await commandAnswer(context, call, plan, (requestId) =>
+    reply.header('x-request-id', requestId),
+  )
+  if (answer.kind === 'pending') {
+    if (plan.location) reply.header('content-location', plan.location(answer.resourceId))
+    return reply.code(202).send({
+      requestId: answer.requestId,
+      resourceId: answer.resourceId,
+      status: 'PENDING',
+      links: { outcome: `/api/v1/requests/${encodeURIComponent(answer.requestId)}` },
+    })
+  }
+  if (answer.waited && call.waitMs !== undefined)
+    reply.header('preference-applied', `wait=${Math.round(call.waitMs / 1000)}`)
+  if (plan.location) reply.header('location', plan.location(answer.resourceId))
+  return reply.code(answer.status).send(answer.body)
+}
+
+/**
+ * Runs a command call: derives its request and resource IDs, claims the Idempotency-Key, produces the
+ * command (once per request ID: a repeat of a decided request is answered from its outcome) and waits for
+ * the decision up to `call.waitMs`. A refusal throws its reason code's error, with the request ID in its
+ * details. `answering` learns the request ID as soon as it is known, and again when the answer names an
+ * earlier request (a repeated key).
+ */
+export async function commandAnswer<R>(
+  context: ApiContext,
+  call: CommandCall,
+  plan: CommandPlan<R>,
+  answering: (requestId: string) => void,
+): Promise<CommandAnswer<R>> {
+  const actor = actorOf(call.principal)
+  const key = call.idempotencyKey ?? null
   const requestId =
     key === null
       ? randomUUID()
-      : derivedId(
-          JSON.stringify([
-            actor.userId,
-            key,
-            request.method,
-            request.routeOptions.url,
-            plan.eventId,
-            'request',
-          ]),
-        )
+      : derivedId(JSON.stringify([actor.userId, key, call.method, call.route, plan.eventId, 'request']))
   const resourceId =
-    typeof plan.resourceId === 'string' ? plan.resourceId : plan.resourceId(freshId(request, 'resource'))
+    typeof plan.resourceId === 'string' ? plan.resourceId : plan.resourceId(freshIdOf(call, 'resource'))
   if (key !== null) {
-    const candidate: IdempotentRequest = { requestId, resourceId, fingerprint: fingerprint(request) }
+    const candidate: IdempotentRequest = { requestId, resourceId, fingerprint: fingerprint(call) }
     const { entry } = await context.requests.claim(actor.userId, key, candidate).catch((error: unknown) => {
       if (error instanceof TooManyKeysError)
         throw new ApiError('IDEMPOTENCY_KEYS_EXHAUSTED', error.message, { details: { limit: error.limit } })
@@ -162,8 +258,8 @@ export async function submitCommand<R>(
     // Decided already (before a restart, on another instance): answer it, produce nothing.
     const decided = await context.readModel.getOutcome(requestId)
     if (decided !== undefined) {
-      reply.header('x-request-id', requestId)
-      return answerDecided(context, reply, plan, requestId, resourceId, {
+      answering(requestId)
+      return answerDecided(plan, requestId, resourceId, answering, false, {
         outcome: decided,
         resource: decided.accepted ? await plan.load?.(resourceId, decided) : undefined,
       })
@@ -183,29 +279,19 @@ export async function submitCommand<R>(
   // second chance.
   await plan.send({ requestId, resourceId, idempotencyKey: key })
   context.metrics.commands.inc({ command: plan.commandType })
-  request.log.info(
-    { requestId, resourceId, command: plan.commandType, eventId: plan.eventId },
-    'command sent',
-  )
-  reply.header('x-request-id', requestId)
+  call.log.info({ requestId, resourceId, command: plan.commandType, eventId: plan.eventId }, 'command sent')
+  answering(requestId)
 
-  const waitMs = preferredWaitMs(request.headers.prefer as string | undefined, context.maxWaitMs)
+  const waitMs = call.waitMs
   if (waitMs !== undefined && waitMs > 0) {
-    const decided = await awaitDecision(context, request, plan, requestId, resourceId, waitMs)
+    const decided = await awaitDecision(context, call.leaving(), plan, requestId, resourceId, waitMs)
     if (decided !== undefined) {
       context.metrics.waitOutcomes.inc({ result: 'decided' })
-      reply.header('preference-applied', `wait=${Math.round(waitMs / 1000)}`)
-      return answerDecided(context, reply, plan, requestId, resourceId, decided)
+      return answerDecided(plan, requestId, resourceId, answering, true, decided)
     }
     context.metrics.waitOutcomes.inc({ result: 'timeout' })
   }
-  if (plan.location) reply.header('content-location', plan.location(resourceId))
-  return reply.code(202).send({
-    requestId,
-    resourceId,
-    status: 'PENDING',
-    links: { outcome: `/api/v1/requests/${encodeURIComponent(requestId)}` },
-  })
+  return { kind: 'pending', requestId, resourceId }
 }
 
 /**
@@ -213,43 +299,45 @@ export async function submitCommand<R>(
  * refusal's error. A request that repeated an earlier request's key is answered as that request.
  */
 function answerDecided<R>(
-  context: ApiContext,
-  reply: FastifyReply,
   plan: CommandPlan<R>,
   requestId: string,
   resourceId: string,
+  answering: (requestId: string) => void,
+  waited: boolean,
   decided: { outcome: RequestOutcomeView; resource: R | undefined },
-): FastifyReply {
+): CommandAnswer<R> {
   const { outcome, resource } = decided
   const answeredId = outcome.originalRequestId ?? requestId
-  if (answeredId !== requestId) reply.header('x-request-id', answeredId)
+  if (answeredId !== requestId) answering(answeredId)
   if (!outcome.accepted)
     throw refusalError(outcome.reasonCode ?? 'VALIDATION_FAILED', outcome.message, {
       requestId: answeredId,
       resourceId: outcome.resourceId,
       reasonCode: outcome.reasonCode,
     })
-  if (plan.location) reply.header('location', plan.location(outcome.resourceId || resourceId))
-  return reply.code(plan.successStatus).send(resource ?? outcomeBody(outcome))
+  return {
+    kind: 'decided',
+    requestId: answeredId,
+    resourceId: outcome.resourceId || resourceId,
+    status: plan.successStatus,
+    body: resource ?? outcomeBody(outcome),
+    waited,
+  }
 }
 
 /** The outcome and, when the read model shows it in time, the resource as it is after the decision. */
 async function awaitDecision<R>(
   context: ApiContext,
-  request: FastifyRequest,
+  signal: AbortSignal,
   plan: CommandPlan<R>,
   requestId: string,
   resourceId: string,
   waitMs: number,
 ): Promise<{ outcome: RequestOutcomeView; resource: R | undefined } | undefined> {
   const deadline = Date.now() + waitMs
-  const abort = new AbortController()
-  request.raw.once('close', () => {
-    if (request.raw.destroyed) abort.abort()
-  })
   context.metrics.waiting.inc()
   try {
-    const outcome = await awaitOutcome(context, requestId, deadline, abort.signal)
+    const outcome = await awaitOutcome(context, requestId, deadline, signal)
     if (outcome === undefined) return undefined
     if (!outcome.accepted || plan.load === undefined) return { outcome, resource: undefined }
     // The outcome and the resource's facts are projected from different topics: wait (within the
@@ -258,10 +346,10 @@ async function awaitDecision<R>(
       const waiter = context.waiters.wait(
         resourceId,
         Math.min(100, Math.max(0, deadline - Date.now())),
-        abort.signal,
+        signal,
       )
       const resource = await plan.load(resourceId, outcome)
-      if (resource !== undefined || Date.now() >= deadline || abort.signal.aborted) {
+      if (resource !== undefined || Date.now() >= deadline || signal.aborted) {
         waiter.cancel()
         return { outcome, resource }
       }

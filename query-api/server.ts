@@ -1,7 +1,8 @@
 /**
  * Starts the query API for `main.ts`: builds the real parts (command transport on the embedded log or
  * Kafka, Redis-shared state in real mode, the sandbox gateway in embedded mode) around the read model and
- * listens, with the operations listener when OPS_HTTP_PORT is set. The read model and its projection are opened and started by the caller, and closed by it after
+ * listens, with the operations listener when OPS_HTTP_PORT is set and the gRPC API (grpc/) when GRPC_PORT
+ * is. The read model and its projection are opened and started by the caller, and closed by it after
  * `close()` of the API.
  */
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify'
@@ -14,6 +15,7 @@ import { CommandProducer, type CommandSerdes } from './commands/command-producer
 import { EmbeddedCommandTransport } from './commands/embedded-transport.ts'
 import { KafkaCommandTransport } from './commands/kafka-transport.ts'
 import { MemoryRequestRegistry, RedisRequestRegistry } from './idempotency.ts'
+import { startGrpcServer } from './grpc/server.ts'
 import { buildOpsApp } from './operations.ts'
 import { RedisAppliedFanout } from './outcome-waiters.ts'
 import { SandboxPaymentGateway } from './payments/payment-gateway.ts'
@@ -32,6 +34,10 @@ export interface ApiConfig {
   readonly httpHost: string
   /** HTTP_PORT (0: any free port). */
   readonly httpPort: number
+  /** GRPC_HOST: address of the gRPC API. */
+  readonly grpcHost?: string
+  /** GRPC_PORT: the gRPC API (0: any free port); null or absent: none. */
+  readonly grpcPort?: number | null
   /** OPS_HTTP_HOST: address of the internal operations listener. */
   readonly opsHttpHost: string
   /** OPS_HTTP_PORT: the internal operations listener (`/metrics`, `/openapi.json`, `/docs`); null: none. */
@@ -85,6 +91,8 @@ export interface RunningApi {
   readonly url: string
   /** `http://host:port` of the internal operations listener, when OPS_HTTP_PORT is set. */
   readonly opsUrl: string | undefined
+  /** `host:port` of the gRPC API, when GRPC_PORT is set. */
+  readonly grpcAddress: string | undefined
   /** The command producer the API uses (e.g. for `seedDemoCatalog` in the embedded mode). */
   readonly commands: CommandProducer
   close(): Promise<void>
@@ -149,9 +157,18 @@ export async function startApi(options: StartApiOptions): Promise<RunningApi> {
     ops = await buildOpsApp(app, logger.child({ component: 'ops' }) as unknown as FastifyBaseLogger)
     opsUrl = await ops.listen({ host: config.opsHttpHost, port: config.opsHttpPort })
   }
+  const grpc =
+    config.grpcPort === null || config.grpcPort === undefined
+      ? undefined
+      : await startGrpcServer(app, {
+          host: config.grpcHost ?? '127.0.0.1',
+          port: config.grpcPort,
+          logger: logger.child({ component: 'grpc' }) as unknown as FastifyBaseLogger,
+        })
   logger.info(
     {
       url,
+      ...(grpc === undefined ? {} : { grpc: grpc.address }),
       ...(opsUrl === undefined ? {} : { ops: opsUrl, docs: `${opsUrl}/docs` }),
       ...(config.opsOnPublicListener ? { docs: `${url}/docs` } : {}),
     },
@@ -161,8 +178,10 @@ export async function startApi(options: StartApiOptions): Promise<RunningApi> {
     app,
     url,
     opsUrl,
+    grpcAddress: grpc?.address,
     commands,
     async close() {
+      await grpc?.close()
       await ops?.close()
       await app.close()
       await commands.close()

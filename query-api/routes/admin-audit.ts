@@ -1,14 +1,13 @@
 import type { FastifyInstance } from 'fastify'
 import { Type, type Static } from '@sinclair/typebox'
 import { toCsv } from '../../read-models/analytics/index.ts'
-import type { AuditRecord } from '../../read-models/catalog/index.ts'
 import type { ApiContext } from '../context.ts'
 import { ADMINS, ERROR_RESPONSES } from './route-support.ts'
 
 const AuditQuery = Type.Object(
   {
     actor: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
-    action: Type.Optional(Type.String({ minLength: 1, maxLength: 200, pattern: '^[A-Z]+ /[\\x21-\\x7e]*$' })),
+    action: Type.Optional(Type.String({ minLength: 1, maxLength: 200, pattern: '^[A-Z]+ [\\x21-\\x7e]+$' })),
     target: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
     from: Type.Optional(Type.String({ format: 'date-time' })),
     to: Type.Optional(Type.String({ format: 'date-time' })),

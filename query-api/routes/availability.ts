@@ -18,6 +18,7 @@ import { fastifySSE } from '@fastify/sse'
 import type { FastifyInstance, FastifyReply } from 'fastify'
 import type { AvailabilityChange, EventDetails } from '../../read-models/catalog/index.ts'
 import { AvailabilityFeeds, StreamSlots } from '../availability-feeds.ts'
+import type { Principal } from '../auth.ts'
 import type { ApiContext } from '../context.ts'
 import { ApiError } from '../errors.ts'
 import { IdParams } from '../schemas.ts'
@@ -57,6 +58,17 @@ function unrecorded(event: EventDetails): AvailabilityChange {
       available: Math.max(0, Math.min(o.seatsAvailable, event.seatsAvailable)),
     })),
   }
+}
+
+/** The latest availability of an event the caller may see (404 otherwise), for a one-off read. */
+export async function currentAvailability(
+  context: ApiContext,
+  principal: Principal,
+  eventId: string,
+): Promise<AvailabilityChange & { eventId: string }> {
+  const event = await context.readModel.getEvent(eventId, viewerOf(principal))
+  if (event === undefined) throw new ApiError('EVENT_NOT_FOUND', `no event ${eventId}`)
+  return { eventId, ...((await context.readModel.latestAvailability(eventId)) ?? unrecorded(event)) }
 }
 
 /** The position a Last-Event-ID names, or undefined when there is none or it is not one of ours. */

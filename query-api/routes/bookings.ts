@@ -5,10 +5,7 @@
  */
 import type { FastifyInstance } from 'fastify'
 import { Type } from '@sinclair/typebox'
-import { canActForUser, canCancelForForceMajeure } from '../../processors/index.ts'
-import { actorOf } from '../auth.ts'
 import { submitCommand } from '../command-flow.ts'
-import { bookingCommand, reissueTicketCommand } from '../commands/command-builders.ts'
 import type { ApiContext } from '../context.ts'
 import { ApiError } from '../errors.ts'
 import {
@@ -24,7 +21,12 @@ import {
   bookingListRequest,
 } from '../schemas.ts'
 import { bookingToChange, visibleBooking } from './booking-access.ts'
-import { bookingLoader, submitBookingCommand } from './booking-command-flow.ts'
+import {
+  bookingRequestPlan,
+  cancelBookingPlan,
+  changeSeatsPlan,
+  submitBookingCommand,
+} from './booking-command-flow.ts'
 import { SIGNED_IN } from './route-support.ts'
 
 /** Every /bookings route. */
@@ -55,34 +57,13 @@ function requestBooking(app: FastifyInstance, context: ApiContext): void {
         response: { 201: BookingView, 202: Accepted },
       },
     },
-    async (request, reply) => {
-      const b = request.body
-      const actor = actorOf(request.principal)
-      const userId = b.userId ?? actor.userId
-      if (!canActForUser(actor, userId)) throw new ApiError('FORBIDDEN', 'only admins book for another user')
-      return submitCommand(context, request, reply, {
-        eventId: b.eventId,
-        resourceType: 'BOOKING',
-        resourceId: (fresh) => fresh,
-        commandType: 'booking.REQUEST',
-        successStatus: 201,
-        location: (id) => `/api/v1/bookings/${encodeURIComponent(id)}`,
-        load: bookingLoader(context, () => true),
-        send: ({ requestId, resourceId, idempotencyKey }) =>
-          context.commands.sendBookingCommand(
-            bookingCommand({ requestId, eventId: b.eventId, actor, idempotencyKey }, 'REQUEST', {
-              request: {
-                bookingId: resourceId,
-                userId,
-                priceOptionId: b.priceOptionId,
-                seats: b.seats,
-                promoCode: b.promoCode ?? null,
-              },
-            }),
-            String(request.id),
-          ),
-      })
-    },
+    async (request, reply) =>
+      submitCommand(
+        context,
+        request,
+        reply,
+        bookingRequestPlan(context, request.principal, String(request.id), request.body),
+      ),
   )
 }
 
@@ -147,20 +128,14 @@ function cancelBooking(app: FastifyInstance, context: ApiContext): void {
       },
     },
     async (request, reply) => {
-      const booking = await visibleBooking(context, request.principal, request.params.id)
-      const forceMajeure = request.body?.forceMajeure ?? false
-      if (forceMajeure && !canCancelForForceMajeure(actorOf(request.principal)))
-        throw new ApiError('FORBIDDEN', 'force majeure refunds are for admins')
-      return submitBookingCommand(
+      const { plan } = await cancelBookingPlan(
         context,
-        request,
-        reply,
-        booking,
-        'CANCEL',
-        { cancel: { bookingId: booking.id, reason: request.body?.reason ?? null, forceMajeure } },
-        200,
-        (b) => b.status === 'CANCELED',
+        request.principal,
+        String(request.id),
+        request.params.id,
+        request.body,
       )
+      return submitCommand(context, request, reply, plan)
     },
   )
 }
@@ -183,18 +158,14 @@ function changeSeats(app: FastifyInstance, context: ApiContext): void {
       },
     },
     async (request, reply) => {
-      const booking = await bookingToChange(context, request.principal, request.params.id)
-      const seats = request.body.seats
-      return submitBookingCommand(
+      const { plan } = await changeSeatsPlan(
         context,
-        request,
-        reply,
-        booking,
-        'CHANGE_SEATS',
-        { changeSeats: { bookingId: booking.id, seats } },
-        200,
-        (b) => b.seats === seats,
+        request.principal,
+        String(request.id),
+        request.params.id,
+        request.body.seats,
       )
+      return submitCommand(context, request, reply, plan)
     },
   )
 }
@@ -254,22 +225,15 @@ function reissueTicket(app: FastifyInstance, context: ApiContext): void {
     },
     async (request, reply) => {
       const booking = await visibleBooking(context, request.principal, request.params.id)
-      const actor = actorOf(request.principal)
-      if (request.principal.role === 'admin') request.auditTrail = { before: booking }
-      return submitCommand(context, request, reply, {
-        eventId: booking.eventId,
-        resourceType: 'BOOKING',
-        resourceId: booking.id,
-        commandType: 'booking.REISSUE_TICKET',
-        successStatus: 200,
-        location: (id) => `/api/v1/bookings/${encodeURIComponent(id)}`,
-        load: bookingLoader(context, () => true),
-        send: ({ requestId, idempotencyKey }) =>
-          context.commands.sendBookingCommand(
-            reissueTicketCommand({ requestId, eventId: booking.eventId, actor, idempotencyKey }, booking.id),
-            String(request.id),
-          ),
-      })
+      return submitBookingCommand(
+        context,
+        request,
+        reply,
+        booking,
+        'REISSUE_TICKET',
+        { reissueTicket: { bookingId: booking.id } },
+        200,
+      )
     },
   )
 }

@@ -3,7 +3,12 @@ import type { EventStatus } from '../../avro/index.ts'
 import { produceView } from '../analytics-facts.ts'
 import type { ApiContext } from '../context.ts'
 import { ApiError } from '../errors.ts'
-import type { EventSearch, EventSortField } from '../../read-models/catalog/index.ts'
+import type {
+  EventDetails as EventDetailsView,
+  EventSearch,
+  EventSortField,
+} from '../../read-models/catalog/index.ts'
+import type { Principal } from '../auth.ts'
 import {
   BookingView,
   EventDetails,
@@ -47,24 +52,7 @@ export async function catalogRoutes(app: FastifyInstance, context: ApiContext): 
       },
     },
     async (request, reply) => {
-      const q = request.query
-      const search: EventSearch = {
-        ...(q.q !== undefined && q.q.trim() !== '' ? { q: q.q } : {}),
-        ...(q.category !== undefined ? { category: q.category } : {}),
-        ...(q.from !== undefined ? { from: new Date(q.from) } : {}),
-        ...(q.to !== undefined ? { to: new Date(q.to) } : {}),
-        ...(q.priceMin !== undefined ? { priceMin: q.priceMin } : {}),
-        ...(q.priceMax !== undefined ? { priceMax: q.priceMax } : {}),
-        ...(q.place !== undefined ? { place: q.place } : {}),
-        ...(q.hasSeats !== undefined ? { hasSeats: q.hasSeats } : {}),
-        ...(q.minRating !== undefined ? { minRating: q.minRating } : {}),
-        ...(q.organizerId !== undefined ? { organizerId: q.organizerId } : {}),
-        ...(q.status !== undefined ? { status: parseStatuses(q.status) } : {}),
-        ...(q.sort !== undefined ? { sort: parseSort(q.sort) } : {}),
-        ...(q.cursor !== undefined ? { cursor: q.cursor } : {}),
-        page: q.page,
-        size: q.size,
-      }
+      const search = eventSearchOf(request.query)
       const viewer = viewerOf(request.principal)
       if (!cacheable(viewer.role))
         return sendWithEtag(request, reply, serialize(await context.readModel.searchEvents(search, viewer)))
@@ -111,8 +99,7 @@ export async function catalogRoutes(app: FastifyInstance, context: ApiContext): 
         return serialize(event)
       }
       if (!cacheable(viewer.role)) {
-        const event = await context.readModel.getEvent(id, viewer)
-        if (event === undefined) throw new ApiError('EVENT_NOT_FOUND', `no event ${id}`)
+        const event = await findEvent(context, request.principal, id)
         produceView(context.commands, request.log, request, id)
         return sendWithEtag(request, reply, serialize(event))
       }
@@ -153,6 +140,38 @@ export async function catalogRoutes(app: FastifyInstance, context: ApiContext): 
 }
 
 type IdParamsType = { id: string }
+
+/** The read model's search of a validated catalog query (`SearchQuery`); 400 for an unknown status. */
+export function eventSearchOf(q: SearchQuery): EventSearch {
+  return {
+    ...(q.q !== undefined && q.q.trim() !== '' ? { q: q.q } : {}),
+    ...(q.category !== undefined ? { category: q.category } : {}),
+    ...(q.from !== undefined ? { from: new Date(q.from) } : {}),
+    ...(q.to !== undefined ? { to: new Date(q.to) } : {}),
+    ...(q.priceMin !== undefined ? { priceMin: q.priceMin } : {}),
+    ...(q.priceMax !== undefined ? { priceMax: q.priceMax } : {}),
+    ...(q.place !== undefined ? { place: q.place } : {}),
+    ...(q.hasSeats !== undefined ? { hasSeats: q.hasSeats } : {}),
+    ...(q.minRating !== undefined ? { minRating: q.minRating } : {}),
+    ...(q.organizerId !== undefined ? { organizerId: q.organizerId } : {}),
+    ...(q.status !== undefined ? { status: parseStatuses(q.status) } : {}),
+    ...(q.sort !== undefined ? { sort: parseSort(q.sort) } : {}),
+    ...(q.cursor !== undefined ? { cursor: q.cursor } : {}),
+    page: q.page,
+    size: q.size,
+  }
+}
+
+/** One event as the caller may see it (reduced for guests, drafts for their organizer and admins); 404 otherwise. */
+export async function findEvent(
+  context: ApiContext,
+  principal: Principal,
+  id: string,
+): Promise<EventDetailsView> {
+  const event = await context.readModel.getEvent(id, viewerOf(principal))
+  if (event === undefined) throw new ApiError('EVENT_NOT_FOUND', `no event ${id}`)
+  return event
+}
 
 function parseStatuses(raw: string): EventStatus[] {
   const out = raw.split(',') as EventStatus[]

@@ -27,9 +27,9 @@ export function startService(env: { [key: string]: string }): AppProcess {
   })
 }
 
-/** The embedded default on `dataDir`. */
-export function startEmbeddedService(dataDir: string): AppProcess {
-  return startService({ ...EMBEDDED, DATA_DIR: dataDir })
+/** The embedded default on `dataDir` (with `env` over it). */
+export function startEmbeddedService(dataDir: string, env: { [key: string]: string } = {}): AppProcess {
+  return startService({ ...EMBEDDED, DATA_DIR: dataDir, ...env })
 }
 
 /** The API's base URL, once the service logs that it is running. */

@@ -1,5 +1,5 @@
 /**
- * Clients of a flash sale over HTTP, as real ones behave: every booking carries an Idempotency-Key, some
+ * Clients of a flash sale over HTTP (or gRPC: `senderFor`), as real ones behave: every booking carries an Idempotency-Key, some
  * clients send the same request twice at once, each sends a second booking under another key, and a
  * client whose answer is lost (the service died, the connection broke) sends again with the same key
  * until it gets one. Everything a client was told is recorded, then checked against the service's
@@ -9,7 +9,7 @@ import type { Test } from 'tap'
 import { tokenFor } from '../query-api/api-harness.ts'
 import { sleep } from './processes.ts'
 
-/** One HTTP answer a client got. */
+/** One answer a client got (a gRPC answer as its HTTP equivalent). */
 export interface Answer {
   readonly user: string
   readonly key: string
@@ -28,7 +28,59 @@ export interface SaleOptions {
   readonly retryForMs?: number
   /** Names this sale's users (and so their keys): runs sharing a Redis never meet each other's keys. */
   readonly run?: string
+  /** Another transport for client `i`'s bookings (gRPC); undefined: HTTP at `urlFor(i)`. */
+  readonly senderFor?: (client: number) => BookingSender | undefined
 }
+
+/**
+ * Sends a booking request with an idempotency key and tells its answer as the HTTP API gives it (201 with
+ * the booking ID, 202 pending, the refusal's status and code); throws NoAnswer when none came (the service
+ * is down, the connection broke): the client sends again, same key.
+ */
+export type BookingSender = (
+  token: string,
+  key: string,
+  body: object,
+) => Promise<Omit<Answer, 'user' | 'key'>>
+
+/** A request that got no answer. */
+export class NoAnswer extends Error {}
+
+/** The HTTP API at `url()` (read at each send: the instance may change after a restart). */
+const httpSender =
+  (url: () => string): BookingSender =>
+  async (token, key, body) => {
+    let res: Response
+    try {
+      res = await fetch(`${url()}/api/v1/bookings`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${token}`,
+          'content-type': 'application/json',
+          'idempotency-key': key,
+          prefer: 'wait=10',
+        },
+        body: JSON.stringify(body),
+        signal: AbortSignal.timeout(20_000),
+      })
+    } catch (error) {
+      throw new NoAnswer('no answer', { cause: error })
+    }
+    const text = await res.text()
+    const json = (text === '' ? {} : JSON.parse(text)) as {
+      id?: string
+      requestId?: string
+      resourceId?: string
+      code?: string
+      details?: { requestId?: string; resourceId?: string }
+    }
+    return {
+      status: res.status,
+      requestId: json.requestId ?? json.details?.requestId ?? res.headers.get('x-request-id') ?? undefined,
+      resourceId: res.status === 201 ? json.id : (json.resourceId ?? json.details?.resourceId),
+      code: json.code,
+    }
+  }
 
 /** The answers, and how many sends got no answer (and were sent again). */
 export interface SaleRecord {
@@ -50,43 +102,20 @@ async function sendUntilAnswered(
   const user = userName(options, client)
   const token = await tokenFor({ sub: user, role: 'user' })
   const deadline = Date.now() + (options.retryForMs ?? 180_000)
+  const send = options.senderFor?.(client) ?? httpSender(() => options.urlFor(client))
   for (;;) {
-    let res: Response
+    let told: Omit<Answer, 'user' | 'key'>
     try {
-      res = await fetch(`${options.urlFor(client)}/api/v1/bookings`, {
-        method: 'POST',
-        headers: {
-          authorization: `Bearer ${token}`,
-          'content-type': 'application/json',
-          'idempotency-key': key,
-          prefer: 'wait=10',
-        },
-        body: JSON.stringify(body),
-        signal: AbortSignal.timeout(20_000),
-      })
+      told = await send(token, key, body)
     } catch (error) {
+      if (!(error instanceof NoAnswer)) throw error
       // No answer: the service is down or the connection broke. The client sends again, same key.
       record.lost++
       if (Date.now() > deadline) throw new Error(`${user} ${key}: no answer for too long`, { cause: error })
       await sleep(200)
       continue
     }
-    const text = await res.text()
-    const json = (text === '' ? {} : JSON.parse(text)) as {
-      id?: string
-      requestId?: string
-      resourceId?: string
-      code?: string
-      details?: { requestId?: string; resourceId?: string }
-    }
-    const answer: Answer = {
-      user,
-      key,
-      status: res.status,
-      requestId: json.requestId ?? json.details?.requestId ?? res.headers.get('x-request-id') ?? undefined,
-      resourceId: res.status === 201 ? json.id : (json.resourceId ?? json.details?.resourceId),
-      code: json.code,
-    }
+    const answer: Answer = { user, key, ...told }
     record.answers.push(answer)
     record.onAnswer?.(record.answers.length)
     return answer
