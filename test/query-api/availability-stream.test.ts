@@ -4,9 +4,8 @@
 // mode. Concurrent bookings while the streams are open: every stream sees consecutive positions (no gap,
 // no repeat), the same states on both instances, and ends on the final availability; a stream dropped
 // mid-sale and resumed with Last-Event-ID sees every change after it exactly once; the caps answer 429;
-// canceling the event ends the streams. Sizes: AVAILABILITY_BOOKINGS (default 200) bookings and
-// AVAILABILITY_STREAMS (default 100) streams keep it under a minute on a shared two-core machine; the
-// issue's 500 and 200 pass too (AVAILABILITY_BOOKINGS=500 AVAILABILITY_STREAMS=200, about 75 s there).
+// canceling the event ends the streams. Sizes: AVAILABILITY_BOOKINGS (default 500) concurrent bookings
+// while AVAILABILITY_STREAMS (default 200) streams are open, half on each instance.
 import { randomUUID } from 'node:crypto'
 import type { AddressInfo } from 'node:net'
 import { EventSource } from 'eventsource'
@@ -21,8 +20,8 @@ import { RedisAppliedFanout } from '../../query-api/outcome-waiters.ts'
 import type { ReadModel } from '../../read-models/catalog/read-model.ts'
 import { AUTH, ORGANIZER, publishedEvent, serdes, startHarness, tokenFor, WAIT } from './api-harness.ts'
 
-const BOOKINGS = Number(process.env.AVAILABILITY_BOOKINGS ?? 200)
-const STREAMS = Number(process.env.AVAILABILITY_STREAMS ?? 100)
+const BOOKINGS = Number(process.env.AVAILABILITY_BOOKINGS ?? 500)
+const STREAMS = Number(process.env.AVAILABILITY_STREAMS ?? 200)
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'
 const streams = { maxStreamsPerIp: STREAMS + 10, maxStreams: STREAMS + 10, heartbeatMs: 1000 }
 
