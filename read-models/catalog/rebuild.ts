@@ -94,48 +94,50 @@ export async function rebuildReadModel(
   }
 }
 
+/**
+ * The owned tables: written by the API, in no topic, so a rebuild carries them over, in this order (a
+ * category's parent first). `serial`: its id sequence continues after the copied rows. A live schema
+ * migrated before a table existed (check-in devices: migration 010, the audit log: 011) has none to carry.
+ */
+const OWNED_TABLES: readonly {
+  readonly table: string
+  readonly order?: string
+  readonly serial?: boolean
+}[] = [
+  { table: 'categories', order: 'level' },
+  { table: 'category_audit', serial: true },
+  { table: 'favorites' },
+  { table: 'check_in_devices' },
+  { table: 'audit_log', order: 'id', serial: true },
+]
+
 async function swap(live: Db, schema: string, fresh: string, old: string): Promise<void> {
   await live.transaction(async (tx) => {
     const [exists] = await tx.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema])
     if (exists !== undefined) {
-      const [migrated] = await tx.query(
-        `SELECT 1 FROM information_schema.tables WHERE table_schema = $1 AND table_name = 'categories'`,
-        [schema],
+      const present = new Set(
+        (
+          await tx.query(
+            'SELECT table_name FROM information_schema.tables WHERE table_schema = $1 AND table_name = ANY($2)',
+            [schema, OWNED_TABLES.map((t) => t.table)],
+          )
+        ).map((row) => row.table_name as string),
       )
-      if (migrated !== undefined) {
-        // Check-in devices came with migration 010: a live schema migrated before it has none to carry.
-        const [devices] = await tx.query(
-          `SELECT 1 FROM information_schema.tables WHERE table_schema = $1 AND table_name = 'check_in_devices'`,
-          [schema],
-        )
-        const deviceTable = devices === undefined ? '' : `, ${schema}.check_in_devices`
-        const copyDevices =
-          devices === undefined
-            ? ''
-            : `INSERT INTO ${fresh}.check_in_devices SELECT * FROM ${schema}.check_in_devices;`
-        // Owned data is not in any topic: carry it over, with writers locked out until the swap commits.
+      const owned = OWNED_TABLES.filter((t) => present.has(t.table))
+      if (owned.length > 0)
+        // Carried over with writers locked out until the swap commits.
         await tx.exec(`
-          LOCK TABLE ${schema}.categories, ${schema}.category_audit, ${schema}.favorites${deviceTable}
-            IN EXCLUSIVE MODE;
-          INSERT INTO ${fresh}.categories SELECT * FROM ${schema}.categories ORDER BY level;
-          INSERT INTO ${fresh}.category_audit SELECT * FROM ${schema}.category_audit;
-          SELECT setval(pg_get_serial_sequence('${fresh}.category_audit', 'id'),
-            GREATEST((SELECT max(id) FROM ${fresh}.category_audit), 1));
-          INSERT INTO ${fresh}.favorites SELECT * FROM ${schema}.favorites;
-          ${copyDevices}
+          LOCK TABLE ${owned.map((t) => `${schema}.${t.table}`).join(', ')} IN EXCLUSIVE MODE;
+          ${owned
+            .map(
+              ({ table, order, serial }) =>
+                `INSERT INTO ${fresh}.${table} SELECT * FROM ${schema}.${table}${order ? ` ORDER BY ${order}` : ''};` +
+                (serial
+                  ? ` SELECT setval(pg_get_serial_sequence('${fresh}.${table}', 'id'), GREATEST((SELECT max(id) FROM ${fresh}.${table}), 1));`
+                  : ''),
+            )
+            .join('\n')}
         `)
-        const [audited] = await tx.query(
-          `SELECT 1 FROM information_schema.tables WHERE table_schema = $1 AND table_name = 'audit_log'`,
-          [schema],
-        )
-        if (audited !== undefined)
-          await tx.exec(`
-            LOCK TABLE ${schema}.audit_log IN EXCLUSIVE MODE;
-            INSERT INTO ${fresh}.audit_log SELECT * FROM ${schema}.audit_log ORDER BY id;
-            SELECT setval(pg_get_serial_sequence('${fresh}.audit_log', 'id'),
-              GREATEST((SELECT max(id) FROM ${fresh}.audit_log), 1));
-          `)
-      }
       await tx.exec(`DROP SCHEMA IF EXISTS ${old} CASCADE; ALTER SCHEMA ${schema} RENAME TO ${old}`)
     }
     await tx.exec(`ALTER SCHEMA ${fresh} RENAME TO ${schema}`)

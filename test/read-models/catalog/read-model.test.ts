@@ -371,6 +371,21 @@ for (const engine of engines()) {
       await model.addFavorite('u7', 'ev-sup')
       const device = { deviceId: 'dev-r', eventId: 'ev-sup', name: 'Pier', keyHash: 'ab'.repeat(32) }
       await model.createCheckInDevice({ ...device, createdBy: ORG_1 })
+      const audit = {
+        actorUserId: 'admin-r',
+        actorRole: 'admin' as const,
+        secondFactor: true,
+        action: 'GET /api/v1/admin/audit',
+        targetType: null,
+        targetId: null,
+        requestId: null,
+        traceId: 'trace-r',
+        status: 200,
+        before: null,
+        after: null,
+        input: null,
+      }
+      await model.appendAudit(audit)
       const before = await projectedTables(model)
       const report = await rebuildReadModel(dbOf(model), { serdes, source: { log: catalog.log } })
       t.equal(report.rows.events, 6)
@@ -381,6 +396,11 @@ for (const engine of engines()) {
         { deviceId: 'dev-r', eventId: 'ev-sup' },
         'check-in devices carried over',
       )
+      const carried = await model.listAudit({ actor: 'admin-r', page: 0, size: 10 })
+      t.match(carried.items, [{ action: audit.action, traceId: 'trace-r' }], 'the audit log carried over')
+      await model.appendAudit({ ...audit, traceId: 'trace-r2' })
+      const ids = (await model.listAudit({ actor: 'admin-r', page: 0, size: 10 })).items.map((r) => r.id)
+      t.ok(ids[0]! > ids[1]!, 'its id sequence continues after the copy')
       t.equal((await model.getCategory('rafting-family'))?.level, 3)
       const again = await model.createCategory({ parentId: null, name: 'After rebuild' }, ACTOR)
       t.equal(again.level, 1, 'audit sequence continues after the copy')
