@@ -45,6 +45,10 @@ const pipeline = new EmbeddedStreams(buildBookingTopology({ serdes }), {
 })
 await pipeline.start()
 const readModel = await openReadModel()
+await readModel.createCategory(
+  { id: 'rafting', parentId: null, name: 'Rafting' },
+  { userId: 'bench', requestId: 'seed' },
+)
 const projection = await startReadModelProjection({ model: readModel, serdes, source: { log } })
 const app = await buildApp({
   readModel,
