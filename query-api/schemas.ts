@@ -445,11 +445,18 @@ export const WebhookBody = Type.Object(
   strict,
 )
 
+/**
+ * Free text in a query string: anything but control characters (Postgres refuses a NUL in text, which
+ * would surface as a 500; no search means one).
+ */
+export const NO_CONTROL_CHARACTERS = '^[^\\u0000-\\u001f\\u007f]*$'
+
 export const SearchQuery = Type.Object(
   {
     q: Type.Optional(
       Type.String({
         maxLength: 200,
+        pattern: NO_CONTROL_CHARACTERS,
         description:
           'full text over title, description and place (for guests: the area, not the meeting point)',
       }),
@@ -460,11 +467,15 @@ export const SearchQuery = Type.Object(
     priceMin: Type.Optional(Type.Integer({ minimum: 0, maximum: 100_000_000 })),
     priceMax: Type.Optional(Type.Integer({ minimum: 0, maximum: 100_000_000 })),
     place: Type.Optional(
-      Type.String({ maxLength: 200, description: 'substring of the place (for guests: of the area)' }),
+      Type.String({
+        maxLength: 200,
+        pattern: NO_CONTROL_CHARACTERS,
+        description: 'substring of the place (for guests: of the area)',
+      }),
     ),
     hasSeats: Type.Optional(Type.Boolean()),
     minRating: Type.Optional(Type.Number({ minimum: 1, maximum: 5, description: 'rated at least this' })),
-    organizerId: Type.Optional(Type.String({ maxLength: 128 })),
+    organizerId: Type.Optional(Type.String({ maxLength: 128, pattern: NO_CONTROL_CHARACTERS })),
     status: Type.Optional(Type.String({ maxLength: 100, pattern: '^[A-Z]+(,[A-Z]+)*$' })),
     sort: Type.Optional(
       Type.String({

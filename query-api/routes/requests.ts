@@ -4,7 +4,7 @@ import { outcomeBody } from '../command-flow.ts'
 import type { Principal } from '../auth.ts'
 import type { ApiContext } from '../context.ts'
 import { ApiError } from '../errors.ts'
-import { Outcome } from '../schemas.ts'
+import { NO_CONTROL_CHARACTERS, Outcome } from '../schemas.ts'
 import { SIGNED_IN } from './route-support.ts'
 
 /**
@@ -12,7 +12,7 @@ import { SIGNED_IN } from './route-support.ts'
  * a NUL in a text parameter (a 500 the API fuzz test found).
  */
 export const RequestIdParams = Type.Object(
-  { id: Type.String({ minLength: 1, maxLength: 255, pattern: '^[^\\u0000-\\u001f\\u007f]+$' }) },
+  { id: Type.String({ minLength: 1, maxLength: 255, pattern: NO_CONTROL_CHARACTERS }) },
   { additionalProperties: false },
 )
 

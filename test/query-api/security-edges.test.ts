@@ -97,3 +97,17 @@ t.test("guests' search and place filter match only what guests see, not the meet
   const details = await h.call('guest', { method: 'GET', url: `/api/v1/events/${id}` })
   t.equal(details.json().place, null, 'the details stay reduced')
 })
+
+t.test('control characters in search text are a 400, never a 500 (API fuzz seed 1193979388)', async (t) => {
+  for (const query of ['place=%00', 'q=%00', 'organizerId=%00', 'place=a%1Fb', 'q=x%7F'])
+    for (const method of ['GET', 'HEAD'] as const) {
+      const answer = await h.call('guest', { method, url: `/api/v1/events?${query}` })
+      t.equal(answer.statusCode, 400, `${method} ${query}`)
+      if (method === 'GET') t.equal(answer.json().code, 'VALIDATION_FAILED')
+    }
+  const fine = await h.call('guest', {
+    method: 'GET',
+    url: '/api/v1/events?place=%D0%90%D0%BB%D1%82%D0%B0%D0%B9',
+  })
+  t.equal(fine.statusCode, 200, 'Cyrillic text passes')
+})
