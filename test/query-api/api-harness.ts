@@ -225,3 +225,38 @@ export async function publishedEvent(
   if (published.statusCode !== 200) throw new Error(`publish: ${published.statusCode} ${published.body}`)
   return id
 }
+
+/** JSON requests through a harness: `post` sends `body` as JSON (with `Prefer: wait` unless told otherwise). */
+export function jsonCalls(h: Harness): {
+  post(
+    as: Principal,
+    url: string,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<LightMyRequestResponse>
+  get(as: Principal, url: string): Promise<LightMyRequestResponse>
+} {
+  return {
+    post: (as, url, body, headers = WAIT) =>
+      h.call(as, {
+        method: 'POST',
+        url,
+        headers: { ...headers, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        ...(body === undefined ? {} : { payload: JSON.stringify(body) }),
+      }),
+    get: (as, url) => h.call(as, { method: 'GET', url }),
+  }
+}
+
+/**
+ * Polls a read until `done` holds, 10 s at most (the pipeline and the projection run on their own loops);
+ * returns the last value read, which the caller's assertion judges.
+ */
+export async function until<T>(read: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
+  let value = await read()
+  for (let i = 0; i < 200 && !done(value); i++) {
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    value = await read()
+  }
+  return value
+}

@@ -16,6 +16,8 @@ import {
   WAIT,
   type Harness,
   type Principal,
+  jsonCalls,
+  until,
 } from './api-harness.ts'
 
 const HOUR_MS = 60 * 60 * 1000
@@ -24,24 +26,7 @@ const clock = new ManualClock(Date.now())
 const h: Harness = await startHarness({ rateLimits: false, clock })
 t.teardown(() => h.close())
 
-const post = (as: Principal, url: string, body?: unknown, headers: Record<string, string> = WAIT) =>
-  h.call(as, {
-    method: 'POST',
-    url,
-    headers: { ...headers, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    ...(body === undefined ? {} : { payload: JSON.stringify(body) }),
-  })
-const get = (as: Principal, url: string) => h.call(as, { method: 'GET', url })
-
-/** Polls a read until `done` holds (the pipeline and the projection run on their own loops). */
-async function until<T>(read: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
-  let value = await read()
-  for (let i = 0; i < 200 && !done(value); i++) {
-    await new Promise((resolve) => setTimeout(resolve, 50))
-    value = await read()
-  }
-  return value
-}
+const { post, get } = jsonCalls(h)
 
 interface Booking {
   id: string

@@ -18,6 +18,8 @@ import {
   WAIT,
   type Harness,
   type Principal,
+  jsonCalls,
+  until,
 } from './api-harness.ts'
 
 const USER3: Principal = { sub: 'user-3', role: 'user' }
@@ -25,24 +27,7 @@ const clock = new ManualClock(Date.now())
 const h: Harness = await startHarness({ rateLimits: false, clock })
 t.teardown(() => h.close())
 
-const post = (as: Principal, url: string, body?: unknown, headers: Record<string, string> = WAIT) =>
-  h.call(as, {
-    method: 'POST',
-    url,
-    headers: { ...headers, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    ...(body === undefined ? {} : { payload: JSON.stringify(body) }),
-  })
-const get = (as: Principal, url: string) => h.call(as, { method: 'GET', url })
-
-/** Polls a read until `done` holds (the pipeline and the projection run on their own loops). */
-async function until<T>(read: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
-  let value = await read()
-  for (let i = 0; i < 200 && !done(value); i++) {
-    await new Promise((resolve) => setTimeout(resolve, 50))
-    value = await read()
-  }
-  return value
-}
+const { post, get } = jsonCalls(h)
 
 async function bookAndPay(as: Principal & { sub: string }, eventId: string): Promise<void> {
   const booked = await post(as, '/api/v1/bookings', { eventId, priceOptionId: 'std', seats: 1 })
