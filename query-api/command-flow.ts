@@ -106,8 +106,8 @@ export function freshIdOf(
   purpose: string,
 ): string {
   if (call.idempotencyKey === undefined) return randomUUID()
-  const { userId } = actorOf(call.principal)
-  return derivedId(JSON.stringify([userId, call.idempotencyKey, call.method, call.route, purpose]))
+  const scope = idempotencyScopeOf(call.principal)
+  return derivedId(JSON.stringify([scope, call.idempotencyKey, call.method, call.route, purpose]))
 }
 
 /**
@@ -127,9 +127,47 @@ export function freshId(request: FastifyRequest, purpose: string): string {
   )
 }
 
-/** Whose Idempotency-Keys a key belongs to: the user, or a check-in device on its own (not its organizer). */
+/**
+ * Whose Idempotency-Keys a key belongs to: the user, or a check-in device on its own (not its organizer).
+ * Every ID a key derives, and the key's claim, are in this scope.
+ */
 function idempotencyScopeOf(principal: Principal): string {
   return principal.device !== undefined ? `device:${principal.device.deviceId}` : actorOf(principal).userId
+}
+
+/** The request ID a key names for a command on `eventId` (`index`: its place in a batch). */
+function keyedRequestId(
+  scope: string,
+  key: string,
+  call: Pick<CommandCall, 'method' | 'route'>,
+  eventId: string,
+  index?: number,
+): string {
+  const parts: unknown[] = [scope, key, call.method, call.route, eventId, 'request']
+  if (index !== undefined) parts.push(index)
+  return derivedId(JSON.stringify(parts))
+}
+
+/**
+ * Claims `key` for `candidate` in its scope: the first claim wins for 24 hours. A key already claimed by
+ * another request (another body, route or event) is 409 IDEMPOTENCY_KEY_REUSED; too many keys in flight,
+ * 429 IDEMPOTENCY_KEYS_EXHAUSTED.
+ */
+async function claimKey(
+  context: ApiContext,
+  scope: string,
+  key: string,
+  candidate: IdempotentRequest,
+): Promise<void> {
+  const { entry } = await context.requests.claim(scope, key, candidate).catch((error: unknown) => {
+    if (error instanceof TooManyKeysError)
+      throw new ApiError('IDEMPOTENCY_KEYS_EXHAUSTED', error.message, { details: { limit: error.limit } })
+    throw error
+  })
+  if (entry.fingerprint !== candidate.fingerprint || entry.requestId !== candidate.requestId)
+    throw new ApiError('IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was used for another request', {
+      details: { requestId: entry.requestId },
+    })
 }
 
 /**
@@ -146,29 +184,19 @@ export async function batchRequestIds(
 ): Promise<string[]> {
   const key = idempotencyKeyOf(request)
   if (key === undefined) return Array.from({ length: count }, () => randomUUID())
-  const userId = idempotencyScopeOf(request.principal)
-  const ids = Array.from({ length: count }, (_, i) =>
-    derivedId(JSON.stringify([userId, key, request.method, request.routeOptions.url, eventId, 'request', i])),
-  )
-  const candidate: IdempotentRequest = {
+  const scope = idempotencyScopeOf(request.principal)
+  const call = {
+    method: request.method,
+    route: request.routeOptions.url ?? request.url,
+    params: request.params,
+    body: request.body,
+  }
+  const ids = Array.from({ length: count }, (_, i) => keyedRequestId(scope, key, call, eventId, i))
+  await claimKey(context, scope, key, {
     requestId: ids[0]!,
     resourceId: eventId,
-    fingerprint: fingerprint({
-      method: request.method,
-      route: request.routeOptions.url ?? request.url,
-      params: request.params,
-      body: request.body,
-    }),
-  }
-  const { entry } = await context.requests.claim(userId, key, candidate).catch((error: unknown) => {
-    if (error instanceof TooManyKeysError)
-      throw new ApiError('IDEMPOTENCY_KEYS_EXHAUSTED', error.message, { details: { limit: error.limit } })
-    throw error
+    fingerprint: fingerprint(call),
   })
-  if (entry.fingerprint !== candidate.fingerprint || entry.requestId !== candidate.requestId)
-    throw new ApiError('IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was used for another request', {
-      details: { requestId: entry.requestId },
-    })
   return ids
 }
 
@@ -238,23 +266,12 @@ export async function commandAnswer<R>(
 ): Promise<CommandAnswer<R>> {
   const actor = actorOf(call.principal)
   const key = call.idempotencyKey ?? null
-  const requestId =
-    key === null
-      ? randomUUID()
-      : derivedId(JSON.stringify([actor.userId, key, call.method, call.route, plan.eventId, 'request']))
+  const scope = idempotencyScopeOf(call.principal)
+  const requestId = key === null ? randomUUID() : keyedRequestId(scope, key, call, plan.eventId)
   const resourceId =
     typeof plan.resourceId === 'string' ? plan.resourceId : plan.resourceId(freshIdOf(call, 'resource'))
   if (key !== null) {
-    const candidate: IdempotentRequest = { requestId, resourceId, fingerprint: fingerprint(call) }
-    const { entry } = await context.requests.claim(actor.userId, key, candidate).catch((error: unknown) => {
-      if (error instanceof TooManyKeysError)
-        throw new ApiError('IDEMPOTENCY_KEYS_EXHAUSTED', error.message, { details: { limit: error.limit } })
-      throw error
-    })
-    if (entry.fingerprint !== candidate.fingerprint || entry.requestId !== requestId)
-      throw new ApiError('IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was used for another request', {
-        details: { requestId: entry.requestId },
-      })
+    await claimKey(context, scope, key, { requestId, resourceId, fingerprint: fingerprint(call) })
     // Decided already (before a restart, on another instance): answer it, produce nothing.
     const decided = await context.readModel.getOutcome(requestId)
     if (decided !== undefined) {
