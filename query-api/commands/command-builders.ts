@@ -26,13 +26,24 @@ const NO_BOOKING_PAYLOADS = {
   reissueTicket: null,
 } as const
 
-interface Envelope {
+export interface Envelope {
   readonly requestId: string
   readonly eventId: string
   readonly actor: Actor
   readonly issuedAtMs?: number
   /** The client's Idempotency-Key, when it sent one. */
   readonly idempotencyKey?: string | null
+}
+
+/** The fields every command carries, from its envelope (issued now unless told otherwise). */
+function envelopeFields(envelope: Envelope): Required<Envelope> {
+  return {
+    requestId: envelope.requestId,
+    eventId: envelope.eventId,
+    actor: envelope.actor,
+    issuedAtMs: envelope.issuedAtMs ?? Date.now(),
+    idempotencyKey: envelope.idempotencyKey ?? null,
+  }
 }
 
 /** An EventCommand with every payload but the given ones null. */
@@ -43,11 +54,7 @@ export function eventCommand(
 ): EventCommand {
   return {
     ...NO_EVENT_PAYLOADS,
-    requestId: envelope.requestId,
-    eventId: envelope.eventId,
-    actor: envelope.actor,
-    issuedAtMs: envelope.issuedAtMs ?? Date.now(),
-    idempotencyKey: envelope.idempotencyKey ?? null,
+    ...envelopeFields(envelope),
     type,
     ...payload,
   }
@@ -61,11 +68,7 @@ export function bookingCommand(
 ): BookingCommand {
   return {
     ...NO_BOOKING_PAYLOADS,
-    requestId: envelope.requestId,
-    eventId: envelope.eventId,
-    actor: envelope.actor,
-    issuedAtMs: envelope.issuedAtMs ?? Date.now(),
-    idempotencyKey: envelope.idempotencyKey ?? null,
+    ...envelopeFields(envelope),
     type,
     ...payload,
   }
@@ -99,11 +102,7 @@ export function reviewCommand(
     edit: null,
     moderate: null,
     reply: null,
-    requestId: envelope.requestId,
-    eventId: envelope.eventId,
-    actor: envelope.actor,
-    issuedAtMs: envelope.issuedAtMs ?? Date.now(),
-    idempotencyKey: envelope.idempotencyKey ?? null,
+    ...envelopeFields(envelope),
     type,
     reviewId,
     ...payload,

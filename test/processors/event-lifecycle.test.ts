@@ -2,6 +2,7 @@ import t from 'tap'
 import type { EventCommand, EventDomainEvent, UpdateEvent } from '../../avro/index.ts'
 import { decideEventCommand, dueEventTimer } from '../../processors/event-lifecycle.ts'
 import { DAY_MS, type EventState } from '../../processors/ledger-state.ts'
+import { eventCommand as buildEventCommand } from '../../query-api/commands/command-builders.ts'
 import {
   BookingHarness,
   bookingSerdes,
@@ -11,25 +12,6 @@ import {
 } from '../topologies/booking-harness.ts'
 
 const NOW = Date.UTC(2026, 0, 1)
-const base = {
-  requestId: 'r',
-  eventId: 'e1',
-  actor: { userId: 'org', role: 'ORGANIZER' as const },
-  issuedAtMs: NOW,
-  idempotencyKey: null,
-  expectedVersion: null,
-  create: null,
-  update: null,
-  publish: null,
-  reschedule: null,
-  cancel: null,
-  priceOption: null,
-  removePriceOption: null,
-  createPromoCode: null,
-  deactivatePromoCode: null,
-  refundPolicy: null,
-  crewRequest: null,
-}
 const NO_UPDATE: UpdateEvent = {
   title: null,
   description: null,
@@ -41,11 +23,12 @@ const NO_UPDATE: UpdateEvent = {
   holdMinutes: null,
   bookingDeadlineHours: null,
 }
-const command = (type: EventCommand['type'], payload: Partial<EventCommand> = {}): EventCommand => ({
-  ...base,
-  type,
-  ...payload,
-})
+const command = (type: EventCommand['type'], payload: Partial<EventCommand> = {}): EventCommand =>
+  buildEventCommand(
+    { requestId: 'r', eventId: 'e1', actor: { userId: 'org', role: 'ORGANIZER' }, issuedAtMs: NOW },
+    type,
+    payload,
+  )
 
 function draft(): EventState {
   const decision = decideEventCommand(

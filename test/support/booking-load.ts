@@ -22,6 +22,10 @@ import type {
 } from '../../avro/index.ts'
 import type { Kafka } from 'kafkajs'
 import { declareTopics } from '../../infra/topics.ts'
+import {
+  bookingCommand,
+  eventCommand as buildEventCommand,
+} from '../../query-api/commands/command-builders.ts'
 import { ensureTopics } from '../../streams/kafka/topics.ts'
 import { resolveStreamsConfig } from '../../streams/streams-config.ts'
 import { buildBookingTopology, type BookingSerdes } from '../../topologies/booking-topology.ts'
@@ -78,31 +82,6 @@ export interface FlashSaleOptions {
   readonly seed?: number
   readonly nowMs?: number
 }
-
-const EMPTY_EVENT_PAYLOADS = {
-  expectedVersion: null,
-  create: null,
-  update: null,
-  publish: null,
-  reschedule: null,
-  cancel: null,
-  priceOption: null,
-  removePriceOption: null,
-  createPromoCode: null,
-  deactivatePromoCode: null,
-  refundPolicy: null,
-  crewRequest: null,
-} as const
-
-const EMPTY_BOOKING_PAYLOADS = {
-  cancel: null,
-  changeSeats: null,
-  joinWaitingList: null,
-  leaveWaitingList: null,
-  reconfirm: null,
-  checkIn: null,
-  reissueTicket: null,
-} as const
 
 /** Picks `k` distinct integers of [0, n) (partial Fisher–Yates over a scratch array). */
 function sample(n: number, k: number, rand: () => number, scratch: Int32Array): Int32Array {
@@ -202,15 +181,13 @@ export function flashSalePlan(options: FlashSaleOptions): FlashSalePlan {
   const eventCommands: EventCommand[] = []
   let eventSeq = 0
   const eventCommand = (eventId: string, payload: Partial<EventCommand> & Pick<EventCommand, 'type'>) =>
-    eventCommands.push({
-      requestId: `${runId}-ev${++eventSeq}`,
-      eventId,
-      actor: organizer,
-      issuedAtMs: nowMs,
-      idempotencyKey: null,
-      ...EMPTY_EVENT_PAYLOADS,
-      ...payload,
-    })
+    eventCommands.push(
+      buildEventCommand(
+        { requestId: `${runId}-ev${++eventSeq}`, eventId, actor: organizer, issuedAtMs: nowMs },
+        payload.type,
+        payload,
+      ),
+    )
   for (const e of events) {
     eventCommand(e.eventId, {
       type: 'CREATE',
@@ -248,16 +225,11 @@ export function flashSalePlan(options: FlashSaleOptions): FlashSalePlan {
   let requestSeq = 0
   const request = (eventId: string, userId: string, priceOptionId: string, at: number): BookingCommand => {
     const n = ++requestSeq
-    const command: BookingCommand = {
-      requestId: `${runId}-r${n}`,
-      eventId,
-      actor: { userId, role: 'USER' },
-      issuedAtMs: nowMs,
-      idempotencyKey: null,
-      type: 'REQUEST',
-      request: { bookingId: `${eventId}-b${n}`, userId, priceOptionId, seats: 1, promoCode: null },
-      ...EMPTY_BOOKING_PAYLOADS,
-    }
+    const command = bookingCommand(
+      { requestId: `${runId}-r${n}`, eventId, actor: { userId, role: 'USER' }, issuedAtMs: nowMs },
+      'REQUEST',
+      { request: { bookingId: `${eventId}-b${n}`, userId, priceOptionId, seats: 1, promoCode: null } },
+    )
     timed.push({ at, command })
     return command
   }

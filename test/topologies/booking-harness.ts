@@ -14,6 +14,10 @@ import type {
   RequestOutcome,
 } from '../../avro/index.ts'
 import { LocalSchemaRegistry } from '../../avro/index.ts'
+import {
+  bookingCommand as buildBookingCommand,
+  eventCommand as buildEventCommand,
+} from '../../query-api/commands/command-builders.ts'
 import { HOUR_MS, DAY_MS } from '../../processors/ledger-state.ts'
 import { stringSerde, TestDriver, type TestDriverConfig, type TestOutputTopic } from '../../streams/index.ts'
 import {
@@ -42,21 +46,6 @@ export function bookingSerdes(): Promise<BookingSerdes> {
 let seq = 0
 export const nextRequestId = (): string => `req-${++seq}`
 
-const EMPTY_EVENT_PAYLOADS = {
-  expectedVersion: null,
-  create: null,
-  update: null,
-  publish: null,
-  reschedule: null,
-  cancel: null,
-  priceOption: null,
-  removePriceOption: null,
-  createPromoCode: null,
-  deactivatePromoCode: null,
-  refundPolicy: null,
-  crewRequest: null,
-}
-
 export function eventCommand(
   eventId: string,
   type: EventCommand['type'],
@@ -64,16 +53,7 @@ export function eventCommand(
   actor: Actor = ORGANIZER,
   requestId = nextRequestId(),
 ): EventCommand {
-  return {
-    requestId,
-    eventId,
-    actor,
-    issuedAtMs: T0,
-    idempotencyKey: null,
-    ...EMPTY_EVENT_PAYLOADS,
-    type,
-    ...payload,
-  }
+  return buildEventCommand({ requestId, eventId, actor, issuedAtMs: T0 }, type, payload)
 }
 
 export function createPayload(overrides: Partial<CreateEvent> = {}): CreateEvent {
@@ -93,17 +73,6 @@ export function createPayload(overrides: Partial<CreateEvent> = {}): CreateEvent
   }
 }
 
-const EMPTY_BOOKING_PAYLOADS = {
-  request: null,
-  cancel: null,
-  changeSeats: null,
-  joinWaitingList: null,
-  leaveWaitingList: null,
-  reconfirm: null,
-  checkIn: null,
-  reissueTicket: null,
-}
-
 export function bookingCommand(
   eventId: string,
   type: BookingCommand['type'],
@@ -111,16 +80,7 @@ export function bookingCommand(
   actor: Actor,
   requestId = nextRequestId(),
 ): BookingCommand {
-  return {
-    requestId,
-    eventId,
-    actor,
-    issuedAtMs: T0,
-    idempotencyKey: null,
-    ...EMPTY_BOOKING_PAYLOADS,
-    type,
-    ...payload,
-  }
+  return buildBookingCommand({ requestId, eventId, actor, issuedAtMs: T0 }, type, payload)
 }
 
 export function bookRequest(
