@@ -3,8 +3,8 @@ import { seatsChangedNotice } from './booking-change-seats.ts'
 import { confirmedOutputs } from './booking-confirmation.ts'
 import { unchanged, type BookingEffect } from './booking-decision.ts'
 import { withNewTicket } from './booking-tickets.ts'
-import { refundWholePayment } from './booking-refunds.ts'
-import { bookingFact, notify, TIMER_CAUSE } from './ledger-outputs.ts'
+import { LEDGER_CURRENCY, refundRequest, refundWholePayment } from './booking-refunds.ts'
+import { bookingFact, notify, TIMER_CAUSE, type LedgerOutput } from './ledger-outputs.ts'
 import {
   pendingTopUp,
   takeSeats,
@@ -28,11 +28,31 @@ import type { TicketSigner } from './ticket-code.ts'
  * it was for. Every step is a no-op on a redelivery, so a status may arrive any number of times.
  */
 
+/** The currency of a payment status: null (a status written before currencies were carried) is RUB. */
+export function currencyOf(payment: { readonly currency: string | null }): string {
+  return payment.currency ?? LEDGER_CURRENCY
+}
+
 /**
- * A payment status. COMPLETED confirms a pending booking (ticket code, user and organizer notified); after
+ * The fields a payment status gained after its first version, as a status of the first version reads:
+ * no currency (RUB), no confirmation URL, a status of the payment (no refund), no failure reason.
+ */
+export const PAYMENT_STATUS_V1_FIELDS = {
+  currency: null,
+  confirmationUrl: null,
+  refundId: null,
+  refundAttempt: null,
+  failureReason: null,
+} as const satisfies Partial<PaymentStatusChanged>
+
+/**
+ * A payment status. A COMPLETED payment in another currency than the ledger's pays for nothing: it is
+ * refunded whole in its currency and the booking is flagged WRONG_CURRENCY (it keeps its state). COMPLETED
+ * confirms a pending booking (ticket code, user and organizer notified); after
  * expiry or a failure it confirms if seats are still free and the user has no other active booking,
  * otherwise (and for a canceled booking, a second payment, an underpayment) it asks for a full refund of
- * that payment. On a CONFIRMED booking with a pending seat top-up, COMPLETED of at least the top-up's
+ * that payment. A payment of more than the amount due confirms and the difference is refunded (refund reason
+ * and the confirmation's reason code OVERPAID). On a CONFIRMED booking with a pending seat top-up, COMPLETED of at least the top-up's
  * price confirms the added seats; a payment of a top-up that already ended (expired, failed, withdrawn) is
  * refunded in full, the seats are not taken again (the user may ask for them again). FAILED releases a
  * pending hold or a pending top-up. A COMPLETED payment for a booking the ledger does not know is refunded
@@ -48,8 +68,12 @@ export function applyPayment(
   nowMs: number,
   tickets: TicketSigner,
 ): BookingEffect {
+  // A refund's status (refundId set) is the refund tracker's (refund-retries.ts), never the booking's.
+  if (payment.refundId !== null) return unchanged(event)
   if (booking === undefined)
     return payment.status === 'COMPLETED' ? refundUnknownBooking(event, payment, nowMs) : unchanged(event)
+  if (payment.status === 'COMPLETED' && currencyOf(payment) !== LEDGER_CURRENCY)
+    return refundForeignCurrency(event, booking, payment, nowMs)
   switch (payment.status) {
     case 'INITIATED':
       return paymentStarted(event, booking, payment, nowMs)
@@ -86,10 +110,61 @@ function refundUnknownBooking(
           reason: 'UNKNOWN_BOOKING',
           requestId: null,
           requestedAtMs: nowMs,
+          currency: currencyOf(payment),
+          attempt: 1,
         },
       },
     ],
   }
+}
+
+/**
+ * A COMPLETED payment in another currency than the booking's: accounted once (a redelivery is a no-op), it
+ * counts for nothing in the booking's kopecks (paid and refunded stay as they were), goes back whole in its
+ * own currency (refund reason WRONG_CURRENCY), and the booking's fact carries the reason code WRONG_CURRENCY
+ * so the case shows; the booking stays as it was (a hold still waits for a payment in roubles).
+ */
+function refundForeignCurrency(
+  event: EventState,
+  booking: BookingState,
+  payment: PaymentStatusChanged,
+  nowMs: number,
+): BookingEffect {
+  if (booking.settledPaymentIds.includes(payment.paymentId)) return unchanged(event)
+  const request = refundRequest(booking, payment.amountMinor, 'WRONG_CURRENCY', TIMER_CAUSE, nowMs, payment.paymentId)
+  const refused: BookingState = {
+    ...booking,
+    settledPaymentIds: [...booking.settledPaymentIds, payment.paymentId],
+    refundCount: booking.refundCount + 1,
+    updatedAtMs: nowMs,
+  }
+  return {
+    event,
+    booking: refused,
+    outputs: [
+      bookingFact(event, refused, 'LATE_PAYMENT_REFUNDED', TIMER_CAUSE, nowMs, { reasonCode: 'WRONG_CURRENCY' }),
+      inCurrency(request, currencyOf(payment)),
+      notify(
+        event,
+        booking.userId,
+        'payment.refunded',
+        `payment.refunded:${booking.bookingId}:${payment.paymentId}`,
+        nowMs,
+        {
+          bookingId: booking.bookingId,
+          refundMinor: String(payment.amountMinor),
+          currency: currencyOf(payment),
+          reasonCode: 'WRONG_CURRENCY',
+        },
+      ),
+    ],
+  }
+}
+
+/** A refund request of an amount in `currency` rather than the ledger's. */
+function inCurrency(output: LedgerOutput, currency: string): LedgerOutput {
+  if (output.to !== 'refund-requests') return output
+  return { to: 'refund-requests', value: { ...output.value, currency } }
 }
 
 /**
@@ -211,7 +286,12 @@ function paymentCompleted(
     return refundWholePayment(event, settled, payment, 'UNDERPAID', 'VALIDATION_FAILED', nowMs)
   if (settled.status === 'PENDING_PAYMENT') {
     const confirmed = confirmedBy(settled, payment, tickets)
-    return { event, booking: confirmed, outputs: confirmedOutputs(event, confirmed, TIMER_CAUSE, nowMs) }
+    return withOverpaymentRefunded(
+      { event, booking: confirmed, outputs: confirmedOutputs(event, confirmed, TIMER_CAUSE, nowMs) },
+      settled.amountMinor,
+      payment,
+      nowMs,
+    )
   }
   return latePayment(event, settled, user, waitingList, payment, nowMs, tickets)
 }
@@ -232,25 +312,31 @@ function paymentOfConfirmed(
   if (topUp !== null) {
     if (payment.amountMinor < topUp.amountMinor)
       return refundWholePayment(event, settled, payment, 'UNDERPAID', 'VALIDATION_FAILED', nowMs)
+    const kept = topUp.amountMinor
     const changed = withNewTicket(
       {
         ...settled,
         seats: topUp.seats,
-        amountMinor: settled.amountMinor + payment.amountMinor,
-        seatsValueMinor: settled.seatsValueMinor + payment.amountMinor,
-        charges: [...settled.charges, chargeOf(payment)],
+        amountMinor: settled.amountMinor + kept,
+        seatsValueMinor: settled.seatsValueMinor + kept,
+        charges: [...settled.charges, chargeOf(payment, payment.amountMinor - kept)],
         topUp: { ...topUp, paymentId: payment.paymentId, status: 'PAID' },
       },
       tickets,
     )
-    return {
-      event,
-      booking: changed,
-      outputs: [
-        bookingFact(event, changed, 'SEATS_CHANGED', TIMER_CAUSE, nowMs),
-        seatsChangedNotice(event, changed, topUp.requestId, nowMs),
-      ],
-    }
+    return withOverpaymentRefunded(
+      {
+        event,
+        booking: changed,
+        outputs: [
+          bookingFact(event, changed, 'SEATS_CHANGED', TIMER_CAUSE, nowMs),
+          seatsChangedNotice(event, changed, topUp.requestId, nowMs),
+        ],
+      },
+      kept,
+      payment,
+      nowMs,
+    )
   }
   // The payment started for a top-up that ended unpaid (expired, failed, withdrawn): late.
   if (settled.topUp !== null && settled.topUp.paymentId === payment.paymentId)
@@ -280,11 +366,12 @@ function latePayment(
     return refundWholePayment(event, settled, payment, 'LATE_PAYMENT', blocked, nowMs)
   const retaken = usePromo(takeSeats(event, settled.priceOptionId, settled.seats), settled.promoCode, 1)
   const confirmed: BookingState = { ...confirmedBy(settled, payment, tickets), endCause: null }
-  return {
-    event: retaken,
-    booking: confirmed,
-    outputs: confirmedOutputs(retaken, confirmed, TIMER_CAUSE, nowMs),
-  }
+  return withOverpaymentRefunded(
+    { event: retaken, booking: confirmed, outputs: confirmedOutputs(retaken, confirmed, TIMER_CAUSE, nowMs) },
+    settled.amountMinor,
+    payment,
+    nowMs,
+  )
 }
 
 /** Why an ended booking cannot take its seats again now (its refund's reason code); undefined if it can. */
@@ -311,25 +398,70 @@ function whyNotRetaken(
   return undefined
 }
 
-function chargeOf(payment: PaymentStatusChanged): Charge {
-  return { paymentId: payment.paymentId, amountMinor: payment.amountMinor, refundedMinor: 0 }
+/** The charge a payment leaves; `refundedMinor`: what of it goes back at once (an overpayment). */
+function chargeOf(payment: PaymentStatusChanged, refundedMinor = 0): Charge {
+  return { paymentId: payment.paymentId, amountMinor: payment.amountMinor, refundedMinor }
 }
 
 /**
- * The booking (`settled`: with the payment accounted) confirmed by `payment`: what the payment brought is
- * its net charge and its seats' value, and its ticket is issued.
+ * A confirmation (of a hold, a late payment or a top-up) by a payment of more than the `keptMinor` it was
+ * due: the difference goes back at once (refund reason OVERPAID, counted on the booking, its charge marked
+ * refunded by it), and the confirmation's fact carries the refund and the reason code OVERPAID. An exact
+ * payment leaves the effect as it is.
+ */
+function withOverpaymentRefunded(
+  effect: BookingEffect & { booking: BookingState },
+  keptMinor: number,
+  payment: PaymentStatusChanged,
+  nowMs: number,
+): BookingEffect {
+  const excess = payment.amountMinor - keptMinor
+  if (excess <= 0) return effect
+  const booking: BookingState = {
+    ...effect.booking,
+    refundedMinor: effect.booking.refundedMinor + excess,
+    refundCount: effect.booking.refundCount + 1,
+  }
+  const outputs = effect.outputs.map((output) =>
+    output.to === 'booking-events' && output.value.bookingId === booking.bookingId
+      ? { to: output.to, value: { ...output.value, refundMinor: excess, reasonCode: 'OVERPAID' } }
+      : output,
+  )
+  return {
+    event: effect.event,
+    booking,
+    outputs: [
+      ...outputs,
+      refundRequest(effect.booking, excess, 'OVERPAID', TIMER_CAUSE, nowMs, payment.paymentId),
+      notify(
+        effect.event,
+        booking.userId,
+        'payment.refunded',
+        `payment.refunded:${booking.bookingId}:${payment.paymentId}`,
+        nowMs,
+        { bookingId: booking.bookingId, refundMinor: String(excess), reasonCode: 'OVERPAID' },
+      ),
+    ],
+  }
+}
+
+/**
+ * The booking (`settled`: with the payment accounted) confirmed by `payment`: what the payment brought, up
+ * to the amount due, is its net charge and its seats' value, and its ticket is issued.
  */
 function confirmedBy(
   settled: BookingState,
   payment: PaymentStatusChanged,
   tickets: TicketSigner,
 ): BookingState {
+  // What the booking keeps of the payment: at most its amount due (withOverpaymentRefunded returns the rest).
+  const kept = Math.min(payment.amountMinor, settled.amountMinor)
   return withNewTicket(
     {
       ...settled,
-      amountMinor: payment.amountMinor,
-      seatsValueMinor: payment.amountMinor,
-      charges: [...settled.charges, chargeOf(payment)],
+      amountMinor: kept,
+      seatsValueMinor: kept,
+      charges: [...settled.charges, chargeOf(payment, payment.amountMinor - kept)],
       status: 'CONFIRMED',
       holdExpiresAtMs: null,
     },

@@ -7,6 +7,7 @@ import {
   type EventState,
   type WaitingListState,
 } from './ledger-state.ts'
+import type { TrackedRefund } from './refund-retries.ts'
 import { outcomeExpired } from './request-outcomes.ts'
 
 /** The stores of the event ledger; all keyed so that one event's entries live in its partition's task. */
@@ -23,6 +24,8 @@ export const LEDGER_STORES = {
   waitingLists: 'ledger-waiting-lists',
   /** `<eventId>/<bookingId>` → HoldTimer of a PENDING_PAYMENT booking or of a CONFIRMED one's seat top-up. */
   holdTimers: 'ledger-hold-timers',
+  /** `<eventId>/<refundId>` → TrackedRefund of a refund asked for and not yet completed (refund-retries.ts). */
+  refunds: 'ledger-refunds',
   /** requestId → RequestOutcome, kept OUTCOME_RETENTION_MS. */
   outcomes: 'ledger-request-outcomes',
   /** `<eventId>/<actor userId>/<Idempotency-Key>` → FirstRequest, kept OUTCOME_RETENTION_MS. */
@@ -70,6 +73,7 @@ export class LedgerStores {
   readonly #holds: KeyValueStore<string, HoldTimer>
   readonly #outcomes: KeyValueStore<string, RequestOutcome>
   readonly #keys: KeyValueStore<string, FirstRequest>
+  readonly #refunds: KeyValueStore<string, TrackedRefund>
 
   constructor(context: ProcessorContext<string, unknown>) {
     this.#events = context.getStateStore(LEDGER_STORES.events)
@@ -80,6 +84,26 @@ export class LedgerStores {
     this.#holds = context.getStateStore(LEDGER_STORES.holdTimers)
     this.#outcomes = context.getStateStore(LEDGER_STORES.outcomes)
     this.#keys = context.getStateStore(LEDGER_STORES.idempotencyKeys)
+    this.#refunds = context.getStateStore(LEDGER_STORES.refunds)
+  }
+
+  /** The refund of the event with this refundId, while it is tracked. */
+  refund(eventId: string, refundId: string): TrackedRefund | undefined {
+    return this.#refunds.get(bookingKey(eventId, refundId))
+  }
+
+  /** Tracks a refund (null: no longer). */
+  putRefund(eventId: string, refundId: string, tracked: TrackedRefund | null): void {
+    if (tracked === null) this.#refunds.delete(bookingKey(eventId, refundId))
+    else this.#refunds.put(bookingKey(eventId, refundId), tracked)
+  }
+
+  /** The FAILED refunds whose retry is due at `nowMs`. */
+  dueRefunds(nowMs: number): TrackedRefund[] {
+    const due: TrackedRefund[] = []
+    for (const [, tracked] of this.#refunds.all())
+      if (tracked.status === 'FAILED' && tracked.retryAtMs !== null && tracked.retryAtMs <= nowMs) due.push(tracked)
+    return due
   }
 
   event(eventId: string): EventState | undefined {

@@ -24,6 +24,9 @@ import type {
   FavoriteView,
   Page,
   PageRequest,
+  PaymentView,
+  RefundListRequest,
+  RefundView,
   SearchPage,
   PromoCodeView,
   RequestOutcomeView,
@@ -34,7 +37,14 @@ import type {
 /** The value serdes the projection decodes with (from `createBookingSerdes(registry)`). */
 export type ReadModelSerdes = Pick<
   BookingSerdes,
-  'topics' | 'eventEvent' | 'bookingEvent' | 'outcome' | 'reviewEvent'
+  | 'topics'
+  | 'eventEvent'
+  | 'bookingEvent'
+  | 'outcome'
+  | 'reviewEvent'
+  | 'paymentRequest'
+  | 'paymentStatus'
+  | 'refundRequest'
 >
 
 /**
@@ -107,6 +117,12 @@ export interface ReadModel extends CategoryStore, FavoriteStore, CheckInDeviceSt
   /** A user's bookings, newest first; those that held seats unless `request.status` asks for others. */
   listUserBookings(userId: string, request: BookingListRequest): Promise<Page<BookingView>>
   getBooking(id: string): Promise<BookingView | undefined>
+  /** A payment by its ID (what `POST /bookings/{id}/pay` waits for). */
+  getPayment(id: string): Promise<PaymentView | undefined>
+  /** A booking's payments and refunds, oldest first. */
+  bookingPayments(bookingId: string): Promise<{ payments: PaymentView[]; refunds: RefundView[] }>
+  /** Refunds across events, latest change first (admins: the FAILED ones wait for them). */
+  listRefunds(request: RefundListRequest): Promise<Page<RefundView>>
   /** The user's active waiting-list entries, soonest event first. */
   listWaitlist(userId: string): Promise<readonly WaitlistEntryView[]>
 

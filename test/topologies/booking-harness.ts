@@ -1,5 +1,6 @@
 // A booking topology on the TestDriver with Avro serdes on a LocalSchemaRegistry, plus builders for
 // commands. Used by the booking topology tests and the property test.
+import { PAYMENT_STATUS_V1_FIELDS } from '../../processors/index.ts'
 import type {
   Actor,
   BookingCommand,
@@ -219,6 +220,7 @@ export class BookingHarness {
         status,
         amountMinor,
         occurredAtMs: this.driver.clock.now(),
+        ...PAYMENT_STATUS_V1_FIELDS,
       })
   }
 
