@@ -183,6 +183,24 @@ export async function startHarness(
 export const WAIT = { prefer: 'wait=10' }
 
 /**
+ * Polls `read` until `done` holds or `timeoutMs` passes (the pipeline, the projection and the payment
+ * service run on their own loops); returns the last value read, which the caller asserts on.
+ */
+export async function until<T>(
+  read: () => Promise<T>,
+  done: (value: T) => boolean,
+  timeoutMs = 15_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  let value = await read()
+  while (!done(value) && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 25))
+    value = await read()
+  }
+  return value
+}
+
+/**
  * Starts paying a booking (`POST /bookings/{id}/pay` with `Prefer: wait`) and, unless `settle` is null,
  * settles it through the sandbox's route; returns the payment ID. Throws on an answer other than 201/200.
  */

@@ -11,6 +11,7 @@ import type {
   EventDomainEvent,
   NotificationMessage,
   PaymentStatus,
+  PaymentStatusChanged,
   RefundRequest,
   RequestOutcome,
 } from '../../avro/index.ts'
@@ -210,6 +211,7 @@ export class BookingHarness {
     status: PaymentStatus,
     amountMinor: number,
     paymentId = `pay-${bookingId}`,
+    extra: Partial<PaymentStatusChanged> = {},
   ): void {
     this.driver
       .createInputTopic(topics.paymentStatus, stringSerde, this.#serdes.paymentStatus)
@@ -221,6 +223,7 @@ export class BookingHarness {
         amountMinor,
         occurredAtMs: this.driver.clock.now(),
         ...PAYMENT_STATUS_V1_FIELDS,
+        ...extra,
       })
   }
 
