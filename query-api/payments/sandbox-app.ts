@@ -12,6 +12,7 @@
 import Fastify, { type FastifyInstance } from 'fastify'
 import type { FastifyBaseLogger } from 'fastify'
 import { Type, type Static } from '@sinclair/typebox'
+import { Value } from '@sinclair/typebox/value'
 import type { SandboxPaymentGateway } from './payment-gateway.ts'
 
 /** The route prefix of the sandbox's confirmation URLs (`<public URL><prefix>/<paymentId>/complete`). */
@@ -33,10 +34,21 @@ const Failures = Type.Object(
 /** Builds the sandbox's HTTP app (not listening). Unknown payments answer 404 `{code: NOT_FOUND}`. */
 export function buildSandboxApp(sandbox: SandboxPaymentGateway, logger: FastifyBaseLogger): FastifyInstance {
   const app = Fastify({ loggerInstance: logger })
+  // The API's error shape: {code, message, details, traceId}.
+  app.setErrorHandler((error: { statusCode?: number; message: string; validation?: unknown }, request, reply) => {
+    const status = error.statusCode ?? 500
+    return reply.code(status).send({
+      code: status === 400 ? 'VALIDATION_FAILED' : status < 500 ? 'BAD_REQUEST' : 'INTERNAL',
+      message: status < 500 ? error.message : 'the sandbox failed',
+      details: error.validation ?? null,
+      traceId: String(request.id),
+    })
+  })
   const notFound = (paymentId: string) => ({
     code: 'NOT_FOUND',
     message: `no sandbox payment ${paymentId}`,
     details: { paymentId },
+    traceId: null,
   })
   app.get('/healthz', async () => ({ status: 'ok' }))
   app.get<{ Params: Static<typeof Params> }>(
@@ -48,15 +60,24 @@ export function buildSandboxApp(sandbox: SandboxPaymentGateway, logger: FastifyB
       return { ...payment.order, status: payment.status, refundedMinor: payment.refundedMinor }
     },
   )
+  // The payer's answer: a POST with an optional JSON body (no body: the payment as it was asked for).
   for (const outcome of ['complete', 'fail'] as const)
-    app.post<{ Params: Static<typeof Params>; Body: Static<typeof Settlement> | undefined }>(
+    app.post<{ Params: Static<typeof Params>; Body: unknown }>(
       `${SANDBOX_PAYMENTS_PATH}/:paymentId/${outcome}`,
-      { schema: { params: Params, body: Type.Optional(Settlement) } },
+      { schema: { params: Params } },
       async (request, reply) => {
         const { paymentId } = request.params
+        const body = request.body ?? {}
+        if (!Value.Check(Settlement, body))
+          return reply.code(400).send({
+            code: 'VALIDATION_FAILED',
+            message: 'the body may carry amountMinor (integer) and currency (ISO 4217) only',
+            details: { errors: [...Value.Errors(Settlement, body)].map((e) => `${e.path} ${e.message}`) },
+            traceId: String(request.id),
+          })
         if (sandbox.get(paymentId) === undefined) return reply.code(404).send(notFound(paymentId))
         const status = outcome === 'complete' ? 'COMPLETED' : 'FAILED'
-        await sandbox.settle(paymentId, status, request.body ?? {})
+        await sandbox.settle(paymentId, status, body)
         return { paymentId, status }
       },
     )
