@@ -26,9 +26,13 @@ let config: ReturnType<typeof loadConfig>
 try {
   config = loadConfig()
   if (config.kafkaBrokers.length === 0)
-    throw new Error('KAFKA_BROKERS: the sandbox payment service runs on Kafka (the embedded service runs it in-process)')
+    throw new Error(
+      'KAFKA_BROKERS: the sandbox payment service runs on Kafka (the embedded service runs it in-process)',
+    )
   if (config.nodeEnv === 'production')
-    throw new Error('NODE_ENV: the sandbox payment service completes any payment it is asked to; refused in production')
+    throw new Error(
+      'NODE_ENV: the sandbox payment service completes any payment it is asked to; refused in production',
+    )
 } catch (error) {
   process.stderr.write(`payments-sandbox: configuration refused: ${(error as Error).message}\n`)
   process.exit(78)
@@ -37,7 +41,11 @@ const logger = pino({ level: config.logLevel, base: { service: 'payments-sandbox
 const kafka = kafkaSecurityOf(config)
 const serdes = await serdesFor(config)
 const { topics } = serdes
-const admin = createKafka({ ...kafka, brokers: [...config.kafkaBrokers], clientId: 'payments-sandbox' }).admin()
+const admin = createKafka({
+  ...kafka,
+  brokers: [...config.kafkaBrokers],
+  clientId: 'payments-sandbox',
+}).admin()
 await admin.connect()
 try {
   const wanted = new Set([topics.paymentRequests, topics.refundRequests, topics.paymentStatus])
@@ -50,7 +58,11 @@ try {
   await admin.disconnect()
 }
 
-const transport = new KafkaCommandTransport({ brokers: config.kafkaBrokers, clientId: 'payments-sandbox', kafka })
+const transport = new KafkaCommandTransport({
+  brokers: config.kafkaBrokers,
+  clientId: 'payments-sandbox',
+  kafka,
+})
 await transport.connect()
 const producer = new CommandProducer(transport, serdes)
 // The confirmation URLs name the listener; with port 0 it is known once listening, before any payment starts.
@@ -65,7 +77,10 @@ const runner = await startPaymentService({
   report: (status) => producer.sendPaymentStatus(status),
   logger,
 })
-logger.info({ ready: true, url: publicUrl, topics: [topics.paymentRequests, topics.refundRequests] }, 'payment service sandbox running')
+logger.info(
+  { ready: true, url: publicUrl, topics: [topics.paymentRequests, topics.refundRequests] },
+  'payment service sandbox running',
+)
 
 let stopping = false
 for (const signal of ['SIGTERM', 'SIGINT'] as const)

@@ -131,7 +131,14 @@ function refundForeignCurrency(
   nowMs: number,
 ): BookingEffect {
   if (booking.settledPaymentIds.includes(payment.paymentId)) return unchanged(event)
-  const request = refundRequest(booking, payment.amountMinor, 'WRONG_CURRENCY', TIMER_CAUSE, nowMs, payment.paymentId)
+  const request = refundRequest(
+    booking,
+    payment.amountMinor,
+    'WRONG_CURRENCY',
+    TIMER_CAUSE,
+    nowMs,
+    payment.paymentId,
+  )
   const refused: BookingState = {
     ...booking,
     settledPaymentIds: [...booking.settledPaymentIds, payment.paymentId],
@@ -142,7 +149,9 @@ function refundForeignCurrency(
     event,
     booking: refused,
     outputs: [
-      bookingFact(event, refused, 'LATE_PAYMENT_REFUNDED', TIMER_CAUSE, nowMs, { reasonCode: 'WRONG_CURRENCY' }),
+      bookingFact(event, refused, 'LATE_PAYMENT_REFUNDED', TIMER_CAUSE, nowMs, {
+        reasonCode: 'WRONG_CURRENCY',
+      }),
       inCurrency(request, currencyOf(payment)),
       notify(
         event,

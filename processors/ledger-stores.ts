@@ -102,7 +102,8 @@ export class LedgerStores {
   dueRefunds(nowMs: number): TrackedRefund[] {
     const due: TrackedRefund[] = []
     for (const [, tracked] of this.#refunds.all())
-      if (tracked.status === 'FAILED' && tracked.retryAtMs !== null && tracked.retryAtMs <= nowMs) due.push(tracked)
+      if (tracked.status === 'FAILED' && tracked.retryAtMs !== null && tracked.retryAtMs <= nowMs)
+        due.push(tracked)
     return due
   }
 

@@ -475,6 +475,24 @@ export const RefundView = Type.Object({
   updatedAt: Type.String(),
 })
 
+/** A booking with its refunds (`GET /bookings/{id}`). */
+export const BookingWithRefunds = Type.Composite([
+  BookingView,
+  Type.Object({
+    refunds: Type.Array(
+      Type.Object({
+        id: Type.String(),
+        status: Type.String({ description: 'REQUESTED, COMPLETED or FAILED (retried with backoff)' }),
+        amountMinor: Type.Integer(),
+        currency: Type.String(),
+        reason: Type.String(),
+        attempts: Type.Integer(),
+        updatedAt: Type.String(),
+      }),
+    ),
+  }),
+])
+
 export const WebhookBody = Type.Object(
   {
     paymentId: Type.String({ minLength: 1, maxLength: 128 }),
@@ -495,7 +513,7 @@ export const WebhookBody = Type.Object(
       Type.String({
         minLength: 1,
         maxLength: 200,
-        description: "set: the status is of this refund (REFUNDED or PARTIAL_REFUND: done; FAILED: failed)",
+        description: 'set: the status is of this refund (REFUNDED or PARTIAL_REFUND: done; FAILED: failed)',
       }),
     ),
     refundAttempt: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),

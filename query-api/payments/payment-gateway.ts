@@ -43,8 +43,7 @@ export interface RefundOrder {
 
 /** What the provider answered a refund: done (in full or in part of the payment), or failed and why. */
 export type RefundResult =
-  | { readonly status: 'REFUNDED' | 'PARTIAL_REFUND' }
-  | { readonly status: 'FAILED'; readonly reason: string }
+  { readonly status: 'REFUNDED' | 'PARTIAL_REFUND' } | { readonly status: 'FAILED'; readonly reason: string }
 
 /** Puts a status on the payment status topic (the payment service's producer). */
 export type StatusReport = (status: PaymentStatusChanged) => Promise<void>
@@ -159,7 +158,8 @@ export class SandboxPaymentGateway implements PaymentGateway {
   ): Promise<void> {
     const payment = this.#payments.get(paymentId)
     if (payment === undefined) throw new RangeError(`unknown sandbox payment ${paymentId}`)
-    if (this.#report === undefined) throw new Error('the sandbox gateway is not connected to a payment service')
+    if (this.#report === undefined)
+      throw new Error('the sandbox gateway is not connected to a payment service')
     const { order } = payment
     await this.#report({
       paymentId,

@@ -33,7 +33,9 @@ import type { PaymentGateway, StatusReport } from './payment-gateway.ts'
 /** The serdes and topic names the payment service reads with. */
 export interface PaymentServiceSerdes {
   readonly topics: TopicNames
-  readonly paymentRequest: Serde<PaymentRequest> & { prefetch?(topic: string, values: Buffer[]): Promise<void> }
+  readonly paymentRequest: Serde<PaymentRequest> & {
+    prefetch?(topic: string, values: Buffer[]): Promise<void>
+  }
   readonly refundRequest: Serde<RefundRequest> & { prefetch?(topic: string, values: Buffer[]): Promise<void> }
 }
 

@@ -35,15 +35,17 @@ const Failures = Type.Object(
 export function buildSandboxApp(sandbox: SandboxPaymentGateway, logger: FastifyBaseLogger): FastifyInstance {
   const app = Fastify({ loggerInstance: logger })
   // The API's error shape: {code, message, details, traceId}.
-  app.setErrorHandler((error: { statusCode?: number; message: string; validation?: unknown }, request, reply) => {
-    const status = error.statusCode ?? 500
-    return reply.code(status).send({
-      code: status === 400 ? 'VALIDATION_FAILED' : status < 500 ? 'BAD_REQUEST' : 'INTERNAL',
-      message: status < 500 ? error.message : 'the sandbox failed',
-      details: error.validation ?? null,
-      traceId: String(request.id),
-    })
-  })
+  app.setErrorHandler(
+    (error: { statusCode?: number; message: string; validation?: unknown }, request, reply) => {
+      const status = error.statusCode ?? 500
+      return reply.code(status).send({
+        code: status === 400 ? 'VALIDATION_FAILED' : status < 500 ? 'BAD_REQUEST' : 'INTERNAL',
+        message: status < 500 ? error.message : 'the sandbox failed',
+        details: error.validation ?? null,
+        traceId: String(request.id),
+      })
+    },
+  )
   const notFound = (paymentId: string) => ({
     code: 'NOT_FOUND',
     message: `no sandbox payment ${paymentId}`,

@@ -21,6 +21,7 @@ import {
   PageOf,
   PaymentStarted,
   BookingListQuery,
+  BookingWithRefunds,
   bookingListRequest,
 } from '../schemas.ts'
 import { bookingToChange, visibleBooking } from './booking-access.ts'
@@ -97,15 +98,34 @@ function readBooking(app: FastifyInstance, context: ApiContext): void {
       config: { roles: SIGNED_IN },
       schema: {
         tags: ['bookings'],
-        summary: 'One booking (its user, the organizer, admins)',
+        summary: 'One booking (its user, the organizer, admins), with its refunds',
+        description:
+          "`refunds`: the booking's refunds with their status (REQUESTED, COMPLETED, FAILED: retried with backoff), reason and attempts; `GET /bookings/{id}/payments` has its payments too.",
         params: IdParams,
-        response: { 200: BookingView },
+        response: { 200: BookingWithRefunds },
       },
     },
     async (request, reply) => {
       const booking = await visibleBooking(context, request.principal, request.params.id)
-      reply.header('etag', `W/"${booking.version}"`)
-      return booking
+      const { refunds } = await context.readModel.bookingPayments(booking.id)
+      // A refund's status changes apart from the booking's facts: the tag covers both.
+      const latest = refunds.reduce((at, r) => (r.updatedAt > at ? r.updatedAt : at), '')
+      reply.header(
+        'etag',
+        `W/"${booking.version}${refunds.length > 0 ? `-${refunds.length}-${Date.parse(latest)}` : ''}"`,
+      )
+      return {
+        ...booking,
+        refunds: refunds.map((r) => ({
+          id: r.id,
+          status: r.status,
+          amountMinor: r.amountMinor,
+          currency: r.currency,
+          reason: r.reason,
+          attempts: r.attempts,
+          updatedAt: r.updatedAt,
+        })),
+      }
     },
   )
 }
@@ -256,7 +276,7 @@ function payBooking(app: FastifyInstance, context: ApiContext): void {
         tags: ['bookings', 'payments'],
         summary: 'Start paying a PENDING_PAYMENT booking, or the added seats of a confirmed one',
         description:
-          'Asks the payment service for a payment of what is left to pay (a PaymentRequest on `aquastream.payment.requests.v1`) and answers 202 with the payment ID (`status: REQUESTED`); the payment service then reports it INITIATED with the URL where the payer confirms it (`GET /bookings/{id}/payments`). With `Prefer: wait=N`, answers 201 once it is INITIATED, with its `confirmationUrl` (202 if not within N s). The provider\'s COMPLETED later confirms the booking or its added seats (an overpayment is refunded, another currency refused and refunded), FAILED releases the hold. 422 PAYMENT_NOT_POSSIBLE when nothing is left to pay.',
+          "Asks the payment service for a payment of what is left to pay (a PaymentRequest on `aquastream.payment.requests.v1`) and answers 202 with the payment ID (`status: REQUESTED`); the payment service then reports it INITIATED with the URL where the payer confirms it (`GET /bookings/{id}/payments`). With `Prefer: wait=N`, answers 201 once it is INITIATED, with its `confirmationUrl` (202 if not within N s). The provider's COMPLETED later confirms the booking or its added seats (an overpayment is refunded, another currency refused and refunded), FAILED releases the hold. 422 PAYMENT_NOT_POSSIBLE when nothing is left to pay.",
         params: IdParams,
         headers: CommandHeaders,
         response: { 201: PaymentStarted, 202: PaymentStarted },
@@ -296,7 +316,8 @@ function payBooking(app: FastifyInstance, context: ApiContext): void {
       const payment = await paymentStarted(context, paymentId, known, waitMs ?? 0)
       reply.header('location', `/api/v1/bookings/${encodeURIComponent(booking.id)}/payments`)
       const started = payment !== undefined && payment.status !== 'REQUESTED'
-      if (started && waitMs !== undefined) reply.header('preference-applied', `wait=${Math.round(waitMs / 1000)}`)
+      if (started && waitMs !== undefined)
+        reply.header('preference-applied', `wait=${Math.round(waitMs / 1000)}`)
       return reply.code(started ? 201 : 202).send({
         paymentId,
         bookingId: booking.id,

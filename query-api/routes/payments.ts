@@ -121,8 +121,12 @@ export async function paymentRoutes(app: FastifyInstance, context: ApiContext): 
       schema: {
         tags: ['payments'],
         summary: "Sandbox provider (embedded mode): fail a payment's next refund attempts",
-        description: 'To try the ledger\'s refund retries: the next `count` refund attempts of the payment fail.',
-        params: Type.Object({ paymentId: Type.String({ minLength: 1, maxLength: 128 }) }, { additionalProperties: false }),
+        description:
+          "To try the ledger's refund retries: the next `count` refund attempts of the payment fail.",
+        params: Type.Object(
+          { paymentId: Type.String({ minLength: 1, maxLength: 128 }) },
+          { additionalProperties: false },
+        ),
         body: RefundFailuresBody,
         response: { 200: Type.Object({ paymentId: Type.String(), count: Type.Integer() }) },
       },

@@ -131,14 +131,20 @@ export class ReadModelSink implements ProjectionSink {
         await lockEvents(tx, facts)
         touched = await applyBookingFacts(tx, decoded)
       } else if (batch.topic === this.#serdes.topics.paymentRequests) {
-        touched = await applyPaymentRequests(tx, this.#decode<PaymentRequest>(records).map((d) => d.fact))
+        touched = await applyPaymentRequests(
+          tx,
+          this.#decode<PaymentRequest>(records).map((d) => d.fact),
+        )
       } else if (batch.topic === this.#serdes.topics.paymentStatus) {
         touched = await applyPaymentStatuses(
           tx,
           this.#decode<PaymentStatusChanged>(records).map((d) => d.fact),
         )
       } else if (batch.topic === this.#serdes.topics.refundRequests) {
-        touched = await applyRefundRequests(tx, this.#decode<RefundRequest>(records).map((d) => d.fact))
+        touched = await applyRefundRequests(
+          tx,
+          this.#decode<RefundRequest>(records).map((d) => d.fact),
+        )
       } else {
         const outcomes = this.#decode<RequestOutcome>(records).map((d) => d.fact)
         touched = await applyRequestOutcomes(tx, outcomes)
@@ -167,8 +173,7 @@ export class ReadModelSink implements ProjectionSink {
         | 'reviewEvent'
         | 'paymentRequest'
         | 'paymentStatus'
-        | 'refundRequest'
-      ]
+        | 'refundRequest']
     | undefined {
     if (topic === this.#serdes.topics.eventEvents) return this.#serdes.eventEvent
     if (topic === this.#serdes.topics.reviewEvents) return this.#serdes.reviewEvent

@@ -143,6 +143,11 @@ t.test(
       [{ status: 'COMPLETED', attempts: 2, amountMinor: refunded }],
       'retried once, then done',
     )
+    t.match(
+      await booking(USER, id),
+      { status: 'CANCELED', refunds: [{ status: 'COMPLETED', attempts: 2, reason: 'USER_CANCELED' }] },
+      'the booking shows its refund',
+    )
     const after = await h.call(ADMIN, { method: 'GET', url: '/api/v1/admin/refunds?status=FAILED' })
     t.notOk(
       after.json().items.some((r: { bookingId: string }) => r.bookingId === id),

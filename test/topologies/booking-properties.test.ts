@@ -596,7 +596,15 @@ function resolve(step: RunStep, model: BookingModel, ctx: RunContext): Input[] {
   ) =>
     ({
       kind: 'payment',
-      payment: { paymentId, bookingId, eventId: EVENT_ID, status, amountMinor, occurredAtMs: now, ...PAYMENT_STATUS_V1_FIELDS },
+      payment: {
+        paymentId,
+        bookingId,
+        eventId: EVENT_ID,
+        status,
+        amountMinor,
+        occurredAtMs: now,
+        ...PAYMENT_STATUS_V1_FIELDS,
+      },
     }) as const
   switch (step.kind) {
     case 'book': {
