@@ -3,8 +3,14 @@ import { seatsChangedNotice } from './booking-change-seats.ts'
 import { confirmedOutputs } from './booking-confirmation.ts'
 import { unchanged, type BookingEffect } from './booking-decision.ts'
 import { withNewTicket } from './booking-tickets.ts'
-import { LEDGER_CURRENCY, refundRequest, refundWholePayment } from './booking-refunds.ts'
-import { bookingFact, notify, TIMER_CAUSE, type LedgerOutput } from './ledger-outputs.ts'
+import { refundWholePayment } from './booking-refunds.ts'
+import { bookingFact, notify, TIMER_CAUSE } from './ledger-outputs.ts'
+import {
+  inLedgerCurrency,
+  refundUnknownBooking,
+  refundForeignCurrency,
+  withOverpaymentRefunded,
+} from './payment-checks.ts'
 import {
   pendingTopUp,
   takeSeats,
@@ -27,23 +33,6 @@ import type { TicketSigner } from './ticket-code.ts'
  * confirms a hold or a seat top-up, or is refunded whole when it confirms nothing; a failure releases what
  * it was for. Every step is a no-op on a redelivery, so a status may arrive any number of times.
  */
-
-/** The currency of a payment status: null (a status written before currencies were carried) is RUB. */
-export function currencyOf(payment: { readonly currency: string | null }): string {
-  return payment.currency ?? LEDGER_CURRENCY
-}
-
-/**
- * The fields a payment status gained after its first version, as a status of the first version reads:
- * no currency (RUB), no confirmation URL, a status of the payment (no refund), no failure reason.
- */
-export const PAYMENT_STATUS_V1_FIELDS = {
-  currency: null,
-  confirmationUrl: null,
-  refundId: null,
-  refundAttempt: null,
-  failureReason: null,
-} as const satisfies Partial<PaymentStatusChanged>
 
 /**
  * A payment status. A COMPLETED payment in another currency than the ledger's pays for nothing: it is
@@ -72,7 +61,7 @@ export function applyPayment(
   if (payment.refundId !== null) return unchanged(event)
   if (booking === undefined)
     return payment.status === 'COMPLETED' ? refundUnknownBooking(event, payment, nowMs) : unchanged(event)
-  if (payment.status === 'COMPLETED' && currencyOf(payment) !== LEDGER_CURRENCY)
+  if (payment.status === 'COMPLETED' && !inLedgerCurrency(payment))
     return refundForeignCurrency(event, booking, payment, nowMs)
   switch (payment.status) {
     case 'INITIATED':
@@ -85,95 +74,6 @@ export function applyPayment(
     case 'COMPLETED':
       return paymentCompleted(event, booking, user, waitingList, payment, nowMs, tickets)
   }
-}
-
-/** A payment for a booking of the event that the ledger never held: all of it goes back. */
-function refundUnknownBooking(
-  event: EventState,
-  payment: PaymentStatusChanged,
-  nowMs: number,
-): BookingEffect {
-  return {
-    event,
-    booking: undefined,
-    outputs: [
-      {
-        to: 'refund-requests',
-        value: {
-          // No booking to count refunds on: the payment makes the ID unique and stable.
-          refundId: `${payment.bookingId}:refund:${payment.paymentId}`,
-          eventId: payment.eventId,
-          bookingId: payment.bookingId,
-          userId: null,
-          paymentId: payment.paymentId,
-          amountMinor: payment.amountMinor,
-          reason: 'UNKNOWN_BOOKING',
-          requestId: null,
-          requestedAtMs: nowMs,
-          currency: currencyOf(payment),
-          attempt: 1,
-        },
-      },
-    ],
-  }
-}
-
-/**
- * A COMPLETED payment in another currency than the booking's: accounted once (a redelivery is a no-op), it
- * counts for nothing in the booking's kopecks (paid and refunded stay as they were), goes back whole in its
- * own currency (refund reason WRONG_CURRENCY), and the booking's fact carries the reason code WRONG_CURRENCY
- * so the case shows; the booking stays as it was (a hold still waits for a payment in roubles).
- */
-function refundForeignCurrency(
-  event: EventState,
-  booking: BookingState,
-  payment: PaymentStatusChanged,
-  nowMs: number,
-): BookingEffect {
-  if (booking.settledPaymentIds.includes(payment.paymentId)) return unchanged(event)
-  const request = refundRequest(
-    booking,
-    payment.amountMinor,
-    'WRONG_CURRENCY',
-    TIMER_CAUSE,
-    nowMs,
-    payment.paymentId,
-  )
-  const refused: BookingState = {
-    ...booking,
-    settledPaymentIds: [...booking.settledPaymentIds, payment.paymentId],
-    refundCount: booking.refundCount + 1,
-    updatedAtMs: nowMs,
-  }
-  return {
-    event,
-    booking: refused,
-    outputs: [
-      bookingFact(event, refused, 'LATE_PAYMENT_REFUNDED', TIMER_CAUSE, nowMs, {
-        reasonCode: 'WRONG_CURRENCY',
-      }),
-      inCurrency(request, currencyOf(payment)),
-      notify(
-        event,
-        booking.userId,
-        'payment.refunded',
-        `payment.refunded:${booking.bookingId}:${payment.paymentId}`,
-        nowMs,
-        {
-          bookingId: booking.bookingId,
-          refundMinor: String(payment.amountMinor),
-          currency: currencyOf(payment),
-          reasonCode: 'WRONG_CURRENCY',
-        },
-      ),
-    ],
-  }
-}
-
-/** A refund request of an amount in `currency` rather than the ledger's. */
-function inCurrency(output: LedgerOutput, currency: string): LedgerOutput {
-  if (output.to !== 'refund-requests') return output
-  return { to: 'refund-requests', value: { ...output.value, currency } }
 }
 
 /**
@@ -410,48 +310,6 @@ function whyNotRetaken(
 /** The charge a payment leaves; `refundedMinor`: what of it goes back at once (an overpayment). */
 function chargeOf(payment: PaymentStatusChanged, refundedMinor = 0): Charge {
   return { paymentId: payment.paymentId, amountMinor: payment.amountMinor, refundedMinor }
-}
-
-/**
- * A confirmation (of a hold, a late payment or a top-up) by a payment of more than the `keptMinor` it was
- * due: the difference goes back at once (refund reason OVERPAID, counted on the booking, its charge marked
- * refunded by it), and the confirmation's fact carries the refund and the reason code OVERPAID. An exact
- * payment leaves the effect as it is.
- */
-function withOverpaymentRefunded(
-  effect: BookingEffect & { booking: BookingState },
-  keptMinor: number,
-  payment: PaymentStatusChanged,
-  nowMs: number,
-): BookingEffect {
-  const excess = payment.amountMinor - keptMinor
-  if (excess <= 0) return effect
-  const booking: BookingState = {
-    ...effect.booking,
-    refundedMinor: effect.booking.refundedMinor + excess,
-    refundCount: effect.booking.refundCount + 1,
-  }
-  const outputs = effect.outputs.map((output) =>
-    output.to === 'booking-events' && output.value.bookingId === booking.bookingId
-      ? { to: output.to, value: { ...output.value, refundMinor: excess, reasonCode: 'OVERPAID' } }
-      : output,
-  )
-  return {
-    event: effect.event,
-    booking,
-    outputs: [
-      ...outputs,
-      refundRequest(effect.booking, excess, 'OVERPAID', TIMER_CAUSE, nowMs, payment.paymentId),
-      notify(
-        effect.event,
-        booking.userId,
-        'payment.refunded',
-        `payment.refunded:${booking.bookingId}:${payment.paymentId}`,
-        nowMs,
-        { bookingId: booking.bookingId, refundMinor: String(excess), reasonCode: 'OVERPAID' },
-      ),
-    ],
-  }
 }
 
 /**

@@ -21,7 +21,6 @@ import { causeOf, rejectionFact, TIMER_CAUSE, type Cause, type LedgerOutput } fr
 import type { EventState } from './ledger-state.ts'
 import { LedgerStores } from './ledger-stores.ts'
 import { refuse } from './reason-codes.ts'
-import { dueRefundRetry, refundStatusLanded, trackRefund } from './refund-retries.ts'
 import {
   acceptedOutcome,
   identityOf,
@@ -260,7 +259,7 @@ export class EventLedgerProcessor implements Processor<string, LedgerInput, stri
   // ---- other services --------------------------------------------------------------------------------
 
   #payment(payment: PaymentStatusChanged, nowMs: number): void {
-    if (payment.refundId !== null) return this.#refundStatus(payment, nowMs)
+    if (payment.refundId !== null) return this.#stores.landRefundStatus(payment, nowMs) // refund-retries.ts
     const event = this.#stores.event(payment.eventId)
     if (event === undefined) return // no event: nothing of ours was paid (the payment service refunds orphans)
     const booking = this.#stores.booking(payment.eventId, payment.bookingId)
@@ -268,13 +267,6 @@ export class EventLedgerProcessor implements Processor<string, LedgerInput, stri
       booking === undefined ? undefined : this.#stores.userBookings(payment.eventId, booking.userId)
     const list = this.#stores.waitingList(payment.eventId)
     this.#applyEffect(applyPayment(event, booking, user, list, payment, nowMs, this.#tickets), nowMs)
-  }
-
-  /** A refund's status: the refund leaves the retries when done, or waits for its retry (refund-retries.ts). */
-  #refundStatus(status: PaymentStatusChanged, nowMs: number): void {
-    const refundId = status.refundId!
-    const next = refundStatusLanded(this.#stores.refund(status.eventId, refundId), status, nowMs)
-    if (next !== undefined) this.#stores.putRefund(status.eventId, refundId, next)
   }
 
   #crew(status: CrewStatusChanged, nowMs: number): void {
@@ -287,15 +279,9 @@ export class EventLedgerProcessor implements Processor<string, LedgerInput, stri
 
   // ---- timers ----------------------------------------------------------------------------------------
 
-  /**
-   * The timers punctuator: hold expiry, waiting-list offer expiry, event transitions and reminders, and
-   * the retries of failed refunds.
-   */
+  /** The timers punctuator: holds, waiting-list offers, event transitions, reminders, refund retries. */
   runTimers(nowMs: number): void {
-    for (const tracked of this.#stores.dueRefunds(nowMs)) {
-      const retry = dueRefundRetry(tracked, nowMs)
-      if (retry !== undefined) this.#emit(retry, nowMs)
-    }
+    this.#emitAll(this.#stores.dueRefundRetries(nowMs), nowMs)
     for (const timer of this.#stores.dueHolds(nowMs)) {
       const event = this.#stores.event(timer.eventId)
       const booking = this.#stores.booking(timer.eventId, timer.bookingId)
@@ -367,9 +353,7 @@ export class EventLedgerProcessor implements Processor<string, LedgerInput, stri
   }
 
   #emit(output: LedgerOutput, nowMs: number): void {
-    // Every refund asked for is followed until the payment service reports it done (refund-retries.ts).
-    if (output.to === 'refund-requests')
-      this.#stores.putRefund(output.value.eventId, output.value.refundId, trackRefund(output.value))
+    if (output.to === 'refund-requests') this.#stores.trackRefund(output.value) // followed until done
     const key = output.to === 'outcomes' ? output.value.requestId : output.value.eventId
     this.#context.forward(new Record(key, output.value as unknown, nowMs), output.to)
   }

@@ -25,7 +25,7 @@ export {
   ServiceError,
   type ErrorCode,
 } from './error-catalogue.ts'
-export { currencyOf, PAYMENT_STATUS_V1_FIELDS } from './booking-payment.ts'
+export { currencyOf, PAYMENT_STATUS_V1_FIELDS } from './payment-checks.ts'
 export { LEDGER_CURRENCY } from './booking-refunds.ts'
 export { EventLedgerProcessor } from './event-ledger.ts'
 export { LedgerInputTagger, type LedgerInput } from './ledger-input.ts'

@@ -1,4 +1,4 @@
-import type { RequestOutcome } from '../avro/index.ts'
+import type { PaymentStatusChanged, RefundRequest, RequestOutcome } from '../avro/index.ts'
 import type { KeyValueStore, ProcessorContext } from '../streams/index.ts'
 import {
   holdDueMs,
@@ -7,7 +7,8 @@ import {
   type EventState,
   type WaitingListState,
 } from './ledger-state.ts'
-import type { TrackedRefund } from './refund-retries.ts'
+import type { LedgerOutput } from './ledger-outputs.ts'
+import { dueRefundRetry, refundStatusLanded, trackRefund, type TrackedRefund } from './refund-retries.ts'
 import { outcomeExpired } from './request-outcomes.ts'
 
 /** The stores of the event ledger; all keyed so that one event's entries live in its partition's task. */
@@ -87,23 +88,26 @@ export class LedgerStores {
     this.#refunds = context.getStateStore(LEDGER_STORES.refunds)
   }
 
-  /** The refund of the event with this refundId, while it is tracked. */
-  refund(eventId: string, refundId: string): TrackedRefund | undefined {
-    return this.#refunds.get(bookingKey(eventId, refundId))
+  /** Tracks a refund just asked for (or asked again) until a status reports it done (refund-retries.ts). */
+  trackRefund(request: RefundRequest): void {
+    this.#refunds.put(bookingKey(request.eventId, request.refundId), trackRefund(request))
   }
 
-  /** Tracks a refund (null: no longer). */
-  putRefund(eventId: string, refundId: string, tracked: TrackedRefund | null): void {
-    if (tracked === null) this.#refunds.delete(bookingKey(eventId, refundId))
-    else this.#refunds.put(bookingKey(eventId, refundId), tracked)
+  /** A refund's status (`status.refundId` set): done, or failed and waiting for its retry. */
+  landRefundStatus(status: PaymentStatusChanged, nowMs: number): void {
+    const key = bookingKey(status.eventId, status.refundId!)
+    const next = refundStatusLanded(this.#refunds.get(key), status, nowMs)
+    if (next === null) this.#refunds.delete(key)
+    else if (next !== undefined) this.#refunds.put(key, next)
   }
 
-  /** The FAILED refunds whose retry is due at `nowMs`. */
-  dueRefunds(nowMs: number): TrackedRefund[] {
-    const due: TrackedRefund[] = []
-    for (const [, tracked] of this.#refunds.all())
-      if (tracked.status === 'FAILED' && tracked.retryAtMs !== null && tracked.retryAtMs <= nowMs)
-        due.push(tracked)
+  /** The retries of FAILED refunds due at `nowMs` (each tracked again as REQUESTED once emitted). */
+  dueRefundRetries(nowMs: number): LedgerOutput[] {
+    const due: LedgerOutput[] = []
+    for (const [, tracked] of this.#refunds.all()) {
+      const retry = dueRefundRetry(tracked, nowMs)
+      if (retry !== undefined) due.push(retry)
+    }
     return due
   }
 

@@ -3,17 +3,28 @@ import { Type, type Static } from '@sinclair/typebox'
 import type { ApiContext } from '../context.ts'
 import { ApiError } from '../errors.ts'
 import { SIGNATURE_HEADER, verifyWebhook } from '../payments/webhook-signature.ts'
-import { MAX_REFUND_ATTEMPTS } from '../../processors/index.ts'
-import { IdParams, PageOf, PaymentView, RefundView, WebhookBody } from '../schemas.ts'
+import { LEDGER_CURRENCY, MAX_REFUND_ATTEMPTS } from '../../processors/index.ts'
+import type { PaymentView as PaymentRow } from '../../read-models/catalog/index.ts'
+import { freshId, preferredWaitMs } from '../command-flow.ts'
+import {
+  CommandHeaders,
+  IdParams,
+  PageOf,
+  PaymentStarted,
+  PaymentView,
+  RefundView,
+  WebhookBody,
+} from '../schemas.ts'
 import { ADMINS, ANYONE, SIGNED_IN } from './route-support.ts'
 import { bookingToChange, visibleBooking } from './booking-access.ts'
 
 const WebhookAck = Type.Object({ received: Type.Boolean(), paymentId: Type.String(), status: Type.String() })
 
 /**
- * The gateway's webhook (HMAC-signed: `X-Signature: t=<unix>,v1=<hex>` over `<t>.<raw body>`), turned
- * into a PaymentStatusChanged for the pipeline, which settles each payment ID once: a replayed callback
- * changes nothing; a booking's payments and refunds; the refunds for admins. In the embedded mode, the
+ * Payments: `POST /bookings/{id}/pay` (a PaymentRequest for the payment service); the provider's webhook
+ * (HMAC-signed: `X-Signature: t=<unix>,v1=<hex>` over `<t>.<raw body>`), turned into a PaymentStatusChanged
+ * for the pipeline, which settles each payment ID once: a replayed callback changes nothing; a booking's
+ * payments and refunds; the refunds for admins. In the embedded mode, the
  * routes of the in-process payment service's sandbox provider.
  */
 export async function paymentRoutes(app: FastifyInstance, context: ApiContext): Promise<void> {
@@ -73,6 +84,7 @@ export async function paymentRoutes(app: FastifyInstance, context: ApiContext): 
     )
   })
 
+  payBooking(app, context)
   bookingPayments(app, context)
   adminRefunds(app, context)
   const sandbox = context.sandbox
@@ -204,4 +216,104 @@ function adminRefunds(app: FastifyInstance, context: ApiContext): void {
     },
     async (request) => context.readModel.listRefunds(request.query),
   )
+}
+
+/**
+ * POST /bookings/{id}/pay: a payment of what is left to pay, asked of the payment service, by the booking's
+ * user (or an admin): paying, like changing seats, is the participant's choice. The payment ID is derived
+ * from the Idempotency-Key when one is sent (a retry names the same payment, which the payment service
+ * and its provider start once), random otherwise.
+ */
+function payBooking(app: FastifyInstance, context: ApiContext): void {
+  app.post<{ Params: { id: string } }>(
+    '/bookings/:id/pay',
+    {
+      config: { roles: SIGNED_IN, rateLimit: context.bookingRateLimit },
+      schema: {
+        tags: ['bookings', 'payments'],
+        summary: 'Start paying a PENDING_PAYMENT booking, or the added seats of a confirmed one',
+        description:
+          "Asks the payment service for a payment of what is left to pay (a PaymentRequest on `aquastream.payment.requests.v1`) and answers 202 with the payment ID (`status: REQUESTED`); the payment service then reports it INITIATED with the URL where the payer confirms it (`GET /bookings/{id}/payments`). With `Prefer: wait=N`, answers 201 once it is INITIATED, with its `confirmationUrl` (202 if not within N s). The provider's COMPLETED later confirms the booking or its added seats (an overpayment is refunded, another currency refused and refunded), FAILED releases the hold. 422 PAYMENT_NOT_POSSIBLE when nothing is left to pay.",
+        params: IdParams,
+        headers: CommandHeaders,
+        response: { 201: PaymentStarted, 202: PaymentStarted },
+      },
+    },
+    async (request, reply) => {
+      const booking = await bookingToChange(context, request.principal, request.params.id)
+      // What is left to pay: the amount due less the payments kept (refunded ones given back). A confirmed
+      // booking owes something only while a seat top-up is held for it (holdExpiresAt set).
+      const due = booking.amountMinor - (booking.paidMinor - booking.refundedMinor)
+      const awaitsPayment =
+        booking.status === 'PENDING_PAYMENT' ||
+        (booking.status === 'CONFIRMED' && booking.holdExpiresAt !== null)
+      if (!awaitsPayment || due <= 0)
+        throw new ApiError('PAYMENT_NOT_POSSIBLE', `the booking is ${booking.status}, nothing to pay`, {
+          details: { status: booking.status },
+        })
+      const paymentId = `pay_${freshId(request, `payment:${booking.id}:${due}`)}`
+      const known = await context.readModel.getPayment(paymentId)
+      if (known === undefined)
+        await context.commands.sendPaymentRequest(
+          {
+            paymentId,
+            eventId: booking.eventId,
+            bookingId: booking.id,
+            userId: booking.userId,
+            amountMinor: due,
+            currency: LEDGER_CURRENCY,
+            returnUrl: context.paymentReturnUrl,
+            idempotencyKey: paymentId,
+            requestId: String(request.id),
+            requestedAtMs: Date.now(),
+          },
+          String(request.id),
+        )
+      const waitMs = preferredWaitMs(request.headers.prefer as string | undefined, context.maxWaitMs)
+      const payment = await paymentStarted(context, paymentId, known, waitMs ?? 0)
+      reply.header('location', `/api/v1/bookings/${encodeURIComponent(booking.id)}/payments`)
+      const started = payment !== undefined && payment.status !== 'REQUESTED'
+      if (started && waitMs !== undefined)
+        reply.header('preference-applied', `wait=${Math.round(waitMs / 1000)}`)
+      return reply.code(started ? 201 : 202).send({
+        paymentId,
+        bookingId: booking.id,
+        eventId: booking.eventId,
+        amountMinor: payment?.amountMinor ?? due,
+        currency: payment?.currency ?? LEDGER_CURRENCY,
+        status: payment?.status ?? 'REQUESTED',
+        confirmationUrl: payment?.confirmationUrl ?? null,
+        links: { payments: `/api/v1/bookings/${encodeURIComponent(booking.id)}/payments` },
+      })
+    },
+  )
+}
+
+/**
+ * The payment as the read model has it once the payment service has started it (INITIATED or later),
+ * waiting up to `waitMs` for that; else as it is (undefined while not even its request is projected).
+ */
+async function paymentStarted(
+  context: ApiContext,
+  paymentId: string,
+  known: PaymentRow | undefined,
+  waitMs: number,
+): Promise<PaymentRow | undefined> {
+  let payment = known
+  const deadline = Date.now() + waitMs
+  for (;;) {
+    if (payment !== undefined && payment.status !== 'REQUESTED') return payment
+    const left = deadline - Date.now()
+    if (left <= 0) return payment
+    // Woken when the payment's status is projected (payment-applier.ts `paymentWaitKey`), here or, through
+    // the fan-out, on another instance; read again at the latest when the wait ends.
+    const woken = context.waiters.wait(`payment:${paymentId}`, Math.min(left, 1000))
+    payment = await context.readModel.getPayment(paymentId)
+    if (payment !== undefined && payment.status !== 'REQUESTED') {
+      woken.cancel()
+      return payment
+    }
+    await woken.promise
+    payment = await context.readModel.getPayment(paymentId)
+  }
 }

@@ -1,7 +1,8 @@
 /** Reads of `payments` and `refunds` (payment-applier.ts writes them). */
 import type { Queryable } from './db.ts'
 import { isoOf } from './instants.ts'
-import type { Page, PaymentView, RefundListRequest, RefundView } from './views.ts'
+import type { PaymentView, RefundListRequest, RefundView } from './payment-views.ts'
+import type { Page } from './views.ts'
 
 function toPayment(row: { [column: string]: unknown }): PaymentView {
   return {

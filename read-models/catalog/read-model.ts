@@ -8,6 +8,7 @@ import type { EmbeddedLog, KafkaSecurity, ProjectionSink } from '../../streams/i
 import type { BookingSerdes } from '../../topologies/index.ts'
 import type { AuditEntry, AuditQuery, AuditRecord } from './audit-log.ts'
 import type { CheckInDeviceStore } from './check-in-devices.ts'
+import type { PaymentView, RefundListRequest, RefundView } from './payment-views.ts'
 import type { EventReviewsRequest, ReviewQueueRequest, ReviewView } from './review-views.ts'
 import type {
   AvailabilityChange,
@@ -24,9 +25,6 @@ import type {
   FavoriteView,
   Page,
   PageRequest,
-  PaymentView,
-  RefundListRequest,
-  RefundView,
   SearchPage,
   PromoCodeView,
   RequestOutcomeView,

@@ -20,6 +20,7 @@ import { ReadModelSink } from './projection-sink.ts'
 import * as promos from './promo-queries.ts'
 import * as reviews from './review-queries.ts'
 import type { EventReviewsRequest, ReviewQueueRequest, ReviewView } from './review-views.ts'
+import type { PaymentView, RefundListRequest, RefundView } from './payment-views.ts'
 import type { AppliedChanges, ReadModel, ReadModelSerdes } from './read-model.ts'
 import type {
   AvailabilityChange,
@@ -36,9 +37,6 @@ import type {
   FavoriteView,
   Page,
   PageRequest,
-  PaymentView,
-  RefundListRequest,
-  RefundView,
   SearchPage,
   PromoCodeView,
   RequestOutcomeView,
