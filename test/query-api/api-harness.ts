@@ -52,8 +52,9 @@ export interface Harness {
   /** `inject` with a token for the named principal (`guest`: none). */
   call(as: Principal, options: InjectOptions): Promise<LightMyRequestResponse>
   /**
-   * Stops the booking topology: commands are still appended to the log, nothing decides them any more, so
-   * the read model keeps the state it has (the authorization matrix and the fuzz test run on a fixed state).
+   * Stops the booking topology and the payment service: commands and payment requests are still appended
+   * to the log, nothing decides or starts them any more, so the read model keeps the state it has (the
+   * authorization matrix and the fuzz test run on a fixed state).
    */
   stopPipeline(): Promise<void>
   /** Starts the booking topology again (a new instance on the same log, its state restored). */
@@ -137,29 +138,35 @@ export async function startHarness(
     ...overrides,
   })
   await app.ready()
-  const payments = await startPaymentService({
-    gateway,
-    serdes: s,
-    source: { log },
-    report: (status) => commands.sendPaymentStatus(status),
-    logger,
-  })
+  const paymentService = () =>
+    startPaymentService({
+      gateway,
+      serdes: s,
+      source: { log },
+      report: (status) => commands.sendPaymentStatus(status),
+      logger,
+    })
+  let payments = await paymentService()
   return {
     app,
     readModel,
     log,
     gateway,
     projection,
-    payments,
+    get payments() {
+      return payments
+    },
     async stopPipeline() {
       if (pipelineRunning) await streams.close()
       pipelineRunning = false
+      await payments.close()
     },
     async startPipeline() {
       if (pipelineRunning) return
       streams = pipeline()
       await streams.start()
       pipelineRunning = true
+      payments = await paymentService()
     },
     openapi() {
       return JSON.parse(JSON.stringify(app.swagger()))
