@@ -5,7 +5,8 @@
  * The three are separate logs with no order between them, so each row is upserted from whichever comes
  * first, and a status never goes back: a payment's first final status (COMPLETED, FAILED) stays; a refund's
  * COMPLETED stays, and otherwise its latest attempt's word wins (a repeated report of an earlier attempt
- * changes nothing).
+ * changes nothing; `failure_reason` is the latest attempt's failure, none once done). So the rows are the
+ * same whatever order the three topics are applied in.
  */
 import type { PaymentRequest, PaymentStatusChanged, RefundRequest } from '../../avro/index.ts'
 import type { Queryable } from './db.ts'
@@ -57,6 +58,8 @@ export async function applyRefundRequests(
          currency = EXCLUDED.currency, reason = EXCLUDED.reason, request_id = EXCLUDED.request_id,
          status = CASE WHEN refunds.status <> 'COMPLETED' AND EXCLUDED.attempts > refunds.attempts
            THEN 'REQUESTED' ELSE refunds.status END,
+         failure_reason = CASE WHEN EXCLUDED.attempts > refunds.attempts THEN NULL
+           ELSE refunds.failure_reason END,
          attempts = GREATEST(refunds.attempts, EXCLUDED.attempts),
          created_at = LEAST(refunds.created_at, EXCLUDED.created_at),
          updated_at = GREATEST(refunds.updated_at, EXCLUDED.updated_at)`,
@@ -92,8 +95,8 @@ export async function applyPaymentStatuses(
          ON CONFLICT (id) DO UPDATE SET
            status = CASE WHEN refunds.status = 'COMPLETED' OR EXCLUDED.status = 'COMPLETED' THEN 'COMPLETED'
              WHEN EXCLUDED.attempts >= refunds.attempts THEN EXCLUDED.status ELSE refunds.status END,
-           failure_reason = CASE WHEN refunds.status <> 'COMPLETED' AND EXCLUDED.status = 'FAILED'
-             AND EXCLUDED.attempts >= refunds.attempts THEN EXCLUDED.failure_reason
+           failure_reason = CASE WHEN refunds.status = 'COMPLETED' OR EXCLUDED.status = 'COMPLETED' THEN NULL
+             WHEN EXCLUDED.attempts >= refunds.attempts THEN EXCLUDED.failure_reason
              ELSE refunds.failure_reason END,
            attempts = GREATEST(refunds.attempts, EXCLUDED.attempts),
            updated_at = GREATEST(refunds.updated_at, EXCLUDED.updated_at)`,
