@@ -264,6 +264,26 @@ export const CONFIG_KEYS = {
     description:
       'HMAC-SHA256 key of payment gateway callbacks, at least 32 bytes; empty in the embedded mode: the sandbox key; required anywhere else',
   }),
+  paymentReturnUrl: key({
+    env: 'PAYMENT_RETURN_URL',
+    kind: 'string',
+    default: '',
+    description:
+      'where the payment provider sends the payer back after paying (in every payment request); empty: the provider’s default',
+  }),
+  paymentsHttpHost: key({
+    env: 'PAYMENTS_HTTP_HOST',
+    kind: 'string',
+    default: '127.0.0.1',
+    description: 'address the sandbox payment service (`npm run payments:sandbox`) listens on',
+  }),
+  paymentsHttpPort: key({
+    env: 'PAYMENTS_HTTP_PORT',
+    kind: 'integer',
+    min: 0,
+    default: 3100,
+    description: 'port of the sandbox payment service’s routes (0: any free port)',
+  }),
   ticketSecret: key({
     env: 'TICKET_SECRET',
     kind: 'string',

@@ -6,6 +6,7 @@
  *   → read model (PGlite or PostgreSQL) fed by its projection
  *   → analytics (chDB or ClickHouse) fed by the analytics sink
  *   → query API (Fastify) producing commands and reading the read model
+ *   → in the embedded mode, the reference payment service with the sandbox provider
  *
  * In embedded mode everything shares one process and one data folder; with
  * KAFKA_BROKERS, DATABASE_URL, REDIS_URL and CLICKHOUSE_URL each part talks to
@@ -17,8 +18,10 @@ import { Registry } from 'prom-client'
 import {
   reviewDemoEventWhenCompleted,
   type RunningApi,
+  SandboxPaymentGateway,
   seedDemoCatalog,
   startApi,
+  startPaymentService,
   statsRoutes,
 } from '../query-api/index.ts'
 import {
@@ -90,6 +93,10 @@ export async function startService(config: ServiceConfig, logger: Logger): Promi
     const analyticsRegistry = new Registry()
     const analyticsUp = Promise.withResolvers<StatsQueries>()
     analyticsUp.promise.catch(() => undefined)
+    // The embedded mode runs the reference payment service in-process, with the sandbox provider whose
+    // routes the API mounts; on real infrastructure it is a process of its own (`npm run payments:sandbox`,
+    // or a real provider's adapter).
+    const sandbox = pipeline.log !== undefined ? new SandboxPaymentGateway() : undefined
     const api = await startApi({
       config,
       pipeline: {
@@ -101,9 +108,20 @@ export async function startService(config: ServiceConfig, logger: Logger): Promi
       readModel,
       logger,
       plugins: [statsRoutes(deferredStats(analyticsUp.promise))],
+      ...(sandbox === undefined ? {} : { sandbox }),
     })
     const apiCloser = () => api.close()
     closers.push(apiCloser)
+    if (sandbox !== undefined && pipeline.log !== undefined) {
+      const payments = await startPaymentService({
+        gateway: sandbox,
+        serdes,
+        source: { log: pipeline.log },
+        report: (status) => api.commands.sendPaymentStatus(status),
+        logger: logger.child({ component: 'payments' }),
+      })
+      closers.push(() => payments.close())
+    }
     stage('apiMs')
     const analyticsStarted = (async () => {
       const started = performance.now()

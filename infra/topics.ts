@@ -79,6 +79,12 @@ export function declareTopics(names: TopicNames): readonly DeclaredTopic[] {
       'messages for the notification service (with dedup keys)',
     ),
     byEvent(
+      names.paymentRequests,
+      'aquastream.payment.PaymentRequest',
+      7 * DAY_MS,
+      'payments to start, for the payment service (from `POST /bookings/{id}/pay`)',
+    ),
+    byEvent(
       names.refundRequests,
       'aquastream.payment.RefundRequest',
       7 * DAY_MS,

@@ -6,6 +6,12 @@ import { withNewTicket } from './booking-tickets.ts'
 import { refundWholePayment } from './booking-refunds.ts'
 import { bookingFact, notify, TIMER_CAUSE } from './ledger-outputs.ts'
 import {
+  inLedgerCurrency,
+  refundUnknownBooking,
+  refundForeignCurrency,
+  withOverpaymentRefunded,
+} from './payment-checks.ts'
+import {
   pendingTopUp,
   takeSeats,
   usePromo,
@@ -29,10 +35,13 @@ import type { TicketSigner } from './ticket-code.ts'
  */
 
 /**
- * A payment status. COMPLETED confirms a pending booking (ticket code, user and organizer notified); after
+ * A payment status. A COMPLETED payment in another currency than the ledger's pays for nothing: it is
+ * refunded whole in its currency and the booking is flagged WRONG_CURRENCY (it keeps its state). COMPLETED
+ * confirms a pending booking (ticket code, user and organizer notified); after
  * expiry or a failure it confirms if seats are still free and the user has no other active booking,
  * otherwise (and for a canceled booking, a second payment, an underpayment) it asks for a full refund of
- * that payment. On a CONFIRMED booking with a pending seat top-up, COMPLETED of at least the top-up's
+ * that payment. A payment of more than the amount due confirms and the difference is refunded (refund reason
+ * and the confirmation's reason code OVERPAID). On a CONFIRMED booking with a pending seat top-up, COMPLETED of at least the top-up's
  * price confirms the added seats; a payment of a top-up that already ended (expired, failed, withdrawn) is
  * refunded in full, the seats are not taken again (the user may ask for them again). FAILED releases a
  * pending hold or a pending top-up. A COMPLETED payment for a booking the ledger does not know is refunded
@@ -48,8 +57,12 @@ export function applyPayment(
   nowMs: number,
   tickets: TicketSigner,
 ): BookingEffect {
+  // A refund's status (refundId set) is the refund tracker's (refund-retries.ts), never the booking's.
+  if (payment.refundId !== null) return unchanged(event)
   if (booking === undefined)
     return payment.status === 'COMPLETED' ? refundUnknownBooking(event, payment, nowMs) : unchanged(event)
+  if (payment.status === 'COMPLETED' && !inLedgerCurrency(payment))
+    return refundForeignCurrency(event, booking, payment, nowMs)
   switch (payment.status) {
     case 'INITIATED':
       return paymentStarted(event, booking, payment, nowMs)
@@ -60,35 +73,6 @@ export function applyPayment(
       return unchanged(event) // the payment service confirming our refund requests: nothing to decide
     case 'COMPLETED':
       return paymentCompleted(event, booking, user, waitingList, payment, nowMs, tickets)
-  }
-}
-
-/** A payment for a booking of the event that the ledger never held: all of it goes back. */
-function refundUnknownBooking(
-  event: EventState,
-  payment: PaymentStatusChanged,
-  nowMs: number,
-): BookingEffect {
-  return {
-    event,
-    booking: undefined,
-    outputs: [
-      {
-        to: 'refund-requests',
-        value: {
-          // No booking to count refunds on: the payment makes the ID unique and stable.
-          refundId: `${payment.bookingId}:refund:${payment.paymentId}`,
-          eventId: payment.eventId,
-          bookingId: payment.bookingId,
-          userId: null,
-          paymentId: payment.paymentId,
-          amountMinor: payment.amountMinor,
-          reason: 'UNKNOWN_BOOKING',
-          requestId: null,
-          requestedAtMs: nowMs,
-        },
-      },
-    ],
   }
 }
 
@@ -211,7 +195,12 @@ function paymentCompleted(
     return refundWholePayment(event, settled, payment, 'UNDERPAID', 'VALIDATION_FAILED', nowMs)
   if (settled.status === 'PENDING_PAYMENT') {
     const confirmed = confirmedBy(settled, payment, tickets)
-    return { event, booking: confirmed, outputs: confirmedOutputs(event, confirmed, TIMER_CAUSE, nowMs) }
+    return withOverpaymentRefunded(
+      { event, booking: confirmed, outputs: confirmedOutputs(event, confirmed, TIMER_CAUSE, nowMs) },
+      settled.amountMinor,
+      payment,
+      nowMs,
+    )
   }
   return latePayment(event, settled, user, waitingList, payment, nowMs, tickets)
 }
@@ -232,25 +221,31 @@ function paymentOfConfirmed(
   if (topUp !== null) {
     if (payment.amountMinor < topUp.amountMinor)
       return refundWholePayment(event, settled, payment, 'UNDERPAID', 'VALIDATION_FAILED', nowMs)
+    const kept = topUp.amountMinor
     const changed = withNewTicket(
       {
         ...settled,
         seats: topUp.seats,
-        amountMinor: settled.amountMinor + payment.amountMinor,
-        seatsValueMinor: settled.seatsValueMinor + payment.amountMinor,
-        charges: [...settled.charges, chargeOf(payment)],
+        amountMinor: settled.amountMinor + kept,
+        seatsValueMinor: settled.seatsValueMinor + kept,
+        charges: [...settled.charges, chargeOf(payment, payment.amountMinor - kept)],
         topUp: { ...topUp, paymentId: payment.paymentId, status: 'PAID' },
       },
       tickets,
     )
-    return {
-      event,
-      booking: changed,
-      outputs: [
-        bookingFact(event, changed, 'SEATS_CHANGED', TIMER_CAUSE, nowMs),
-        seatsChangedNotice(event, changed, topUp.requestId, nowMs),
-      ],
-    }
+    return withOverpaymentRefunded(
+      {
+        event,
+        booking: changed,
+        outputs: [
+          bookingFact(event, changed, 'SEATS_CHANGED', TIMER_CAUSE, nowMs),
+          seatsChangedNotice(event, changed, topUp.requestId, nowMs),
+        ],
+      },
+      kept,
+      payment,
+      nowMs,
+    )
   }
   // The payment started for a top-up that ended unpaid (expired, failed, withdrawn): late.
   if (settled.topUp !== null && settled.topUp.paymentId === payment.paymentId)
@@ -280,11 +275,12 @@ function latePayment(
     return refundWholePayment(event, settled, payment, 'LATE_PAYMENT', blocked, nowMs)
   const retaken = usePromo(takeSeats(event, settled.priceOptionId, settled.seats), settled.promoCode, 1)
   const confirmed: BookingState = { ...confirmedBy(settled, payment, tickets), endCause: null }
-  return {
-    event: retaken,
-    booking: confirmed,
-    outputs: confirmedOutputs(retaken, confirmed, TIMER_CAUSE, nowMs),
-  }
+  return withOverpaymentRefunded(
+    { event: retaken, booking: confirmed, outputs: confirmedOutputs(retaken, confirmed, TIMER_CAUSE, nowMs) },
+    settled.amountMinor,
+    payment,
+    nowMs,
+  )
 }
 
 /** Why an ended booking cannot take its seats again now (its refund's reason code); undefined if it can. */
@@ -311,25 +307,28 @@ function whyNotRetaken(
   return undefined
 }
 
-function chargeOf(payment: PaymentStatusChanged): Charge {
-  return { paymentId: payment.paymentId, amountMinor: payment.amountMinor, refundedMinor: 0 }
+/** The charge a payment leaves; `refundedMinor`: what of it goes back at once (an overpayment). */
+function chargeOf(payment: PaymentStatusChanged, refundedMinor = 0): Charge {
+  return { paymentId: payment.paymentId, amountMinor: payment.amountMinor, refundedMinor }
 }
 
 /**
- * The booking (`settled`: with the payment accounted) confirmed by `payment`: what the payment brought is
- * its net charge and its seats' value, and its ticket is issued.
+ * The booking (`settled`: with the payment accounted) confirmed by `payment`: what the payment brought, up
+ * to the amount due, is its net charge and its seats' value, and its ticket is issued.
  */
 function confirmedBy(
   settled: BookingState,
   payment: PaymentStatusChanged,
   tickets: TicketSigner,
 ): BookingState {
+  // What the booking keeps of the payment: at most its amount due (withOverpaymentRefunded returns the rest).
+  const kept = Math.min(payment.amountMinor, settled.amountMinor)
   return withNewTicket(
     {
       ...settled,
-      amountMinor: payment.amountMinor,
-      seatsValueMinor: payment.amountMinor,
-      charges: [...settled.charges, chargeOf(payment)],
+      amountMinor: kept,
+      seatsValueMinor: kept,
+      charges: [...settled.charges, chargeOf(payment, payment.amountMinor - kept)],
       status: 'CONFIRMED',
       holdExpiresAtMs: null,
     },

@@ -6,6 +6,12 @@ import type { ReasonCode } from './reason-codes.ts'
 import { refundPercent } from './refund-policy.ts'
 
 /**
+ * The currency of every price, booking, charge and refund the ledger counts (amounts in its minor unit);
+ * booking-payment.ts has the rule for payments in another.
+ */
+export const LEDGER_CURRENCY = 'RUB'
+
+/**
  * How much a booking gets back and from which payments: the terms of a cancellation or seat reduction, the
  * refund requests that return an amount to the booking's charges, and the whole refund of a payment that
  * pays for nothing. The sum of a booking's refunds never exceeds what it was paid (refund-policy.ts
@@ -36,6 +42,8 @@ export function refundRequest(
       reason,
       requestId: cause.requestId,
       requestedAtMs: nowMs,
+      currency: LEDGER_CURRENCY,
+      attempt: 1,
     },
   }
 }

@@ -143,6 +143,18 @@ export const FACT_REASON_CODES = {
     meaning:
       'On `SEATS_CHANGE_RELEASED` when a seat top-up’s hold time passed unpaid (the booking keeps its confirmed seats). A top-up the user withdrew is released with no reason code.',
   },
+  OVERPAID: {
+    httpStatus: null,
+    retriable: false,
+    meaning:
+      'On the `CONFIRMED` (or `SEATS_CHANGED`) fact of a payment of more than the amount due: the booking is confirmed, the difference refunded at once (`refundMinor`; refund reason `OVERPAID`).',
+  },
+  WRONG_CURRENCY: {
+    httpStatus: null,
+    retriable: false,
+    meaning:
+      'On the `LATE_PAYMENT_REFUNDED` fact of a payment in another currency than the booking’s (RUB): it confirms nothing and is refunded whole in its own currency (refund reason `WRONG_CURRENCY`); the booking keeps its state.',
+  },
 } as const satisfies Record<string, ErrorSpec>
 
 /** The sections of the catalogue, in the order docs/errors.md shows them. */

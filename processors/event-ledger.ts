@@ -259,6 +259,7 @@ export class EventLedgerProcessor implements Processor<string, LedgerInput, stri
   // ---- other services --------------------------------------------------------------------------------
 
   #payment(payment: PaymentStatusChanged, nowMs: number): void {
+    if (payment.refundId !== null) return this.#stores.landRefundStatus(payment, nowMs) // refund-retries.ts
     const event = this.#stores.event(payment.eventId)
     if (event === undefined) return // no event: nothing of ours was paid (the payment service refunds orphans)
     const booking = this.#stores.booking(payment.eventId, payment.bookingId)
@@ -278,8 +279,9 @@ export class EventLedgerProcessor implements Processor<string, LedgerInput, stri
 
   // ---- timers ----------------------------------------------------------------------------------------
 
-  /** The timers punctuator: hold expiry, waiting-list offer expiry, event transitions and reminders. */
+  /** The timers punctuator: holds, waiting-list offers, event transitions, reminders, refund retries. */
   runTimers(nowMs: number): void {
+    this.#emitAll(this.#stores.dueRefundRetries(nowMs), nowMs)
     for (const timer of this.#stores.dueHolds(nowMs)) {
       const event = this.#stores.event(timer.eventId)
       const booking = this.#stores.booking(timer.eventId, timer.bookingId)
@@ -351,6 +353,7 @@ export class EventLedgerProcessor implements Processor<string, LedgerInput, stri
   }
 
   #emit(output: LedgerOutput, nowMs: number): void {
+    if (output.to === 'refund-requests') this.#stores.trackRefund(output.value) // followed until done
     const key = output.to === 'outcomes' ? output.value.requestId : output.value.eventId
     this.#context.forward(new Record(key, output.value as unknown, nowMs), output.to)
   }

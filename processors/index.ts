@@ -25,6 +25,8 @@ export {
   ServiceError,
   type ErrorCode,
 } from './error-catalogue.ts'
+export { currencyOf, PAYMENT_STATUS_V1_FIELDS } from './payment-checks.ts'
+export { LEDGER_CURRENCY } from './booking-refunds.ts'
 export { EventLedgerProcessor } from './event-ledger.ts'
 export { LedgerInputTagger, type LedgerInput } from './ledger-input.ts'
 export { LEDGER_CHILDREN, type LedgerOutput } from './ledger-outputs.ts'
@@ -57,4 +59,10 @@ export {
 } from './review-state.ts'
 export { REVIEW_STORES } from './review-stores.ts'
 export { DEFAULT_REFUND_POLICY, refundAmount, refundPercent } from './refund-policy.ts'
+export {
+  MAX_REFUND_ATTEMPTS,
+  REFUND_RETRY_BASE_DELAY_MS,
+  refundRetryDelayMs,
+  type TrackedRefund,
+} from './refund-retries.ts'
 export { DEVELOPMENT_TICKET_SECRET, TicketSigner, type ReadTicket, type TicketClaim } from './ticket-code.ts'

@@ -1,4 +1,4 @@
-import type { RequestOutcome } from '../avro/index.ts'
+import type { PaymentStatusChanged, RefundRequest, RequestOutcome } from '../avro/index.ts'
 import type { KeyValueStore, ProcessorContext } from '../streams/index.ts'
 import {
   holdDueMs,
@@ -7,6 +7,8 @@ import {
   type EventState,
   type WaitingListState,
 } from './ledger-state.ts'
+import type { LedgerOutput } from './ledger-outputs.ts'
+import { dueRefundRetry, refundStatusLanded, trackRefund, type TrackedRefund } from './refund-retries.ts'
 import { outcomeExpired } from './request-outcomes.ts'
 
 /** The stores of the event ledger; all keyed so that one event's entries live in its partition's task. */
@@ -23,6 +25,8 @@ export const LEDGER_STORES = {
   waitingLists: 'ledger-waiting-lists',
   /** `<eventId>/<bookingId>` → HoldTimer of a PENDING_PAYMENT booking or of a CONFIRMED one's seat top-up. */
   holdTimers: 'ledger-hold-timers',
+  /** `<eventId>/<refundId>` → TrackedRefund of a refund asked for and not yet completed (refund-retries.ts). */
+  refunds: 'ledger-refunds',
   /** requestId → RequestOutcome, kept OUTCOME_RETENTION_MS. */
   outcomes: 'ledger-request-outcomes',
   /** `<eventId>/<actor userId>/<Idempotency-Key>` → FirstRequest, kept OUTCOME_RETENTION_MS. */
@@ -70,6 +74,7 @@ export class LedgerStores {
   readonly #holds: KeyValueStore<string, HoldTimer>
   readonly #outcomes: KeyValueStore<string, RequestOutcome>
   readonly #keys: KeyValueStore<string, FirstRequest>
+  readonly #refunds: KeyValueStore<string, TrackedRefund>
 
   constructor(context: ProcessorContext<string, unknown>) {
     this.#events = context.getStateStore(LEDGER_STORES.events)
@@ -80,6 +85,30 @@ export class LedgerStores {
     this.#holds = context.getStateStore(LEDGER_STORES.holdTimers)
     this.#outcomes = context.getStateStore(LEDGER_STORES.outcomes)
     this.#keys = context.getStateStore(LEDGER_STORES.idempotencyKeys)
+    this.#refunds = context.getStateStore(LEDGER_STORES.refunds)
+  }
+
+  /** Tracks a refund just asked for (or asked again) until a status reports it done (refund-retries.ts). */
+  trackRefund(request: RefundRequest): void {
+    this.#refunds.put(bookingKey(request.eventId, request.refundId), trackRefund(request))
+  }
+
+  /** A refund's status (`status.refundId` set): done, or failed and waiting for its retry. */
+  landRefundStatus(status: PaymentStatusChanged, nowMs: number): void {
+    const key = bookingKey(status.eventId, status.refundId!)
+    const next = refundStatusLanded(this.#refunds.get(key), status, nowMs)
+    if (next === null) this.#refunds.delete(key)
+    else if (next !== undefined) this.#refunds.put(key, next)
+  }
+
+  /** The retries of FAILED refunds due at `nowMs` (each tracked again as REQUESTED once emitted). */
+  dueRefundRetries(nowMs: number): LedgerOutput[] {
+    const due: LedgerOutput[] = []
+    for (const [, tracked] of this.#refunds.all()) {
+      const retry = dueRefundRetry(tracked, nowMs)
+      if (retry !== undefined) due.push(retry)
+    }
+    return due
   }
 
   event(eventId: string): EventState | undefined {

@@ -32,7 +32,7 @@ import { MemoryRequestRegistry, type RequestRegistry } from './idempotency.ts'
 import { ApiMetrics } from './metrics.ts'
 import { metricsAndOpenApiRoutes, type Operations } from './operations.ts'
 import { OutcomeWaiters, type RedisAppliedFanout } from './outcome-waiters.ts'
-import { SandboxPaymentGateway, type PaymentGateway } from './payments/payment-gateway.ts'
+import type { SandboxPaymentGateway } from './payments/payment-gateway.ts'
 import { RATE_LIMITS, RATE_WINDOW_MS, type RateGroup, type RateLimitFigures } from './rate-limits.ts'
 import { Readiness } from './readiness.ts'
 import {
@@ -99,8 +99,14 @@ export interface BuildAppOptions {
   readonly fanout?: RedisAppliedFanout
   /** Caps and heartbeat of GET /events/{id}/availability (routes/availability.ts defaults). */
   readonly availabilityStreams?: AvailabilityStreamOptions
-  /** The payment gateway; a SandboxPaymentGateway also mounts the sandbox routes. */
-  readonly paymentGateway?: PaymentGateway
+  /**
+   * The sandbox provider of an in-process payment service (the embedded mode): mounts its routes
+   * (`/payments/sandbox/...`). Payments go through the payment service either way (`POST /bookings/{id}/pay`
+   * produces a PaymentRequest).
+   */
+  readonly sandbox?: SandboxPaymentGateway
+  /** Where the payment provider sends the payer back (PAYMENT_RETURN_URL); null: the provider's default. */
+  readonly paymentReturnUrl?: string | null
   /** HMAC secret of the payment webhook. */
   readonly webhookSecret: string
   readonly logger?: FastifyBaseLogger
@@ -173,7 +179,6 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   const cache = options.cache ?? new MemoryResponseCache()
   const requests = options.requests ?? new MemoryRequestRegistry()
   const logger = app.log
-  const sandbox = options.paymentGateway instanceof SandboxPaymentGateway ? options.paymentGateway : undefined
   const context: ApiContext = {
     readModel: options.readModel,
     commands: options.commands,
@@ -181,8 +186,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     cache,
     waiters,
     metrics,
-    gateway: options.paymentGateway,
-    sandbox,
+    sandbox: options.sandbox,
+    paymentReturnUrl: options.paymentReturnUrl ?? null,
     webhookSecret: options.webhookSecret,
     maxWaitMs: options.maxWaitMs ?? 10_000,
     audit: logger.child({ audit: true }),
@@ -392,16 +397,6 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     },
     { prefix: '/api/v1' },
   )
-  if (sandbox)
-    sandbox.connect(async (rawBody, signature) => {
-      const response = await app.inject({
-        method: 'POST',
-        url: '/api/v1/payments/webhook',
-        headers: { 'content-type': 'application/json', 'x-signature': signature },
-        payload: rawBody,
-      })
-      return { statusCode: response.statusCode }
-    })
   return app
 }
 

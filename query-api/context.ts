@@ -3,7 +3,7 @@ import type { CommandProducer } from './commands/command-producer.ts'
 import type { RequestRegistry } from './idempotency.ts'
 import type { ApiMetrics } from './metrics.ts'
 import type { OutcomeWaiters } from './outcome-waiters.ts'
-import type { PaymentGateway, SandboxPaymentGateway } from './payments/payment-gateway.ts'
+import type { SandboxPaymentGateway } from './payments/payment-gateway.ts'
 import type { ReadModel } from '../read-models/catalog/index.ts'
 import type { ResponseCache } from './response-cache.ts'
 
@@ -15,8 +15,10 @@ export interface ApiContext {
   readonly cache: ResponseCache
   readonly waiters: OutcomeWaiters
   readonly metrics: ApiMetrics
-  readonly gateway: PaymentGateway | undefined
+  /** The in-process payment service's sandbox provider (embedded mode), whose routes the API mounts. */
   readonly sandbox: SandboxPaymentGateway | undefined
+  /** Where the payment provider sends the payer back (PAYMENT_RETURN_URL); null: its default. */
+  readonly paymentReturnUrl: string | null
   readonly webhookSecret: string
   readonly maxWaitMs: number
   readonly audit: FastifyBaseLogger

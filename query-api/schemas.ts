@@ -428,6 +428,71 @@ export const CategoryPatchBody = Type.Object(
   { ...strict, minProperties: 1 },
 )
 
+/** The answer of `POST /bookings/{id}/pay`. */
+export const PaymentStarted = Type.Object({
+  paymentId: Type.String(),
+  bookingId: Type.String(),
+  eventId: Type.String(),
+  amountMinor: Type.Integer(),
+  currency: Type.String(),
+  status: Type.String({ description: 'REQUESTED (202), INITIATED (201), or already COMPLETED / FAILED' }),
+  confirmationUrl: Nullable(
+    Type.String({ description: 'where the payer confirms the payment; null until INITIATED' }),
+  ),
+  links: Type.Object({ payments: Type.String() }),
+})
+
+export const PaymentView = Type.Object({
+  id: Type.String(),
+  bookingId: Type.String(),
+  eventId: Type.String(),
+  status: Type.String({ description: 'REQUESTED, INITIATED, COMPLETED or FAILED' }),
+  amountMinor: Type.Integer({ description: 'asked for, minor units of currency' }),
+  currency: Type.String(),
+  paidMinor: Nullable(Type.Integer({ description: 'what the provider reported paid (COMPLETED)' })),
+  paidCurrency: Nullable(Type.String()),
+  confirmationUrl: Nullable(Type.String()),
+  failureReason: Nullable(Type.String()),
+  createdAt: Type.String(),
+  updatedAt: Type.String(),
+})
+
+export const RefundView = Type.Object({
+  id: Type.String(),
+  bookingId: Type.String(),
+  eventId: Type.String(),
+  paymentId: Nullable(Type.String()),
+  status: Type.String({
+    description:
+      'REQUESTED (an attempt is with the payment service), COMPLETED, or FAILED (the latest attempt failed; retried with backoff up to the last attempt)',
+  }),
+  amountMinor: Type.Integer(),
+  currency: Type.String(),
+  reason: Type.String({ description: 'USER_CANCELED, EVENT_CANCELED, OVERPAID, WRONG_CURRENCY, …' }),
+  attempts: Type.Integer(),
+  failureReason: Nullable(Type.String()),
+  createdAt: Type.String(),
+  updatedAt: Type.String(),
+})
+
+/** A booking with its refunds (`GET /bookings/{id}`). */
+export const BookingWithRefunds = Type.Composite([
+  BookingView,
+  Type.Object({
+    refunds: Type.Array(
+      Type.Object({
+        id: Type.String(),
+        status: Type.String({ description: 'REQUESTED, COMPLETED or FAILED (retried with backoff)' }),
+        amountMinor: Type.Integer(),
+        currency: Type.String(),
+        reason: Type.String(),
+        attempts: Type.Integer(),
+        updatedAt: Type.String(),
+      }),
+    ),
+  }),
+])
+
 export const WebhookBody = Type.Object(
   {
     paymentId: Type.String({ minLength: 1, maxLength: 128 }),
@@ -441,6 +506,18 @@ export const WebhookBody = Type.Object(
     ]),
     amountMinor: Type.Integer({ minimum: 0, maximum: 2_000_000_000 }),
     occurredAtMs: Type.Integer({ minimum: 0 }),
+    currency: Type.Optional(
+      Type.String({ pattern: '^[A-Z]{3}$', description: 'ISO 4217 code of amountMinor; absent: RUB' }),
+    ),
+    refundId: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 200,
+        description: 'set: the status is of this refund (REFUNDED or PARTIAL_REFUND: done; FAILED: failed)',
+      }),
+    ),
+    refundAttempt: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+    failureReason: Type.Optional(Type.String({ maxLength: 500 })),
   },
   strict,
 )

@@ -1,6 +1,6 @@
 /**
  * Starts the query API for `main.ts`: builds the real parts (command transport on the embedded log or
- * Kafka, Redis-shared state in real mode, the sandbox gateway in embedded mode) around the read model and
+ * Kafka, Redis-shared state in real mode, the routes of the in-process sandbox provider in embedded mode) around the read model and
  * listens, with the operations listener when OPS_HTTP_PORT is set and the gRPC API (grpc/) when GRPC_PORT
  * is. The read model and its projection are opened and started by the caller, and closed by it after
  * `close()` of the API.
@@ -18,7 +18,7 @@ import { MemoryRequestRegistry, RedisRequestRegistry } from './idempotency.ts'
 import { startGrpcServer } from './grpc/server.ts'
 import { buildOpsApp } from './operations.ts'
 import { RedisAppliedFanout } from './outcome-waiters.ts'
-import { SandboxPaymentGateway } from './payments/payment-gateway.ts'
+import type { SandboxPaymentGateway } from './payments/payment-gateway.ts'
 import type { ReadModel } from '../read-models/catalog/index.ts'
 import { MemoryResponseCache, RedisResponseCache } from './response-cache.ts'
 
@@ -28,7 +28,7 @@ import { MemoryResponseCache, RedisResponseCache } from './response-cache.ts'
  * nothing about them; it uses what it is given.
  */
 export interface ApiConfig {
-  /** No Kafka and no PostgreSQL: the sandbox payment gateway is mounted (never anywhere else). */
+  /** No Kafka and no PostgreSQL: the sandbox provider's routes are mounted (never anywhere else). */
   readonly embedded: boolean
   /** HTTP_HOST (infra/config.ts gives the default). */
   readonly httpHost: string
@@ -62,6 +62,8 @@ export interface ApiConfig {
   readonly redisUrl: string
   /** PAYMENT_WEBHOOK_SECRET (secret): HMAC key of the payment webhook. */
   readonly paymentWebhookSecret: string
+  /** PAYMENT_RETURN_URL: where the payment provider sends the payer back ('': its default). */
+  readonly paymentReturnUrl?: string
   /** KAFKA_BROKERS: commands go to Kafka when set, else to the embedded log. */
   readonly kafkaBrokers: readonly string[]
   /** TRUST_PROXY: the proxies whose X-Forwarded-For names the client (none by default). */
@@ -83,6 +85,8 @@ export interface StartApiOptions {
   readonly logger: Logger
   /** Extra route sets (the stats routes). */
   readonly plugins?: readonly RoutePlugin[]
+  /** The sandbox provider of the in-process payment service (embedded mode): its routes are mounted. */
+  readonly sandbox?: SandboxPaymentGateway
 }
 
 export interface RunningApi {
@@ -140,7 +144,8 @@ export async function startApi(options: StartApiOptions): Promise<RunningApi> {
     ...(redis ? { rateLimitRedis: redis } : {}),
     ...(redis && subscriber ? { fanout: new RedisAppliedFanout(redis, subscriber) } : {}),
     // The sandbox lets a signed-in user complete their own payment: the embedded mode only.
-    ...(config.embedded ? { paymentGateway: new SandboxPaymentGateway(config.paymentWebhookSecret) } : {}),
+    ...(config.embedded && options.sandbox !== undefined ? { sandbox: options.sandbox } : {}),
+    paymentReturnUrl: config.paymentReturnUrl || null,
     webhookSecret: config.paymentWebhookSecret,
     logger: logger.child({ component: 'api' }) as unknown as FastifyBaseLogger,
     metricsRegistries: options.pipeline.metricsRegistries ?? [],

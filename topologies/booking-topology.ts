@@ -8,6 +8,7 @@ import {
   type EventCommand,
   type EventDomainEvent,
   type NotificationMessage,
+  type PaymentRequest,
   type PaymentStatusChanged,
   type RefundRequest,
   type RequestOutcome,
@@ -49,6 +50,7 @@ export interface BookingSerdes {
   readonly eventCommand: Serde<EventCommand>
   readonly bookingCommand: Serde<BookingCommand>
   readonly paymentStatus: Serde<PaymentStatusChanged>
+  readonly paymentRequest: Serde<PaymentRequest>
   readonly crewStatus: Serde<CrewStatusChanged>
   readonly eventEvent: Serde<EventDomainEvent>
   readonly bookingEvent: Serde<BookingDomainEvent>
@@ -77,6 +79,7 @@ export function createBookingSerdes(
       'aquastream.payment.PaymentStatusChanged',
       topics.paymentStatus,
     ),
+    paymentRequest: serde<PaymentRequest>('aquastream.payment.PaymentRequest', topics.paymentRequests),
     crewStatus: serde<CrewStatusChanged>('aquastream.crew.CrewStatusChanged', topics.crewStatus),
     eventEvent: serde<EventDomainEvent>('aquastream.event.EventDomainEvent', topics.eventEvents),
     bookingEvent: serde<BookingDomainEvent>('aquastream.booking.BookingDomainEvent', topics.bookingEvents),

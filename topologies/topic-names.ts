@@ -10,6 +10,8 @@ export const TOPIC_BASE_NAMES = {
   eventCommands: 'aquastream.event.commands.v1',
   bookingCommands: 'aquastream.booking.commands.v1',
   paymentStatus: 'aquastream.payment.status.v1',
+  /** Payment requests of the API for the payment service (PaymentRequest). */
+  paymentRequests: 'aquastream.payment.requests.v1',
   crewStatus: 'aquastream.crew.status.v1',
   eventEvents: 'aquastream.event.events.v1',
   bookingEvents: 'aquastream.booking.events.v1',

@@ -560,6 +560,30 @@ export interface RequestOutcome {
   readonly checkIn: CheckInResult | null
 }
 
+/** Asks the payment service to start a payment of a booking; topic aquastream.payment.requests.v1, key eventId. The service answers on aquastream.payment.status.v1 (INITIATED with the confirmation URL, then COMPLETED or FAILED). Avro record `aquastream.payment.PaymentRequest`. */
+export interface PaymentRequest {
+  /** Payment ID, chosen by the API (derived from the Idempotency-Key when one was sent): the service's statuses carry it. */
+  readonly paymentId: string
+  /** Event of the booking. */
+  readonly eventId: string
+  /** Booking paid. */
+  readonly bookingId: string
+  /** The booking's user (the payer). */
+  readonly userId: string
+  /** Amount to pay, minor units of `currency` (what is left to pay of the booking). */
+  readonly amountMinor: number
+  /** ISO 4217 code (RUB). */
+  readonly currency: string
+  /** Where the provider sends the payer back after confirming; null: the provider's default. Default `null`. */
+  readonly returnUrl: string | null
+  /** Key the service passes to the provider, so a repeated request starts one payment. */
+  readonly idempotencyKey: string
+  /** The API request that asked for the payment. */
+  readonly requestId: string
+  /** When asked. Logical type `timestamp-millis`. */
+  readonly requestedAtMs: number
+}
+
 /** Avro enum `aquastream.payment.PaymentStatus`. */
 export type PaymentStatus = 'INITIATED' | 'COMPLETED' | 'FAILED' | 'REFUNDED' | 'PARTIAL_REFUND'
 
@@ -577,10 +601,20 @@ export interface PaymentStatusChanged {
   readonly amountMinor: number
   /** When the gateway reported it. Logical type `timestamp-millis`. */
   readonly occurredAtMs: number
+  /** ISO 4217 code of amountMinor's currency; null: RUB (statuses written before currencies were carried). Default `null`. */
+  readonly currency: string | null
+  /** INITIATED: where the payer confirms the payment (the provider's page). Default `null`. */
+  readonly confirmationUrl: string | null
+  /** Set when the status is of a refund (RefundRequest.refundId): REFUNDED or PARTIAL_REFUND completed it, FAILED failed it. Null: the status is of the payment. Default `null`. */
+  readonly refundId: string | null
+  /** The attempt of the refund this status answers (RefundRequest.attempt). Default `null`. */
+  readonly refundAttempt: number | null
+  /** FAILED: the provider's reason, for people (never matched on). Default `null`. */
+  readonly failureReason: string | null
 }
 
 /** Avro enum `aquastream.payment.RefundReason`. */
-export type RefundReason = 'USER_CANCELED' | 'EVENT_CANCELED' | 'RESCHEDULE_CANCELED' | 'FORCE_MAJEURE' | 'SEATS_REDUCED' | 'LATE_PAYMENT' | 'DUPLICATE_PAYMENT' | 'UNDERPAID' | 'UNKNOWN_BOOKING'
+export type RefundReason = 'USER_CANCELED' | 'EVENT_CANCELED' | 'RESCHEDULE_CANCELED' | 'FORCE_MAJEURE' | 'SEATS_REDUCED' | 'LATE_PAYMENT' | 'DUPLICATE_PAYMENT' | 'UNDERPAID' | 'UNKNOWN_BOOKING' | 'OVERPAID' | 'WRONG_CURRENCY'
 
 /** Asks the payment service to refund to the original payment; topic aquastream.refund.requests.v1, key eventId. Avro record `aquastream.payment.RefundRequest`. */
 export interface RefundRequest {
@@ -594,7 +628,7 @@ export interface RefundRequest {
   readonly userId: string | null
   /** Payment to refund. Default `null`. */
   readonly paymentId: string | null
-  /** Kopecks; the sum per booking never exceeds the payment. */
+  /** Minor units of `currency`; the sum per booking never exceeds the payment. */
   readonly amountMinor: number
   /** Why. */
   readonly reason: RefundReason
@@ -602,6 +636,10 @@ export interface RefundRequest {
   readonly requestId: string | null
   /** When decided. Logical type `timestamp-millis`. */
   readonly requestedAtMs: number
+  /** ISO 4217 code of amountMinor's currency (the payment's); null: RUB (requests written before currencies were carried). Default `null`. */
+  readonly currency: string | null
+  /** 1 for the first request of the refund; the ledger asks again with the next attempt after a FAILED status (same refundId), with backoff. Default `1`. */
+  readonly attempt: number
 }
 
 /** Avro enum `aquastream.review.ReviewCommandType`. */
@@ -752,6 +790,7 @@ export interface AvroRecordTypes {
   'aquastream.event.EventDomainEvent': EventDomainEvent
   'aquastream.notification.NotificationMessage': NotificationMessage
   'aquastream.outcome.RequestOutcome': RequestOutcome
+  'aquastream.payment.PaymentRequest': PaymentRequest
   'aquastream.payment.PaymentStatusChanged': PaymentStatusChanged
   'aquastream.payment.RefundRequest': RefundRequest
   'aquastream.review.ReviewCommand': ReviewCommand

@@ -1,10 +1,16 @@
-import type { BookingCommand, EventCommand, PaymentStatusChanged, ReviewCommand } from '../../avro/index.ts'
+import type {
+  BookingCommand,
+  EventCommand,
+  PaymentRequest,
+  PaymentStatusChanged,
+  ReviewCommand,
+} from '../../avro/index.ts'
 import type { BookingSerdes } from '../../topologies/index.ts'
 
 /** The serdes of the command topics, and the topic names they belong to. */
 export type CommandSerdes = Pick<
   BookingSerdes,
-  'topics' | 'eventCommand' | 'bookingCommand' | 'paymentStatus' | 'reviewCommand'
+  'topics' | 'eventCommand' | 'bookingCommand' | 'paymentStatus' | 'paymentRequest' | 'reviewCommand'
 >
 
 /** One serialized record for a command topic (key: the event ID). */
@@ -77,7 +83,19 @@ export class CommandProducer {
     )
   }
 
-  /** A payment status from the verified webhook (the payment service's own path is its topic). */
+  /** A payment to start, for the payment service (`POST /bookings/{id}/pay`). */
+  sendPaymentRequest(request: PaymentRequest, traceId?: string): Promise<void> {
+    const topic = this.#serdes.topics.paymentRequests
+    return this.#send(
+      topic,
+      request.eventId,
+      this.#serdes.paymentRequest.serialize(topic, request),
+      request.requestId,
+      traceId,
+    )
+  }
+
+  /** A payment status: from the verified webhook, or the payment service's report. */
   sendPaymentStatus(status: PaymentStatusChanged, traceId?: string): Promise<void> {
     const topic = this.#serdes.topics.paymentStatus
     return this.#send(

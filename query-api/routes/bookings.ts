@@ -1,13 +1,12 @@
 /**
- * Bookings: a user books, reads, cancels, changes seats, re-confirms after a schedule change and pays; the
- * event's organizer reads and cancels the bookings of their events. Writes are BookingCommands keyed by
+ * Bookings: a user books, reads, cancels, changes seats and re-confirms after a schedule change (paying is in
+ * payments.ts); the event's organizer reads and cancels the bookings of their events. Writes are BookingCommands keyed by
  * the event; the booking method group has its own, tighter rate limit. Who may do what: booking-access.ts.
  */
 import type { FastifyInstance } from 'fastify'
 import { Type } from '@sinclair/typebox'
 import { submitCommand } from '../command-flow.ts'
 import type { ApiContext } from '../context.ts'
-import { ApiError } from '../errors.ts'
 import {
   Accepted,
   BookingView,
@@ -18,6 +17,7 @@ import {
   IdParams,
   PageOf,
   BookingListQuery,
+  BookingWithRefunds,
   bookingListRequest,
 } from '../schemas.ts'
 import { bookingToChange, visibleBooking } from './booking-access.ts'
@@ -38,7 +38,6 @@ export async function bookingRoutes(app: FastifyInstance, context: ApiContext): 
   changeSeats(app, context)
   reconfirmBooking(app, context)
   reissueTicket(app, context)
-  payBooking(app, context)
 }
 
 /** POST /bookings: a booking request for the caller or (admins) another user; 201 with the booking. */
@@ -94,15 +93,34 @@ function readBooking(app: FastifyInstance, context: ApiContext): void {
       config: { roles: SIGNED_IN },
       schema: {
         tags: ['bookings'],
-        summary: 'One booking (its user, the organizer, admins)',
+        summary: 'One booking (its user, the organizer, admins), with its refunds',
+        description:
+          "`refunds`: the booking's refunds with their status (REQUESTED, COMPLETED, FAILED: retried with backoff), reason and attempts; `GET /bookings/{id}/payments` has its payments too.",
         params: IdParams,
-        response: { 200: BookingView },
+        response: { 200: BookingWithRefunds },
       },
     },
     async (request, reply) => {
       const booking = await visibleBooking(context, request.principal, request.params.id)
-      reply.header('etag', `W/"${booking.version}"`)
-      return booking
+      const { refunds } = await context.readModel.bookingPayments(booking.id)
+      // A refund's status changes apart from the booking's facts: the tag covers both.
+      const latest = refunds.reduce((at, r) => (r.updatedAt > at ? r.updatedAt : at), '')
+      reply.header(
+        'etag',
+        `W/"${booking.version}${refunds.length > 0 ? `-${refunds.length}-${Date.parse(latest)}` : ''}"`,
+      )
+      return {
+        ...booking,
+        refunds: refunds.map((r) => ({
+          id: r.id,
+          status: r.status,
+          amountMinor: r.amountMinor,
+          currency: r.currency,
+          reason: r.reason,
+          attempts: r.attempts,
+          updatedAt: r.updatedAt,
+        })),
+      }
     },
   )
 }
@@ -234,69 +252,6 @@ function reissueTicket(app: FastifyInstance, context: ApiContext): void {
         { reissueTicket: { bookingId: booking.id } },
         200,
       )
-    },
-  )
-}
-
-/**
- * POST /bookings/{id}/pay: a payment of what is left to pay, started at the gateway, by the booking's user
- * (or an admin): paying, like changing seats, is the participant's choice.
- */
-function payBooking(app: FastifyInstance, context: ApiContext): void {
-  app.post<{ Params: { id: string } }>(
-    '/bookings/:id/pay',
-    {
-      config: { roles: SIGNED_IN, rateLimit: context.bookingRateLimit },
-      schema: {
-        tags: ['bookings', 'payments'],
-        summary: 'Start paying a PENDING_PAYMENT booking, or the added seats of a confirmed one',
-        description:
-          'Starts a payment of what is left to pay at the gateway; its webhook later confirms the booking or its added seats (or releases the hold).',
-        params: IdParams,
-        response: {
-          201: Type.Object({
-            paymentId: Type.String(),
-            bookingId: Type.String(),
-            eventId: Type.String(),
-            amountMinor: Type.Integer(),
-            status: Type.Literal('INITIATED'),
-            gateway: Type.String(),
-            confirmationUrl: Type.String(),
-          }),
-        },
-      },
-    },
-    async (request, reply) => {
-      const booking = await bookingToChange(context, request.principal, request.params.id)
-      if (context.gateway === undefined) throw new ApiError('UNAVAILABLE', 'no payment gateway is configured')
-      // What is left to pay: the amount due less the payments kept (refunded ones given back). A confirmed
-      // booking owes something only while a seat top-up is held for it (holdExpiresAt set).
-      const due = booking.amountMinor - (booking.paidMinor - booking.refundedMinor)
-      const awaitsPayment =
-        booking.status === 'PENDING_PAYMENT' ||
-        (booking.status === 'CONFIRMED' && booking.holdExpiresAt !== null)
-      if (!awaitsPayment || due <= 0)
-        throw new ApiError('PAYMENT_NOT_POSSIBLE', `the booking is ${booking.status}, nothing to pay`, {
-          details: { status: booking.status },
-        })
-      const payment = await context.gateway.start({
-        bookingId: booking.id,
-        eventId: booking.eventId,
-        userId: booking.userId,
-        amountMinor: due,
-      })
-      await context.commands.sendPaymentStatus(
-        {
-          paymentId: payment.paymentId,
-          bookingId: booking.id,
-          eventId: booking.eventId,
-          status: 'INITIATED',
-          amountMinor: due,
-          occurredAtMs: Date.now(),
-        },
-        String(request.id),
-      )
-      return reply.code(201).send({ ...payment, status: 'INITIATED', gateway: context.gateway.name })
     },
   )
 }

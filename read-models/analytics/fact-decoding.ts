@@ -8,7 +8,7 @@ import type {
 import type { IncomingRecord, Serde, SkippedRecord } from '../../streams/index.ts'
 import { parseCatalogView, parseFavoriteChange, type TopicNames } from '../../topologies/index.ts'
 import { overlayOn, type BookingTallies, type BookingTally } from './booking-tallies.ts'
-import { rowOf } from './fact-rows.ts'
+import { isFactOf, rowOf } from './fact-rows.ts'
 import { factSourceOf, type FactRow, type FactSource } from './fact-tables.ts'
 
 /**
@@ -109,7 +109,7 @@ export function decodeFacts(
         continue
       }
     }
-    rows.push(rowOf(source, value, partition, record.offset, overlay))
+    if (isFactOf(source, value)) rows.push(rowOf(source, value, partition, record.offset, overlay))
   }
   return { rows, skipped, tallies: overlay.changed }
 }

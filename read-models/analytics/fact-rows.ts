@@ -17,6 +17,17 @@ import type { FactRow, FactSource } from './fact-tables.ts'
 const text = (v: string | null | undefined): string => v ?? ''
 
 /**
+ * Whether a decoded value is a fact of its source's table: a refund's status (`refundId` set) is no
+ * payment's (payment_facts counts payments), and a refund asked again after a failed attempt is the same
+ * refund (refund_facts counts each refund once, at its first request).
+ */
+export function isFactOf(source: FactSource, value: unknown): boolean {
+  if (source === 'paymentStatus') return (value as PaymentStatusChanged).refundId === null
+  if (source === 'refundRequests') return (value as RefundRequest).attempt <= 1
+  return true
+}
+
+/**
  * The fact row of one decoded value of `source`'s topic, in the order of its table's `FACT_COLUMNS`;
  * `partition` and `offset` are the record's place. A booking fact also gets the change it made to its
  * booking's tally (`tallies`: before it; updated with it).

@@ -3,7 +3,15 @@ import { DEFAULT_TOPIC_NAMES, type TopicNames } from '../../topologies/index.ts'
 
 /** The topics the catalog projection follows, under the names of `topics`. */
 export function catalogTopics(topics: TopicNames): string[] {
-  return [topics.eventEvents, topics.bookingEvents, topics.requestOutcomes, topics.reviewEvents]
+  return [
+    topics.eventEvents,
+    topics.bookingEvents,
+    topics.requestOutcomes,
+    topics.reviewEvents,
+    topics.paymentRequests,
+    topics.paymentStatus,
+    topics.refundRequests,
+  ]
 }
 
 /** The catalog's topics under the names of the README (no prefix). */

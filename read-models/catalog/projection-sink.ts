@@ -3,6 +3,9 @@ import pino from 'pino'
 import type {
   BookingDomainEvent,
   EventDomainEvent,
+  PaymentRequest,
+  PaymentStatusChanged,
+  RefundRequest,
   RequestOutcome,
   ReviewDomainEvent,
 } from '../../avro/index.ts'
@@ -18,6 +21,7 @@ import { CATALOG_PROJECTION } from './catalog-topics.ts'
 import type { Db, Queryable } from './db.ts'
 import { applyEventFacts } from './event-applier.ts'
 import { applyRequestOutcomes } from './outcome-applier.ts'
+import { applyPaymentRequests, applyPaymentStatuses, applyRefundRequests } from './payment-applier.ts'
 import type { AppliedChanges, ReadModelSerdes } from './read-model.ts'
 import { applyReviewFacts, recomputeRatings } from './review-applier.ts'
 
@@ -45,7 +49,7 @@ const EVENT_LOCK_CLASS = 0x43415431
  * rows and the partition's next offset; records below the stored offset are skipped, so a replay, a
  * restart or a redelivered batch never applies a record twice. Within a batch the facts are folded in
  * memory per event / booking / waiting-list entry, then written with one statement per table (the
- * appliers: event-applier.ts, booking-applier.ts, outcome-applier.ts, review-applier.ts). An event's rating
+ * appliers: event-applier.ts, booking-applier.ts, outcome-applier.ts, review-applier.ts, payment-applier.ts). An event's rating
  * is recounted from its review rows likewise, after review and event batches.
  *
  * Seat figures are derived, not copied: a price option's `seats_taken` is the sum of its active
@@ -126,6 +130,21 @@ export class ReadModelSink implements ProjectionSink {
         const facts = decoded.map((d) => d.fact)
         await lockEvents(tx, facts)
         touched = await applyBookingFacts(tx, decoded)
+      } else if (batch.topic === this.#serdes.topics.paymentRequests) {
+        touched = await applyPaymentRequests(
+          tx,
+          this.#decode<PaymentRequest>(records).map((d) => d.fact),
+        )
+      } else if (batch.topic === this.#serdes.topics.paymentStatus) {
+        touched = await applyPaymentStatuses(
+          tx,
+          this.#decode<PaymentStatusChanged>(records).map((d) => d.fact),
+        )
+      } else if (batch.topic === this.#serdes.topics.refundRequests) {
+        touched = await applyRefundRequests(
+          tx,
+          this.#decode<RefundRequest>(records).map((d) => d.fact),
+        )
       } else {
         const outcomes = this.#decode<RequestOutcome>(records).map((d) => d.fact)
         touched = await applyRequestOutcomes(tx, outcomes)
@@ -146,11 +165,23 @@ export class ReadModelSink implements ProjectionSink {
 
   #serdeOf(
     topic: string,
-  ): ReadModelSerdes['eventEvent' | 'bookingEvent' | 'outcome' | 'reviewEvent'] | undefined {
+  ):
+    | ReadModelSerdes[
+        | 'eventEvent'
+        | 'bookingEvent'
+        | 'outcome'
+        | 'reviewEvent'
+        | 'paymentRequest'
+        | 'paymentStatus'
+        | 'refundRequest']
+    | undefined {
     if (topic === this.#serdes.topics.eventEvents) return this.#serdes.eventEvent
     if (topic === this.#serdes.topics.reviewEvents) return this.#serdes.reviewEvent
     if (topic === this.#serdes.topics.bookingEvents) return this.#serdes.bookingEvent
     if (topic === this.#serdes.topics.requestOutcomes) return this.#serdes.outcome
+    if (topic === this.#serdes.topics.paymentRequests) return this.#serdes.paymentRequest
+    if (topic === this.#serdes.topics.paymentStatus) return this.#serdes.paymentStatus
+    if (topic === this.#serdes.topics.refundRequests) return this.#serdes.refundRequest
     return undefined
   }
 

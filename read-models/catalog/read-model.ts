@@ -8,6 +8,7 @@ import type { EmbeddedLog, KafkaSecurity, ProjectionSink } from '../../streams/i
 import type { BookingSerdes } from '../../topologies/index.ts'
 import type { AuditEntry, AuditQuery, AuditRecord } from './audit-log.ts'
 import type { CheckInDeviceStore } from './check-in-devices.ts'
+import type { PaymentView, RefundListRequest, RefundView } from './payment-views.ts'
 import type { EventReviewsRequest, ReviewQueueRequest, ReviewView } from './review-views.ts'
 import type {
   AvailabilityChange,
@@ -34,7 +35,14 @@ import type {
 /** The value serdes the projection decodes with (from `createBookingSerdes(registry)`). */
 export type ReadModelSerdes = Pick<
   BookingSerdes,
-  'topics' | 'eventEvent' | 'bookingEvent' | 'outcome' | 'reviewEvent'
+  | 'topics'
+  | 'eventEvent'
+  | 'bookingEvent'
+  | 'outcome'
+  | 'reviewEvent'
+  | 'paymentRequest'
+  | 'paymentStatus'
+  | 'refundRequest'
 >
 
 /**
@@ -107,6 +115,12 @@ export interface ReadModel extends CategoryStore, FavoriteStore, CheckInDeviceSt
   /** A user's bookings, newest first; those that held seats unless `request.status` asks for others. */
   listUserBookings(userId: string, request: BookingListRequest): Promise<Page<BookingView>>
   getBooking(id: string): Promise<BookingView | undefined>
+  /** A payment by its ID (what `POST /bookings/{id}/pay` waits for). */
+  getPayment(id: string): Promise<PaymentView | undefined>
+  /** A booking's payments and refunds, oldest first. */
+  bookingPayments(bookingId: string): Promise<{ payments: PaymentView[]; refunds: RefundView[] }>
+  /** Refunds across events, latest change first (admins: the FAILED ones wait for them). */
+  listRefunds(request: RefundListRequest): Promise<Page<RefundView>>
   /** The user's active waiting-list entries, soonest event first. */
   listWaitlist(userId: string): Promise<readonly WaitlistEntryView[]>
 

@@ -14,11 +14,13 @@ import {
 import type { Db } from './db.ts'
 import { ReadModelError } from './errors.ts'
 import * as events from './event-queries.ts'
+import * as payments from './payment-queries.ts'
 import { SqlFavoriteStore } from './favorite-store.ts'
 import { ReadModelSink } from './projection-sink.ts'
 import * as promos from './promo-queries.ts'
 import * as reviews from './review-queries.ts'
 import type { EventReviewsRequest, ReviewQueueRequest, ReviewView } from './review-views.ts'
+import type { PaymentView, RefundListRequest, RefundView } from './payment-views.ts'
 import type { AppliedChanges, ReadModel, ReadModelSerdes } from './read-model.ts'
 import type {
   AvailabilityChange,
@@ -134,6 +136,18 @@ export class SqlReadModel implements ReadModel {
 
   getBooking(id: string): Promise<BookingView | undefined> {
     return guard(bookings.getBooking(this.db, id))
+  }
+
+  getPayment(id: string): Promise<PaymentView | undefined> {
+    return guard(payments.getPayment(this.db, id))
+  }
+
+  bookingPayments(bookingId: string): Promise<{ payments: PaymentView[]; refunds: RefundView[] }> {
+    return guard(payments.bookingPayments(this.db, bookingId))
+  }
+
+  listRefunds(request: RefundListRequest): Promise<Page<RefundView>> {
+    return guard(payments.listRefunds(this.db, request))
   }
 
   listWaitlist(userId: string): Promise<readonly WaitlistEntryView[]> {

@@ -1,4 +1,5 @@
 import t from 'tap'
+import { PAYMENT_STATUS_V1_FIELDS } from '../../processors/index.ts'
 import type { BookingCommand } from '../../avro/index.ts'
 import { cancelBooking } from '../../processors/booking-cancel.ts'
 import { changeSeats } from '../../processors/booking-change-seats.ts'
@@ -75,6 +76,7 @@ t.test('expiry and payment: late payment after expiry confirms when seats are fr
     status: 'COMPLETED' as const,
     amountMinor: 1000,
     occurredAtMs: NOW,
+    ...PAYMENT_STATUS_V1_FIELDS,
   }
   const late = applyPayment(
     expired.event,
@@ -115,6 +117,7 @@ t.test('user cancel of a confirmed booking refunds by the policy, capped by the 
       status: 'COMPLETED',
       amountMinor: 1000,
       occurredAtMs: NOW,
+      ...PAYMENT_STATUS_V1_FIELDS,
     },
     NOW,
     TICKETS,
@@ -151,6 +154,7 @@ function confirmed(event: EventState, seats: number): { event: EventState; booki
       status: 'COMPLETED',
       amountMinor: held.booking.amountMinor,
       occurredAtMs: NOW,
+      ...PAYMENT_STATUS_V1_FIELDS,
     },
     NOW,
     TICKETS,
@@ -200,6 +204,7 @@ t.test('more seats of a paid confirmed booking are a top-up priced with the book
       status: 'COMPLETED',
       amountMinor: 500,
       occurredAtMs: NOW,
+      ...PAYMENT_STATUS_V1_FIELDS,
     },
     NOW,
     TICKETS,

@@ -9,6 +9,7 @@ import { signDevToken } from '../../query-api/auth.ts'
 import { CommandProducer } from '../../query-api/commands/command-producer.ts'
 import { EmbeddedCommandTransport } from '../../query-api/commands/embedded-transport.ts'
 import { SandboxPaymentGateway } from '../../query-api/payments/payment-gateway.ts'
+import { startPaymentService } from '../../query-api/payments/payment-service.ts'
 import { openReadModel, startReadModelProjection } from '../../read-models/catalog/index.ts'
 import type { ReadModel } from '../../read-models/catalog/read-model.ts'
 import { EmbeddedLog, EmbeddedStreams, type Clock } from '../../streams/index.ts'
@@ -43,13 +44,17 @@ export interface Harness {
   readonly app: FastifyInstance
   readonly readModel: ReadModel
   readonly log: EmbeddedLog
+  /** The sandbox provider of the in-process payment service (its routes are mounted on the app). */
   readonly gateway: SandboxPaymentGateway
   readonly projection: ProjectionRunner
+  /** The in-process payment service (on the harness's log). */
+  readonly payments: ProjectionRunner
   /** `inject` with a token for the named principal (`guest`: none). */
   call(as: Principal, options: InjectOptions): Promise<LightMyRequestResponse>
   /**
-   * Stops the booking topology: commands are still appended to the log, nothing decides them any more, so
-   * the read model keeps the state it has (the authorization matrix and the fuzz test run on a fixed state).
+   * Stops the booking topology and the payment service: commands and payment requests are still appended
+   * to the log, nothing decides or starts them any more, so the read model keeps the state it has (the
+   * authorization matrix and the fuzz test run on a fixed state).
    */
   stopPipeline(): Promise<void>
   /** Starts the booking topology again (a new instance on the same log, its state restored). */
@@ -122,31 +127,46 @@ export async function startHarness(
       { userId: 'test', requestId: 'seed' },
     )
   const projection = await startReadModelProjection({ model: readModel, serdes: s, source: { log } })
-  const gateway = new SandboxPaymentGateway(WEBHOOK_SECRET)
+  const gateway = new SandboxPaymentGateway()
+  const commands = new CommandProducer(new EmbeddedCommandTransport(log), s)
   const app = await buildApp({
     readModel,
-    commands: new CommandProducer(new EmbeddedCommandTransport(log), s),
+    commands,
     auth: AUTH,
-    paymentGateway: gateway,
+    sandbox: gateway,
     webhookSecret: WEBHOOK_SECRET,
     ...overrides,
   })
   await app.ready()
+  const paymentService = () =>
+    startPaymentService({
+      gateway,
+      serdes: s,
+      source: { log },
+      report: (status) => commands.sendPaymentStatus(status),
+      logger,
+    })
+  let payments = await paymentService()
   return {
     app,
     readModel,
     log,
     gateway,
     projection,
+    get payments() {
+      return payments
+    },
     async stopPipeline() {
       if (pipelineRunning) await streams.close()
       pipelineRunning = false
+      await payments.close()
     },
     async startPipeline() {
       if (pipelineRunning) return
       streams = pipeline()
       await streams.start()
       pipelineRunning = true
+      payments = await paymentService()
     },
     openapi() {
       return JSON.parse(JSON.stringify(app.swagger()))
@@ -158,6 +178,7 @@ export async function startHarness(
     },
     async close() {
       await app.close()
+      await payments.close()
       await projection.close()
       if (pipelineRunning) await streams.close()
       await readModel.close()
@@ -167,6 +188,48 @@ export async function startHarness(
 }
 
 export const WAIT = { prefer: 'wait=10' }
+
+/**
+ * Polls `read` until `done` holds or `timeoutMs` passes (the pipeline, the projection and the payment
+ * service run on their own loops); returns the last value read, which the caller asserts on.
+ */
+export async function until<T>(
+  read: () => Promise<T>,
+  done: (value: T) => boolean,
+  timeoutMs = 15_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  let value = await read()
+  while (!done(value) && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 25))
+    value = await read()
+  }
+  return value
+}
+
+/**
+ * Starts paying a booking (`POST /bookings/{id}/pay` with `Prefer: wait`) and, unless `settle` is null,
+ * settles it through the sandbox's route; returns the payment ID. Throws on an answer other than 201/200.
+ */
+export async function payThroughSandbox(
+  h: Harness,
+  as: Signed,
+  bookingId: string,
+  settle: 'complete' | 'fail' | null = 'complete',
+  reported: { amountMinor?: number; currency?: string } = {},
+): Promise<string> {
+  const pay = await h.call(as, { method: 'POST', url: `/api/v1/bookings/${bookingId}/pay`, headers: WAIT })
+  if (pay.statusCode !== 201) throw new Error(`pay: ${pay.statusCode} ${pay.body}`)
+  const paymentId = pay.json<{ paymentId: string }>().paymentId
+  if (settle === null) return paymentId
+  const settled = await h.call(as, {
+    method: 'POST',
+    url: `/api/v1/payments/sandbox/${paymentId}/${settle}`,
+    payload: reported,
+  })
+  if (settled.statusCode !== 200) throw new Error(`sandbox: ${settled.statusCode} ${settled.body}`)
+  return paymentId
+}
 
 /** A valid event body starting `days` from now. */
 export function eventBody(overrides: Record<string, unknown> = {}, days = 30): Record<string, unknown> {

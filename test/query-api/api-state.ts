@@ -24,6 +24,7 @@ import {
   ADMIN,
   eventBody,
   ORGANIZER,
+  payThroughSandbox,
   publishedEvent,
   serdes,
   startHarness,
@@ -168,11 +169,16 @@ export async function startApiState(): Promise<ApiState> {
         return answer.json<{ deviceId: string; key: string }>()
       },
       async startPayment() {
+        const paymentId = `pay_${randomUUID()}`
         const payment = await h.gateway.start({
+          paymentId,
           bookingId: fixture.booking,
           eventId: published,
           userId: USER.sub,
           amountMinor: PRICE_OPTION.priceMinor,
+          currency: 'RUB',
+          returnUrl: null,
+          idempotencyKey: paymentId,
         })
         return payment.paymentId
       },
@@ -194,13 +200,7 @@ async function confirmedBooking(h: Harness, eventId: string): Promise<string> {
   })
   if (booked.statusCode !== 201) throw new Error(`book: ${booked.statusCode} ${booked.body}`)
   const id = booked.json<{ id: string }>().id
-  const pay = await h.call(USER2, { method: 'POST', url: `/api/v1/bookings/${id}/pay` })
-  if (pay.statusCode !== 201) throw new Error(`pay: ${pay.statusCode} ${pay.body}`)
-  const settled = await h.call(USER2, {
-    method: 'POST',
-    url: `/api/v1/payments/sandbox/${pay.json<{ paymentId: string }>().paymentId}/complete`,
-  })
-  if (settled.statusCode !== 200) throw new Error(`sandbox: ${settled.statusCode} ${settled.body}`)
+  await payThroughSandbox(h, USER2, id)
   for (let i = 0; i < 200; i++) {
     const booking = await h.readModel.getBooking(id)
     if (booking?.status === 'CONFIRMED' && booking.ticketCode !== null) return id
@@ -415,6 +415,16 @@ export const VALID_REQUESTS: Readonly<Record<string, RequestOf>> = {
   'POST /api/v1/bookings/:id/pay': (s) => ({
     method: 'POST',
     url: `/api/v1/bookings/${s.fixture.booking}/pay`,
+  }),
+  'GET /api/v1/bookings/:id/payments': (s) => ({
+    method: 'GET',
+    url: `/api/v1/bookings/${s.fixture.booking}/payments`,
+  }),
+  'GET /api/v1/admin/refunds': () => ({ method: 'GET', url: '/api/v1/admin/refunds?status=FAILED' }),
+  'POST /api/v1/payments/sandbox/:paymentId/refund-failures': async (s) => ({
+    method: 'POST',
+    url: `/api/v1/payments/sandbox/${await s.startPayment()}/refund-failures`,
+    ...json({ count: 1 }),
   }),
   'POST /api/v1/payments/webhook': (s) => signedWebhook(s.fixture),
   'POST /api/v1/payments/sandbox/:paymentId/:outcome': async (s) => ({

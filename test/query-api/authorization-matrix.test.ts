@@ -419,7 +419,14 @@ const ROWS: Row[] = [
     route: 'POST /api/v1/bookings/:id/pay',
     state: 'pending',
     request: (s) => ({ method: 'POST', url: `/api/v1/bookings/${s.fixture.booking}/pay` }),
-    expect: '401 201 404 403 404 201 403',
+    expect: '401 202 404 403 404 202 403',
+  },
+  {
+    // Whoever may see the booking: its user, the event's organizer, admins.
+    route: 'GET /api/v1/bookings/:id/payments',
+    state: 'pending',
+    request: (s) => ({ method: 'GET', url: `/api/v1/bookings/${s.fixture.booking}/payments` }),
+    expect: '401 200 404 200 404 200 403',
   },
 
   // Payments: the gateway's signed callback takes no token; the sandbox stands for the payer.
@@ -443,6 +450,22 @@ const ROWS: Row[] = [
       url: `/api/v1/payments/sandbox/${await s.startPayment()}/complete`,
     }),
     expect: '401 200 404 403 404 200 403',
+  },
+  {
+    route: 'POST /api/v1/payments/sandbox/:paymentId/refund-failures',
+    state: 'started payment',
+    request: async (s) => ({
+      method: 'POST',
+      url: `/api/v1/payments/sandbox/${await s.startPayment()}/refund-failures`,
+      ...json({ count: 1 }),
+    }),
+    expect: '401 403 403 403 403 200 403',
+  },
+  {
+    route: 'GET /api/v1/admin/refunds',
+    state: '-',
+    request: () => ({ method: 'GET', url: '/api/v1/admin/refunds?status=FAILED' }),
+    expect: '401 403 403 403 403 200 403',
   },
 
   // Waiting list (the pipeline decides whether the event has one to join), favorites, outcomes.

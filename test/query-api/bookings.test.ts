@@ -142,72 +142,76 @@ t.test('a draft event is not bookable (422)', async (t) => {
   t.equal(res.json().code, 'EVENT_NOT_BOOKABLE')
 })
 
-t.test('pay through the sandbox gateway; the webhook confirms; a replay is harmless', async (t) => {
-  const eventId = await publishedEvent(h)
-  const id = (await book(USER, { eventId, priceOptionId: 'std', seats: 2 })).json().id
-  const pay = await h.call(USER, { method: 'POST', url: `/api/v1/bookings/${id}/pay` })
-  t.equal(pay.statusCode, 201, pay.body)
-  const { paymentId, amountMinor } = pay.json()
-  t.equal(amountMinor, 1_000_000)
-  const settled = await h.call(USER, {
-    method: 'POST',
-    url: `/api/v1/payments/sandbox/${paymentId}/complete`,
-  })
-  t.equal(settled.statusCode, 200, settled.body)
-  t.equal(settled.json().webhookStatus, 200)
-  let booking
-  for (let i = 0; i < 100; i++) {
-    booking = (await h.call(USER, { method: 'GET', url: `/api/v1/bookings/${id}` })).json()
-    if (booking.status === 'CONFIRMED') break
-    await new Promise((r) => setTimeout(r, 50))
-  }
-  t.equal(booking.status, 'CONFIRMED')
-  t.type(booking.ticketCode, 'string')
-  const raw = JSON.stringify({
-    paymentId,
-    bookingId: id,
-    eventId,
-    status: 'COMPLETED',
-    amountMinor,
-    occurredAtMs: Date.now(),
-  })
-  const replay = await h.call('guest', {
-    method: 'POST',
-    url: '/api/v1/payments/webhook',
-    headers: { 'content-type': 'application/json', 'x-signature': signWebhook(WEBHOOK_SECRET, raw) },
-    payload: raw,
-  })
-  t.equal(replay.statusCode, 200)
-  await h.projection.caughtUp()
-  const after = (await h.call(USER, { method: 'GET', url: `/api/v1/bookings/${id}` })).json()
-  t.equal(after.paidMinor, 1_000_000, 'paid once')
-  t.equal(after.refundedMinor, 0)
-  const forged = await h.call('guest', {
-    method: 'POST',
-    url: '/api/v1/payments/webhook',
-    headers: { 'content-type': 'application/json', 'x-signature': signWebhook('wrong', raw) },
-    payload: raw,
-  })
-  t.equal(forged.statusCode, 401)
-  t.equal(forged.json().code, 'INVALID_SIGNATURE')
-  const unsigned = await h.call('guest', {
-    method: 'POST',
-    url: '/api/v1/payments/webhook',
-    headers: { 'content-type': 'application/json' },
-    payload: raw,
-  })
-  t.equal(unsigned.statusCode, 401)
-  const old = await h.call('guest', {
-    method: 'POST',
-    url: '/api/v1/payments/webhook',
-    headers: {
-      'content-type': 'application/json',
-      'x-signature': signWebhook(WEBHOOK_SECRET, raw, Date.now() - 3_600_000),
-    },
-    payload: raw,
-  })
-  t.equal(old.statusCode, 401, 'a stale signature is refused')
-})
+t.test(
+  'pay through the in-process payment service; the sandbox confirms; a replayed webhook is harmless',
+  async (t) => {
+    const eventId = await publishedEvent(h)
+    const id = (await book(USER, { eventId, priceOptionId: 'std', seats: 2 })).json().id
+    const pay = await h.call(USER, { method: 'POST', url: `/api/v1/bookings/${id}/pay`, headers: WAIT })
+    t.equal(pay.statusCode, 201, pay.body)
+    const { paymentId, amountMinor } = pay.json()
+    t.equal(amountMinor, 1_000_000)
+    t.match(pay.json(), { status: 'INITIATED', currency: 'RUB', confirmationUrl: /\/complete$/ })
+    const settled = await h.call(USER, {
+      method: 'POST',
+      url: `/api/v1/payments/sandbox/${paymentId}/complete`,
+    })
+    t.equal(settled.statusCode, 200, settled.body)
+    t.same(settled.json(), { paymentId, status: 'COMPLETED' })
+    let booking
+    for (let i = 0; i < 100; i++) {
+      booking = (await h.call(USER, { method: 'GET', url: `/api/v1/bookings/${id}` })).json()
+      if (booking.status === 'CONFIRMED') break
+      await new Promise((r) => setTimeout(r, 50))
+    }
+    t.equal(booking.status, 'CONFIRMED')
+    t.type(booking.ticketCode, 'string')
+    const raw = JSON.stringify({
+      paymentId,
+      bookingId: id,
+      eventId,
+      status: 'COMPLETED',
+      amountMinor,
+      occurredAtMs: Date.now(),
+    })
+    const replay = await h.call('guest', {
+      method: 'POST',
+      url: '/api/v1/payments/webhook',
+      headers: { 'content-type': 'application/json', 'x-signature': signWebhook(WEBHOOK_SECRET, raw) },
+      payload: raw,
+    })
+    t.equal(replay.statusCode, 200)
+    await h.projection.caughtUp()
+    const after = (await h.call(USER, { method: 'GET', url: `/api/v1/bookings/${id}` })).json()
+    t.equal(after.paidMinor, 1_000_000, 'paid once')
+    t.equal(after.refundedMinor, 0)
+    const forged = await h.call('guest', {
+      method: 'POST',
+      url: '/api/v1/payments/webhook',
+      headers: { 'content-type': 'application/json', 'x-signature': signWebhook('wrong', raw) },
+      payload: raw,
+    })
+    t.equal(forged.statusCode, 401)
+    t.equal(forged.json().code, 'INVALID_SIGNATURE')
+    const unsigned = await h.call('guest', {
+      method: 'POST',
+      url: '/api/v1/payments/webhook',
+      headers: { 'content-type': 'application/json' },
+      payload: raw,
+    })
+    t.equal(unsigned.statusCode, 401)
+    const old = await h.call('guest', {
+      method: 'POST',
+      url: '/api/v1/payments/webhook',
+      headers: {
+        'content-type': 'application/json',
+        'x-signature': signWebhook(WEBHOOK_SECRET, raw, Date.now() - 3_600_000),
+      },
+      payload: raw,
+    })
+    t.equal(old.statusCode, 401, 'a stale signature is refused')
+  },
+)
 
 t.test('booking bodies are validated; guests cannot book', async (t) => {
   const USER = { sub: 'user-validation', role: 'user' } as const
@@ -360,7 +364,7 @@ t.test('a paid booking grows: the added seats are held, paid at the gateway, the
   const buyer = { sub: 'user-top-up', role: 'user' } as const
   const eventId = await publishedEvent(h, { capacity: 4 })
   const id = (await book(buyer, { eventId, priceOptionId: 'std', seats: 2 })).json().id
-  const pay = async () => h.call(buyer, { method: 'POST', url: `/api/v1/bookings/${id}/pay` })
+  const pay = async () => h.call(buyer, { method: 'POST', url: `/api/v1/bookings/${id}/pay`, headers: WAIT })
   const first = await pay()
   t.equal(first.statusCode, 201)
   await h.call(buyer, { method: 'POST', url: `/api/v1/payments/sandbox/${first.json().paymentId}/complete` })
@@ -430,7 +434,7 @@ t.test(
     t.equal(policy.statusCode, 200, policy.body)
     const confirmed = async (as: typeof participant | typeof other, seats: number): Promise<string> => {
       const id = (await book(as, { eventId, priceOptionId: 'std', seats })).json().id
-      const pay = await h.call(as, { method: 'POST', url: `/api/v1/bookings/${id}/pay` })
+      const pay = await h.call(as, { method: 'POST', url: `/api/v1/bookings/${id}/pay`, headers: WAIT })
       await h.call(as, { method: 'POST', url: `/api/v1/payments/sandbox/${pay.json().paymentId}/complete` })
       t.equal((await bookingWhen(as, id, (b) => b.status === 'CONFIRMED')).status, 'CONFIRMED')
       return id

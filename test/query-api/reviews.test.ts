@@ -33,7 +33,7 @@ async function bookAndPay(as: Principal & { sub: string }, eventId: string): Pro
   const booked = await post(as, '/api/v1/bookings', { eventId, priceOptionId: 'std', seats: 1 })
   if (booked.statusCode !== 201) throw new Error(`book: ${booked.body}`)
   const id = booked.json<{ id: string }>().id
-  const pay = await post(as, `/api/v1/bookings/${id}/pay`, undefined, {})
+  const pay = await post(as, `/api/v1/bookings/${id}/pay`)
   const settled = await post(as, `/api/v1/payments/sandbox/${pay.json().paymentId}/complete`, undefined, {})
   if (settled.statusCode !== 200) throw new Error(`pay: ${settled.body}`)
   const booking = await until(

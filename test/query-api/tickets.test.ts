@@ -97,7 +97,7 @@ async function pendingBooking(as: Signed, eventId: string, seats = 2): Promise<s
 /** A booking paid through the sandbox and CONFIRMED; its view as GET /bookings/{id} answers it. */
 async function confirmedBooking(as: Signed, eventId: string, seats = 2): Promise<Record<string, unknown>> {
   const id = await pendingBooking(as, eventId, seats)
-  const pay = await h.call(as, { method: 'POST', url: `/api/v1/bookings/${id}/pay` })
+  const pay = await h.call(as, { method: 'POST', url: `/api/v1/bookings/${id}/pay`, headers: WAIT })
   if (pay.statusCode !== 201) throw new Error(`pay: ${pay.statusCode} ${pay.body}`)
   const paymentId = pay.json<{ paymentId: string }>().paymentId
   await h.call(as, { method: 'POST', url: `/api/v1/payments/sandbox/${paymentId}/complete` })

@@ -1,5 +1,6 @@
 // A booking topology on the TestDriver with Avro serdes on a LocalSchemaRegistry, plus builders for
 // commands. Used by the booking topology tests and the property test.
+import { PAYMENT_STATUS_V1_FIELDS } from '../../processors/index.ts'
 import type {
   Actor,
   BookingCommand,
@@ -10,6 +11,7 @@ import type {
   EventDomainEvent,
   NotificationMessage,
   PaymentStatus,
+  PaymentStatusChanged,
   RefundRequest,
   RequestOutcome,
 } from '../../avro/index.ts'
@@ -169,6 +171,7 @@ export class BookingHarness {
     status: PaymentStatus,
     amountMinor: number,
     paymentId = `pay-${bookingId}`,
+    extra: Partial<PaymentStatusChanged> = {},
   ): void {
     this.driver
       .createInputTopic(topics.paymentStatus, stringSerde, this.#serdes.paymentStatus)
@@ -179,6 +182,8 @@ export class BookingHarness {
         status,
         amountMinor,
         occurredAtMs: this.driver.clock.now(),
+        ...PAYMENT_STATUS_V1_FIELDS,
+        ...extra,
       })
   }
 

@@ -37,6 +37,7 @@
 // counts for the second. The model goes by the order of the log; the generator moves the clock 1 s before
 // every schedule change so that neither case arises here. See booking-model.ts.
 import fc from 'fast-check'
+import { PAYMENT_STATUS_V1_FIELDS } from '../../processors/index.ts'
 import t from 'tap'
 import type {
   Actor,
@@ -595,7 +596,15 @@ function resolve(step: RunStep, model: BookingModel, ctx: RunContext): Input[] {
   ) =>
     ({
       kind: 'payment',
-      payment: { paymentId, bookingId, eventId: EVENT_ID, status, amountMinor, occurredAtMs: now },
+      payment: {
+        paymentId,
+        bookingId,
+        eventId: EVENT_ID,
+        status,
+        amountMinor,
+        occurredAtMs: now,
+        ...PAYMENT_STATUS_V1_FIELDS,
+      },
     }) as const
   switch (step.kind) {
     case 'book': {

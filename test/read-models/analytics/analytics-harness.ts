@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs'
+import { PAYMENT_STATUS_V1_FIELDS } from '../../../processors/index.ts'
 // The analytics tests' common ground: a booking topology running on EmbeddedStreams over an in-memory (or
 // durable) EmbeddedLog with a hand-moved clock, JSON view and favorite records next to it, and a scenario
 // whose expected figures are computed from the scenario's own plan, never from the topology's outputs.
@@ -131,6 +132,7 @@ export class BookingPipeline {
         status,
         amountMinor,
         occurredAtMs: this.clock.now(),
+        ...PAYMENT_STATUS_V1_FIELDS,
       }),
     )
   }

@@ -2,6 +2,7 @@
 // (the real outputs of the pipeline, with the declared topics and their 12 partitions), and the two
 // database engines every read-model test runs on.
 import { randomUUID } from 'node:crypto'
+import { PAYMENT_STATUS_V1_FIELDS } from '../../../processors/index.ts'
 import pg from 'pg'
 import type {
   BookingCommand,
@@ -105,6 +106,7 @@ export class PipelineScenario {
       status,
       amountMinor,
       occurredAtMs: this.clock.now(),
+      ...PAYMENT_STATUS_V1_FIELDS,
     })
   }
 
@@ -116,6 +118,7 @@ export class PipelineScenario {
       memberId: status === 'ASSIGNED' ? 'member-1' : null,
       reason: status === 'UNAVAILABLE' ? 'busy' : null,
       occurredAtMs: this.clock.now(),
+      ...PAYMENT_STATUS_V1_FIELDS,
     })
   }
 
@@ -210,6 +213,8 @@ export async function projectedTables(model: ReadModel): Promise<Record<string, 
     ['event_promo_codes', 'event_id, code'],
     ['bookings', 'id'],
     ['waitlist_entries', 'event_id, user_id'],
+    ['payments', 'id'],
+    ['refunds', 'id'],
     ['request_outcomes', 'request_id'],
     ['reviews', 'id'],
     ['projection_offsets', 'projection, topic, partition'],
