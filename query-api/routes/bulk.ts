@@ -12,6 +12,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { Type, type Static } from '@sinclair/typebox'
+import { canCancelForForceMajeure } from '../../processors/index.ts'
 import type { BulkJobView } from '../../read-models/catalog/index.ts'
 import { actorOf } from '../auth.ts'
 import { bulkItemRequestId, MAX_BULK_ITEMS } from '../bulk-jobs.ts'
@@ -131,7 +132,7 @@ export async function bulkRoutes(app: FastifyInstance, context: ApiContext): Pro
     },
     async (request, reply) => {
       const b = request.body
-      if (b.forceMajeure === true && request.principal.role !== 'admin')
+      if (b.forceMajeure === true && !canCancelForForceMajeure(actorOf(request.principal)))
         throw new ApiError('FORBIDDEN', 'force majeure refunds are for admins')
       return createJob(context, request, reply, 'bookings', b.action, b.bookingIds, {
         reason: b.reason,

@@ -225,3 +225,17 @@ export async function publishedEvent(
   if (published.statusCode !== 200) throw new Error(`publish: ${published.statusCode} ${published.body}`)
   return id
 }
+
+/** Pays `user`'s pending booking through the sandbox gateway and waits until the catalog shows it CONFIRMED. */
+export async function payAndConfirm(h: Harness, user: Signed, bookingId: string): Promise<void> {
+  const pay = await h.call(user, { method: 'POST', url: `/api/v1/bookings/${bookingId}/pay` })
+  if (pay.statusCode !== 201) throw new Error(`pay: ${pay.statusCode} ${pay.body}`)
+  const paymentId = pay.json<{ paymentId: string }>().paymentId
+  const done = await h.call(user, { method: 'POST', url: `/api/v1/payments/sandbox/${paymentId}/complete` })
+  if (done.statusCode !== 200) throw new Error(`sandbox: ${done.statusCode} ${done.body}`)
+  for (let i = 0; i < 200; i++) {
+    if ((await h.readModel.getBooking(bookingId))?.status === 'CONFIRMED') return
+    await new Promise((resolve) => setTimeout(resolve, 25))
+  }
+  throw new Error(`booking ${bookingId} was not confirmed`)
+}

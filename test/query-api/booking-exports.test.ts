@@ -9,6 +9,7 @@ import {
   ADMIN,
   ORGANIZER,
   ORGANIZER2,
+  payAndConfirm,
   publishedEvent,
   startHarness,
   USER,
@@ -32,23 +33,10 @@ async function book(user: Signed, eventId: string, seats = 1): Promise<{ id: str
   return booked.json<{ id: string; createdAt: string }>()
 }
 
-/** Pays a pending booking through the sandbox and waits until it is CONFIRMED. */
-async function confirm(user: Signed, id: string): Promise<void> {
-  const pay = await h.call(user, { method: 'POST', url: `/api/v1/bookings/${id}/pay` })
-  const paymentId = pay.json<{ paymentId: string }>().paymentId
-  const done = await h.call(user, { method: 'POST', url: `/api/v1/payments/sandbox/${paymentId}/complete` })
-  if (done.statusCode !== 200) throw new Error(`sandbox: ${done.statusCode} ${done.body}`)
-  for (let i = 0; i < 200; i++) {
-    if ((await h.readModel.getBooking(id))?.status === 'CONFIRMED') return
-    await new Promise((resolve) => setTimeout(resolve, 25))
-  }
-  throw new Error(`booking ${id} not confirmed`)
-}
-
 const eventId = await publishedEvent(h, { capacity: 10 })
 const other = await publishedEvent(h, { capacity: 10, organizer: ORGANIZER2 })
 const paid = await book(USER, eventId, 2)
-await confirm(USER, paid.id)
+await payAndConfirm(h, USER, paid.id)
 const pending = await book(USER2, eventId)
 const elsewhere = await book(USER2, other)
 

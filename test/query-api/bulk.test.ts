@@ -13,6 +13,7 @@ import {
   eventBody,
   ORGANIZER,
   ORGANIZER2,
+  payAndConfirm,
   publishedEvent,
   startHarness,
   USER,
@@ -165,6 +166,7 @@ t.test(
     const theirs = await publishedEvent(h, { capacity: 5, organizer: ORGANIZER2 })
     const bookings = [await book(USER, mine), await book(USER2, mine)]
     const foreign = await book(USER, theirs)
+    await payAndConfirm(h, USER, bookings[0]!)
 
     const refused = await post(ORGANIZER, '/api/v1/bulk/bookings', {
       action: 'CANCEL',
@@ -190,6 +192,9 @@ t.test(
       ],
     )
     for (const id of bookings) t.equal((await h.readModel.getBooking(id))?.status, 'CANCELED')
+    const paid = (await h.readModel.getBooking(bookings[0]!))!
+    t.ok(paid.paidMinor > 0, 'the first booking was paid')
+    t.equal(paid.refundedMinor, paid.paidMinor, "the organizer's cancellation refunds in full, once")
     t.equal(
       (await h.readModel.getBooking(foreign))?.status,
       'PENDING_PAYMENT',
