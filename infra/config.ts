@@ -205,6 +205,15 @@ export const CONFIG_KEYS = {
     description:
       '`/readyz` answers from its last check for this long (dependencies are checked at most this often)',
   }),
+  bulkCommandsPerSecond: key({
+    env: 'BULK_COMMANDS_PER_SECOND',
+    kind: 'integer',
+    min: 0,
+    max: 100_000,
+    default: 200,
+    description:
+      'at most this many commands per second per bulk job (`POST /bulk/...`), so a job never floods the pipeline; 0: no limit',
+  }),
   authJwtSecret: key({
     env: 'AUTH_JWT_SECRET',
     kind: 'string',

@@ -40,6 +40,11 @@ export const API_ERROR_CODES = {
     retriable: false,
     meaning: 'The event has no active check-in device with this ID (unknown, or revoked already).',
   },
+  BULK_JOB_NOT_FOUND: {
+    httpStatus: 404,
+    retriable: false,
+    meaning: 'No bulk job with this ID, or one the caller may not see (only its creator and admins may).',
+  },
   IDEMPOTENCY_KEY_REUSED: {
     httpStatus: 409,
     retriable: false,

@@ -7,6 +7,7 @@
  * builds the real parts.
  */
 import { captureBefore, isAudited, recordAudit } from './audit.ts'
+import { BulkJobRunner } from './bulk-jobs.ts'
 import rateLimit from '@fastify/rate-limit'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
@@ -58,6 +59,8 @@ import { availabilityRoutes, type AvailabilityStreamOptions } from './routes/ava
 import { requestRoutes } from './routes/requests.ts'
 import { reviewRoutes } from './routes/reviews.ts'
 import { adminAuditRoutes } from './routes/admin-audit.ts'
+import { bulkRoutes } from './routes/bulk.ts'
+import { bookingExportRoutes } from './routes/booking-exports.ts'
 import { ticketRoutes } from './routes/tickets.ts'
 import { waitlistRoutes } from './routes/waitlist.ts'
 import { createAjv } from './validation.ts'
@@ -71,7 +74,13 @@ declare module 'fastify' {
   interface FastifyRequest {
     principal: Principal
     /** Before/after of an audited action (query-api/audit.ts). */
-    auditTrail?: { before?: unknown; after?: unknown }
+    auditTrail?: {
+      before?: unknown
+      after?: unknown
+      target?: { type: string; id: string }
+      /** An export (CSV): audited whoever reads it. */
+      export?: boolean
+    }
   }
   interface FastifyInstance {
     /** What the routes share and the token verifier, for the API's other faces (the gRPC server). */
@@ -130,6 +139,8 @@ export interface BuildAppOptions {
    * rate limits and logs key guests by the client's address; false (default): the socket's address.
    */
   readonly trustProxy?: false | number | readonly string[]
+  /** At most this many commands per second per bulk job (BULK_COMMANDS_PER_SECOND); default 200, 0: no limit. */
+  readonly bulkCommandsPerSecond?: number
 }
 
 export const BODY_LIMIT_BYTES = 1024 * 1024
@@ -191,6 +202,11 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     webhookSecret: options.webhookSecret,
     maxWaitMs: options.maxWaitMs ?? 10_000,
     audit: logger.child({ audit: true }),
+    bulk: new BulkJobRunner(() => context, {
+      commandsPerSecond: options.bulkCommandsPerSecond ?? 200,
+      idleAfterMs: 60_000,
+      log: logger.child({ component: 'bulk' }),
+    }),
     bookingRateLimit:
       options.rateLimits === false
         ? false
@@ -219,6 +235,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   const unsubscribe = options.readModel.onApplied((changes) => void applied(changes))
   if (options.fanout) await options.fanout.start((changes) => waiters.notifyApplied(changes))
   app.addHook('onClose', async () => {
+    await context.bulk.close()
     unsubscribe()
     await options.fanout?.close()
   })
@@ -253,6 +270,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
         { name: 'categories' },
         { name: 'payments' },
         { name: 'requests' },
+        { name: 'bulk' },
+        { name: 'admin' },
         { name: 'stats' },
         { name: 'operations' },
       ],
@@ -350,7 +369,10 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   // answer leaves, for routes and refusals alike.
   app.addHook('preHandler', async (request) => captureBefore(context, request))
   app.addHook('onSend', async (request, reply, payload) => {
-    if (request.routeOptions.url !== undefined && isAudited(request.principal, request.method))
+    if (
+      request.routeOptions.url !== undefined &&
+      (isAudited(request.principal, request.method) || request.auditTrail?.export === true)
+    )
       await recordAudit(context, request, reply)
     return payload
   })
@@ -392,6 +414,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       await requestRoutes(api, context)
       await reviewRoutes(api, context)
       await adminAuditRoutes(api, context)
+      await bulkRoutes(api, context)
+      await bookingExportRoutes(api, context)
       await checkInDeviceRoutes(api, context)
       for (const plugin of options.plugins ?? []) await plugin(api, context)
     },

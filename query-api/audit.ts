@@ -1,9 +1,11 @@
 /**
  * The durable audit of the API: every admin request (writes, overrides, moderation, exports and every other
- * read) and every organizer write becomes one `audit_log` row (read-models/catalog/audit-log.ts), written
+ * read), every organizer write and every export (`auditTrail.export`: CSV of participants or stats, an
+ * organizer's too) becomes one `audit_log` row (read-models/catalog/audit-log.ts), written
  * before the answer leaves, whatever the log level. Before the handler of an audited write runs, the state
  * of its target (the event, booking or review its path or body names) is read as its `before`; routes
- * that write directly (categories) set `request.auditTrail` themselves, with the state after. A command's
+ * that write directly (categories) set `request.auditTrail` themselves, with the state after (and a route
+ * whose path names no target, its target: a new bulk job). A command's
  * after is its decided outcome, joined when the log is read.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify'
@@ -26,6 +28,7 @@ const TARGETS: { readonly [segment: string]: string } = {
   reviews: 'review',
   categories: 'category',
   requests: 'request',
+  bulk: 'bulk-job',
 }
 
 export function auditTarget(
@@ -52,7 +55,7 @@ export async function recordAudit(
   const principal = request.principal
   if (principal.userId === undefined || (principal.role !== 'admin' && principal.role !== 'organizer')) return
   const route = request.routeOptions.url ?? request.url.split('?')[0]!
-  const target = auditTarget(route, request.params, request.body)
+  const target = request.auditTrail?.target ?? auditTarget(route, request.params, request.body)
   const requestId = reply.getHeader('x-request-id')
   const entry: AuditEntry = {
     actorUserId: principal.userId,

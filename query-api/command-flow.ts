@@ -50,7 +50,7 @@ export interface CommandPlan<R> {
 }
 
 /** An ID derived from `name` (UUID version 5 format): the same name gives the same ID, anywhere. */
-function derivedId(name: string): string {
+export function derivedId(name: string): string {
   const hash = createHash('sha1').update(ID_NAMESPACE).update(name).digest()
   hash[6] = (hash[6]! & 0x0f) | 0x50
   hash[8] = (hash[8]! & 0x3f) | 0x80
@@ -200,7 +200,8 @@ export async function batchRequestIds(
   return ids
 }
 
-function fingerprint(call: Pick<CommandCall, 'method' | 'route' | 'params' | 'body'>): string {
+/** Hash of a request's method, route, parameters and body: tells a true repeat from a reused key. */
+export function fingerprint(call: Pick<CommandCall, 'method' | 'route' | 'params' | 'body'>): string {
   return createHash('sha256')
     .update(`${call.method} ${call.route}\n`)
     .update(JSON.stringify(call.params ?? {}))
@@ -282,21 +283,10 @@ export async function commandAnswer<R>(
       })
     }
   }
-  await context.requests.register({
-    requestId,
-    userId: actor.userId,
-    eventId: plan.eventId,
-    resourceType: plan.resourceType,
-    resourceId,
-    commandType: plan.commandType,
-    acceptedAtMs: Date.now(),
-  })
   // A repeat of an idempotent request not decided yet is sent again: the pipeline answers a known request
   // ID or key with its kept outcome and no second effect, and a first send that failed half-way gets its
   // second chance.
-  await plan.send({ requestId, resourceId, idempotencyKey: key })
-  context.metrics.commands.inc({ command: plan.commandType })
-  call.log.info({ requestId, resourceId, command: plan.commandType, eventId: plan.eventId }, 'command sent')
+  await produceCommand(context, plan, { requestId, resourceId, idempotencyKey: key }, actor.userId, call.log)
   answering(requestId)
 
   const waitMs = call.waitMs
@@ -309,6 +299,40 @@ export async function commandAnswer<R>(
     context.metrics.waitOutcomes.inc({ result: 'timeout' })
   }
   return { kind: 'pending', requestId, resourceId }
+}
+
+/**
+ * Produces the command of `plan` under `ids` (registered first, so `GET /requests/{id}` knows it as
+ * pending, readable by `userId`). Producing the same request ID again is safe: the event's task answers a
+ * known request ID with its kept outcome and no second effect.
+ */
+export async function produceCommand<R>(
+  context: ApiContext,
+  plan: CommandPlan<R>,
+  ids: { requestId: string; resourceId: string; idempotencyKey: string | null },
+  userId: string,
+  log: FastifyBaseLogger,
+): Promise<void> {
+  await context.requests.register({
+    requestId: ids.requestId,
+    userId,
+    eventId: plan.eventId,
+    resourceType: plan.resourceType,
+    resourceId: ids.resourceId,
+    commandType: plan.commandType,
+    acceptedAtMs: Date.now(),
+  })
+  await plan.send(ids)
+  context.metrics.commands.inc({ command: plan.commandType })
+  log.info(
+    {
+      requestId: ids.requestId,
+      resourceId: ids.resourceId,
+      command: plan.commandType,
+      eventId: plan.eventId,
+    },
+    'command sent',
+  )
 }
 
 /**

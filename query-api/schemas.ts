@@ -64,7 +64,7 @@ export const Outcome = Type.Object({
   ),
 })
 
-const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()])
+export const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()])
 
 export const PriceOptionView = Type.Object({
   id: Type.String(),

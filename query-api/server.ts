@@ -68,6 +68,8 @@ export interface ApiConfig {
   readonly kafkaBrokers: readonly string[]
   /** TRUST_PROXY: the proxies whose X-Forwarded-For names the client (none by default). */
   readonly trustProxy?: false | number | readonly string[]
+  /** BULK_COMMANDS_PER_SECOND: the pace of each bulk job's commands (0: no limit). */
+  readonly bulkCommandsPerSecond?: number
 }
 
 export interface StartApiOptions {
@@ -154,8 +156,16 @@ export async function startApi(options: StartApiOptions): Promise<RunningApi> {
     publicOperations: config.opsOnPublicListener,
     plugins: options.plugins ?? [],
     trustProxy: config.trustProxy ?? false,
+    ...(config.bulkCommandsPerSecond === undefined
+      ? {}
+      : { bulkCommandsPerSecond: config.bulkCommandsPerSecond }),
   })
   const url = await app.listen({ host: config.httpHost, port: config.httpPort })
+  // Bulk jobs whose commands were not all produced (the instance that produced them stopped or crashed)
+  // are resumed now, and picked up later when their producer goes quiet.
+  const bulk = app.apiParts.context.bulk
+  await bulk.resume()
+  bulk.startSweeping()
   let ops: FastifyInstance | undefined
   let opsUrl: string | undefined
   if (config.opsHttpPort !== null) {

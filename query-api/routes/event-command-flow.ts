@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { EventCommand } from '../../avro/index.ts'
-import { actorOf } from '../auth.ts'
-import { reflects, submitCommand } from '../command-flow.ts'
+import { actorOf, type Principal } from '../auth.ts'
+import { reflects, submitCommand, type CommandPlan } from '../command-flow.ts'
 import { eventCommand } from '../commands/command-builders.ts'
 import type { ApiContext } from '../context.ts'
 import { Accepted, EventDetails as EventDetailsSchema } from '../schemas.ts'
@@ -45,12 +45,33 @@ export async function submitEventCommand(
   payload: EventCommandPayload | ((resourceId: string) => EventCommandPayload),
   options: EventCommandOptions = {},
 ): Promise<unknown> {
-  const actor = actorOf(request.principal)
+  return submitCommand(
+    context,
+    request,
+    reply,
+    eventCommandPlan(context, request.principal, String(request.id), eventId, type, payload, options),
+  )
+}
+
+/**
+ * The plan of an event command of `type` on `eventId` by `principal` (the route checks who may send it);
+ * `traceId` goes with the command. Shared by the routes and the bulk jobs (bulk-jobs.ts).
+ */
+export function eventCommandPlan(
+  context: ApiContext,
+  principal: Principal,
+  traceId: string,
+  eventId: string,
+  type: EventCommand['type'],
+  payload: EventCommandPayload | ((resourceId: string) => EventCommandPayload),
+  options: EventCommandOptions = {},
+): CommandPlan<unknown> {
+  const actor = actorOf(principal)
   const loadEvent = async (_id: string, outcome: Decision) => {
-    const event = await context.readModel.getEvent(eventId, viewerOf(request.principal))
+    const event = await context.readModel.getEvent(eventId, viewerOf(principal))
     return event !== undefined && reflects(event, outcome) ? event : undefined
   }
-  return submitCommand(context, request, reply, {
+  return {
     eventId,
     resourceType: options.resourceType ?? 'EVENT',
     resourceId: options.resourceId ?? eventId,
@@ -65,7 +86,7 @@ export async function submitEventCommand(
           type,
           typeof payload === 'function' ? payload(resourceId) : payload,
         ),
-        String(request.id),
+        traceId,
       ),
-  })
+  }
 }

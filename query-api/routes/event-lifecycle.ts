@@ -4,10 +4,12 @@
  */
 import type { FastifyInstance } from 'fastify'
 import { Type } from '@sinclair/typebox'
+import type { Principal } from '../auth.ts'
+import { submitCommand, type CommandPlan } from '../command-flow.ts'
 import type { ApiContext } from '../context.ts'
 import { checkCategories } from './event-categories.ts'
 import { CancelEventBody, CommandHeaders, IdParams, PublishBody, RescheduleBody } from '../schemas.ts'
-import { eventResponses, submitEventCommand } from './event-command-flow.ts'
+import { eventCommandPlan, eventResponses, submitEventCommand } from './event-command-flow.ts'
 import { checkEventOwnership, checkWindow, MANAGERS, ms } from './route-support.ts'
 
 /** POST /events/{id}/publish, /reschedule, /cancel and /restore-schedule. */
@@ -16,6 +18,38 @@ export async function eventLifecycleRoutes(app: FastifyInstance, context: ApiCon
   rescheduleEvent(app, context)
   cancelEvent(app, context)
   restoreSchedule(app, context)
+}
+
+/**
+ * A publish (now, or at `publishAt`) by the event's organizer or an admin (`checkEventOwnership`), with its
+ * categories known; shared by the route and the bulk jobs.
+ */
+export async function publishEventPlan(
+  context: ApiContext,
+  principal: Principal,
+  traceId: string,
+  eventId: string,
+  publishAt: string | undefined,
+): Promise<CommandPlan<unknown>> {
+  const event = await checkEventOwnership(context, principal, eventId)
+  await checkCategories(context, event?.categories ?? [])
+  return eventCommandPlan(context, principal, traceId, eventId, 'PUBLISH', {
+    publish: { publishAtMs: publishAt !== undefined ? ms(publishAt) : null },
+  })
+}
+
+/** A cancellation by the event's organizer or an admin; shared by the route and the bulk jobs. */
+export async function cancelEventPlan(
+  context: ApiContext,
+  principal: Principal,
+  traceId: string,
+  eventId: string,
+  reason: string | undefined,
+): Promise<CommandPlan<unknown>> {
+  await checkEventOwnership(context, principal, eventId)
+  return eventCommandPlan(context, principal, traceId, eventId, 'CANCEL', {
+    cancel: { reason: reason ?? null },
+  })
 }
 
 /** POST /events/{id}/publish: now, or at `publishAt`. */
@@ -33,14 +67,19 @@ function publishEvent(app: FastifyInstance, context: ApiContext): void {
         response: eventResponses(200),
       },
     },
-    async (request, reply) => {
-      const event = await checkEventOwnership(context, request.principal, request.params.id)
-      await checkCategories(context, event?.categories ?? [])
-      const at = request.body?.publishAt
-      return submitEventCommand(context, request, reply, request.params.id, 'PUBLISH', {
-        publish: { publishAtMs: at !== undefined ? ms(at) : null },
-      })
-    },
+    async (request, reply) =>
+      submitCommand(
+        context,
+        request,
+        reply,
+        await publishEventPlan(
+          context,
+          request.principal,
+          String(request.id),
+          request.params.id,
+          request.body?.publishAt,
+        ),
+      ),
   )
 }
 
@@ -85,12 +124,19 @@ function cancelEvent(app: FastifyInstance, context: ApiContext): void {
         response: eventResponses(200),
       },
     },
-    async (request, reply) => {
-      await checkEventOwnership(context, request.principal, request.params.id)
-      return submitEventCommand(context, request, reply, request.params.id, 'CANCEL', {
-        cancel: { reason: request.body?.reason ?? null },
-      })
-    },
+    async (request, reply) =>
+      submitCommand(
+        context,
+        request,
+        reply,
+        await cancelEventPlan(
+          context,
+          request.principal,
+          String(request.id),
+          request.params.id,
+          request.body?.reason,
+        ),
+      ),
   )
 }
 

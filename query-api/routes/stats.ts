@@ -1,6 +1,7 @@
 /**
  * The stats routes over the analytics read model's queries (ClickHouse aggregates): organizers see their
  * own events, admins all. `Accept: text/csv` exports the same data as CSV (the series; per-event rows for /stats/events).
+ * Admins narrow any of them to one organizer with `organizerId`. A CSV export is audited, whoever reads it.
  * Attendance is checked-in seats / confirmed seats from the check-in facts (read-models/analytics/attendance.ts):
  * one event's under `attendance` of GET /events/{id}/stats (with its no-shows once it has ended, and
  * `fillRate` = seats taken / capacity, what "attendance" meant before check-ins), an organizer's or the
@@ -18,6 +19,7 @@ import {
   type StatsViewer,
   toCsv,
 } from '../../read-models/analytics/index.ts'
+import { ApiError } from '../errors.ts'
 import { Id, IdParams } from '../schemas.ts'
 import { MANAGERS } from './route-support.ts'
 
@@ -30,6 +32,10 @@ const StatsQuery = Type.Object(
       default: 'day',
     }),
     eventId: Type.Optional(Id),
+    organizerId: Type.Optional({
+      ...Id,
+      description: "admins: one organizer's events only (an organizer may name only themselves)",
+    }),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
   },
   { additionalProperties: false },
@@ -41,10 +47,20 @@ const Json = Type.Object(
   { additionalProperties: true, description: 'JSON, or CSV with Accept: text/csv' },
 )
 
+/**
+ * Whose events the stats cover: an organizer's own; an admin's, every organizer's, or one organizer's with
+ * `organizerId` (an organizer naming another organizer: 403).
+ */
 function viewerOf(request: FastifyRequest): StatsViewer {
-  return request.principal.role === 'admin'
-    ? { role: 'ADMIN' }
-    : { role: 'ORGANIZER', organizerId: request.principal.userId! }
+  const asked = (request.query as { organizerId?: string } | undefined)?.organizerId
+  if (request.principal.role === 'admin')
+    return asked === undefined ? { role: 'ADMIN' } : { role: 'ORGANIZER', organizerId: asked }
+  const own = request.principal.userId!
+  if (asked !== undefined && asked !== own)
+    throw new ApiError('FORBIDDEN', "organizers see their own events' stats only", {
+      details: { organizerId: asked },
+    })
+  return { role: 'ORGANIZER', organizerId: own }
 }
 
 /** The requested range: default the last 30 days up to today (UTC). */
@@ -67,6 +83,7 @@ function answer(
   name: string,
 ) {
   if (!wantsCsv(request)) return reply.send(json)
+  request.auditTrail = { export: true }
   return reply
     .type('text/csv; charset=utf-8')
     .header('content-disposition', `attachment; filename="${name}.csv"`)

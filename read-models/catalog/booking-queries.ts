@@ -10,8 +10,24 @@ import type {
   Page,
   RequestOutcomeView,
   ResourceType,
+  PageRequest,
   WaitlistEntryView,
 } from './views.ts'
+
+/**
+ * The admins' booking search across events: every filter narrows (AND), unset filters do not apply;
+ * `from`/`to` bound the creation instant, [from, to). Newest first.
+ */
+export interface BookingSearch extends PageRequest {
+  readonly userId?: string
+  readonly eventId?: string
+  readonly status?: readonly BookingStatus[]
+  readonly from?: string
+  readonly to?: string
+}
+
+/** The most rows one participants export carries (an event's capacity is at most 10,000 seats). */
+export const MAX_EXPORT_ROWS = 20_000
 
 const BOOKING_COLUMNS = `b.*, e.organizer_id AS event_organizer_id, e.title AS event_title,
   e.starts_at AS event_starts_at`
@@ -82,6 +98,51 @@ export const listEventBookings = (
   eventId: string,
   request: BookingListRequest,
 ): Promise<Page<BookingView>> => listBookings(db, 'event_id', eventId, request)
+
+/**
+ * Bookings across events matching every filter, newest first. Each filter has its index: user_id
+ * (bookings_user_idx), event_id (bookings_event_idx), status (bookings_status_created_idx), the creation
+ * range alone (bookings_created_idx).
+ */
+export async function searchBookings(db: Queryable, search: BookingSearch): Promise<Page<BookingView>> {
+  const { page, size } = clampPage(search.page, search.size)
+  const where: string[] = []
+  const params: unknown[] = []
+  const add = (clause: (n: number) => string, value: unknown): void => {
+    params.push(value)
+    where.push(clause(params.length))
+  }
+  if (search.userId !== undefined) add((n) => `b.user_id = $${n}`, search.userId)
+  if (search.eventId !== undefined) add((n) => `b.event_id = $${n}`, search.eventId)
+  if (search.status !== undefined) add((n) => `b.status = ANY($${n}::text[])`, search.status)
+  if (search.from !== undefined) add((n) => `b.created_at >= $${n}::timestamptz`, search.from)
+  if (search.to !== undefined) add((n) => `b.created_at < $${n}::timestamptz`, search.to)
+  const filter = where.length === 0 ? '' : `WHERE ${where.join(' AND ')}`
+  const [rows, counted] = await Promise.all([
+    db.query(
+      `SELECT ${BOOKING_COLUMNS} FROM bookings b LEFT JOIN events e ON e.id = b.event_id ${filter}
+       ORDER BY b.created_at DESC, b.id DESC LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
+      [...params, size, page * size],
+    ),
+    db.query<{ total: number }>(`SELECT count(*)::integer AS total FROM bookings b ${filter}`, params),
+  ])
+  return { items: rows.map(toBooking), page, size, total: Number(counted[0]?.total ?? 0) }
+}
+
+/** An event's bookings of `statuses`, oldest first, at most MAX_EXPORT_ROWS (the participants export). */
+export async function exportEventBookings(
+  db: Queryable,
+  eventId: string,
+  statuses: readonly BookingStatus[],
+): Promise<BookingView[]> {
+  const rows = await db.query(
+    `SELECT ${BOOKING_COLUMNS} FROM bookings b LEFT JOIN events e ON e.id = b.event_id
+     WHERE b.event_id = $1 AND b.status = ANY($2::text[])
+     ORDER BY b.created_at, b.id LIMIT $3`,
+    [eventId, statuses, MAX_EXPORT_ROWS],
+  )
+  return rows.map(toBooking)
+}
 
 export async function getBooking(db: Queryable, id: string): Promise<BookingView | undefined> {
   const [row] = await db.query(

@@ -18,7 +18,9 @@ export type * from './review-views.ts'
 export type * from './payment-views.ts'
 export type { AuditEntry, AuditQuery, AuditRecord } from './audit-log.ts'
 export type * from './check-in-devices.ts'
+export type * from './bulk-jobs.ts'
 export { MAX_DEVICES_PER_EVENT } from './check-in-devices.ts'
+export { MAX_EXPORT_ROWS, type BookingSearch } from './booking-queries.ts'
 export { CategoryError, ReadModelError, SearchError } from './errors.ts'
 export { CATALOG_PROJECTION, catalogTopics, READ_MODEL_TOPICS } from './catalog-topics.ts'
 export type { RebuildReport } from './rebuild.ts'
@@ -86,8 +88,7 @@ export async function startReadModelProjection(options: {
  * Rebuilds the catalog in `options.schema` from the topics of `source` (read-models/catalog/rebuild.ts has
  * the steps): a fresh schema is migrated, the topics replayed into it from the start, and it is swapped in
  * for the live one with the owned tables (categories, favorites, check-in
- * devices) carried over. Run it with the service
- * stopped.
+ * devices, the audit log, bulk jobs) carried over. Run it with the service stopped.
  */
 export async function rebuildCatalog(
   options: ReadModelOptions & {

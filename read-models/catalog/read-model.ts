@@ -7,12 +7,15 @@
 import type { EmbeddedLog, KafkaSecurity, ProjectionSink } from '../../streams/index.ts'
 import type { BookingSerdes } from '../../topologies/index.ts'
 import type { AuditEntry, AuditQuery, AuditRecord } from './audit-log.ts'
+import type { BookingSearch } from './booking-queries.ts'
+import type { BulkJobStore } from './bulk-jobs.ts'
 import type { CheckInDeviceStore } from './check-in-devices.ts'
 import type { PaymentView, RefundListRequest, RefundView } from './payment-views.ts'
 import type { EventReviewsRequest, ReviewQueueRequest, ReviewView } from './review-views.ts'
 import type {
   AvailabilityChange,
   BookingListRequest,
+  BookingStatus,
   AuditActor,
   BookingView,
   Category,
@@ -75,7 +78,7 @@ export interface AppliedChanges {
  *   const model = await openReadModel({ dataDir: '.data' })
  *   const page = await model.searchEvents({ q: 'сплав', hasSeats: true, page: 0, size: 20 }, { role: 'guest' })
  */
-export interface ReadModel extends CategoryStore, FavoriteStore, CheckInDeviceStore {
+export interface ReadModel extends CategoryStore, FavoriteStore, CheckInDeviceStore, BulkJobStore {
   /**
    * Catalog search; see `EventSearch` for filters and visibility. `total` is exact but may be reused for
    * up to 2 s for the same filters (forgotten at once when this process applies a batch or writes a
@@ -121,6 +124,10 @@ export interface ReadModel extends CategoryStore, FavoriteStore, CheckInDeviceSt
   bookingPayments(bookingId: string): Promise<{ payments: PaymentView[]; refunds: RefundView[] }>
   /** Refunds across events, latest change first (admins: the FAILED ones wait for them). */
   listRefunds(request: RefundListRequest): Promise<Page<RefundView>>
+  /** The admins' booking search across events (`BookingSearch`), newest first. */
+  searchBookings(search: BookingSearch): Promise<Page<BookingView>>
+  /** An event's bookings of `statuses`, oldest first, at most `MAX_EXPORT_ROWS` (the participants export). */
+  exportEventBookings(eventId: string, statuses: readonly BookingStatus[]): Promise<BookingView[]>
   /** The user's active waiting-list entries, soonest event first. */
   listWaitlist(userId: string): Promise<readonly WaitlistEntryView[]>
 

@@ -6,7 +6,7 @@
  *   2. project every record of the read-model topics into it until caught up (a fresh Kafka consumer
  *      group, or the embedded log from offset 0);
  *   3. in one transaction: lock the live schema's owned tables (categories, their audit, favorites, the
- *      audit log, check-in devices), copy them over, rename live → `<schema>_old`, `<schema>_rebuild` →
+ *      audit log, check-in devices, bulk jobs), copy them over, rename live → `<schema>_old`, `<schema>_rebuild` →
  *      live; then drop the old schema.
  *
  * The offsets land in the fresh schema under the live projection's name (`catalog`), so a service started
@@ -97,7 +97,7 @@ export async function rebuildReadModel(
 /**
  * The owned tables: written by the API, in no topic, so a rebuild carries them over, in this order (a
  * category's parent first). `serial`: its id sequence continues after the copied rows. A live schema
- * migrated before a table existed (check-in devices: migration 010, the audit log: 011) has none to carry.
+ * migrated before a table existed (check-in devices: migration 010, the audit log: 011, bulk jobs: 013) has none to carry.
  */
 const OWNED_TABLES: readonly {
   readonly table: string
@@ -109,6 +109,8 @@ const OWNED_TABLES: readonly {
   { table: 'favorites' },
   { table: 'check_in_devices' },
   { table: 'audit_log', order: 'id', serial: true },
+  { table: 'bulk_jobs' },
+  { table: 'bulk_job_items' },
 ]
 
 async function swap(live: Db, schema: string, fresh: string, old: string): Promise<void> {

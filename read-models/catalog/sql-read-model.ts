@@ -4,6 +4,15 @@ import pino from 'pino'
 import type { ProjectionSink } from '../../streams/index.ts'
 import * as availability from './availability.ts'
 import * as bookings from './booking-queries.ts'
+import type { BookingSearch } from './booking-queries.ts'
+import {
+  SqlBulkJobStore,
+  type BulkItemProduced,
+  type BulkItemToProduce,
+  type BulkJobRecord,
+  type BulkJobView,
+  type NewBulkJob,
+} from './bulk-jobs.ts'
 import { SqlCategoryStore } from './category-store.ts'
 import {
   SqlCheckInDeviceStore,
@@ -25,6 +34,7 @@ import type { AppliedChanges, ReadModel, ReadModelSerdes } from './read-model.ts
 import type {
   AvailabilityChange,
   BookingListRequest,
+  BookingStatus,
   AuditActor,
   BookingView,
   Category,
@@ -71,6 +81,7 @@ export class SqlReadModel implements ReadModel {
   readonly #categories: SqlCategoryStore
   readonly #favorites: SqlFavoriteStore
   readonly #devices: SqlCheckInDeviceStore
+  readonly #bulk: SqlBulkJobStore
   readonly #listeners = new Set<(changes: AppliedChanges) => void>()
   readonly #logger: Logger
   readonly #counts = new events.CountCache()
@@ -81,6 +92,7 @@ export class SqlReadModel implements ReadModel {
     this.#categories = new SqlCategoryStore(db)
     this.#favorites = new SqlFavoriteStore(db)
     this.#devices = new SqlCheckInDeviceStore(db)
+    this.#bulk = new SqlBulkJobStore(db)
     this.#logger = logger ?? pino({ level: 'silent' })
   }
 
@@ -148,6 +160,14 @@ export class SqlReadModel implements ReadModel {
 
   listRefunds(request: RefundListRequest): Promise<Page<RefundView>> {
     return guard(payments.listRefunds(this.db, request))
+  }
+
+  searchBookings(search: BookingSearch): Promise<Page<BookingView>> {
+    return guard(bookings.searchBookings(this.db, search))
+  }
+
+  exportEventBookings(eventId: string, statuses: readonly BookingStatus[]): Promise<BookingView[]> {
+    return guard(bookings.exportEventBookings(this.db, eventId, statuses))
   }
 
   listWaitlist(userId: string): Promise<readonly WaitlistEntryView[]> {
@@ -232,6 +252,26 @@ export class SqlReadModel implements ReadModel {
 
   findCheckInDevice(keyHash: string): Promise<CheckInDeviceGrant | undefined> {
     return guard(this.#devices.findCheckInDevice(keyHash))
+  }
+
+  createBulkJob(job: NewBulkJob): Promise<{ job: BulkJobRecord; created: boolean }> {
+    return guard(this.#bulk.createBulkJob(job))
+  }
+
+  getBulkJob(id: string): Promise<BulkJobView | undefined> {
+    return guard(this.#bulk.getBulkJob(id))
+  }
+
+  unproducedBulkJobs(idleSince?: string): Promise<readonly BulkJobRecord[]> {
+    return guard(this.#bulk.unproducedBulkJobs(idleSince))
+  }
+
+  bulkItemsToProduce(jobId: string): Promise<readonly BulkItemToProduce[]> {
+    return guard(this.#bulk.bulkItemsToProduce(jobId))
+  }
+
+  markBulkItems(jobId: string, items: readonly BulkItemProduced[]): Promise<void> {
+    return guard(this.#bulk.markBulkItems(jobId, items))
   }
 
   onApplied(listener: (changes: AppliedChanges) => void): () => void {

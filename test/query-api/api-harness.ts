@@ -311,15 +311,12 @@ export function jsonCalls(h: Harness): {
   }
 }
 
-/**
- * Polls a read until `done` holds, 10 s at most (the pipeline and the projection run on their own loops);
- * returns the last value read, which the caller's assertion judges.
- */
-export async function until<T>(read: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
-  let value = await read()
-  for (let i = 0; i < 200 && !done(value); i++) {
-    await new Promise((resolve) => setTimeout(resolve, 50))
-    value = await read()
-  }
-  return value
+/** Pays `user`'s pending booking through the sandbox gateway and waits until the catalog shows it CONFIRMED. */
+export async function payAndConfirm(h: Harness, user: Signed, bookingId: string): Promise<void> {
+  await payThroughSandbox(h, user, bookingId)
+  const booking = await until(
+    () => h.readModel.getBooking(bookingId),
+    (b) => b?.status === 'CONFIRMED',
+  )
+  if (booking?.status !== 'CONFIRMED') throw new Error(`booking ${bookingId} was not confirmed`)
 }

@@ -60,6 +60,11 @@ export interface ApiState {
   startPayment(): Promise<string>
   /** A check-in device of its own on `eventId` (default: the published event), created by its organizer. */
   device(eventId?: string): Promise<{ deviceId: string; key: string }>
+  /**
+   * A bulk job of ORGANIZER's (a cancel of an unknown booking: refused as an item, nothing produced), once
+   * its items are done; its ID.
+   */
+  bulkJob(): Promise<string>
   close(): Promise<void>
 }
 
@@ -168,6 +173,17 @@ export async function startApiState(): Promise<ApiState> {
         )
         return answer.json<{ deviceId: string; key: string }>()
       },
+      async bulkJob() {
+        const answer = await h.call(ORGANIZER, {
+          method: 'POST',
+          url: '/api/v1/bulk/bookings',
+          ...json({ action: 'CANCEL', bookingIds: ['no-such-booking'] }),
+        })
+        if (answer.statusCode !== 202) throw new Error(`bulk job: ${answer.statusCode} ${answer.body}`)
+        const { jobId } = answer.json<{ jobId: string }>()
+        await bulkJobProduced(h, jobId)
+        return jobId
+      },
       async startPayment() {
         const paymentId = `pay_${randomUUID()}`
         const payment = await h.gateway.start({
@@ -188,6 +204,20 @@ export async function startApiState(): Promise<ApiState> {
     await close()
     throw error
   }
+}
+
+/**
+ * Waits until every item of a bulk job is produced or refused (the job's commands are produced after its
+ * 202); returns how many items produced a command.
+ */
+export async function bulkJobProduced(h: Harness, jobId: string): Promise<number> {
+  for (let i = 0; i < 400; i++) {
+    const job = await h.readModel.getBulkJob(jobId)
+    if (job?.producedAt !== null && job !== undefined)
+      return job.items.filter((item) => item.decidedBy !== 'api').length
+    await new Promise((resolve) => setTimeout(resolve, 25))
+  }
+  throw new Error(`bulk job ${jobId} was not produced`)
 }
 
 /** A booking of 2 seats by USER2, paid through the sandbox gateway; waits until it is CONFIRMED. */
@@ -496,6 +526,25 @@ export const VALID_REQUESTS: Readonly<Record<string, RequestOf>> = {
     ...json({ name: 'Renamed' }),
   }),
   'GET /api/v1/admin/audit': () => ({ method: 'GET', url: '/api/v1/admin/audit?size=5' }),
+  'GET /api/v1/admin/bookings': () => ({
+    method: 'GET',
+    url: '/api/v1/admin/bookings?status=CONFIRMED,PENDING_PAYMENT&size=5',
+  }),
+  'GET /api/v1/events/:id/participants.csv': (s) => ({
+    method: 'GET',
+    url: `/api/v1/events/${s.fixture.published}/participants.csv`,
+  }),
+  'POST /api/v1/bulk/events': (s) => ({
+    method: 'POST',
+    url: '/api/v1/bulk/events',
+    ...json({ action: 'CANCEL', eventIds: [s.fixture.published], reason: 'weather' }),
+  }),
+  'POST /api/v1/bulk/bookings': (s) => ({
+    method: 'POST',
+    url: '/api/v1/bulk/bookings',
+    ...json({ action: 'CANCEL', bookingIds: [s.fixture.booking] }),
+  }),
+  'GET /api/v1/bulk/:id': async (s) => ({ method: 'GET', url: `/api/v1/bulk/${await s.bulkJob()}` }),
   'DELETE /api/v1/categories/:id': async (s) => ({
     method: 'DELETE',
     url: `/api/v1/categories/${await s.category()}`,

@@ -10,7 +10,7 @@
  * check; the processors check again with the same predicates (test/processors/authorization.test.ts).
  * Every cell also checks what reached the log: one command for a 202, nothing for a refusal.
  */
-import type { InjectOptions } from 'fastify'
+import type { InjectOptions, LightMyRequestResponse } from 'fastify'
 import t from 'tap'
 import {
   ADMIN,
@@ -34,6 +34,7 @@ import {
   VALID_REQUESTS,
   webhookBody,
   type ApiState,
+  bulkJobProduced,
 } from './api-state.ts'
 
 /** The columns of the table, in order. */
@@ -57,6 +58,11 @@ interface Row {
   readonly request: (s: ApiState) => InjectOptions | Promise<InjectOptions>
   /** Statuses in the order of WHO. */
   readonly expect: string
+  /**
+   * For a route whose commands are produced after its 202 (a bulk job): waits until they are, and says how
+   * many there are (the items the API did not refuse); one otherwise.
+   */
+  readonly commands?: (s: ApiState, answer: LightMyRequestResponse) => Promise<number>
 }
 
 // The table. Columns: guest, user (the booking's), another user, organizer (the events'), another
@@ -615,6 +621,53 @@ const ROWS: Row[] = [
     expect: '401 403 403 403 403 200 403',
   },
   {
+    route: 'POST /api/v1/bulk/events',
+    state: "cancel the organizer's published event",
+    request: (s) => ({
+      method: 'POST',
+      url: '/api/v1/bulk/events',
+      ...json({ action: 'CANCEL', eventIds: [s.fixture.published] }),
+    }),
+    // Another organizer's job is stored, and its item refused (FORBIDDEN): no command.
+    expect: '401 403 403 202 202 202 403',
+    commands: bulkCommands({ organizer: 1, otherOrganizer: 0, admin: 1 }),
+  },
+  {
+    route: 'POST /api/v1/bulk/bookings',
+    state: "cancel user-1's pending booking",
+    request: (s) => ({
+      method: 'POST',
+      url: '/api/v1/bulk/bookings',
+      ...json({ action: 'CANCEL', bookingIds: [s.fixture.booking] }),
+    }),
+    expect: '401 403 403 202 202 202 403',
+    commands: bulkCommands({ organizer: 1, otherOrganizer: 0, admin: 1 }),
+  },
+  {
+    route: 'POST /api/v1/bulk/bookings',
+    state: 'force majeure',
+    request: (s) => ({
+      method: 'POST',
+      url: '/api/v1/bulk/bookings',
+      ...json({ action: 'CANCEL', bookingIds: [s.fixture.booking], forceMajeure: true }),
+    }),
+    expect: '401 403 403 403 403 202 403',
+    commands: bulkCommands({ admin: 1 }),
+  },
+  {
+    route: 'GET /api/v1/bulk/:id',
+    state: "the organizer's job",
+    request: async (s) => ({ method: 'GET', url: `/api/v1/bulk/${await s.bulkJob()}` }),
+    expect: '401 403 403 200 404 200 403',
+  },
+  ...managerRead('GET /api/v1/events/:id/participants.csv', (id) => `/api/v1/events/${id}/participants.csv`),
+  {
+    route: 'GET /api/v1/admin/bookings',
+    state: '-',
+    request: () => ({ method: 'GET', url: '/api/v1/admin/bookings?status=CONFIRMED' }),
+    expect: '401 403 403 403 403 200 403',
+  },
+  {
     route: 'GET /api/v1/admin/audit',
     state: '-',
     request: () => ({ method: 'GET', url: '/api/v1/admin/audit?format=csv' }),
@@ -631,6 +684,27 @@ const ROWS: Row[] = [
     expect: '401 403 403 403 403 202 403',
   },
 ]
+
+/**
+ * The commands of a bulk job's 202, once produced: the expected count of the caller (by the job's creator),
+ * checked against what the job itself says it produced.
+ */
+function bulkCommands(
+  expected: Partial<Record<Who, number>>,
+): (s: ApiState, answer: LightMyRequestResponse) => Promise<number> {
+  return async (s, answer) => {
+    const { jobId } = answer.json<{ jobId: string }>()
+    const produced = await bulkJobProduced(s.h, jobId)
+    const job = await s.h.readModel.getBulkJob(jobId)
+    const who = WHO.find((w) => {
+      const p = PRINCIPALS[w]
+      return p !== 'guest' && p.sub === job?.actorUserId
+    })
+    if (who === undefined || expected[who] !== produced)
+      throw new Error(`bulk job of ${who}: ${produced} command(s), expected ${who && expected[who]}`)
+    return produced
+  }
+}
 
 const state = await startApiState()
 t.teardown(() => state.close())
@@ -702,7 +776,10 @@ for (const row of ROWS) {
         )
         t.equal(state.appended(), before, `${who}: nothing written for a refusal`)
       }
-      if (status === 202) t.equal(state.appended() - before, 1, `${who}: one command for a 202`)
+      if (status === 202) {
+        const commands = row.commands === undefined ? 1 : await row.commands(state, answer)
+        t.equal(state.appended() - before, commands, `${who}: ${commands} command(s) for a 202`)
+      }
     }
   })
 }

@@ -91,3 +91,37 @@ t.test('roles, validation and refusals', async (t) => {
     400,
   )
 })
+
+t.test("admins narrow the stats to one organizer's events; organizers only to themselves", async (t) => {
+  const narrowed = await h.call(ADMIN, { method: 'GET', url: '/api/v1/stats/events?organizerId=org-7' })
+  t.equal(narrowed.statusCode, 200)
+  t.same((calls.at(-1) as unknown[])[1], { role: 'ORGANIZER', organizerId: 'org-7' })
+  await h.call(ADMIN, { method: 'GET', url: '/api/v1/stats/bookings?organizerId=org-7' })
+  t.same(calls.at(-1)?.slice(0, 2), ['bookingStats', { role: 'ORGANIZER', organizerId: 'org-7' }])
+  const own = await h.call(ORGANIZER, {
+    method: 'GET',
+    url: `/api/v1/stats/events?organizerId=${ORGANIZER.sub}`,
+  })
+  t.equal(own.statusCode, 200)
+  const count = calls.length
+  const other = await h.call(ORGANIZER, { method: 'GET', url: '/api/v1/stats/events?organizerId=org-7' })
+  t.equal(other.statusCode, 403)
+  t.equal(other.json().code, 'FORBIDDEN')
+  t.equal(calls.length, count, 'no query ran')
+})
+
+t.test('a CSV export of stats is audited, an organizer’s too; their JSON reads are not', async (t) => {
+  const audited = async () => (await h.readModel.listAudit({ actor: ORGANIZER.sub, page: 0, size: 1 })).total
+  const before = await audited()
+  await h.call(ORGANIZER, { method: 'GET', url: '/api/v1/stats/events' })
+  t.equal(await audited(), before, 'a JSON read leaves no record')
+  const csv = await h.call(ORGANIZER, {
+    method: 'GET',
+    url: '/api/v1/stats/events',
+    headers: { accept: 'text/csv' },
+  })
+  t.equal(csv.statusCode, 200)
+  t.equal(await audited(), before + 1, 'the export leaves one')
+  const [record] = (await h.readModel.listAudit({ actor: ORGANIZER.sub, page: 0, size: 1 })).items
+  t.match(record, { action: 'GET /api/v1/stats/events', actorRole: 'organizer', status: 200 })
+})

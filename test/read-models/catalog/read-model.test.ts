@@ -386,6 +386,24 @@ for (const engine of engines()) {
         input: null,
       }
       await model.appendAudit(audit)
+      await model.createBulkJob({
+        id: 'job-r',
+        kind: 'events',
+        action: 'CANCEL',
+        options: { reason: 'storm' },
+        actorUserId: ORG_1,
+        actorRole: 'organizer',
+        secondFactor: false,
+        fingerprint: 'f',
+        traceId: 'trace-job',
+        items: [
+          { targetId: 'ev-sup', requestId: 'job-r-0' },
+          { targetId: 'ev-x', requestId: 'job-r-1' },
+        ],
+      })
+      await model.markBulkItems('job-r', [
+        { position: 1, eventId: null, refused: { code: 'FORBIDDEN', message: 'not yours' } },
+      ])
       const before = await projectedTables(model)
       const report = await rebuildReadModel(dbOf(model), { serdes, source: { log: catalog.log } })
       t.equal(report.rows.events, 6)
@@ -398,6 +416,22 @@ for (const engine of engines()) {
       )
       const carried = await model.listAudit({ actor: 'admin-r', page: 0, size: 10 })
       t.match(carried.items, [{ action: audit.action, traceId: 'trace-r' }], 'the audit log carried over')
+      t.match(
+        await model.getBulkJob('job-r'),
+        {
+          producedAt: null,
+          items: [
+            { targetId: 'ev-sup', status: 'PENDING', decidedBy: null },
+            { targetId: 'ev-x', status: 'REJECTED', decidedBy: 'api', reasonCode: 'FORBIDDEN' },
+          ],
+        },
+        'bulk jobs and their items carried over',
+      )
+      t.same(
+        (await model.unproducedBulkJobs()).map((job) => job.id),
+        ['job-r'],
+        'still to resume',
+      )
       await model.appendAudit({ ...audit, traceId: 'trace-r2' })
       const ids = (await model.listAudit({ actor: 'admin-r', page: 0, size: 10 })).items.map((r) => r.id)
       t.ok(ids[0]! > ids[1]!, 'its id sequence continues after the copy')
