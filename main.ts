@@ -7,8 +7,15 @@
  * stop, the open transactions commit, tasks close, the instance leaves its
  * consumer group.
  */
-import pino from 'pino'
-import { describeConfig, loadServiceConfig, type ServiceConfig } from './infra/config.ts'
+import { enableCompileCache } from 'node:module'
+import type { ServiceConfig } from './infra/config.ts'
+
+// Before anything else loads: Node keeps the TypeScript it stripped and the code V8 compiled from it on
+// disk (NODE_COMPILE_CACHE, default a folder under the OS temp dir), so a restart does not compile the
+// service again (0.7 s of CPU of this machine's 2.5 s of loading). The modules are imported after it.
+enableCompileCache()
+const { default: pino } = await import('pino')
+const { describeConfig, loadServiceConfig } = await import('./infra/config.ts')
 
 let config: ServiceConfig
 try {

@@ -26,6 +26,14 @@ export interface ProjectionSink {
   /** Next offsets stored per `topic:partition` (absent: start from the beginning). */
   loadOffsets(partitions: readonly { topic: string; partition: number }[]): Promise<Map<string, number>>
   apply(batch: ProjectionBatch): Promise<void>
+  /**
+   * Optional: stores the batches of several partitions (at most one per partition) as one unit, all or
+   * nothing, as `apply` stores one. A sink whose every transaction has a fixed cost (recounts, offsets)
+   * pays it once per round of the runner instead of once per partition: under a steady trickle of
+   * records spread over many partitions, the batches are a record or two each and that cost is most of
+   * the work. Runners that see several partitions at once (the embedded one) use it when present.
+   */
+  applyAll?(batches: readonly ProjectionBatch[]): Promise<void>
 }
 
 /** A record a sink could not use (a tombstone, undecodable bytes, a broken contract) and why. */
@@ -87,6 +95,8 @@ export class EmbeddedProjection implements ProjectionRunner {
   #pumping: Promise<void> | undefined
   #again = false
   #failure: unknown
+  /** Rounds of `#pump` so far (where the next one starts). */
+  #round = 0
 
   constructor(log: EmbeddedLog, options: ProjectionOptions) {
     this.#log = log
@@ -135,22 +145,45 @@ export class EmbeddedProjection implements ProjectionRunner {
       })
   }
 
+  /**
+   * Applies what the partitions hold beyond the positions, round after round until nothing is left. With
+   * `applyAll`, a round is one call for every partition with new records, `maxBatchRecords` in all;
+   * without it, one `apply` per partition of at most `maxBatchRecords` each.
+   */
   async #pump(): Promise<void> {
     const max = this.#options.maxBatchRecords ?? 2000
+    const applyAll = this.#options.sink.applyAll?.bind(this.#options.sink)
     let progressed = true
     while (progressed && this.#running) {
       progressed = false
-      for (const { topic, partition } of this.#partitions()) {
-        const k = key(topic, partition)
-        const from = this.#positions.get(k)!
-        const stored = this.#log.read(topic, partition, from, max)
+      const round: ProjectionBatch[] = []
+      let budget = max
+      // Each round starts one partition further, so a partition with a long backlog cannot starve the rest.
+      const partitions = this.#partitions()
+      const first = partitions.length === 0 ? 0 : this.#round++ % partitions.length
+      for (let i = 0; i < partitions.length && budget > 0; i++) {
+        const { topic, partition } = partitions[(first + i) % partitions.length]!
+        const limit = applyAll === undefined ? max : budget
+        const stored = this.#log.read(topic, partition, this.#positions.get(key(topic, partition))!, limit)
         if (stored.length === 0) continue
-        const records = stored.map((r) => ({ ...r, topic, partition }))
-        const nextOffset = stored[stored.length - 1]!.offset + 1
-        await this.#options.sink.apply({ topic, partition, records, nextOffset })
-        this.#positions.set(k, nextOffset)
+        const batch: ProjectionBatch = {
+          topic,
+          partition,
+          records: stored.map((r) => ({ ...r, topic, partition })),
+          nextOffset: stored[stored.length - 1]!.offset + 1,
+        }
+        if (applyAll === undefined) {
+          await this.#options.sink.apply(batch)
+          this.#positions.set(key(topic, partition), batch.nextOffset)
+        } else {
+          round.push(batch)
+          budget -= stored.length
+        }
         progressed = true
       }
+      if (round.length === 0) continue
+      await applyAll!(round)
+      for (const batch of round) this.#positions.set(key(batch.topic, batch.partition), batch.nextOffset)
     }
   }
 

@@ -1,5 +1,15 @@
+import { createRequire } from 'node:module'
 import { createClient, type ClickHouseClient, type ClickHouseClientConfigOptions } from '@clickhouse/client'
-import { createChdbConnection } from 'chdb/connection'
+import type { createChdbConnection as CreateChdbConnection } from 'chdb/connection'
+
+/**
+ * chDB is loaded on the first chDB client, not with this module: loading its native library costs a
+ * second of CPU, which a process that imports the analytics (the API does, for stats and CSV) but has not
+ * opened them yet (a restart, before `/readyz`) should not pay.
+ */
+const require = createRequire(import.meta.url)
+const chdbConnection = (): typeof CreateChdbConnection =>
+  (require('chdb/connection') as { createChdbConnection: typeof CreateChdbConnection }).createChdbConnection
 
 export type { ClickHouseClient }
 
@@ -40,7 +50,7 @@ export function createClickHouse(options: ClickHouseOptions = {}): ClickHouseCli
   return createClient({
     // chDB implements the Connection contract of @clickhouse/client-common; @clickhouse/client declares an
     // identical copy of those types, which TypeScript treats as distinct.
-    connection: createChdbConnection({ path: options.path ?? ':memory:' }) as unknown as NonNullable<
+    connection: chdbConnection()({ path: options.path ?? ':memory:' }) as unknown as NonNullable<
       ClickHouseClientConfigOptions['connection']
     >,
     clickhouse_settings,

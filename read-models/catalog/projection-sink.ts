@@ -45,8 +45,9 @@ export interface ReadModelSinkOptions {
 const EVENT_LOCK_CLASS = 0x43415431
 
 /**
- * Writes the catalog read model from the domain topics. Each `apply` is one transaction holding the
- * rows and the partition's next offset; records below the stored offset are skipped, so a replay, a
+ * Writes the catalog read model from the domain topics. Each `apply` (one partition's batch) or
+ * `applyAll` (several partitions' at once) is one transaction holding the rows and the partitions' next
+ * offsets; records below the stored offset are skipped, so a replay, a
  * restart or a redelivered batch never applies a record twice. Within a batch the facts are folded in
  * memory per event / booking / waiting-list entry, then written with one statement per table (the
  * appliers: event-applier.ts, booking-applier.ts, outcome-applier.ts, review-applier.ts, payment-applier.ts). An event's rating
@@ -96,64 +97,125 @@ export class ReadModelSink implements ProjectionSink {
     return out
   }
 
-  async apply(batch: ProjectionBatch): Promise<void> {
-    const values = batch.records.flatMap((r) => (r.value === null ? [] : [r.value]))
-    const serde = this.#serdeOf(batch.topic)
-    if (serde === undefined) throw new TypeError(`the catalog projection does not follow ${batch.topic}`)
-    await serde.prefetch?.(batch.topic, values)
+  apply(batch: ProjectionBatch): Promise<void> {
+    return this.applyAll([batch])
+  }
+
+  /**
+   * Applies the batches (at most one per partition) in one transaction: each partition's offset row is
+   * locked and its records below the stored offset dropped, every event the facts touch is locked at
+   * once, the facts are applied topic by topic (events, reviews, bookings, payments, refunds, outcomes; the partitions of a
+   * topic together, each in its offset order), and the offsets move. The recounts then run once for the
+   * whole round, not once per partition.
+   */
+  async applyAll(batches: readonly ProjectionBatch[]): Promise<void> {
+    const topics = this.#serdes.topics
+    for (const batch of batches) {
+      const serde = this.#serdeOf(batch.topic)
+      if (serde === undefined) throw new TypeError(`the catalog projection does not follow ${batch.topic}`)
+      await serde.prefetch?.(
+        batch.topic,
+        batch.records.flatMap((r) => (r.value === null ? [] : [r.value])),
+      )
+    }
     const changes = await this.#db.transaction(async (tx) => {
+      const names = batches.map((b) => b.topic)
+      const partitions = batches.map((b) => b.partition)
       await tx.query(
-        `INSERT INTO projection_offsets (projection, topic, partition, next_offset) VALUES ($1, $2, $3, 0)
+        `INSERT INTO projection_offsets (projection, topic, partition, next_offset)
+         SELECT $1, t, p, 0 FROM unnest($2::text[], $3::integer[]) AS k(t, p)
          ON CONFLICT DO NOTHING`,
-        [this.#projection, batch.topic, batch.partition],
+        [this.#projection, names, partitions],
       )
-      const [stored] = await tx.query<{ next_offset: number }>(
-        `SELECT next_offset FROM projection_offsets WHERE projection = $1 AND topic = $2 AND partition = $3
-         FOR UPDATE`,
-        [this.#projection, batch.topic, batch.partition],
+      // Locked in one order (topic, partition), so two rounds over the same partitions never deadlock.
+      const stored = await tx.query<{ topic: string; partition: number; next_offset: number }>(
+        `SELECT o.topic, o.partition, o.next_offset FROM projection_offsets o
+         JOIN unnest($2::text[], $3::integer[]) AS k(t, p) ON o.topic = k.t AND o.partition = k.p
+         WHERE o.projection = $1 ORDER BY o.topic, o.partition FOR UPDATE OF o`,
+        [this.#projection, names, partitions],
       )
-      const from = Number(stored?.next_offset ?? 0)
-      if (from >= batch.nextOffset) return undefined
-      const records = batch.records.filter((r) => r.offset >= from)
-      let touched: AppliedChanges
-      if (batch.topic === this.#serdes.topics.eventEvents) {
-        const facts = this.#decode<EventDomainEvent>(records).map((d) => d.fact)
-        await lockEvents(tx, facts)
-        touched = await applyEventFacts(tx, facts)
-        await recomputeRatings(tx, touched.eventIds)
-      } else if (batch.topic === this.#serdes.topics.reviewEvents) {
-        const facts = this.#decode<ReviewDomainEvent>(records).map((d) => d.fact)
-        await lockEvents(tx, facts)
-        touched = await applyReviewFacts(tx, facts)
-      } else if (batch.topic === this.#serdes.topics.bookingEvents) {
-        const decoded = this.#decode<BookingDomainEvent>(records)
-        const facts = decoded.map((d) => d.fact)
-        await lockEvents(tx, facts)
-        touched = await applyBookingFacts(tx, decoded)
-      } else if (batch.topic === this.#serdes.topics.paymentRequests) {
-        touched = await applyPaymentRequests(
+      const from = new Map(stored.map((r) => [`${r.topic}:${r.partition}`, Number(r.next_offset)]))
+      const fresh = batches.flatMap((b) => {
+        const next = from.get(`${b.topic}:${b.partition}`) ?? 0
+        return next >= b.nextOffset ? [] : [{ ...b, records: b.records.filter((r) => r.offset >= next) }]
+      })
+      if (fresh.length === 0) return undefined
+      const of = (topic: string) => fresh.filter((b) => b.topic === topic)
+      const eventFacts = of(topics.eventEvents).flatMap((b) => this.#decode<EventDomainEvent>(b.records))
+      const reviewFacts = of(topics.reviewEvents).flatMap((b) => this.#decode<ReviewDomainEvent>(b.records))
+      const bookingFacts = of(topics.bookingEvents).flatMap((b) =>
+        this.#decode<BookingDomainEvent>(b.records),
+      )
+      const outcomes = of(topics.requestOutcomes).flatMap((b) => this.#decode<RequestOutcome>(b.records))
+      const paymentRequests = of(topics.paymentRequests).flatMap((b) =>
+        this.#decode<PaymentRequest>(b.records),
+      )
+      const paymentStatuses = of(topics.paymentStatus).flatMap((b) =>
+        this.#decode<PaymentStatusChanged>(b.records),
+      )
+      const refundRequests = of(topics.refundRequests).flatMap((b) => this.#decode<RefundRequest>(b.records))
+      await lockEvents(
+        tx,
+        [...eventFacts, ...reviewFacts, ...bookingFacts].map((d) => d.fact),
+      )
+      const touched: AppliedChanges[] = []
+      if (eventFacts.length > 0) {
+        const applied = await applyEventFacts(
           tx,
-          this.#decode<PaymentRequest>(records).map((d) => d.fact),
+          eventFacts.map((d) => d.fact),
         )
-      } else if (batch.topic === this.#serdes.topics.paymentStatus) {
-        touched = await applyPaymentStatuses(
-          tx,
-          this.#decode<PaymentStatusChanged>(records).map((d) => d.fact),
-        )
-      } else if (batch.topic === this.#serdes.topics.refundRequests) {
-        touched = await applyRefundRequests(
-          tx,
-          this.#decode<RefundRequest>(records).map((d) => d.fact),
-        )
-      } else {
-        const outcomes = this.#decode<RequestOutcome>(records).map((d) => d.fact)
-        touched = await applyRequestOutcomes(tx, outcomes)
+        await recomputeRatings(tx, applied.eventIds)
+        touched.push(applied)
       }
+      if (reviewFacts.length > 0)
+        touched.push(
+          await applyReviewFacts(
+            tx,
+            reviewFacts.map((d) => d.fact),
+          ),
+        )
+      if (bookingFacts.length > 0) touched.push(await applyBookingFacts(tx, bookingFacts))
+      // Payments and refunds end the same in any order of their three topics (payment-applier.ts).
+      if (paymentRequests.length > 0)
+        touched.push(
+          await applyPaymentRequests(
+            tx,
+            paymentRequests.map((d) => d.fact),
+          ),
+        )
+      if (paymentStatuses.length > 0)
+        touched.push(
+          await applyPaymentStatuses(
+            tx,
+            paymentStatuses.map((d) => d.fact),
+          ),
+        )
+      if (refundRequests.length > 0)
+        touched.push(
+          await applyRefundRequests(
+            tx,
+            refundRequests.map((d) => d.fact),
+          ),
+        )
+      if (outcomes.length > 0)
+        touched.push(
+          await applyRequestOutcomes(
+            tx,
+            outcomes.map((d) => d.fact),
+          ),
+        )
       await tx.query(
-        `UPDATE projection_offsets SET next_offset = $4 WHERE projection = $1 AND topic = $2 AND partition = $3`,
-        [this.#projection, batch.topic, batch.partition, batch.nextOffset],
+        `UPDATE projection_offsets o SET next_offset = k.n
+         FROM unnest($2::text[], $3::integer[], $4::bigint[]) AS k(t, p, n)
+         WHERE o.projection = $1 AND o.topic = k.t AND o.partition = k.p`,
+        [
+          this.#projection,
+          fresh.map((b) => b.topic),
+          fresh.map((b) => b.partition),
+          fresh.map((b) => b.nextOffset),
+        ],
       )
-      return touched
+      return mergeChanges(touched)
     })
     if (changes === undefined || this.#onApplied === undefined) return
     try {
@@ -205,6 +267,16 @@ export class ReadModelSink implements ProjectionSink {
       )
     }
     return out
+  }
+}
+
+/** What several appliers touched, each ID once. */
+function mergeChanges(changes: readonly AppliedChanges[]): AppliedChanges {
+  const ids = (pick: (c: AppliedChanges) => readonly string[]) => [...new Set(changes.flatMap(pick))]
+  return {
+    eventIds: ids((c) => c.eventIds),
+    bookingIds: ids((c) => c.bookingIds),
+    requestIds: ids((c) => c.requestIds),
   }
 }
 
