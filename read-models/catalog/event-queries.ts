@@ -137,8 +137,10 @@ export async function searchEvents(
   const statuses = params.status !== undefined && params.status.length > 0 ? params.status : DEFAULT_STATUSES
   const asked = new Set(statuses)
   const listed = asked.size === DEFAULT_STATUSES.length && DEFAULT_STATUSES.every((s) => asked.has(s))
+  // In a category, the keys' table holds the listing, the seats flag and the sort keys (see below).
+  const k = params.category !== undefined ? 'c' : 'e'
   if (listed)
-    sql.where.push('e.listed') // the partial catalog indexes
+    sql.where.push(`${k}.listed`) // the partial catalog indexes
   else sql.where.push(`e.status = ANY(${sql.bind([...asked])}::text[])`)
   if (asked.has('DRAFT')) visibility(sql, viewer)
   // Guests do not see the exact meeting point: they search and filter only what they may see (the area),
@@ -167,10 +169,10 @@ export async function searchEvents(
   if (params.category !== undefined) {
     from = 'event_category_keys c JOIN events e ON e.id = c.event_id'
     sql.where.push(`c.category_id = ${sql.bind(params.category)}`)
-    if (listed) sql.where.push('c.listed')
+    // The relevance tiers walk the events' own (partial) start index.
+    if (listed && titleMatch !== undefined) sql.where.push('e.listed')
   }
   // The ranges on sort keys go to the table that is walked in order, so they bound its index scan.
-  const k = params.category !== undefined ? 'c' : 'e'
   if (params.from !== undefined) sql.where.push(`${k}.starts_at >= ${sql.bind(params.from.toISOString())}`)
   if (params.to !== undefined) sql.where.push(`${k}.starts_at <= ${sql.bind(params.to.toISOString())}`)
   if (params.priceMin !== undefined) sql.where.push(`${k}.price_from >= ${sql.bind(params.priceMin)}`)
@@ -178,7 +180,13 @@ export async function searchEvents(
   if (params.place !== undefined && params.place.trim() !== '')
     sql.where.push(`${guest ? 'e.area' : 'e.place'} ILIKE ${sql.bind(containsPattern(params.place.trim()))}`)
   if (params.hasSeats !== undefined)
-    sql.where.push(params.hasSeats ? 'e.seats_available > 0' : 'e.seats_available = 0')
+    sql.where.push(
+      k === 'c'
+        ? `${params.hasSeats ? '' : 'NOT '}c.has_seats`
+        : params.hasSeats
+          ? 'e.seats_available > 0'
+          : 'e.seats_available = 0',
+    )
   if (params.organizerId !== undefined) sql.where.push(`e.organizer_id = ${sql.bind(params.organizerId)}`)
   if (params.minRating !== undefined) sql.where.push(`${k}.rating >= ${sql.bind(params.minRating)}`)
 
@@ -222,7 +230,9 @@ export async function searchEvents(
   if (params.cursor === undefined && !more && (items.length > 0 || offset === 0))
     total = offset + items.length
   else {
-    const countSql = `SELECT count(*)::integer AS total FROM (SELECT 1 FROM ${from} WHERE ${where} LIMIT ${COUNT_BOUND + 1}) m`
+    // A category search filtering only what its keys hold counts on their index alone.
+    const countFrom = k === 'c' && !/\be\./.test(where) ? 'event_category_keys c' : from
+    const countSql = `SELECT count(*)::integer AS total FROM (SELECT 1 FROM ${countFrom} WHERE ${where} LIMIT ${COUNT_BOUND + 1}) m`
     const countKey = JSON.stringify([countSql, countParams])
     let counted = counts?.get(countKey)
     if (counted === undefined) {
