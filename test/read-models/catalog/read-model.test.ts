@@ -402,6 +402,18 @@ for (const engine of engines()) {
         keysBefore.some((k) => k.category_id === 'water' && k.event_id === 'ev-raft'),
         'ancestors have keys',
       )
+      // Over the whole data: the keys kept by the triggers through every projected write and category
+      // change are exactly the events' categories and their ancestors, with the events' current values.
+      const expected = await dbOf(model).query(
+        `WITH RECURSIVE up(event_id, category_id) AS (
+           SELECT e.id, c FROM events e CROSS JOIN LATERAL unnest(e.categories) AS c
+           UNION SELECT up.event_id, k.parent_id FROM up JOIN categories k ON k.id = up.category_id
+           WHERE k.parent_id IS NOT NULL)
+         SELECT up.category_id, e.id AS event_id, e.listed, e.seats_available > 0 AS has_seats, e.title,
+           e.starts_at, e.price_from, e.created_at, e.rating
+         FROM up JOIN events e ON e.id = up.event_id ORDER BY up.category_id, e.id`,
+      )
+      t.same(keysBefore, expected, 'the category keys are the closure of the events over the tree')
       const report = await rebuildReadModel(dbOf(model), { serdes, source: { log: catalog.log } })
       t.equal(report.rows.events, 6)
       t.same(await projectedTables(model), before)
