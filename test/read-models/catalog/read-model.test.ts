@@ -128,6 +128,33 @@ for (const engine of engines()) {
       t.same(await f({ category: 'rafting' }), ['ev-raft'])
       t.same(await f({ category: 'rafting-family' }), [])
       t.same(await f({ category: 'unknown' }), [])
+      t.same(await f({ category: 'water', hasSeats: true }), ['ev-raft'], 'a category with seats left')
+      t.same(await f({ category: 'water', hasSeats: false }), ['ev-sup'], 'a sold-out one')
+      t.same(await f({ category: 'water', priceMin: 400_000 }), ['ev-raft'])
+      const first = await model.searchEvents(
+        { category: 'water', sort: { field: 'price', dir: 'asc' }, page: 0, size: 1 },
+        GUEST,
+      )
+      t.same(
+        [ids(first), first.total, first.totalIsEstimate],
+        [['ev-sup'], 2, false],
+        'counted in the category',
+      )
+      const next = await model.searchEvents(
+        {
+          category: 'water',
+          sort: { field: 'price', dir: 'asc' },
+          cursor: first.nextCursor!,
+          page: 0,
+          size: 1,
+        },
+        GUEST,
+      )
+      t.same(
+        [ids(next), next.nextCursor],
+        [['ev-raft'], null],
+        "the cursor continues in the category's order",
+      )
       t.same(await f({ from: new Date(T0 + 15 * DAY_MS) }), ['ev-hike', 'ev-raft'])
       t.same(await f({ to: new Date(T0 + 21 * DAY_MS) }), ['ev-sup', 'ev-hike'], 'to is inclusive')
       t.same(await f({ priceMin: 1, priceMax: 400_000 }), ['ev-sup'])
