@@ -48,19 +48,20 @@ BEGIN
   IF TG_OP = 'INSERT' THEN
     PERFORM event_category_keys_refresh(TG_TABLE_SCHEMA, ARRAY(SELECT id FROM new_rows));
   ELSE
-    PERFORM event_category_keys_refresh(TG_TABLE_SCHEMA, ARRAY(
-      SELECT n.id FROM new_rows n JOIN old_rows o ON o.id = n.id
-      WHERE (n.categories, n.listed, n.seats_available > 0, n.title, n.starts_at, n.price_from, n.created_at,
-        n.rating) IS DISTINCT FROM (o.categories, o.listed, o.seats_available > 0, o.title, o.starts_at,
-        o.price_from, o.created_at, o.rating)));
+    PERFORM event_category_keys_refresh(TG_TABLE_SCHEMA, ARRAY[NEW.id]);
   END IF;
   RETURN NULL;
 END
 $$;
 CREATE TRIGGER event_category_keys_on_insert AFTER INSERT ON events
   REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION event_category_keys_of_events();
-CREATE TRIGGER event_category_keys_on_update AFTER UPDATE ON events
-  REFERENCING NEW TABLE AS new_rows OLD TABLE AS old_rows FOR EACH STATEMENT
+-- Per row, with the test in the trigger's WHEN: an update of seats only (every booking) costs a comparison,
+-- not a call (a statement-level trigger with transition tables doubled a one-row seat update, 1 → 2 ms).
+CREATE TRIGGER event_category_keys_on_update AFTER UPDATE ON events FOR EACH ROW
+  WHEN ((NEW.categories, NEW.listed, NEW.seats_available > 0, NEW.title, NEW.starts_at, NEW.price_from,
+         NEW.created_at, NEW.rating)
+    IS DISTINCT FROM (OLD.categories, OLD.listed, OLD.seats_available > 0, OLD.title, OLD.starts_at,
+         OLD.price_from, OLD.created_at, OLD.rating))
   EXECUTE FUNCTION event_category_keys_of_events();
 
 -- A category inserted, moved or deleted: its events (those under it or its subcategories) again.
