@@ -1,121 +1,162 @@
 /**
- * `bash infra/run.sh bench/catalog-plans.ts`: the catalog's search shapes over the benchmark's events
- * (schema `bench_api`, seeded by `npm run bench:api`), each timed on 12 variants (words, price floors,
- * pages) as a guest searches, then `EXPLAIN (ANALYZE, BUFFERS)` of every statement of the three slowest
- * shapes. For bench/RESULTS.md: the plans before and after a change of the search SQL.
+ * `bash infra/run.sh bench/catalog-plans.ts`: the database time of each query shape of the benchmark's
+ * uncached mix (bench/support/catalog-mix.ts), then `EXPLAIN (ANALYZE, BUFFERS)` of every statement of the
+ * slowest request of the three slowest shapes. For bench/RESULTS.md: the plans before and after a change
+ * of the search SQL.
+ *
+ * It sends the first `CATALOG_PLANS_URLS` URLs of the mix (default 6,000: what a 10 s run at 600 req/s
+ * sends) one at a time, as a guest, through `searchEvents` with the read model's cache of totals (so the
+ * pages of one search share their count, as in the API). A shape is a URL without its
+ * word, category name, price floor and page: full-text searches by sort and `hasSeats`, browsing by sort,
+ * category or none, and `hasSeats`.
  *
  *   DATABASE_URL (default postgres://postgres@127.0.0.1:5432/backend_event)  BENCH_API_SCHEMA=bench_api
+ *   CATALOG_PLANS_URLS=6000  CATALOG_PLANS_EXPLAIN=3 (how many shapes to explain; 0: none)
  */
 import { openDb, type Queryable } from '../read-models/catalog/db.ts'
-import { searchEvents } from '../read-models/catalog/event-queries.ts'
-import type { EventSearch } from '../read-models/catalog/views.ts'
-import { MIX_WORDS } from './support/catalog-mix.ts'
+import { CountCache, searchEvents } from '../read-models/catalog/event-queries.ts'
+import type { EventSearch, EventSortField } from '../read-models/catalog/views.ts'
+import { uncachedPath } from './support/catalog-mix.ts'
 
 const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/backend_event'
 const SCHEMA = process.env.BENCH_API_SCHEMA ?? 'bench_api'
-const VARIANTS = 12
+const URLS = Number(process.env.CATALOG_PLANS_URLS ?? 6000)
+const EXPLAIN = Number(process.env.CATALOG_PLANS_EXPLAIN ?? 3)
 
-type Shape = { name: string; search: (v: number) => EventSearch }
-const word = (v: number) => MIX_WORDS[(v * 7) % MIX_WORDS.length]!
-const price = (v: number) => ((v * 37) % 200) * 25_000
-const SHAPES: readonly Shape[] = [
-  {
-    name: 'q + hasSeats + priceMin, default sort',
-    search: (v) => ({ q: word(v), hasSeats: true, priceMin: price(v), page: v % 5, size: 20 }),
-  },
-  {
-    name: 'q + priceMin, sort=price,desc',
-    search: (v) => ({
-      q: word(v),
-      priceMin: price(v),
-      sort: { field: 'price', dir: 'desc' },
-      page: v % 5,
-      size: 20,
-    }),
-  },
-  {
-    name: 'q + hasSeats, sort=startsAt,asc',
-    search: (v) => ({
-      q: word(v),
-      hasSeats: true,
-      sort: { field: 'startsAt', dir: 'asc' },
-      page: v % 5,
-      size: 20,
-    }),
-  },
-  {
-    name: 'priceMin, sort=startsAt,asc',
-    search: (v) => ({ priceMin: price(v), sort: { field: 'startsAt', dir: 'asc' }, page: v % 5, size: 20 }),
-  },
-  {
-    name: 'category + priceMin, sort=price,asc',
-    search: (v) => ({
-      category: ['water', 'rafting', 'land', 'sup'][v % 4]!,
-      priceMin: price(v),
-      sort: { field: 'price', dir: 'asc' },
-      page: v % 5,
-      size: 20,
-    }),
-  },
-  {
-    name: 'priceMin + hasSeats, sort=createdAt,desc',
-    search: (v) => ({
-      priceMin: price(v),
-      hasSeats: true,
-      sort: { field: 'createdAt', dir: 'desc' },
-      page: v % 5,
-      size: 20,
-    }),
-  },
-  {
-    name: 'category + hasSeats, sort=title,asc',
-    search: (v) => ({
-      category: ['hiking', 'sailing', 'kids-camps'][v % 3]!,
-      hasSeats: true,
-      sort: { field: 'title', dir: 'asc' },
-      page: v % 5,
-      size: 20,
-    }),
-  },
-]
+/** The search a mix URL asks for (the mix uses q, category, priceMin, hasSeats, sort, page, size only). */
+function searchOf(path: string): EventSearch {
+  const query = new URL(path, 'http://bench').searchParams
+  const sort = query.get('sort')?.split(',')
+  return {
+    ...(query.has('q') ? { q: query.get('q')! } : {}),
+    ...(query.has('category') ? { category: query.get('category')! } : {}),
+    ...(query.has('priceMin') ? { priceMin: Number(query.get('priceMin')) } : {}),
+    ...(query.has('hasSeats') ? { hasSeats: query.get('hasSeats') === 'true' } : {}),
+    ...(sort !== undefined
+      ? { sort: { field: sort[0] as EventSortField, dir: (sort[1] ?? 'asc') as 'asc' | 'desc' } }
+      : {}),
+    page: Number(query.get('page') ?? 0),
+    size: Number(query.get('size') ?? 20),
+  }
+}
+
+/** The shape of a mix URL: its parameters without the values that vary within a shape. */
+function shapeOf(path: string): string {
+  const query = new URL(path, 'http://bench').searchParams
+  const parts = [query.has('q') ? 'q' : 'browse']
+  if (query.has('category')) parts.push('category')
+  if (query.has('hasSeats')) parts.push('hasSeats')
+  parts.push(`sort=${query.get('sort') ?? 'default'}`)
+  return parts.join(' + ')
+}
 
 const db = await openDb({ databaseUrl: DATABASE_URL, schema: SCHEMA, poolSize: 2 })
-/** Runs every statement and keeps it (text and parameters) for the plans. */
+type Statement = { sql: string; params: readonly unknown[]; ms: number }
+/** Runs every statement, timing it and keeping it (text and parameters) for the plans. */
 class RecordingQueryable implements Queryable {
-  readonly statements: { sql: string; params: readonly unknown[] }[] = []
-  query<R>(sql: string, params: readonly unknown[] = []): Promise<R[]> {
-    this.statements.push({ sql, params })
-    return db.query<R>(sql, params)
-  }
-}
-
-const timed: { shape: Shape; meanMs: number; p95Ms: number; statements: RecordingQueryable['statements'] }[] =
-  []
-for (const shape of SHAPES) {
-  const ms: number[] = []
-  let first: RecordingQueryable | undefined
-  for (let v = 0; v < VARIANTS; v++) {
-    const recording = new RecordingQueryable()
+  readonly statements: Statement[] = []
+  async query<R>(sql: string, params: readonly unknown[] = []): Promise<R[]> {
     const started = performance.now()
-    await searchEvents(recording, shape.search(v), { role: 'guest' })
-    ms.push(performance.now() - started)
-    first ??= recording
+    const rows = await db.query<R>(sql, params)
+    this.statements.push({ sql, params, ms: performance.now() - started })
+    return rows
   }
-  ms.sort((a, b) => a - b)
-  const meanMs = ms.reduce((a, b) => a + b, 0) / ms.length
-  timed.push({ shape, meanMs, p95Ms: ms[Math.floor(0.95 * ms.length)]!, statements: first!.statements })
 }
 
-console.log(`catalog search shapes over ${SCHEMA}.events, ${VARIANTS} variants each, one at a time`)
-console.log('| shape | mean ms | p95 ms |')
-console.log('| --- | ---: | ---: |')
-for (const t of timed) console.log(`| ${t.shape.name} | ${t.meanMs.toFixed(1)} | ${t.p95Ms.toFixed(1)} |`)
-for (const t of [...timed].sort((a, b) => b.meanMs - a.meanMs).slice(0, 3)) {
-  console.log(`\n### ${t.shape.name} (mean ${t.meanMs.toFixed(1)} ms)`)
-  for (const s of t.statements) {
-    console.log(`\n${s.sql.replace(/\s+/g, ' ')}\n-- ${JSON.stringify(s.params)}`)
-    const plan = await db.query<{ 'QUERY PLAN': string }>(`EXPLAIN (ANALYZE, BUFFERS) ${s.sql}`, s.params)
-    console.log(plan.map((r) => r['QUERY PLAN']).join('\n'))
+// Warm the pool's connections and the caches of the OS and PostgreSQL (the bench runs on a warm database).
+for (let i = 0; i < 200; i++) await searchEvents(db, searchOf(uncachedPath(URLS + i)), { role: 'guest' })
+
+const counts = new CountCache()
+const shapes = new Map<
+  string,
+  { ms: number[]; statements: number; slowest?: { path: string; ms: number; statements: Statement[] } }
+>()
+let totalMs = 0
+/** Database time by kind of statement (the page, a relevance tier, the bounded count, a subtree). */
+const kinds = new Map<string, { n: number; ms: number }>()
+const kindOf = (sql: string) =>
+  sql.startsWith('WITH RECURSIVE')
+    ? 'category subtree'
+    : /^SELECT count\(\*\)::integer AS total/.test(sql)
+      ? 'bounded count'
+      : /^SELECT count/.test(sql)
+        ? 'title matches before an offset'
+        : /0 AS sort_tier/.test(sql)
+          ? 'relevance: title tier'
+          : /1 AS sort_tier/.test(sql)
+            ? 'relevance: other tier'
+            : 'page'
+for (let i = 0; i < URLS; i++) {
+  const path = uncachedPath(i)
+  const recording = new RecordingQueryable()
+  const started = performance.now()
+  await searchEvents(recording, searchOf(path), { role: 'guest' }, counts)
+  const ms = performance.now() - started
+  totalMs += ms
+  for (const st of recording.statements) {
+    const kind = kinds.get(kindOf(st.sql)) ?? { n: 0, ms: 0 }
+    kinds.set(kindOf(st.sql), kind)
+    kind.n++
+    kind.ms += st.ms
   }
+  const shape = shapes.get(shapeOf(path)) ?? { ms: [], statements: 0 }
+  shapes.set(shapeOf(path), shape)
+  shape.ms.push(ms)
+  shape.statements += recording.statements.length
+  if (shape.slowest === undefined || ms > shape.slowest.ms)
+    shape.slowest = { path, ms, statements: recording.statements }
 }
 await db.close()
+
+const all = [...shapes].map(([name, s]) => {
+  const sorted = [...s.ms].sort((a, b) => a - b)
+  const sum = sorted.reduce((a, b) => a + b, 0)
+  return {
+    name,
+    n: sorted.length,
+    mean: sum / sorted.length,
+    p95: sorted[Math.floor(0.95 * sorted.length)]!,
+    max: sorted[sorted.length - 1]!,
+    share: sum / totalMs,
+    statements: s.statements / sorted.length,
+    slowest: s.slowest!,
+  }
+})
+const everyMs = [...shapes.values()].flatMap((s) => s.ms).sort((a, b) => a - b)
+console.log(
+  `catalog search: the first ${URLS} URLs of the uncached mix over ${SCHEMA}.events, one at a time, as a guest`,
+)
+console.log(
+  `all: mean ${(totalMs / URLS).toFixed(2)} ms, p50 ${everyMs[Math.floor(0.5 * URLS)]!.toFixed(2)} ms, p95 ${everyMs[Math.floor(0.95 * URLS)]!.toFixed(2)} ms, p99 ${everyMs[Math.floor(0.99 * URLS)]!.toFixed(2)} ms, max ${everyMs[URLS - 1]!.toFixed(1)} ms`,
+)
+console.log('| shape | requests | statements/request | mean ms | p95 ms | max ms | share of time |')
+console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: |')
+for (const s of [...all].sort((a, b) => b.share - a.share))
+  console.log(
+    `| ${s.name} | ${s.n} | ${s.statements.toFixed(2)} | ${s.mean.toFixed(2)} | ${s.p95.toFixed(2)} | ${s.max.toFixed(1)} | ${(100 * s.share).toFixed(1)} % |`,
+  )
+console.log('\n| statement | count | mean ms | share of time |')
+console.log('| --- | ---: | ---: | ---: |')
+for (const [name, k] of [...kinds].sort((a, b) => b[1].ms - a[1].ms))
+  console.log(`| ${name} | ${k.n} | ${(k.ms / k.n).toFixed(2)} | ${((100 * k.ms) / totalMs).toFixed(1)} % |`)
+
+if (EXPLAIN > 0) {
+  const explainDb = await openDb({ databaseUrl: DATABASE_URL, schema: SCHEMA, poolSize: 1 })
+  for (const s of [...all].sort((a, b) => b.p95 - a.p95).slice(0, EXPLAIN)) {
+    console.log(
+      `\n### ${s.name} (p95 ${s.p95.toFixed(1)} ms; its slowest request, ${s.slowest.ms.toFixed(1)} ms)`,
+    )
+    console.log(s.slowest.path)
+    for (const st of s.slowest.statements) {
+      console.log(
+        `\n${st.sql.replace(/\s+/g, ' ')}\n-- ${JSON.stringify(st.params)} (${st.ms.toFixed(1)} ms in the run)`,
+      )
+      const plan = await explainDb.query<{ 'QUERY PLAN': string }>(
+        `EXPLAIN (ANALYZE, BUFFERS) ${st.sql}`,
+        st.params,
+      )
+      console.log(plan.map((r) => r['QUERY PLAN']).join('\n'))
+    }
+  }
+  await explainDb.close()
+}

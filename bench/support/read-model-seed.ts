@@ -303,6 +303,7 @@ export async function seedEvents(target: ReadModel | Db, options: SeedOptions = 
   // VACUUM sets the visibility map, so counts run as index-only scans from the start.
   await db.exec('VACUUM ANALYZE events')
   await db.exec('VACUUM ANALYZE event_price_options')
+  await db.exec('VACUUM ANALYZE event_category_keys')
   await db.exec('ANALYZE categories')
   return { events: count, priceOptions: optionsInserted, ms: Math.round(performance.now() - started) }
 }

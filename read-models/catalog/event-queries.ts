@@ -6,6 +6,7 @@ import {
   COUNT_BOUND,
   cursorAfter,
   decodeCursor,
+  onCategoryKeys,
   orderBy,
   relevanceRows,
   searchOrder,
@@ -79,11 +80,10 @@ function visibility(sql: SqlBuilder, viewer: Viewer): void {
 }
 
 /**
- * Recent answers of the queries every search repeats: the totals of recent searches (the same filters
- * repeat across pages and users) and the subtrees of categories (a search in a category matches its
- * subcategories). An answer is reused for `ttlMs` (default 2 s) and forgotten whenever this process
- * applies a projection batch or writes a category. On several instances an answer may lag another
- * instance's batch or category write by at most `ttlMs`; the items never lag.
+ * Recent answers of the query every search repeats: the totals of recent searches (the same filters
+ * repeat across pages and users). An answer is reused for `ttlMs` (default 2 s) and forgotten whenever
+ * this process applies a projection batch or writes a category. On several instances an answer may lag
+ * another instance's batch or category write by at most `ttlMs`; the items never lag.
  */
 export class CountCache<T = number> {
   readonly #ttlMs: number
@@ -131,14 +131,16 @@ export async function searchEvents(
   params: EventSearch,
   viewer: Viewer,
   counts?: CountCache,
-  subtrees?: CountCache<string[]>,
 ): Promise<SearchPage<EventSummary>> {
   const { page, size } = clampPage(params.page, params.size)
   const sql = new SqlBuilder()
   const statuses = params.status !== undefined && params.status.length > 0 ? params.status : DEFAULT_STATUSES
   const asked = new Set(statuses)
-  if (asked.size === DEFAULT_STATUSES.length && DEFAULT_STATUSES.every((s) => asked.has(s)))
-    sql.where.push('e.listed') // the partial catalog indexes
+  const listed = asked.size === DEFAULT_STATUSES.length && DEFAULT_STATUSES.every((s) => asked.has(s))
+  // In a category, the keys' table holds the listing, the seats flag and the sort keys (see below).
+  const k = params.category !== undefined ? 'c' : 'e'
+  if (listed)
+    sql.where.push(`${k}.listed`) // the partial catalog indexes
   else sql.where.push(`e.status = ANY(${sql.bind([...asked])}::text[])`)
   if (asked.has('DRAFT')) visibility(sql, viewer)
   // Guests do not see the exact meeting point: they search and filter only what they may see (the area),
@@ -161,33 +163,35 @@ export async function searchEvents(
     // 434 of 6,713 rows and sorted them all instead of walking the start index).
     if (!q.includes('-')) titleTierSkips = sql.where.length - 1
   }
+  // A category (with its subcategories) is one key of event_category_keys (migration 012), whose sort
+  // indexes serve a category's page in any order; the row itself still comes from `events`.
+  let from = 'events e'
   if (params.category !== undefined) {
-    // Resolved first, so the planner sees the actual IDs (GIN element statistics) instead of a subplan.
-    let tree = subtrees?.get(params.category)
-    if (tree === undefined) {
-      tree = db
-        .query<{ id: string }>(
-          `WITH RECURSIVE t(id) AS (SELECT $1::text UNION SELECT c.id FROM categories c JOIN t ON c.parent_id = t.id)
-           SELECT id FROM t`,
-          [params.category],
-        )
-        .then((rows) => rows.map((r) => r.id))
-      subtrees?.set(params.category, tree)
-    }
-    sql.where.push(`e.categories && ${sql.bind(await tree)}::text[]`)
+    from = 'event_category_keys c JOIN events e ON e.id = c.event_id'
+    sql.where.push(`c.category_id = ${sql.bind(params.category)}`)
+    // The relevance tiers walk the events' own (partial) start index.
+    if (listed && titleMatch !== undefined) sql.where.push('e.listed')
   }
-  if (params.from !== undefined) sql.where.push(`e.starts_at >= ${sql.bind(params.from.toISOString())}`)
-  if (params.to !== undefined) sql.where.push(`e.starts_at <= ${sql.bind(params.to.toISOString())}`)
-  if (params.priceMin !== undefined) sql.where.push(`e.price_from >= ${sql.bind(params.priceMin)}`)
-  if (params.priceMax !== undefined) sql.where.push(`e.price_from <= ${sql.bind(params.priceMax)}`)
+  // The ranges on sort keys go to the table that is walked in order, so they bound its index scan.
+  if (params.from !== undefined) sql.where.push(`${k}.starts_at >= ${sql.bind(params.from.toISOString())}`)
+  if (params.to !== undefined) sql.where.push(`${k}.starts_at <= ${sql.bind(params.to.toISOString())}`)
+  if (params.priceMin !== undefined) sql.where.push(`${k}.price_from >= ${sql.bind(params.priceMin)}`)
+  if (params.priceMax !== undefined) sql.where.push(`${k}.price_from <= ${sql.bind(params.priceMax)}`)
   if (params.place !== undefined && params.place.trim() !== '')
     sql.where.push(`${guest ? 'e.area' : 'e.place'} ILIKE ${sql.bind(containsPattern(params.place.trim()))}`)
   if (params.hasSeats !== undefined)
-    sql.where.push(params.hasSeats ? 'e.seats_available > 0' : 'e.seats_available = 0')
+    sql.where.push(
+      k === 'c'
+        ? `${params.hasSeats ? '' : 'NOT '}c.has_seats`
+        : params.hasSeats
+          ? 'e.seats_available > 0'
+          : 'e.seats_available = 0',
+    )
   if (params.organizerId !== undefined) sql.where.push(`e.organizer_id = ${sql.bind(params.organizerId)}`)
-  if (params.minRating !== undefined) sql.where.push(`e.rating >= ${sql.bind(params.minRating)}`)
+  if (params.minRating !== undefined) sql.where.push(`${k}.rating >= ${sql.bind(params.minRating)}`)
 
   const order = searchOrder(params.sort, titleMatch)
+  const sorted = params.category !== undefined ? onCategoryKeys(order) : order
   const where = sql.where.join(' AND ')
   const countParams = [...sql.params]
   let after: ReturnType<typeof decodeCursor>
@@ -206,6 +210,7 @@ export async function searchEvents(
       ? await relevanceRows(db, {
           titleMatch: order.titleMatch,
           columns: SUMMARY_COLUMNS,
+          from,
           where,
           titleWhere: sql.where.filter((_, i) => i !== titleTierSkips).join(' AND '),
           params: sql.params,
@@ -214,9 +219,9 @@ export async function searchEvents(
           offset,
         })
       : await db.query(
-          `SELECT ${SUMMARY_COLUMNS} FROM events e
-           WHERE ${after === undefined ? where : `${where} AND ${afterCursor(order, after, bind)}`}
-           ORDER BY ${orderBy(order)} LIMIT ${bind(size + 1)} OFFSET ${bind(offset)}`,
+          `SELECT ${SUMMARY_COLUMNS} FROM ${from}
+           WHERE ${after === undefined ? where : `${where} AND ${afterCursor(sorted, after, bind)}`}
+           ORDER BY ${orderBy(sorted)} LIMIT ${bind(size + 1)} OFFSET ${bind(offset)}`,
           sql.params,
         )
   const more = rows.length > size
@@ -225,7 +230,9 @@ export async function searchEvents(
   if (params.cursor === undefined && !more && (items.length > 0 || offset === 0))
     total = offset + items.length
   else {
-    const countSql = `SELECT count(*)::integer AS total FROM (SELECT 1 FROM events e WHERE ${where} LIMIT ${COUNT_BOUND + 1}) m`
+    // A category search filtering only what its keys hold counts on their index alone.
+    const countFrom = k === 'c' && !/\be\./.test(where) ? 'event_category_keys c' : from
+    const countSql = `SELECT count(*)::integer AS total FROM (SELECT 1 FROM ${countFrom} WHERE ${where} LIMIT ${COUNT_BOUND + 1}) m`
     const countKey = JSON.stringify([countSql, countParams])
     let counted = counts?.get(countKey)
     if (counted === undefined) {

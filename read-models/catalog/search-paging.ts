@@ -83,6 +83,21 @@ export function searchOrder(
   }
 }
 
+/**
+ * The same order on the sort keys of `event_category_keys c` (a search in a category: its indexes hold a
+ * category's events in every order). Cursors are unchanged: they read the keys from the row.
+ */
+export function onCategoryKeys(order: SearchOrder): SearchOrder {
+  if (order.titleMatch !== undefined) return order // the relevance tiers sort `events` themselves
+  return {
+    ...order,
+    keys: order.keys.map((k) => ({
+      ...k,
+      sql: k.sql === 'e.id' ? 'c.event_id' : k.sql.replace(/^e\./, 'c.'),
+    })),
+  }
+}
+
 /** `ORDER BY` of an order (nullable keys put NULLs last both ways, matching the catalog's sort indexes). */
 export function orderBy(order: SearchOrder): string {
   return order.keys.map((k) => `${k.sql} ${k.dir}${k.nullable ? ' NULLS LAST' : ''}`).join(', ')
@@ -166,6 +181,8 @@ export async function relevanceRows(
   options: {
     readonly titleMatch: string
     readonly columns: string
+    /** `events e`, or `events e` joined to the table of a category filter. */
+    readonly from: string
     readonly where: string
     /** `where` for the title tier: may leave out the conditions a title match implies. */
     readonly titleWhere: string
@@ -175,7 +192,7 @@ export async function relevanceRows(
     readonly offset: number
   },
 ): Promise<Record<string, unknown>[]> {
-  const { titleMatch, columns, where, titleWhere, cursor, limit, offset } = options
+  const { titleMatch, columns, from, where, titleWhere, cursor, limit, offset } = options
   const statement = () => {
     const params = [...options.params]
     return { params, bind: (value: unknown) => (params.push(value), `$${params.length}`) }
@@ -186,7 +203,7 @@ export async function relevanceRows(
     if (cursor !== undefined && Number(cursor[0]) === n)
       condition += ` AND (e.starts_at, e.id) > (${bind(cursor[1])}::timestamptz, ${bind(cursor[2])}::text)`
     return db.query(
-      `SELECT ${columns}, ${n} AS sort_tier FROM events e WHERE ${n === 0 ? titleWhere : where} AND ${condition}
+      `SELECT ${columns}, ${n} AS sort_tier FROM ${from} WHERE ${n === 0 ? titleWhere : where} AND ${condition}
        ORDER BY e.starts_at, e.id LIMIT ${bind(take)} OFFSET ${bind(skip)}`,
       params,
     )
@@ -198,7 +215,7 @@ export async function relevanceRows(
   if (cursor === undefined && offset > 0 && rows.length === 0) {
     const { params, bind } = statement()
     const [counted] = await db.query<{ n: number }>(
-      `SELECT count(*)::integer AS n FROM (SELECT 1 FROM events e WHERE ${titleWhere} AND ${titleMatch}
+      `SELECT count(*)::integer AS n FROM (SELECT 1 FROM ${from} WHERE ${titleWhere} AND ${titleMatch}
        LIMIT ${bind(offset)}) m`,
       params,
     )

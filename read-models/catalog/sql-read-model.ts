@@ -85,7 +85,6 @@ export class SqlReadModel implements ReadModel {
   readonly #listeners = new Set<(changes: AppliedChanges) => void>()
   readonly #logger: Logger
   readonly #counts = new events.CountCache()
-  readonly #subtrees = new events.CountCache<string[]>(2000, 1000)
 
   constructor(db: Db, logger?: Logger) {
     this.db = db
@@ -96,14 +95,13 @@ export class SqlReadModel implements ReadModel {
     this.#logger = logger ?? pino({ level: 'silent' })
   }
 
-  /** Forgets the cached totals and category subtrees (a batch applied, a category written). */
+  /** Forgets the cached totals (a batch applied, a category written). */
   #forget(): void {
     this.#counts.clear()
-    this.#subtrees.clear()
   }
 
   searchEvents(params: EventSearch, viewer: Viewer): Promise<SearchPage<EventSummary>> {
-    return guard(events.searchEvents(this.db, params, viewer, this.#counts, this.#subtrees))
+    return guard(events.searchEvents(this.db, params, viewer, this.#counts))
   }
 
   getEvent(id: string, viewer: Viewer): Promise<EventDetails | undefined> {
@@ -285,7 +283,7 @@ export class SqlReadModel implements ReadModel {
       serdes,
       logger: this.#logger,
       onApplied: (changes) => {
-        this.#counts.clear() // the subtrees change with category writes only
+        this.#counts.clear()
         for (const listener of this.#listeners) {
           try {
             listener(changes)

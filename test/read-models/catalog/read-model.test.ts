@@ -128,6 +128,33 @@ for (const engine of engines()) {
       t.same(await f({ category: 'rafting' }), ['ev-raft'])
       t.same(await f({ category: 'rafting-family' }), [])
       t.same(await f({ category: 'unknown' }), [])
+      t.same(await f({ category: 'water', hasSeats: true }), ['ev-raft'], 'a category with seats left')
+      t.same(await f({ category: 'water', hasSeats: false }), ['ev-sup'], 'a sold-out one')
+      t.same(await f({ category: 'water', priceMin: 400_000 }), ['ev-raft'])
+      const first = await model.searchEvents(
+        { category: 'water', sort: { field: 'price', dir: 'asc' }, page: 0, size: 1 },
+        GUEST,
+      )
+      t.same(
+        [ids(first), first.total, first.totalIsEstimate],
+        [['ev-sup'], 2, false],
+        'counted in the category',
+      )
+      const next = await model.searchEvents(
+        {
+          category: 'water',
+          sort: { field: 'price', dir: 'asc' },
+          cursor: first.nextCursor!,
+          page: 0,
+          size: 1,
+        },
+        GUEST,
+      )
+      t.same(
+        [ids(next), next.nextCursor],
+        [['ev-raft'], null],
+        "the cursor continues in the category's order",
+      )
       t.same(await f({ from: new Date(T0 + 15 * DAY_MS) }), ['ev-hike', 'ev-raft'])
       t.same(await f({ to: new Date(T0 + 21 * DAY_MS) }), ['ev-sup', 'ev-hike'], 'to is inclusive')
       t.same(await f({ priceMin: 1, priceMax: 400_000 }), ['ev-sup'])
@@ -304,6 +331,12 @@ for (const engine of engines()) {
         await code(model.updateCategory('rafting', { parentId: 'water', name: 'Сплав' }, ACTOR)),
         'resolved',
       )
+      const sorted = (category: string) =>
+        model
+          .searchEvents({ category, sort: { field: 'price', dir: 'desc' }, page: 0, size: 20 }, GUEST)
+          .then(ids)
+      t.same(await sorted('water'), ['ev-raft', 'ev-sup'], 'moved back: under its first root again, sorted')
+      t.same(await sorted('hiking'), ['ev-hike'], 'and no longer under the other')
       t.equal(await model.updateCategory('nope', { name: 'x' }, ACTOR), undefined)
       const temp = await model.createCategory({ parentId: 'hiking', name: 'Треккинг' }, ACTOR)
       t.same([temp.id, temp.level], ['trekking', 2])
@@ -405,9 +438,31 @@ for (const engine of engines()) {
         { position: 1, eventId: null, refused: { code: 'FORBIDDEN', message: 'not yours' } },
       ])
       const before = await projectedTables(model)
+      // The category keys of the events (migration 012) come from the events and the owned tree, which
+      // the rebuild copies after the events are projected: they must come out row for row again.
+      const categoryKeys = () =>
+        dbOf(model).query('SELECT * FROM event_category_keys ORDER BY category_id, event_id')
+      const keysBefore = await categoryKeys()
+      t.ok(
+        keysBefore.some((k) => k.category_id === 'water' && k.event_id === 'ev-raft'),
+        'ancestors have keys',
+      )
+      // Over the whole data: the keys kept by the triggers through every projected write and category
+      // change are exactly the events' categories and their ancestors, with the events' current values.
+      const expected = await dbOf(model).query(
+        `WITH RECURSIVE up(event_id, category_id) AS (
+           SELECT e.id, c FROM events e CROSS JOIN LATERAL unnest(e.categories) AS c
+           UNION SELECT up.event_id, k.parent_id FROM up JOIN categories k ON k.id = up.category_id
+           WHERE k.parent_id IS NOT NULL)
+         SELECT up.category_id, e.id AS event_id, e.listed, e.seats_available > 0 AS has_seats, e.title,
+           e.starts_at, e.price_from, e.created_at, e.rating
+         FROM up JOIN events e ON e.id = up.event_id ORDER BY up.category_id, e.id`,
+      )
+      t.same(keysBefore, expected, 'the category keys are the closure of the events over the tree')
       const report = await rebuildReadModel(dbOf(model), { serdes, source: { log: catalog.log } })
       t.equal(report.rows.events, 6)
       t.same(await projectedTables(model), before)
+      t.same(await categoryKeys(), keysBefore, 'the category keys again, from the events and the copied tree')
       t.equal(await model.isFavorite('u7', 'ev-sup'), true, 'owned data carried over')
       t.match(
         await model.findCheckInDevice(device.keyHash),

@@ -1,0 +1,11 @@
+DROP INDEX events_listed_search_idx;
+DROP INDEX events_listed_public_search_idx;
+DROP TRIGGER event_category_keys_on_category_delete ON categories;
+DROP TRIGGER event_category_keys_on_category_update ON categories;
+DROP TRIGGER event_category_keys_on_category_insert ON categories;
+DROP TRIGGER event_category_keys_on_update ON events;
+DROP TRIGGER event_category_keys_on_insert ON events;
+DROP FUNCTION event_category_keys_of_categories();
+DROP FUNCTION event_category_keys_of_events();
+DROP FUNCTION event_category_keys_refresh(text, text[]);
+DROP TABLE event_category_keys;
