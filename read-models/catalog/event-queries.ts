@@ -163,7 +163,7 @@ export async function searchEvents(
     // 434 of 6,713 rows and sorted them all instead of walking the start index).
     if (!q.includes('-')) titleTierSkips = sql.where.length - 1
   }
-  // A category (with its subcategories) is one key of event_category_keys (migration 012), whose sort
+  // A category (with its subcategories) is one key of event_category_keys (migration 014), whose sort
   // indexes serve a category's page in any order; the row itself still comes from `events`.
   let from = 'events e'
   if (params.category !== undefined) {

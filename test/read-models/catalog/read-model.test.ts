@@ -438,7 +438,7 @@ for (const engine of engines()) {
         { position: 1, eventId: null, refused: { code: 'FORBIDDEN', message: 'not yours' } },
       ])
       const before = await projectedTables(model)
-      // The category keys of the events (migration 012) come from the events and the owned tree, which
+      // The category keys of the events (migration 014) come from the events and the owned tree, which
       // the rebuild copies after the events are projected: they must come out row for row again.
       const categoryKeys = () =>
         dbOf(model).query('SELECT * FROM event_category_keys ORDER BY category_id, event_id')
