@@ -20,9 +20,10 @@
 // A2  A hold expires, an offer lapses and the event completes at the first timer run at or after the due
 //     time; timers run when the clock moves (DESIGN.md "the clock is injected"; event-ledger.ts runTimers:
 //     holds first, then waiting-list offers, then event transitions).
-// A3  COMPLETED of at least the amount due confirms a hold; an over-payment is kept whole as what the seats
-//     were paid; a smaller one is refunded whole and the hold stays (booking-ledger.ts applyPayment;
-//     docs/errors.md, LATE_PAYMENT_REFUNDED with VALIDATION_FAILED).
+// A3  COMPLETED of at least the amount due confirms a hold; an over-payment confirms at the amount due and
+//     the difference is refunded at once (issue 12: an overpayment is not silently kept; docs/errors.md
+//     OVERPAID), a top-up's likewise; a smaller one is refunded whole and the hold stays (booking-ledger.ts
+//     applyPayment; docs/errors.md, LATE_PAYMENT_REFUNDED with VALIDATION_FAILED).
 // A4  FAILED ends a hold only when it is the failure of the payment last started for it (INITIATED, or a
 //     COMPLETED that did not confirm it), or of any payment when none was started: a redelivered or
 //     abandoned attempt's failure leaves the payment in progress alone (booking-ledger.ts applyPayment).
@@ -35,7 +36,7 @@
 //     that ends gives its use back, a canceled confirmed booking keeps it (processors/ledger-state.ts,
 //     PromoCodeState). The discount is rounded down to a kopeck (promo-codes.ts applyPromo).
 // A7  The refund base of a confirmed booking is what its seats were paid (the confirming payment and paid
-//     top-ups, over-payments included); a refund is rounded down to a kopeck and capped by what was paid and
+//     top-ups, over-payments refunded already, A3); a refund is rounded down to a kopeck and capped by what was paid and
 //     not yet refunded (refund-policy.ts; ledger-state.ts seatsValueMinor). The tiers are MISSION.md's, at
 //     their lower bound inclusive (exactly 48 h before the start is 80%).
 // A8  A seat reduction of a confirmed booking refunds the removed seats' share of that base,
@@ -799,7 +800,8 @@ export class BookingModel {
       topUp.state = 'PAID'
       topUp.paymentId = payment.paymentId
       b.seats = topUp.seats
-      b.seatValueMinor += amount
+      b.seatValueMinor += topUp.priceMinor
+      this.#refund(b, amount - topUp.priceMinor)
       this.#paths.push('topup-paid')
       return
     }
@@ -818,11 +820,13 @@ export class BookingModel {
     this.#paths.push('late-payment-confirmed')
   }
 
-  #confirm(b: Booking, amountMinor: number): void {
+  /** Confirmed by a payment of `paidMinor` (at least due): the seats are worth what is due, the rest goes back (A3). */
+  #confirm(b: Booking, paidMinor: number): void {
     b.status = 'CONFIRMED'
     b.end = null
     b.holdUntilMs = null
-    b.seatValueMinor = amountMinor
+    b.seatValueMinor = b.dueMinor
+    this.#refund(b, paidMinor - b.dueMinor)
   }
 
   /** Ends an active booking: its seats (with a pending top-up's) go back, and an unpaid hold's promo use. */
