@@ -20,6 +20,8 @@ export async function load(options: {
   url: string
   connections: number
   durationS: number
+  /** Requests per second offered over all connections (autocannon's overallRate); unset: as fast as answered. */
+  overallRate?: number
   request: (i: number) => {
     method?: 'GET' | 'POST'
     path: string
@@ -36,6 +38,7 @@ export async function load(options: {
         url: options.url,
         connections: options.connections,
         duration: options.durationS,
+        ...(options.overallRate === undefined ? {} : { overallRate: options.overallRate }),
         requests: [
           {
             setupRequest: (req) => {
