@@ -8,13 +8,13 @@ import { randomUUID } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import pg from 'pg'
 import t from 'tap'
 import { loadConfig } from '../../infra/config.ts'
 import { serdesFor } from '../../infra/serdes.ts'
 import { bulkCrashScenario } from '../support/bulk-crash-scenario.ts'
-import { deleteTopicsMatching, kafkaClient, readToEnd, requireKafka } from '../support/kafka.ts'
+import { readToEnd, requireKafka } from '../support/kafka.ts'
 import { startService } from './service-process.ts'
+import { dropRunState } from '../support/run-cleanup.ts'
 
 await requireKafka()
 const config = loadConfig()
@@ -26,16 +26,12 @@ const dataDir = mkdtempSync(join(tmpdir(), 'bulk-crash-real-'))
 
 t.teardown(async () => {
   rmSync(dataDir, { recursive: true, force: true })
-  const client = new pg.Client({ connectionString: config.databaseUrl })
-  await client.connect()
-  await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`)
-  await client.end()
-  await deleteTopicsMatching(prefix).catch(() => undefined)
-  await deleteTopicsMatching(appId).catch(() => undefined)
-  const admin = kafkaClient('cleanup').admin()
-  await admin.connect()
-  await admin.deleteGroups([appId, `${appId}-catalog`, `${appId}-analytics`]).catch(() => undefined)
-  await admin.disconnect()
+  await dropRunState({
+    databaseUrl: config.databaseUrl,
+    schema,
+    topicPrefixes: [prefix, appId],
+    groups: [appId, `${appId}-catalog`, `${appId}-analytics`],
+  })
 })
 
 t.test('on the real stack: a bulk cancel survives SIGKILL mid-job and a restart', async (t) => {

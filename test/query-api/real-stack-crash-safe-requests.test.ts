@@ -13,14 +13,14 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Redis } from 'ioredis'
-import pg from 'pg'
 import t from 'tap'
 import { loadConfig } from '../../infra/config.ts'
 import { checkPromises, runSale, type SaleRecord } from '../support/flash-sale-clients.ts'
-import { deleteTopicsMatching, kafkaClient, requireKafka } from '../support/kafka.ts'
+import { requireKafka } from '../support/kafka.ts'
 import type { AppProcess } from '../support/processes.ts'
 import { ADMIN, eventBody, tokenFor, type Signed } from './api-harness.ts'
 import { apiUrl, startService } from './service-process.ts'
+import { dropRunState } from '../support/run-cleanup.ts'
 
 const USERS = 300
 const CAPACITY = 30
@@ -60,16 +60,12 @@ t.teardown(async () => {
   await Promise.all(instances.map((app) => app.exited))
   for (const dir of dataDirs) rmSync(dir, { recursive: true, force: true })
   await redis.quit()
-  const client = new pg.Client({ connectionString: config.databaseUrl })
-  await client.connect()
-  await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`)
-  await client.end()
-  await deleteTopicsMatching(prefix).catch(() => undefined)
-  await deleteTopicsMatching(appId).catch(() => undefined)
-  const admin = kafkaClient('cleanup').admin()
-  await admin.connect()
-  await admin.deleteGroups([appId, `${appId}-catalog`, `${appId}-analytics`]).catch(() => undefined)
-  await admin.disconnect()
+  await dropRunState({
+    databaseUrl: config.databaseUrl,
+    schema,
+    topicPrefixes: [prefix, appId],
+    groups: [appId, `${appId}-catalog`, `${appId}-analytics`],
+  })
 })
 
 async function post(url: string, path: string, body?: object, as: Signed = ORGANIZER): Promise<number> {

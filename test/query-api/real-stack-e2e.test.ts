@@ -34,15 +34,10 @@ import { buildBookingTopology, createBookingSerdes } from '../../topologies/book
 import type { RequestOutcome } from '../../avro/index.ts'
 import { createAppTopics } from '../support/booking-load.ts'
 import { BookingFactRecount } from '../topologies/booking-fact-recount.ts'
-import {
-  deleteTopicsMatching,
-  kafkaClient,
-  kafkaConnection,
-  readToEnd,
-  requireKafka,
-} from '../support/kafka.ts'
+import { kafkaClient, kafkaConnection, readToEnd, requireKafka } from '../support/kafka.ts'
 import { RUN_TOPIC_PREFIX, RUN_TOPICS } from '../support/own-topics.ts'
 import { AUTH, eventBody, tokenFor } from './api-harness.ts'
+import { dropRunState } from '../support/run-cleanup.ts'
 
 const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/backend_event'
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'
@@ -126,20 +121,14 @@ t.teardown(async () => {
   await projection.close()
   await streams.close()
   for (const s of subscribers) s.disconnect()
-  const keys = await redis.keys(`api-e2e:${run}:*`)
-  if (keys.length > 0) await redis.del(...keys)
-  await redis.quit()
   await readModel.close()
-  const client = new pg.Client({ connectionString: DATABASE_URL })
-  await client.connect()
-  await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`)
-  await client.end()
-  await deleteTopicsMatching(appId).catch(() => undefined)
-  await deleteTopicsMatching(RUN_TOPIC_PREFIX).catch(() => undefined)
-  const admin = kafka.admin()
-  await admin.connect()
-  await admin.deleteGroups([appId, projectionGroup]).catch(() => undefined)
-  await admin.disconnect()
+  await dropRunState({
+    databaseUrl: DATABASE_URL,
+    schema,
+    topicPrefixes: [appId, RUN_TOPIC_PREFIX],
+    groups: [appId, projectionGroup],
+    redis: { client: redis, pattern: `api-e2e:${run}:*` },
+  })
 })
 
 const organizer = { sub: `org-${run}`, role: 'organizer' } as const

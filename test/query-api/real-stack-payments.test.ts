@@ -13,7 +13,6 @@
  */
 import { randomUUID } from 'node:crypto'
 import { Redis } from 'ioredis'
-import pg from 'pg'
 import pino from 'pino'
 import t from 'tap'
 import { loadConfig } from '../../infra/config.ts'
@@ -32,10 +31,11 @@ import { ensureTopics } from '../../streams/index.ts'
 import { KafkaStreams } from '../../streams/kafka/kafka-streams.ts'
 import { buildBookingTopology, createBookingSerdes } from '../../topologies/booking-topology.ts'
 import { createAppTopics } from '../support/booking-load.ts'
-import { deleteTopicsMatching, kafkaClient, kafkaConnection, requireKafka } from '../support/kafka.ts'
+import { kafkaClient, kafkaConnection, requireKafka } from '../support/kafka.ts'
 import { RUN_TOPIC_PREFIX, RUN_TOPICS } from '../support/own-topics.ts'
 import { startApp } from '../support/processes.ts'
 import { ADMIN, AUTH, eventBody, tokenFor, until, type Signed } from './api-harness.ts'
+import { dropRunState } from '../support/run-cleanup.ts'
 
 const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/backend_event'
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'
@@ -113,20 +113,14 @@ t.teardown(async () => {
   await projection.close()
   await streams.close()
   subscriber.disconnect()
-  const keys = await redis.keys(`pay-e2e:${run}:*`)
-  if (keys.length > 0) await redis.del(...keys)
-  await redis.quit()
   await readModel.close()
-  const client = new pg.Client({ connectionString: DATABASE_URL })
-  await client.connect()
-  await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`)
-  await client.end()
-  await deleteTopicsMatching(appId).catch(() => undefined)
-  await deleteTopicsMatching(RUN_TOPIC_PREFIX).catch(() => undefined)
-  const groups = kafka.admin()
-  await groups.connect()
-  await groups.deleteGroups([appId, `${appId}-catalog`, `${appId}-payments`]).catch(() => undefined)
-  await groups.disconnect()
+  await dropRunState({
+    databaseUrl: DATABASE_URL,
+    schema,
+    topicPrefixes: [appId, RUN_TOPIC_PREFIX],
+    groups: [appId, `${appId}-catalog`, `${appId}-payments`],
+    redis: { client: redis, pattern: `pay-e2e:${run}:*` },
+  })
 })
 
 const organizer: Signed = { sub: `org-${run}`, role: 'organizer' }
