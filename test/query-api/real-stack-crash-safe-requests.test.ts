@@ -6,7 +6,8 @@
  * books again under a second key). Mid-sale instance A is killed with SIGKILL and Redis is flushed
  * (FLUSHALL: every idempotency key, registered request, cache and rate counter gone); A's clients, whose
  * answers are lost, send again with their keys to B until A is back. The same promises as on the embedded
- * service hold (test/support/flash-sale-clients.ts).
+ * service hold (test/support/flash-sale-clients.ts). The instances share a Redis server of this test's own, so
+ * the FLUSHALL empties all of their Redis and nothing of the tests running beside this one.
  */
 import { randomUUID } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -21,6 +22,7 @@ import type { AppProcess } from '../support/processes.ts'
 import { ADMIN, eventBody, tokenFor, type Signed } from './api-harness.ts'
 import { apiUrl, startService } from './service-process.ts'
 import { dropRunState } from '../support/run-cleanup.ts'
+import { startOwnRedis } from '../support/redis-server.ts'
 
 const USERS = 300
 const CAPACITY = 30
@@ -32,7 +34,8 @@ const run = randomUUID().replaceAll('-', '').slice(0, 10)
 const appId = `crash-sale-${run}`
 const prefix = `test-${run}.`
 const schema = `crash_sale_${run}`
-const redis = new Redis(config.redisUrl || 'redis://127.0.0.1:6379')
+const ownRedis = await startOwnRedis()
+const redis = new Redis(ownRedis.url)
 const dataDirs = [mkdtempSync(join(tmpdir(), 'crash-sale-a-')), mkdtempSync(join(tmpdir(), 'crash-sale-b-'))]
 
 function startInstance(i: number): AppProcess {
@@ -44,7 +47,7 @@ function startInstance(i: number): AppProcess {
     SCHEMA_REGISTRY_URL: config.schemaRegistryUrl,
     DATABASE_URL: config.databaseUrl,
     READ_MODEL_SCHEMA: schema,
-    REDIS_URL: config.redisUrl,
+    REDIS_URL: ownRedis.url,
     CLICKHOUSE_URL: '',
     DATA_DIR: dataDirs[i]!,
     PAYMENT_WEBHOOK_SECRET: 'test-webhook-secret-of-the-crash-sale-at-least-32-bytes',
@@ -60,6 +63,7 @@ t.teardown(async () => {
   await Promise.all(instances.map((app) => app.exited))
   for (const dir of dataDirs) rmSync(dir, { recursive: true, force: true })
   await redis.quit()
+  await ownRedis.stop()
   await dropRunState({
     databaseUrl: config.databaseUrl,
     schema,
