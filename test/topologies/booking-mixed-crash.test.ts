@@ -30,11 +30,12 @@
  * after the kill, the group's committed offsets on the booking commands are above the phase's start and
  * below its end, the held batches sit at or above the last stable offsets read before the kill, and none of
  * them is read at the end.
- * Checked by hand once (2026-12-05, edit not kept): arming the second hold after phase 5 was decided (a kill
- * after its last record) fails with "no matching line within 30000 ms" (no transaction of the phase writes
- * output any more); arming the first before phase 1's first record was sent fails the same way, and the
- * committed-offsets assertion would see 0.
- *
+ * Checked by hand on 2026-12-05 (MIXED_CRASH_SEED=3499, edits not kept): the second kill moved after phase 5
+ * was decided and committed, and the first moved before phase 1's first record was sent, each fail with
+ * "no instance committed work of the phase in 30 s" (no transaction of the phase is left to hold); the same
+ * kills made at once with a plain SIGKILL (no wait, no hold) fail "committed above 2399 and below 3998
+ * (3998)" and "above 0 and below 2399 (0)", and "killed holding 0 output batches". A planted ledger bug
+ * (offers to others not held back in seat-checks.ts) fails the clock moves' waits and the model comparison.
  * Replay a run: MIXED_CRASH_SEED=<seed> (printed). The run has topics of its own (KAFKA_TOPIC_PREFIX,
  * own-topics.ts), its own application ID (consumer group, transactional IDs, changelogs) and IDs.
  */
