@@ -1,7 +1,7 @@
 import { join } from 'node:path'
 import type { Logger } from 'pino'
 import { DEVELOPMENT_TICKET_SECRET, TicketSigner } from '../processors/index.ts'
-import { EmbeddedLog, EmbeddedStreams, KafkaStreams } from '../streams/index.ts'
+import { EmbeddedLog, EmbeddedStreams, KafkaStreams, type Clock } from '../streams/index.ts'
 import { buildBookingTopology, type BookingSerdes } from '../topologies/index.ts'
 import { kafkaSecurityOf, type Config } from './config.ts'
 import { serdesFor } from './serdes.ts'
@@ -22,12 +22,14 @@ export interface Pipeline {
  * DATA_DIR. Same topology, serdes and processors either way. Ticket codes are signed with TICKET_SECRET:
  * the service's configuration (`loadServiceConfig`) always has one, refused when it is the development key
  * outside the embedded mode; a test or tool process that loaded only `loadConfig` signs with the
- * development key.
+ * development key. `clock` is the wall clock by default (tests move a skipped clock forward to bring
+ * timers due).
  */
 export async function startPipeline(
   config: Config,
   logger: Logger,
   serdes?: BookingSerdes,
+  clock?: Clock,
 ): Promise<Pipeline> {
   serdes ??= await serdesFor(config)
   const tickets = new TicketSigner(config.ticketSecret || DEVELOPMENT_TICKET_SECRET)
@@ -39,6 +41,7 @@ export async function startPipeline(
     metricPrefix: 'backend_event_streams',
     commitIntervalMs: config.commitIntervalMs,
     logger,
+    ...(clock === undefined ? {} : { clock }),
   }
   if (config.kafkaBrokers.length > 0) {
     const streams = new KafkaStreams(topology, {

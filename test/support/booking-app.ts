@@ -10,7 +10,12 @@
  * tasks change (Kafka only), and `{"stopped":true,"commitFailures":[…]}` after a clean close on SIGTERM,
  * after which it exits 0. It also reports its committed progress and holds a commit on SIGUSR2
  * (commit-hold.ts). Logs (pino) go to stderr.
+ *
+ *   CLOCK_SKIP_FILE=…  (optional) the pipeline's clock is the wall clock plus the milliseconds written in this
+ *   file, read at start and every 50 ms; a test writes larger values (never smaller) to bring holds and
+ *   offers due at once on every instance, restarted ones included.
  */
+import { readFileSync } from 'node:fs'
 import pino from 'pino'
 import { loadConfig } from '../../infra/config.ts'
 import { startPipeline } from '../../infra/pipeline.ts'
@@ -26,8 +31,30 @@ const line = (value: object): void => {
   process.stdout.write(JSON.stringify(value) + '\n')
 }
 
+/** The wall clock plus the skip in CLOCK_SKIP_FILE (only ever moved forward: a partial read is ignored). */
+function skippedClock(file: string): { now: () => number } {
+  let skipMs = 0
+  const read = (): void => {
+    try {
+      const value = Number(readFileSync(file, 'utf8'))
+      if (Number.isSafeInteger(value) && value > skipMs) skipMs = value
+    } catch {
+      // Not written yet: no skip.
+    }
+  }
+  read()
+  setInterval(read, 50).unref()
+  return { now: () => Date.now() + skipMs }
+}
+
 installCommitHold(line)
-const pipeline = await startPipeline(config, logger)
+const skipFile = process.env.CLOCK_SKIP_FILE
+const pipeline = await startPipeline(
+  config,
+  logger,
+  undefined,
+  skipFile === undefined || skipFile === '' ? undefined : skippedClock(skipFile),
+)
 const { streams } = pipeline
 streams.onError((error) => {
   logger.fatal({ err: error }, 'the pipeline stopped on a fatal error')
