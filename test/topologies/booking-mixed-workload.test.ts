@@ -39,6 +39,7 @@ t.test(
     const accepted = outcomes.findIndex((o) => o.accepted && o.commandType === 'booking.REQUEST')
     const flipped = { ...outcomes[accepted]!, accepted: false, reasonCode: 'NO_AVAILABLE_SEATS' }
     const held = observed.bookingEvents.findIndex((f) => f.type === 'HELD')
+    const offered = observed.bookingEvents.findIndex((f) => f.type === 'WAITLIST_OFFERED')
     const cases: [string, Partial<MixedObserved>, RegExp][] = [
       ['a lost outcome', { outcomes: outcomes.slice(1) }, /outcome records/],
       [
@@ -50,6 +51,11 @@ t.test(
         'a fact twice',
         { bookingEvents: [...observed.bookingEvents, observed.bookingEvents[held]!] },
         /a fact twice/,
+      ],
+      [
+        'a waiting-list offer twice',
+        { bookingEvents: [...observed.bookingEvents, observed.bookingEvents[offered]!] },
+        /waiting-list facts/,
       ],
       [
         'a lost fact',
