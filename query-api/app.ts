@@ -63,10 +63,16 @@ import { bulkRoutes } from './routes/bulk.ts'
 import { bookingExportRoutes } from './routes/booking-exports.ts'
 import { ticketRoutes } from './routes/tickets.ts'
 import { waitlistRoutes } from './routes/waitlist.ts'
+import { SerializerSelector } from '@fastify/fast-json-stringify-compiler'
+import { LazySchemas } from './lazy-schemas.ts'
 import { createAjv } from './validation.ts'
 import { ERROR_RESPONSES } from './routes/route-support.ts'
 
 declare module 'fastify' {
+  interface FastifyInstance {
+    /** The route schemas compiled on first use (lazy-schemas.ts). */
+    lazySchemas: LazySchemas
+  }
   interface FastifyContextConfig {
     /** Who may call the route; every route declares it (buildApp refuses a route without). */
     roles?: readonly Role[]
@@ -171,8 +177,11 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   // arrive as text and are coerced (validation.ts).
   const bodyAjv = createAjv(false)
   const textAjv = createAjv(true)
+  // Compiled on first use, not at start (lazy-schemas.ts).
+  const schemas = new LazySchemas()
+  app.decorate('lazySchemas', schemas)
   app.setValidatorCompiler(({ schema, httpPart }) => {
-    const validate = (httpPart === 'body' ? bodyAjv : textAjv).compile(schema)
+    const validate = schemas.validator(() => (httpPart === 'body' ? bodyAjv : textAjv).compile(schema))
     // A body schema marked `x-optional` accepts a request without a body (e.g. POST …/publish).
     if (httpPart !== 'body' || (schema as { 'x-optional'?: boolean })['x-optional'] !== true) return validate
     const optional = (data: unknown): boolean => {
@@ -184,6 +193,11 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     optional.errors = undefined as typeof validate.errors
     return optional
   })
+  // Fastify's own serializer compiler (fast-json-stringify), each schema compiled on its first response.
+  const serializers = SerializerSelector()({}, {})
+  app.setSerializerCompiler((route) =>
+    schemas.serializer(() => serializers(route as Parameters<typeof serializers>[0])),
+  )
 
   const metrics = new ApiMetrics()
   const waiters = new OutcomeWaiters()

@@ -38,7 +38,12 @@ export interface ChangelogRecord {
  */
 export interface RuntimeStore extends StateStore {
   readonly logged: boolean
-  restore(key: Buffer, value: Buffer | null): void
+  /**
+   * Applies a changelog record. The store keeps a copy of `value` unless `stable` says its bytes are
+   * never written over nor part of a larger buffer the store should not hold on to (the embedded log's
+   * records: views into the journal it keeps in memory anyway, or copies of their own).
+   */
+  restore(key: Buffer, value: Buffer | null, stable?: boolean): void
   /** Serialized writes since the last call, one per key (the last write wins). */
   drainChangelog(changelogTopic: string): ChangelogRecord[]
   /** Start remembering previous values (one record's processing). */
@@ -61,7 +66,7 @@ const ABSENT = Symbol('absent')
 
 /**
  * A value restored from the changelog and not read since: its bytes, decoded on first use. A restart
- * copies what it restores and decodes only what processing touches (Kafka Streams' stores keep bytes too).
+ * keeps the bytes it restores (a copy, or the embedded journal's own) and decodes only what processing touches (Kafka Streams' stores keep bytes too).
  */
 class Restored {
   readonly bytes: Buffer
@@ -201,12 +206,12 @@ export class InMemoryKeyValueStore<K, V> implements KeyValueStore<K, V>, Runtime
     return this.#values.size
   }
 
-  restore(key: Buffer, value: Buffer | null): void {
+  restore(key: Buffer, value: Buffer | null, stable = false): void {
     this.#lastId = undefined
     const id = this.#write(this.#keySerde.deserialize(this.name, key))
     if (value !== null) {
-      // A copy: the record's bytes may be a view into a whole fetched batch.
-      this.#values.set(id, new Restored(Buffer.copyBytesFrom(value)))
+      // A copy unless stable: a Kafka record's bytes may be a view into a whole fetched batch.
+      this.#values.set(id, new Restored(stable ? value : Buffer.copyBytesFrom(value)))
       this.#undecoded = true
     } else {
       this.#values.delete(id)

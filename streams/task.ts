@@ -149,11 +149,11 @@ export class StreamTask {
     return store
   }
 
-  /** Applies one changelog record to a store (before `initialize`). */
-  restore(storeName: string, key: Buffer, value: Buffer | null): void {
+  /** Applies one changelog record to a store (before `initialize`); `stable`: see `RuntimeStore.restore`. */
+  restore(storeName: string, key: Buffer, value: Buffer | null, stable = false): void {
     const store = this.#stores.get(storeName)
     if (store === undefined) throw new TopologyError(`task ${this.id} has no store ${storeName}`)
-    store.restore(key, value)
+    store.restore(key, value, stable)
   }
 
   /** Runs every processor's `init` (after restoration). */

@@ -126,7 +126,8 @@ export class EmbeddedStreams {
       while (offset < end) {
         const records = this.#log.read(topic, partition, offset, 10_000)
         if (records.length === 0) break
-        for (const r of records) if (r.key !== null) task.restore(store, r.key, r.value)
+        // Stable bytes: the log's records are views into the journal it keeps, or copies (log.ts `read`).
+        for (const r of records) if (r.key !== null) task.restore(store, r.key, r.value, true)
         count += records.length
         offset = records[records.length - 1]!.offset + 1
       }

@@ -413,7 +413,10 @@ export class EmbeddedLog {
     )
   }
 
-  /** Records of a partition from `offset` on, at most `max`. */
+  /**
+   * Records of a partition from `offset` on, at most `max`. Their bytes are never written over (views into
+   * the journal read at open, which stays in memory, or copies of their own), so a caller may keep them.
+   */
   read(topic: string, partition: number, offset: number, max = 1000): readonly JournalRecord[] {
     const log = this.#partition(topic, partition)
     const from = log.indexOf(offset)

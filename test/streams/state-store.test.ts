@@ -234,6 +234,16 @@ t.test('logged: false produces no changelog', async (t) => {
   t.same(store.get('b'), { n: 2 }, 'the store still works')
 })
 
+t.test('a stable restore keeps the bytes it is given (the embedded journal), without a copy', async (t) => {
+  const store = new InMemoryKeyValueStore<string, Value>('stable', stringSerde, valueSerde)
+  const journal = Buffer.from('{"n":1}{"n":2}')
+  store.restore(Buffer.from('a'), journal.subarray(0, 7), true)
+  store.restore(Buffer.from('b'), journal.subarray(7, 14))
+  journal.write('{"n":8}{"n":9}')
+  t.same(store.get('a'), { n: 8 }, 'a view into the given bytes')
+  t.same(store.get('b'), { n: 2 }, 'a restore that is not stable copies')
+})
+
 t.test('Stores.keyValueStoreBuilder builds a fresh logged (default) or unlogged store', async (t) => {
   const builder = Stores.keyValueStoreBuilder('counts', stringSerde, valueSerde)
   t.equal(builder.name, 'counts')
