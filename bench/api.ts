@@ -36,13 +36,15 @@ const SECONDS = Number(process.env.BENCH_API_SECONDS ?? 10)
 const CONNECTIONS = Number(process.env.BENCH_API_CONNECTIONS ?? 50)
 const EVENTS = Number(process.env.BENCH_API_EVENTS ?? 100_000)
 const SCHEMA = process.env.BENCH_API_SCHEMA ?? 'bench_api'
+// The in-memory search index (read-models/catalog/search-index.ts); BENCH_API_SEARCH_INDEX=false: SQL only.
+const INDEX = process.env.BENCH_API_SEARCH_INDEX !== 'false'
 const AUTH = {
   jwtSecret: 'bench-api-secret-of-at-least-32-bytes',
   issuer: 'https://id.bench.aquastream/',
   audience: 'backend-event-bench',
 }
 
-const readModel = await openReadModel({ databaseUrl: DATABASE_URL, schema: SCHEMA, poolSize: 20 })
+const readModel = await openReadModel({ databaseUrl: DATABASE_URL, schema: SCHEMA, poolSize: 20, searchIndex: INDEX })
 const client = new pg.Client({ connectionString: DATABASE_URL })
 await client.connect()
 const { rows } = await client.query<{ n: string }>(`SELECT count(*) AS n FROM ${SCHEMA}.events`)

@@ -50,7 +50,16 @@ export async function openReadModel(
     await db.close()
     throw error
   }
-  return new SqlReadModel(db, options.logger)
+  const model = new SqlReadModel(db, options.logger)
+  if (options.searchIndex === true) {
+    try {
+      await model.startSearchIndex()
+    } catch (error) {
+      await model.close()
+      throw error
+    }
+  }
+  return model
 }
 
 /**

@@ -215,4 +215,9 @@ export interface ReadModelOptions {
   readonly schema?: string
   /** pg pool size in real mode; default 20. */
   readonly poolSize?: number
+  /**
+   * Answer the default catalog's searches from an in-memory index of it (search-index.ts), following the
+   * table's changes; default false (every search in SQL).
+   */
+  readonly searchIndex?: boolean
 }

@@ -26,6 +26,8 @@ import * as events from './event-queries.ts'
 import * as payments from './payment-queries.ts'
 import { SqlFavoriteStore } from './favorite-store.ts'
 import { ReadModelSink } from './projection-sink.ts'
+import { SearchIndex } from './search-index.ts'
+import { IndexedSearch } from './search-index-query.ts'
 import * as promos from './promo-queries.ts'
 import * as reviews from './review-queries.ts'
 import type { EventReviewsRequest, ReviewQueueRequest, ReviewView } from './review-views.ts'
@@ -85,6 +87,8 @@ export class SqlReadModel implements ReadModel {
   readonly #listeners = new Set<(changes: AppliedChanges) => void>()
   readonly #logger: Logger
   readonly #counts = new events.CountCache()
+  #index: SearchIndex | undefined
+  #indexed: IndexedSearch | undefined
 
   constructor(db: Db, logger?: Logger) {
     this.db = db
@@ -98,10 +102,25 @@ export class SqlReadModel implements ReadModel {
   /** Forgets the cached totals (a batch applied, a category written). */
   #forget(): void {
     this.#counts.clear()
+    this.#index?.changed()
+  }
+
+  /** Loads the in-memory search index and answers the searches it can from it (`searchIndex` option). */
+  async startSearchIndex(options: { pollMs?: number } = {}): Promise<void> {
+    const index = new SearchIndex(this.db, options)
+    await guard(index.start())
+    this.#index = index
+    this.#indexed = new IndexedSearch(index, this.db)
   }
 
   searchEvents(params: EventSearch, viewer: Viewer): Promise<SearchPage<EventSummary>> {
-    return guard(events.searchEvents(this.db, params, viewer, this.#counts))
+    const indexed = this.#indexed
+    if (indexed === undefined) return guard(events.searchEvents(this.db, params, viewer, this.#counts))
+    return guard(
+      indexed
+        .search(params, viewer)
+        .then((page) => page ?? events.searchEvents(this.db, params, viewer, this.#counts)),
+    )
   }
 
   getEvent(id: string, viewer: Viewer): Promise<EventDetails | undefined> {
@@ -283,7 +302,7 @@ export class SqlReadModel implements ReadModel {
       serdes,
       logger: this.#logger,
       onApplied: (changes) => {
-        this.#counts.clear()
+        this.#forget()
         for (const listener of this.#listeners) {
           try {
             listener(changes)
@@ -300,6 +319,7 @@ export class SqlReadModel implements ReadModel {
   }
 
   close(): Promise<void> {
+    this.#index?.stop()
     return this.db.close()
   }
 }

@@ -1,0 +1,283 @@
+/**
+ * A catalog search answered from the in-memory index (search-index.ts): the same matches, order, pages,
+ * cursors and totals as the SQL path (`searchEvents`, event-queries.ts; search-paging.ts has the order and
+ * the bounded total), found in memory; then the page's rows are read from PostgreSQL by primary key in one
+ * statement, so what is shown is the row as it is now. A page row whose stamp (`change_xid`) differs from
+ * the index's, or that is gone, means the index is behind: the search is answered by SQL instead and the
+ * index syncs at the next search.
+ *
+ * `search` answers undefined (the caller takes the SQL path) for what the index does not hold or evaluate:
+ * statuses other than the default catalog (drafts, organizer views), the `place` filter (PostgreSQL's own
+ * case folding of `ILIKE`), a `q` whose query has a phrase (`"quoted words"`), and a cursor or number the
+ * SQL path would read differently (a timestamp not in the cursors' own ISO form, a fractional price).
+ */
+import type { Queryable } from './db.ts'
+import { SearchError } from './errors.ts'
+import { clampPage, SUMMARY_COLUMNS, toSummary } from './event-queries.ts'
+import { compareText, holds, type IndexedEvent, type SearchIndex } from './search-index.ts'
+import { COUNT_BOUND, cursorAfter, decodeCursor, searchOrder, type SearchOrder } from './search-paging.ts'
+import { matches, parseTsquery, requiredLexemes, type ParsedTsquery, type TsNode } from './search-tsquery.ts'
+import type { EventSearch, EventSummary, SearchPage, Viewer } from './views.ts'
+
+type Key = SearchOrder['keys'][number]
+type Value = string | number | null
+
+const ISO = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d{1,6}))?Z$/
+
+/** An ISO instant (`…Z`, up to microseconds) in microseconds since the epoch; undefined for other forms. */
+function micros(text: string): number | undefined {
+  const m = ISO.exec(text)
+  if (m === null) return undefined
+  const seconds = Date.parse(`${m[1]}Z`)
+  return Number.isNaN(seconds) ? undefined : seconds * 1000 + Number((m[2] ?? '').padEnd(6, '0'))
+}
+
+function valueOf(event: IndexedEvent, column: string): Value {
+  switch (column) {
+    case 'starts_at':
+      return event.startsAt
+    case 'price_from':
+      return event.priceFrom
+    case 'title':
+      return event.title
+    case 'created_at':
+      return event.createdAt
+    case 'rating':
+      return event.rating
+    default:
+      return event.id
+  }
+}
+
+/** One key of an order: NULLs last in both directions, as the SQL `ORDER BY … NULLS LAST`. */
+function compareKey(k: Key, a: Value, b: Value): number {
+  if (a === null || b === null) return a === b ? 0 : a === null ? 1 : -1
+  const c = typeof a === 'string' ? compareText(a, b as string) : a - (b as number)
+  return k.dir === 'DESC' ? -c : c
+}
+
+const MAX_QUERIES = 10_000
+
+export class IndexedSearch {
+  readonly #index: SearchIndex
+  readonly #db: Queryable
+  /** Parsed queries per `q` (LRU): one round trip per distinct `q`. */
+  readonly #queries = new Map<string, Promise<ParsedTsquery | undefined>>()
+  readonly #orders = new Map<string, { generation: number; slots: Int32Array }>()
+
+  constructor(index: SearchIndex, db: Queryable) {
+    this.#index = index
+    this.#db = db
+  }
+
+  #tsquery(q: string): Promise<ParsedTsquery | undefined> {
+    let parsed = this.#queries.get(q)
+    if (parsed !== undefined) {
+      this.#queries.delete(q)
+    } else {
+      parsed = this.#db
+        .query<{ q: string }>(`SELECT websearch_to_tsquery('russian', $1)::text AS q`, [q])
+        .then(([row]) => parseTsquery(row!.q))
+      parsed.catch(() => this.#queries.delete(q))
+      if (this.#queries.size >= MAX_QUERIES) this.#queries.delete(this.#queries.keys().next().value!)
+    }
+    this.#queries.set(q, parsed)
+    return parsed
+  }
+
+  /** The listed events sorted in `order` (built again when the index's sort keys changed). */
+  #sorted(order: SearchOrder): Int32Array {
+    const cached = this.#orders.get(order.signature)
+    if (cached !== undefined && cached.generation === this.#index.generation) return cached.slots
+    const events = this.#index.events
+    const slots = Int32Array.from(events.flatMap((e) => (e === undefined ? [] : [e.slot])))
+    const compare = comparator(order)
+    slots.sort((a, b) => compare(events[a]!, events[b]!))
+    this.#orders.set(order.signature, { generation: this.#index.generation, slots })
+    return slots
+  }
+
+  /** The page, or undefined when the SQL path must answer (see the module's comment). */
+  async search(params: EventSearch, viewer: Viewer): Promise<SearchPage<EventSummary> | undefined> {
+    const statuses = params.status ?? []
+    const listed =
+      statuses.length === 0 ||
+      (new Set(statuses).size === 2 && statuses.every((s) => s === 'PUBLISHED' || s === 'RESCHEDULED'))
+    if (!listed || (params.place !== undefined && params.place.trim() !== '')) return undefined
+    for (const n of [params.priceMin, params.priceMax]) if (n !== undefined && !Number.isSafeInteger(n)) return undefined
+    const { page, size } = clampPage(params.page, params.size)
+    const q = params.q?.trim()
+    const hasQ = q !== undefined && q !== ''
+    let query: ParsedTsquery | undefined = null
+    if (hasQ) {
+      query = await this.#tsquery(q)
+      if (query === undefined) return undefined
+    }
+    const order = searchOrder(params.sort, hasQ ? 'title' : undefined)
+    let after: Value[] | undefined
+    if (params.cursor !== undefined) {
+      const decoded = decodeCursor(order, params.cursor)
+      if (decoded === undefined)
+        throw new SearchError(`cursor is not one of this search's cursors (its order is ${order.signature})`, {
+          in: 'querystring',
+          field: 'cursor',
+        })
+      after = []
+      for (const [i, v] of decoded.entries()) {
+        const k = order.keys[i]!
+        if (v === null || k.cast === 'text' || k.cast === 'float8') after.push(v)
+        else if (k.cast === 'timestamptz') {
+          const us = micros(v as string)
+          if (us === undefined) return undefined
+          after.push(us)
+        } else if (Number.isSafeInteger(v)) after.push(v)
+        else return undefined
+      }
+    }
+    await this.#index.current()
+    const guest = viewer.role === 'guest'
+    const relevance = order.titleMatch !== undefined
+    const lexeme = (l: string) => this.#index.lexemeId(l)
+    const text = (vector: (e: IndexedEvent) => Int32Array) => {
+      if (!hasQ) return () => true
+      if (query === null) return () => false // only stop words: PostgreSQL matches nothing
+      const node: TsNode = query
+      const ids = new Map<string, number | undefined>()
+      const has = (e: IndexedEvent) => (l: string) => {
+        if (!ids.has(l)) ids.set(l, lexeme(l))
+        return holds(vector(e), ids.get(l))
+      }
+      return (e: IndexedEvent) => matches(node, has(e))
+    }
+    const vectorMatch = text((e) => (guest ? e.publicSearch : e.search))
+    const titleMatch = text((e) => e.titleSearch)
+    const skipVectorInTitleTier = hasQ && !q.includes('-')
+    const filters = filterOf(params)
+    const offset = params.cursor === undefined ? page * size : 0
+    const limit = size + 1
+
+    // The candidates: the events holding the query's rarest required lexeme, else every listed event.
+    let candidates: ReadonlySet<number> | undefined
+    if (hasQ && query !== null)
+      for (const l of requiredLexemes(query)) {
+        const id = lexeme(l)
+        const posting = id === undefined ? new Set<number>() : this.#index.posting(id)
+        if (candidates === undefined || posting.size < candidates.size) candidates = posting
+      }
+    const walkOrder = relevance ? searchOrder({ field: 'startsAt', dir: 'asc' }, undefined) : order
+    const events = this.#index.events
+    let sequence: Iterable<IndexedEvent>
+    if (candidates !== undefined && candidates.size * 8 < this.#index.listedCount) {
+      const list: IndexedEvent[] = []
+      for (const slot of candidates) list.push(events[slot]!)
+      sequence = list.sort(comparator(walkOrder))
+    } else {
+      const slots = this.#sorted(walkOrder)
+      sequence = (function* () {
+        for (const slot of slots) if (candidates === undefined || candidates.has(slot)) yield events[slot]!
+      })()
+    }
+    const isAfter = (e: IndexedEvent, keys: readonly Key[], values: readonly Value[]) => {
+      for (const [i, k] of keys.entries()) {
+        const c = compareKey(k, valueOf(e, k.column), values[i]!)
+        if (c !== 0) return c > 0
+      }
+      return false
+    }
+    let counted = 0
+    const rows: { event: IndexedEvent; tier: number }[] = []
+    if (!relevance) {
+      let skipped = 0
+      for (const e of sequence) {
+        if (!filters(e) || !vectorMatch(e)) continue
+        counted++
+        if (rows.length < limit && (after === undefined || isAfter(e, order.keys, after))) {
+          if (skipped < offset) skipped++
+          else rows.push({ event: e, tier: 0 })
+        }
+        if (counted > COUNT_BOUND && rows.length >= limit) break
+      }
+    } else {
+      // Tier 0 (title matches) then tier 1, each in start order; a cursor starts in its own tier.
+      const tier = after === undefined ? 0 : (after[0] as number)
+      const tail = after?.slice(1)
+      const tierKeys = walkOrder.keys
+      const tiers: IndexedEvent[][] = [[], []]
+      const want = offset + limit
+      for (const e of sequence) {
+        if (!filters(e)) continue
+        const inWhere = vectorMatch(e)
+        if (inWhere) counted++
+        const title = titleMatch(e)
+        if (title && (skipVectorInTitleTier || inWhere)) {
+          if (tier === 0 && tiers[0]!.length < want && (after === undefined || isAfter(e, tierKeys, tail!)))
+            tiers[0]!.push(e)
+        } else if (inWhere && !title && tier <= 1 && tiers[1]!.length < want)
+          if (tier !== 1 || isAfter(e, tierKeys, tail!)) tiers[1]!.push(e)
+        // Done once the total is past its bound and the tier the page starts in is full.
+        if (counted > COUNT_BOUND && tiers[tier === 0 ? 0 : 1]!.length >= want) break
+      }
+      const all = [...tiers[0]!.map((event) => ({ event, tier: 0 })), ...tiers[1]!.map((event) => ({ event, tier: 1 }))]
+      rows.push(...all.slice(offset, offset + limit))
+    }
+
+    const fetched = await this.#db.query(
+      `SELECT ${SUMMARY_COLUMNS}, e.change_xid FROM events e WHERE e.id = ANY($1::text[])`,
+      [rows.map((r) => r.event.id)],
+    )
+    const byId = new Map(fetched.map((row) => [row.id as string, row]))
+    const pageRows: Record<string, unknown>[] = []
+    for (const { event, tier } of rows) {
+      const row = byId.get(event.id)
+      if (row === undefined || Number(row.change_xid) !== event.changeXid) {
+        this.#index.changed() // behind this row's write: SQL answers, the next search syncs first
+        return undefined
+      }
+      pageRows.push(relevance ? { ...row, sort_tier: tier } : row)
+    }
+    const more = pageRows.length > size
+    const items = more ? pageRows.slice(0, size) : pageRows
+    const total =
+      params.cursor === undefined && !more && (items.length > 0 || offset === 0) ? offset + items.length : counted
+    return {
+      items: items.map(toSummary),
+      page: params.cursor === undefined ? page : 0,
+      size,
+      total: Math.min(total, COUNT_BOUND),
+      totalIsEstimate: total > COUNT_BOUND,
+      nextCursor: more ? cursorAfter(order, items[items.length - 1]!) : null,
+    }
+  }
+}
+
+function comparator(order: SearchOrder): (a: IndexedEvent, b: IndexedEvent) => number {
+  return (a, b) => {
+    for (const k of order.keys) {
+      const c = compareKey(k, valueOf(a, k.column), valueOf(b, k.column))
+      if (c !== 0) return c
+    }
+    return 0
+  }
+}
+
+/** The filters other than `q`, as the SQL path's `WHERE` (event-queries.ts). */
+function filterOf(params: EventSearch): (e: IndexedEvent) => boolean {
+  const from = params.from === undefined ? undefined : params.from.getTime() * 1000
+  const to = params.to === undefined ? undefined : params.to.getTime() * 1000
+  const { priceMin, priceMax, hasSeats, organizerId, minRating, category } = params
+  return (e) =>
+    (category === undefined || e.under.has(category)) &&
+    (from === undefined || e.startsAt >= from) &&
+    (to === undefined || e.startsAt <= to) &&
+    (priceMin === undefined || (e.priceFrom !== null && e.priceFrom >= priceMin)) &&
+    (priceMax === undefined || (e.priceFrom !== null && e.priceFrom <= priceMax)) &&
+    // In a category the keys' `has_seats` (seats > 0) is tested; else `seats_available > 0` or `= 0`.
+    (hasSeats === undefined ||
+      (category !== undefined
+        ? e.seatsAvailable > 0 === hasSeats
+        : hasSeats
+          ? e.seatsAvailable > 0
+          : e.seatsAvailable === 0)) &&
+    (organizerId === undefined || e.organizerId === organizerId) &&
+    (minRating === undefined || (e.rating !== null && e.rating >= minRating))
+}

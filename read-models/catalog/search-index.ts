@@ -1,0 +1,250 @@
+/**
+ * The catalog search index an API instance keeps in memory: another projection of the listed events (the
+ * default catalog, `listed`), holding what the filters and sorts read (start, price, free seats, rating,
+ * organizer, categories with their ancestors, creation time, title) and the lexemes of the three stored
+ * full-text vectors, read from PostgreSQL's own `tsvector`s (so stemming is exactly PostgreSQL's).
+ * search-index-query.ts answers searches from it; the page's rows are then read from PostgreSQL by
+ * primary key.
+ *
+ * Kept current from the table itself (migration 015): every write stamps the row with its transaction ID;
+ * `sync` reads the rows stamped at or after the oldest transaction that was running at the previous sync
+ * (so a write is never skipped, whatever order transactions commit in), and the category tree whenever it
+ * changed. A timer syncs every `pollMs` (default 250 ms): an instance sees another instance's write within
+ * about that. This process's own writes (a projection batch, a category write) call `changed()`, and the
+ * next search syncs before it answers, so a process reads its own writes. A different `events` table (a
+ * rebuild swapped the schema) reloads everything.
+ */
+import type { Db } from './db.ts'
+
+/** One listed event as the index holds it (times in microseconds since the epoch, as PostgreSQL keeps them). */
+export interface IndexedEvent {
+  readonly slot: number
+  readonly id: string
+  readonly changeXid: number
+  readonly startsAt: number
+  readonly priceFrom: number | null
+  readonly seatsAvailable: number
+  readonly rating: number | null
+  readonly organizerId: string
+  readonly createdAt: number
+  readonly title: string
+  readonly categories: readonly string[]
+  /** Its categories and their ancestors (what `event_category_keys` holds for it). */
+  under: ReadonlySet<string>
+  /** Lexeme IDs (see `SearchIndex.lexemeId`), sorted. */
+  readonly search: Int32Array
+  readonly publicSearch: Int32Array
+  readonly titleSearch: Int32Array
+}
+
+const LOAD_COLUMNS = `id, change_xid, (extract(epoch FROM starts_at) * 1000000)::float8 AS starts_us,
+  price_from, seats_available, rating, organizer_id, (extract(epoch FROM created_at) * 1000000)::float8 AS created_us,
+  title, categories, tsvector_to_array(search) AS search, tsvector_to_array(public_search) AS public_search,
+  tsvector_to_array(title_search) AS title_search`
+
+/** Code-point order of two strings: the database's collation (`C.UTF-8`) compares text by code points. */
+export function compareText(a: string, b: string): number {
+  if (a === b) return 0
+  const n = Math.min(a.length, b.length)
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i)
+    const y = b.charCodeAt(i)
+    if (x !== y) {
+      // Surrogates (astral characters) sort after every other UTF-16 unit in code-point order.
+      const sx = x >= 0xd800 && x <= 0xdfff ? x + 0x10000 : x
+      const sy = y >= 0xd800 && y <= 0xdfff ? y + 0x10000 : y
+      return sx - sy
+    }
+  }
+  return a.length - b.length
+}
+
+export class SearchIndex {
+  readonly #db: Db
+  readonly #pollMs: number
+  /** Every event by slot; a slot whose event left the catalog is undefined. */
+  readonly events: (IndexedEvent | undefined)[] = []
+  readonly #slots = new Map<string, number>()
+  readonly #lexemes = new Map<string, number>()
+  /** Candidates per lexeme ID: the events with it in `search` or `public_search`. */
+  readonly #postings: Set<number>[] = []
+  #parents = new Map<string, string | null>()
+  #relation: number | undefined
+  #xmin = 0
+  #syncing: Promise<void> | undefined
+  #stale = true
+  #timer: NodeJS.Timeout | undefined
+  /** Bumped when the listed set or a sort key changes: the sorted orders are built again. */
+  generation = 0
+  listedCount = 0
+
+  constructor(db: Db, options: { pollMs?: number } = {}) {
+    this.#db = db
+    this.#pollMs = options.pollMs ?? 250
+  }
+
+  /** Loads the catalog and starts following it. */
+  async start(): Promise<void> {
+    await this.sync()
+    this.#timer = setInterval(() => void this.sync().catch(() => undefined), this.#pollMs)
+    this.#timer.unref()
+  }
+
+  stop(): void {
+    clearInterval(this.#timer)
+  }
+
+  /** This process wrote the catalog: the next search syncs first. */
+  changed(): void {
+    this.#stale = true
+  }
+
+  /** Syncs when this process wrote since the last sync (see `changed`). */
+  async current(): Promise<void> {
+    if (this.#stale) await this.sync()
+  }
+
+  /** Reads what changed since the last sync (one sync at a time; a caller during one waits for the next). */
+  sync(): Promise<void> {
+    const run = async (): Promise<void> => {
+      this.#stale = false
+      const [snap] = await this.#db.query<{ xmin: number; relation: number }>(
+        `SELECT txid_snapshot_xmin(txid_current_snapshot()) AS xmin, 'events'::regclass::oid::bigint AS relation`,
+      )
+      const reload = snap!.relation !== this.#relation
+      const categories = await this.#db.query<{ id: string; parent_id: string | null }>(
+        'SELECT id, parent_id FROM categories',
+      )
+      const rows = await this.#db.query<Record<string, unknown>>(
+        reload
+          ? `SELECT ${LOAD_COLUMNS} FROM events WHERE listed`
+          : `SELECT ${LOAD_COLUMNS}, listed FROM events WHERE change_xid >= $1`,
+        reload ? [] : [this.#xmin],
+      )
+      if (reload) this.#clear()
+      const parents = new Map(categories.map((c) => [c.id, c.parent_id]))
+      const treeChanged =
+        parents.size !== this.#parents.size || [...parents].some(([id, p]) => this.#parents.get(id) !== p)
+      this.#parents = parents
+      for (const row of rows) this.#apply(row)
+      if (treeChanged)
+        for (const event of this.events) if (event !== undefined) event.under = this.#ancestors(event.categories)
+      this.#relation = snap!.relation
+      this.#xmin = snap!.xmin
+    }
+    const previous = this.#syncing ?? Promise.resolve()
+    const next = previous.then(run, run).finally(() => {
+      if (this.#syncing === next) this.#syncing = undefined
+    })
+    this.#syncing = next
+    return next
+  }
+
+  /** The ID of a lexeme, or undefined when no indexed event has it. */
+  lexemeId(lexeme: string): number | undefined {
+    return this.#lexemes.get(lexeme)
+  }
+
+  /** The events holding the lexeme in `search` or `public_search` (a superset of either's matches). */
+  posting(id: number): ReadonlySet<number> {
+    return this.#postings[id] ?? new Set()
+  }
+
+  #clear(): void {
+    this.events.length = 0
+    this.#slots.clear()
+    this.#lexemes.clear()
+    this.#postings.length = 0
+    this.listedCount = 0
+    this.generation++
+  }
+
+  #ids(lexemes: readonly string[]): Int32Array {
+    const ids = new Int32Array(lexemes.length)
+    lexemes.forEach((lexeme, i) => {
+      let id = this.#lexemes.get(lexeme)
+      if (id === undefined) {
+        id = this.#postings.length
+        this.#lexemes.set(lexeme, id)
+        this.#postings.push(new Set())
+      }
+      ids[i] = id
+    })
+    return ids.sort()
+  }
+
+  #ancestors(categories: readonly string[]): Set<string> {
+    const under = new Set<string>()
+    for (const own of categories) {
+      for (let c: string | null | undefined = own; c != null && !under.has(c); c = this.#parents.get(c))
+        under.add(c)
+    }
+    return under
+  }
+
+  #apply(row: Record<string, unknown>): void {
+    const id = row.id as string
+    const slot = this.#slots.get(id)
+    const old = slot === undefined ? undefined : this.events[slot]
+    if (old !== undefined) {
+      for (const l of old.search) this.#postings[l]!.delete(old.slot)
+      for (const l of old.publicSearch) this.#postings[l]!.delete(old.slot)
+    }
+    if (row.listed === false) {
+      if (old !== undefined) {
+        this.events[old.slot] = undefined
+        this.listedCount--
+        this.generation++
+      }
+      return
+    }
+    const categories = row.categories as string[]
+    const event: IndexedEvent = {
+      slot: slot ?? this.events.length,
+      id,
+      changeXid: Number(row.change_xid),
+      startsAt: Number(row.starts_us),
+      priceFrom: row.price_from === null ? null : Number(row.price_from),
+      seatsAvailable: Number(row.seats_available),
+      rating: row.rating === null ? null : Number(row.rating),
+      organizerId: row.organizer_id as string,
+      createdAt: Number(row.created_us),
+      title: row.title as string,
+      categories,
+      under: this.#ancestors(categories),
+      search: this.#ids(row.search as string[]),
+      publicSearch: this.#ids(row.public_search as string[]),
+      titleSearch: this.#ids(row.title_search as string[]),
+    }
+    if (slot === undefined) this.#slots.set(id, event.slot)
+    this.events[event.slot] = event
+    for (const l of event.search) this.#postings[l]!.add(event.slot)
+    for (const l of event.publicSearch) this.#postings[l]!.add(event.slot)
+    if (
+      old === undefined ||
+      old.startsAt !== event.startsAt ||
+      old.priceFrom !== event.priceFrom ||
+      old.rating !== event.rating ||
+      old.createdAt !== event.createdAt ||
+      old.title !== event.title
+    ) {
+      if (old === undefined) this.listedCount++
+      this.generation++
+    }
+  }
+}
+
+/** Whether the sorted lexeme IDs hold `id`. */
+export function holds(ids: Int32Array, id: number | undefined): boolean {
+  if (id === undefined) return false
+  let lo = 0
+  let hi = ids.length - 1
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1
+    const v = ids[mid]!
+    if (v === id) return true
+    if (v < id) lo = mid + 1
+    else hi = mid - 1
+  }
+  return false
+}
