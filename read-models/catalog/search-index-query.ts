@@ -16,7 +16,7 @@ import { SearchError } from './errors.ts'
 import { clampPage, SUMMARY_COLUMNS, toSummary } from './event-queries.ts'
 import { compareText, holds, type IndexedEvent, type SearchIndex } from './search-index.ts'
 import { COUNT_BOUND, cursorAfter, decodeCursor, searchOrder, type SearchOrder } from './search-paging.ts'
-import { matches, parseTsquery, requiredLexemes, type ParsedTsquery, type TsNode } from './search-tsquery.ts'
+import { parseTsquery, requiredLexemes, type ParsedTsquery, type TsNode } from './search-tsquery.ts'
 import type { EventSearch, EventSummary, SearchPage, Viewer } from './views.ts'
 
 type Key = SearchOrder['keys'][number]
@@ -63,7 +63,7 @@ export class IndexedSearch {
   readonly #db: Queryable
   /** Parsed queries per `q` (LRU): one round trip per distinct `q`. */
   readonly #queries = new Map<string, Promise<ParsedTsquery | undefined>>()
-  readonly #orders = new Map<string, { generation: number; slots: Int32Array }>()
+  readonly #orders = new Map<string, Sorted>()
 
   constructor(index: SearchIndex, db: Queryable) {
     this.#index = index
@@ -85,16 +85,48 @@ export class IndexedSearch {
     return parsed
   }
 
-  /** The listed events sorted in `order` (built again when the index's sort keys changed). */
-  #sorted(order: SearchOrder): Int32Array {
-    const cached = this.#orders.get(order.signature)
-    if (cached !== undefined && cached.generation === this.#index.generation) return cached.slots
-    const events = this.#index.events
-    const slots = Int32Array.from(events.flatMap((e) => (e === undefined ? [] : [e.slot])))
+  /**
+   * The listed events sorted in `order`, and each one's rank in it: a set of candidates is put in order
+   * by sorting their ranks, integers. Built once, then kept: the events that moved since (see
+   * `SearchIndex.moved`) are taken out and put back in by binary search.
+   */
+  #sorted(order: SearchOrder): Sorted {
+    const index = this.#index
+    const events = index.events
     const compare = comparator(order)
-    slots.sort((a, b) => compare(events[a]!, events[b]!))
-    this.#orders.set(order.signature, { generation: this.#index.generation, slots })
-    return slots
+    let sorted = this.#orders.get(order.signature)
+    if (sorted === undefined || sorted.reloads !== index.reloads) {
+      const slots = events.flatMap((e) => (e === undefined ? [] : [e.slot]))
+      slots.sort((a, b) => compare(events[a]!, events[b]!))
+      sorted = { reloads: index.reloads, seen: index.moved.length, slots, rank: new Int32Array(0) }
+    } else if (sorted.seen < index.moved.length) {
+      const moved = new Set(index.moved.slice(sorted.seen))
+      const slots = sorted.slots.filter((slot) => !moved.has(slot))
+      for (const slot of moved) {
+        const e = events[slot]
+        if (e === undefined) continue
+        let lo = 0
+        let hi = slots.length
+        while (lo < hi) {
+          const mid = (lo + hi) >> 1
+          if (compare(events[slots[mid]!]!, e) < 0) lo = mid + 1
+          else hi = mid
+        }
+        slots.splice(lo, 0, slot)
+      }
+      sorted = { reloads: index.reloads, seen: index.moved.length, slots, rank: new Int32Array(0) }
+    } else return sorted
+    const rank = new Int32Array(events.length)
+    sorted.slots.forEach((slot, i) => (rank[slot] = i))
+    sorted = { ...sorted, rank }
+    this.#orders.set(order.signature, sorted)
+    return sorted
+  }
+
+  /** Builds every sort order now (at start), so that no search waits for one. */
+  warm(): void {
+    for (const field of ['startsAt', 'price', 'title', 'createdAt', 'rating'] as const)
+      for (const dir of ['asc', 'desc'] as const) this.#sorted(searchOrder({ field, dir }, undefined))
   }
 
   /** The page, or undefined when the SQL path must answer (see the module's comment). */
@@ -138,16 +170,11 @@ export class IndexedSearch {
     const guest = viewer.role === 'guest'
     const relevance = order.titleMatch !== undefined
     const lexeme = (l: string) => this.#index.lexemeId(l)
-    const text = (vector: (e: IndexedEvent) => Int32Array) => {
+    const text = (vector: (e: IndexedEvent) => Int32Array): ((e: IndexedEvent) => boolean) => {
       if (!hasQ) return () => true
       if (query === null) return () => false // only stop words: PostgreSQL matches nothing
-      const node: TsNode = query
-      const ids = new Map<string, number | undefined>()
-      const has = (e: IndexedEvent) => (l: string) => {
-        if (!ids.has(l)) ids.set(l, lexeme(l))
-        return holds(vector(e), ids.get(l))
-      }
-      return (e: IndexedEvent) => matches(node, has(e))
+      const test = compile(query, lexeme)
+      return (e) => test(vector(e))
     }
     const vectorMatch = text((e) => (guest ? e.publicSearch : e.search))
     const titleMatch = text((e) => e.titleSearch)
@@ -156,27 +183,37 @@ export class IndexedSearch {
     const offset = params.cursor === undefined ? page * size : 0
     const limit = size + 1
 
-    // The candidates: the events holding the query's rarest required lexeme, else every listed event.
+    // The candidates: the events holding the query's rarest required lexeme, or under the category,
+    // whichever are fewer; else every listed event. For the title tier, those holding it in the title.
+    const required = hasQ && query !== null ? requiredLexemes(query) : []
     let candidates: ReadonlySet<number> | undefined
-    if (hasQ && query !== null)
-      for (const l of requiredLexemes(query)) {
-        const id = lexeme(l)
-        const posting = id === undefined ? new Set<number>() : this.#index.posting(id)
-        if (candidates === undefined || posting.size < candidates.size) candidates = posting
-      }
+    let titleCandidates: ReadonlySet<number> | undefined
+    for (const l of required) {
+      const id = lexeme(l)
+      const posting = id === undefined ? new Set<number>() : this.#index.posting(id)
+      if (candidates === undefined || posting.size < candidates.size) candidates = posting
+      const inTitle = id === undefined ? new Set<number>() : this.#index.titlePosting(id)
+      if (titleCandidates === undefined || inTitle.size < titleCandidates.size) titleCandidates = inTitle
+    }
+    if (params.category !== undefined) {
+      const under = this.#index.underCategory(params.category)
+      if (candidates === undefined || under.size < candidates.size) candidates = under
+      if (titleCandidates === undefined || under.size < titleCandidates.size) titleCandidates = under
+    }
     const walkOrder = relevance ? searchOrder({ field: 'startsAt', dir: 'asc' }, undefined) : order
     const events = this.#index.events
-    let sequence: Iterable<IndexedEvent>
-    if (candidates !== undefined && candidates.size * 8 < this.#index.listedCount) {
-      const list: IndexedEvent[] = []
-      for (const slot of candidates) list.push(events[slot]!)
-      sequence = list.sort(comparator(walkOrder))
-    } else {
-      const slots = this.#sorted(walkOrder)
-      sequence = (function* () {
-        for (const slot of slots) if (candidates === undefined || candidates.has(slot)) yield events[slot]!
-      })()
+    const sorted = this.#sorted(walkOrder)
+    // Fewer candidates are put in order by their ranks; more, and the order is walked (the filters test them).
+    const inOrder = (set: ReadonlySet<number> | undefined): ArrayLike<number> & Iterable<number> => {
+      if (set === undefined || set.size * 3 > this.#index.listedCount) return sorted.slots
+      const ranks = new Int32Array(set.size)
+      let n = 0
+      for (const slot of set) ranks[n++] = sorted.rank[slot]!
+      ranks.sort()
+      for (let i = 0; i < n; i++) ranks[i] = sorted.slots[ranks[i]!]!
+      return ranks
     }
+    const sequence = inOrder(candidates)
     const isAfter = (e: IndexedEvent, keys: readonly Key[], values: readonly Value[]) => {
       for (const [i, k] of keys.entries()) {
         const c = compareKey(k, valueOf(e, k.column), values[i]!)
@@ -188,7 +225,8 @@ export class IndexedSearch {
     const rows: { event: IndexedEvent; tier: number }[] = []
     if (!relevance) {
       let skipped = 0
-      for (const e of sequence) {
+      for (const slot of sequence) {
+        const e = events[slot]!
         if (!filters(e) || !vectorMatch(e)) continue
         counted++
         if (rows.length < limit && (after === undefined || isAfter(e, order.keys, after))) {
@@ -204,18 +242,20 @@ export class IndexedSearch {
       const tierKeys = walkOrder.keys
       const tiers: IndexedEvent[][] = [[], []]
       const want = offset + limit
-      for (const e of sequence) {
-        if (!filters(e)) continue
-        const inWhere = vectorMatch(e)
-        if (inWhere) counted++
-        const title = titleMatch(e)
-        if (title && (skipVectorInTitleTier || inWhere)) {
-          if (tier === 0 && tiers[0]!.length < want && (after === undefined || isAfter(e, tierKeys, tail!)))
-            tiers[0]!.push(e)
-        } else if (inWhere && !title && tier <= 1 && tiers[1]!.length < want)
+      if (tier === 0)
+        for (const slot of inOrder(titleCandidates)) {
+          const e = events[slot]!
+          if (filters(e) && titleMatch(e) && (skipVectorInTitleTier || vectorMatch(e)))
+            if (after === undefined || isAfter(e, tierKeys, tail!)) if (tiers[0]!.push(e) >= want) break
+        }
+      for (const slot of sequence) {
+        const e = events[slot]!
+        if (!filters(e) || !vectorMatch(e)) continue
+        counted++
+        if (tier <= 1 && tiers[1]!.length < want && !titleMatch(e))
           if (tier !== 1 || isAfter(e, tierKeys, tail!)) tiers[1]!.push(e)
-        // Done once the total is past its bound and the tier the page starts in is full.
-        if (counted > COUNT_BOUND && tiers[tier === 0 ? 0 : 1]!.length >= want) break
+        // Done once the total is past its bound and the rows of the page are found.
+        if (counted > COUNT_BOUND && (tier > 1 || tiers[0]!.length >= want || tiers[1]!.length >= want)) break
       }
       const all = [...tiers[0]!.map((event) => ({ event, tier: 0 })), ...tiers[1]!.map((event) => ({ event, tier: 1 }))]
       rows.push(...all.slice(offset, offset + limit))
@@ -246,6 +286,36 @@ export class IndexedSearch {
       total: Math.min(total, COUNT_BOUND),
       totalIsEstimate: total > COUNT_BOUND,
       nextCursor: more ? cursorAfter(order, items[items.length - 1]!) : null,
+    }
+  }
+}
+
+interface Sorted {
+  readonly reloads: number
+  /** How many of `SearchIndex.moved` it has taken in. */
+  readonly seen: number
+  readonly slots: number[]
+  readonly rank: Int32Array
+}
+
+/** A query as a test of a document's sorted lexeme IDs (its lexemes looked up once). */
+function compile(node: TsNode, lexeme: (l: string) => number | undefined): (vector: Int32Array) => boolean {
+  switch (node.op) {
+    case 'lex': {
+      const id = lexeme(node.lexeme)
+      return id === undefined ? () => false : (v) => holds(v, id)
+    }
+    case 'not': {
+      const arg = compile(node.arg, lexeme)
+      return (v) => !arg(v)
+    }
+    case 'and': {
+      const [l, r] = [compile(node.left, lexeme), compile(node.right, lexeme)]
+      return (v) => l(v) && r(v)
+    }
+    case 'or': {
+      const [l, r] = [compile(node.left, lexeme), compile(node.right, lexeme)]
+      return (v) => l(v) || r(v)
     }
   }
 }

@@ -7,9 +7,10 @@
  * primary key.
  *
  * Kept current from the table itself (migration 015): every write stamps the row with its transaction ID;
- * `sync` reads the rows stamped at or after the oldest transaction that was running at the previous sync
- * (so a write is never skipped, whatever order transactions commit in), and the category tree whenever it
- * changed. A timer syncs every `pollMs` (default 250 ms): an instance sees another instance's write within
+ * `sync` reads the rows stamped by the transactions the previous sync's snapshot did not see (those
+ * started after it, at or past its `xmax`, and those running then, its `xip`), so a write is never skipped
+ * whatever order transactions commit in, and a long transaction elsewhere on the server does not make
+ * every sync read again what it already has; and the category tree (a few rows) every time. A timer syncs every `pollMs` (default 250 ms): an instance sees another instance's write within
  * about that. This process's own writes (a projection batch, a category write) call `changed()`, and the
  * next search syncs before it answers, so a process reads its own writes. A different `events` table (a
  * rebuild swapped the schema) reloads everything.
@@ -68,14 +69,26 @@ export class SearchIndex {
   readonly #lexemes = new Map<string, number>()
   /** Candidates per lexeme ID: the events with it in `search` or `public_search`. */
   readonly #postings: Set<number>[] = []
+  /** Per lexeme ID: the events with it in `title_search`. */
+  readonly #titlePostings: Set<number>[] = []
+  /** The events under each category (its own and its subcategories'). */
+  readonly #byCategory = new Map<string, Set<number>>()
   #parents = new Map<string, string | null>()
   #relation: number | undefined
-  #xmin = 0
+  /** The previous sync's snapshot: its first unassigned transaction ID, and those running then. */
+  #xmax = 0
+  #running: number[] = []
   #syncing: Promise<void> | undefined
   #stale = true
   #timer: NodeJS.Timeout | undefined
-  /** Bumped when the listed set or a sort key changes: the sorted orders are built again. */
-  generation = 0
+  /**
+   * The slots whose place in a sort order may have changed (joined or left the catalog, or a sort key
+   * changed), in the order it happened: the sorted orders (search-index-query.ts) replay what they have
+   * not seen. `reloads` counts the times it was reset (a reload, or too many moves to replay): then the
+   * orders are built again.
+   */
+  readonly moved: number[] = []
+  reloads = 0
   listedCount = 0
 
   constructor(db: Db, options: { pollMs?: number } = {}) {
@@ -108,8 +121,9 @@ export class SearchIndex {
   sync(): Promise<void> {
     const run = async (): Promise<void> => {
       this.#stale = false
-      const [snap] = await this.#db.query<{ xmin: number; relation: number }>(
-        `SELECT txid_snapshot_xmin(txid_current_snapshot()) AS xmin, 'events'::regclass::oid::bigint AS relation`,
+      const [snap] = await this.#db.query<{ xmax: number; xip: string[]; relation: number }>(
+        `SELECT txid_snapshot_xmax(s) AS xmax, ARRAY(SELECT txid_snapshot_xip(s)) AS xip,
+           'events'::regclass::oid::bigint AS relation FROM txid_current_snapshot() s`,
       )
       const reload = snap!.relation !== this.#relation
       const categories = await this.#db.query<{ id: string; parent_id: string | null }>(
@@ -118,8 +132,8 @@ export class SearchIndex {
       const rows = await this.#db.query<Record<string, unknown>>(
         reload
           ? `SELECT ${LOAD_COLUMNS} FROM events WHERE listed`
-          : `SELECT ${LOAD_COLUMNS}, listed FROM events WHERE change_xid >= $1`,
-        reload ? [] : [this.#xmin],
+          : `SELECT ${LOAD_COLUMNS}, listed FROM events WHERE change_xid >= $1 OR change_xid = ANY($2::bigint[])`,
+        reload ? [] : [this.#xmax, this.#running],
       )
       if (reload) this.#clear()
       const parents = new Map(categories.map((c) => [c.id, c.parent_id]))
@@ -127,10 +141,17 @@ export class SearchIndex {
         parents.size !== this.#parents.size || [...parents].some(([id, p]) => this.#parents.get(id) !== p)
       this.#parents = parents
       for (const row of rows) this.#apply(row)
-      if (treeChanged)
-        for (const event of this.events) if (event !== undefined) event.under = this.#ancestors(event.categories)
+      if (treeChanged) {
+        this.#byCategory.clear()
+        for (const event of this.events)
+          if (event !== undefined) {
+            event.under = this.#ancestors(event.categories)
+            this.#file(event, true)
+          }
+      }
       this.#relation = snap!.relation
-      this.#xmin = snap!.xmin
+      this.#xmax = snap!.xmax
+      this.#running = snap!.xip.map(Number)
     }
     const previous = this.#syncing ?? Promise.resolve()
     const next = previous.then(run, run).finally(() => {
@@ -150,13 +171,45 @@ export class SearchIndex {
     return this.#postings[id] ?? new Set()
   }
 
+  /** The events holding the lexeme in `title_search`. */
+  titlePosting(id: number): ReadonlySet<number> {
+    return this.#titlePostings[id] ?? new Set()
+  }
+
+  #reset(): void {
+    this.moved.length = 0
+    this.reloads++
+  }
+
+  #moved(slot: number): void {
+    if (this.moved.length >= 10_000) this.#reset()
+    else this.moved.push(slot)
+  }
+
+  /** The events under `category` (with its subcategories). */
+  underCategory(category: string): ReadonlySet<number> {
+    return this.#byCategory.get(category) ?? new Set()
+  }
+
+  /** Adds an event to (or removes it from) its categories' sets. */
+  #file(event: IndexedEvent, add: boolean): void {
+    for (const c of event.under) {
+      let set = this.#byCategory.get(c)
+      if (set === undefined) this.#byCategory.set(c, (set = new Set()))
+      if (add) set.add(event.slot)
+      else set.delete(event.slot)
+    }
+  }
+
   #clear(): void {
+    this.#byCategory.clear()
     this.events.length = 0
     this.#slots.clear()
     this.#lexemes.clear()
     this.#postings.length = 0
+    this.#titlePostings.length = 0
     this.listedCount = 0
-    this.generation++
+    this.#reset()
   }
 
   #ids(lexemes: readonly string[]): Int32Array {
@@ -167,6 +220,7 @@ export class SearchIndex {
         id = this.#postings.length
         this.#lexemes.set(lexeme, id)
         this.#postings.push(new Set())
+        this.#titlePostings.push(new Set())
       }
       ids[i] = id
     })
@@ -186,15 +240,18 @@ export class SearchIndex {
     const id = row.id as string
     const slot = this.#slots.get(id)
     const old = slot === undefined ? undefined : this.events[slot]
+    if (old !== undefined && old.changeXid === Number(row.change_xid) && row.listed !== false) return
     if (old !== undefined) {
       for (const l of old.search) this.#postings[l]!.delete(old.slot)
       for (const l of old.publicSearch) this.#postings[l]!.delete(old.slot)
+      for (const l of old.titleSearch) this.#titlePostings[l]!.delete(old.slot)
+      this.#file(old, false)
     }
     if (row.listed === false) {
       if (old !== undefined) {
         this.events[old.slot] = undefined
         this.listedCount--
-        this.generation++
+        this.#moved(old.slot)
       }
       return
     }
@@ -220,6 +277,8 @@ export class SearchIndex {
     this.events[event.slot] = event
     for (const l of event.search) this.#postings[l]!.add(event.slot)
     for (const l of event.publicSearch) this.#postings[l]!.add(event.slot)
+    for (const l of event.titleSearch) this.#titlePostings[l]!.add(event.slot)
+    this.#file(event, true)
     if (
       old === undefined ||
       old.startsAt !== event.startsAt ||
@@ -229,7 +288,7 @@ export class SearchIndex {
       old.title !== event.title
     ) {
       if (old === undefined) this.listedCount++
-      this.generation++
+      this.#moved(event.slot)
     }
   }
 }

@@ -111,6 +111,7 @@ export class SqlReadModel implements ReadModel {
     await guard(index.start())
     this.#index = index
     this.#indexed = new IndexedSearch(index, this.db)
+    this.#indexed.warm()
   }
 
   searchEvents(params: EventSearch, viewer: Viewer): Promise<SearchPage<EventSummary>> {

@@ -1,9 +1,8 @@
 -- The change feed of the in-memory search index (search-index.ts): every insert or update of an event
 -- stamps the row with the ID of the transaction that wrote it. An index that last read the table under a
--- snapshot whose oldest running transaction was X reads the rows stamped X or later: every write it has
--- not seen yet (committed after that read, or running then) is among them. A sequence would not do: its
--- values commit out of order, so a reader that moved past a later value would skip an earlier one
--- committed after it.
+-- snapshot reads the rows stamped by the transactions that snapshot did not see: those at or past its
+-- xmax and those in its xip list (running then). A sequence would not do: its values commit out of
+-- order, so a reader that moved past a later value would skip an earlier one committed after it.
 ALTER TABLE events ADD COLUMN change_xid bigint NOT NULL DEFAULT 0;
 
 CREATE FUNCTION events_stamp_change() RETURNS trigger LANGUAGE plpgsql AS $$
