@@ -57,6 +57,7 @@ function compareKey(k: Key, a: Value, b: Value): number {
 }
 
 const MAX_QUERIES = 10_000
+const MAX_LISTS = 4000
 
 export class IndexedSearch {
   readonly #index: SearchIndex
@@ -64,6 +65,9 @@ export class IndexedSearch {
   /** Parsed queries per `q` (LRU): one round trip per distinct `q`. */
   readonly #queries = new Map<string, Promise<ParsedTsquery | undefined>>()
   readonly #orders = new Map<string, Sorted>()
+  /** Candidate sets in an order (see `inOrder` in `search`), valid for the index's `version`. */
+  readonly #lists = new Map<string, Int32Array>()
+  #listsVersion = -1
 
   constructor(index: SearchIndex, db: Queryable) {
     this.#index = index
@@ -179,41 +183,60 @@ export class IndexedSearch {
     const vectorMatch = text((e) => (guest ? e.publicSearch : e.search))
     const titleMatch = text((e) => e.titleSearch)
     const skipVectorInTitleTier = hasQ && !q.includes('-')
-    const filters = filterOf(params)
+    const filters = filterOf(params, this.#index)
     const offset = params.cursor === undefined ? page * size : 0
     const limit = size + 1
 
     // The candidates: the events holding the query's rarest required lexeme, or under the category,
     // whichever are fewer; else every listed event. For the title tier, those holding it in the title.
     const required = hasQ && query !== null ? requiredLexemes(query) : []
-    let candidates: ReadonlySet<number> | undefined
-    let titleCandidates: ReadonlySet<number> | undefined
+    type Candidates = { readonly key: string; readonly set: ReadonlySet<number> }
+    let candidates: Candidates | undefined
+    let titleCandidates: Candidates | undefined
+    const none = new Set<number>()
     for (const l of required) {
       const id = lexeme(l)
-      const posting = id === undefined ? new Set<number>() : this.#index.posting(id)
-      if (candidates === undefined || posting.size < candidates.size) candidates = posting
-      const inTitle = id === undefined ? new Set<number>() : this.#index.titlePosting(id)
-      if (titleCandidates === undefined || inTitle.size < titleCandidates.size) titleCandidates = inTitle
+      const posting = id === undefined ? none : this.#index.posting(id, guest)
+      if (candidates === undefined || posting.size < candidates.set.size)
+        candidates = { key: `${guest ? 'p' : 'l'}${id}`, set: posting }
+      const inTitle = id === undefined ? none : this.#index.titlePosting(id)
+      if (titleCandidates === undefined || inTitle.size < titleCandidates.set.size)
+        titleCandidates = { key: `t${id}`, set: inTitle }
     }
     if (params.category !== undefined) {
-      const under = this.#index.underCategory(params.category)
-      if (candidates === undefined || under.size < candidates.size) candidates = under
-      if (titleCandidates === undefined || under.size < titleCandidates.size) titleCandidates = under
+      const under = { key: `c${params.category}`, set: this.#index.underCategory(params.category) }
+      if (candidates === undefined || under.set.size < candidates.set.size) candidates = under
+      if (titleCandidates === undefined || under.set.size < titleCandidates.set.size) titleCandidates = under
     }
     const walkOrder = relevance ? searchOrder({ field: 'startsAt', dir: 'asc' }, undefined) : order
     const events = this.#index.events
     const sorted = this.#sorted(walkOrder)
-    // Fewer candidates are put in order by their ranks; more, and the order is walked (the filters test them).
-    const inOrder = (set: ReadonlySet<number> | undefined): ArrayLike<number> & Iterable<number> => {
-      if (set === undefined || set.size * 3 > this.#index.listedCount) return sorted.slots
-      const ranks = new Int32Array(set.size)
-      let n = 0
-      for (const slot of set) ranks[n++] = sorted.rank[slot]!
-      ranks.sort()
-      for (let i = 0; i < n; i++) ranks[i] = sorted.slots[ranks[i]!]!
-      return ranks
+    // The candidates in order: sorted by their ranks, kept until the index changes (a word, a category and
+    // an order repeat across searches; seat counts do not change them).
+    const inOrder = (c: Candidates | undefined): ArrayLike<number> => {
+      if (c === undefined || c.set.size * 2 > this.#index.listedCount) return sorted.slots
+      if (this.#listsVersion !== this.#index.version || this.#lists.size >= MAX_LISTS) {
+        this.#lists.clear()
+        this.#listsVersion = this.#index.version
+      }
+      const key = `${c.key} ${walkOrder.signature}`
+      let list = this.#lists.get(key)
+      if (list === undefined) {
+        list = new Int32Array(c.set.size)
+        let n = 0
+        for (const slot of c.set) list[n++] = sorted.rank[slot]!
+        list.sort()
+        for (let i = 0; i < n; i++) list[i] = sorted.slots[list[i]!]!
+        this.#lists.set(key, list)
+      }
+      return list
     }
     const sequence = inOrder(candidates)
+    // A one-word query walking its own posting: every candidate holds the word in the viewer's vector.
+    const vectorTest =
+      query !== null && query.op === 'lex' && candidates !== undefined && candidates.key[0] !== 'c' && sequence !== sorted.slots
+        ? () => true
+        : vectorMatch
     const isAfter = (e: IndexedEvent, keys: readonly Key[], values: readonly Value[]) => {
       for (const [i, k] of keys.entries()) {
         const c = compareKey(k, valueOf(e, k.column), values[i]!)
@@ -225,9 +248,9 @@ export class IndexedSearch {
     const rows: { event: IndexedEvent; tier: number }[] = []
     if (!relevance) {
       let skipped = 0
-      for (const slot of sequence) {
-        const e = events[slot]!
-        if (!filters(e) || !vectorMatch(e)) continue
+      for (let i = 0; i < sequence.length; i++) {
+        const e = events[sequence[i]!]!
+        if (!filters(e) || !vectorTest(e)) continue
         counted++
         if (rows.length < limit && (after === undefined || isAfter(e, order.keys, after))) {
           if (skipped < offset) skipped++
@@ -242,15 +265,15 @@ export class IndexedSearch {
       const tierKeys = walkOrder.keys
       const tiers: IndexedEvent[][] = [[], []]
       const want = offset + limit
-      if (tier === 0)
-        for (const slot of inOrder(titleCandidates)) {
-          const e = events[slot]!
-          if (filters(e) && titleMatch(e) && (skipVectorInTitleTier || vectorMatch(e)))
-            if (after === undefined || isAfter(e, tierKeys, tail!)) if (tiers[0]!.push(e) >= want) break
-        }
-      for (const slot of sequence) {
-        const e = events[slot]!
-        if (!filters(e) || !vectorMatch(e)) continue
+      const titles = tier === 0 ? inOrder(titleCandidates) : []
+      for (let i = 0; i < titles.length; i++) {
+        const e = events[titles[i]!]!
+        if (filters(e) && titleMatch(e) && (skipVectorInTitleTier || vectorMatch(e)))
+          if (after === undefined || isAfter(e, tierKeys, tail!)) if (tiers[0]!.push(e) >= want) break
+      }
+      for (let i = 0; i < sequence.length; i++) {
+        const e = events[sequence[i]!]!
+        if (!filters(e) || !vectorTest(e)) continue
         counted++
         if (tier <= 1 && tiers[1]!.length < want && !titleMatch(e))
           if (tier !== 1 || isAfter(e, tierKeys, tail!)) tiers[1]!.push(e)
@@ -330,24 +353,34 @@ function comparator(order: SearchOrder): (a: IndexedEvent, b: IndexedEvent) => n
   }
 }
 
-/** The filters other than `q`, as the SQL path's `WHERE` (event-queries.ts). */
-function filterOf(params: EventSearch): (e: IndexedEvent) => boolean {
-  const from = params.from === undefined ? undefined : params.from.getTime() * 1000
-  const to = params.to === undefined ? undefined : params.to.getTime() * 1000
+/** The filters other than `q`, as the SQL path's `WHERE` (event-queries.ts), on the index's columns. */
+function filterOf(params: EventSearch, index: SearchIndex): (e: IndexedEvent) => boolean {
+  const from = params.from === undefined ? -Infinity : params.from.getTime() * 1000
+  const to = params.to === undefined ? Infinity : params.to.getTime() * 1000
   const { priceMin, priceMax, hasSeats, organizerId, minRating, category } = params
-  return (e) =>
-    (category === undefined || e.under.has(category)) &&
-    (from === undefined || e.startsAt >= from) &&
-    (to === undefined || e.startsAt <= to) &&
-    (priceMin === undefined || (e.priceFrom !== null && e.priceFrom >= priceMin)) &&
-    (priceMax === undefined || (e.priceFrom !== null && e.priceFrom <= priceMax)) &&
-    // In a category the keys' `has_seats` (seats > 0) is tested; else `seats_available > 0` or `= 0`.
-    (hasSeats === undefined ||
-      (category !== undefined
-        ? e.seatsAvailable > 0 === hasSeats
-        : hasSeats
-          ? e.seatsAvailable > 0
-          : e.seatsAvailable === 0)) &&
-    (organizerId === undefined || e.organizerId === organizerId) &&
-    (minRating === undefined || (e.rating !== null && e.rating >= minRating))
+  const { price, starts, seats, rating } = index.columns
+  const mask = category === undefined ? undefined : (index.categoryMask(category) ?? new Uint8Array(0))
+  // NaN (NULL) fails every comparison, as NULL does in SQL.
+  const lo = priceMin ?? -Infinity
+  const hi = priceMax ?? Infinity
+  const priced = priceMin !== undefined || priceMax !== undefined
+  const rated = minRating ?? -Infinity
+  // In a category the keys' `has_seats` (seats > 0) is tested; else `seats_available > 0` or `= 0`.
+  const seatsTest = hasSeats === undefined ? 0 : hasSeats ? 1 : category !== undefined ? 2 : 3
+  return (e) => {
+    const s = e.slot
+    if (mask !== undefined && mask[s] !== 1) return false
+    const t = starts[s]!
+    if (t < from || t > to) return false
+    if (priced) {
+      const p = price[s]!
+      if (!(p >= lo && p <= hi)) return false
+    }
+    if (seatsTest !== 0) {
+      const n = seats[s]!
+      if (seatsTest === 1 ? n <= 0 : seatsTest === 2 ? n > 0 : n !== 0) return false
+    }
+    if (minRating !== undefined && !(rating[s]! >= rated)) return false
+    return organizerId === undefined || e.organizerId === organizerId
+  }
 }

@@ -67,8 +67,10 @@ export class SearchIndex {
   readonly events: (IndexedEvent | undefined)[] = []
   readonly #slots = new Map<string, number>()
   readonly #lexemes = new Map<string, number>()
-  /** Candidates per lexeme ID: the events with it in `search` or `public_search`. */
+  /** Per lexeme ID: the events with it in `search`. */
   readonly #postings: Set<number>[] = []
+  /** Per lexeme ID: the events with it in `public_search`. */
+  readonly #publicPostings: Set<number>[] = []
   /** Per lexeme ID: the events with it in `title_search`. */
   readonly #titlePostings: Set<number>[] = []
   /** The events under each category (its own and its subcategories'). */
@@ -89,7 +91,12 @@ export class SearchIndex {
    */
   readonly moved: number[] = []
   reloads = 0
+  /** Bumped whenever a posting, a category's set or an order changes (not by seat counts alone). */
+  version = 0
   listedCount = 0
+  /** The filters' columns by slot, for scans (NaN: NULL). */
+  columns = newColumns(1024)
+  readonly #categoryMasks = new Map<string, Uint8Array>()
 
   constructor(db: Db, options: { pollMs?: number } = {}) {
     this.#db = db
@@ -142,7 +149,9 @@ export class SearchIndex {
       this.#parents = parents
       for (const row of rows) this.#apply(row)
       if (treeChanged) {
+        this.version++
         this.#byCategory.clear()
+        this.#categoryMasks.clear()
         for (const event of this.events)
           if (event !== undefined) {
             event.under = this.#ancestors(event.categories)
@@ -166,9 +175,9 @@ export class SearchIndex {
     return this.#lexemes.get(lexeme)
   }
 
-  /** The events holding the lexeme in `search` or `public_search` (a superset of either's matches). */
-  posting(id: number): ReadonlySet<number> {
-    return this.#postings[id] ?? new Set()
+  /** The events holding the lexeme in `public_search` (guest) or `search`. */
+  posting(id: number, guest: boolean): ReadonlySet<number> {
+    return (guest ? this.#publicPostings : this.#postings)[id] ?? new Set()
   }
 
   /** The events holding the lexeme in `title_search`. */
@@ -177,11 +186,13 @@ export class SearchIndex {
   }
 
   #reset(): void {
+    this.version++
     this.moved.length = 0
     this.reloads++
   }
 
   #moved(slot: number): void {
+    this.version++
     if (this.moved.length >= 10_000) this.#reset()
     else this.moved.push(slot)
   }
@@ -191,22 +202,36 @@ export class SearchIndex {
     return this.#byCategory.get(category) ?? new Set()
   }
 
+  /** A byte per slot: 1 when the event is under `category`. */
+  categoryMask(category: string): Uint8Array | undefined {
+    return this.#categoryMasks.get(category)
+  }
+
   /** Adds an event to (or removes it from) its categories' sets. */
   #file(event: IndexedEvent, add: boolean): void {
     for (const c of event.under) {
       let set = this.#byCategory.get(c)
       if (set === undefined) this.#byCategory.set(c, (set = new Set()))
+      let mask = this.#categoryMasks.get(c)
+      if (mask === undefined || mask.length <= event.slot) {
+        const grown = new Uint8Array(this.columns.price.length)
+        if (mask !== undefined) grown.set(mask)
+        this.#categoryMasks.set(c, (mask = grown))
+      }
       if (add) set.add(event.slot)
       else set.delete(event.slot)
+      mask[event.slot] = add ? 1 : 0
     }
   }
 
   #clear(): void {
     this.#byCategory.clear()
+    this.#categoryMasks.clear()
     this.events.length = 0
     this.#slots.clear()
     this.#lexemes.clear()
     this.#postings.length = 0
+    this.#publicPostings.length = 0
     this.#titlePostings.length = 0
     this.listedCount = 0
     this.#reset()
@@ -220,6 +245,7 @@ export class SearchIndex {
         id = this.#postings.length
         this.#lexemes.set(lexeme, id)
         this.#postings.push(new Set())
+        this.#publicPostings.push(new Set())
         this.#titlePostings.push(new Set())
       }
       ids[i] = id
@@ -243,7 +269,7 @@ export class SearchIndex {
     if (old !== undefined && old.changeXid === Number(row.change_xid) && row.listed !== false) return
     if (old !== undefined) {
       for (const l of old.search) this.#postings[l]!.delete(old.slot)
-      for (const l of old.publicSearch) this.#postings[l]!.delete(old.slot)
+      for (const l of old.publicSearch) this.#publicPostings[l]!.delete(old.slot)
       for (const l of old.titleSearch) this.#titlePostings[l]!.delete(old.slot)
       this.#file(old, false)
     }
@@ -274,9 +300,27 @@ export class SearchIndex {
       titleSearch: this.#ids(row.title_search as string[]),
     }
     if (slot === undefined) this.#slots.set(id, event.slot)
+    if (event.slot >= this.columns.price.length) this.columns = grow(this.columns, event.slot * 2)
+    const col = this.columns
+    col.price[event.slot] = event.priceFrom ?? Number.NaN
+    col.starts[event.slot] = event.startsAt
+    col.seats[event.slot] = event.seatsAvailable
+    col.rating[event.slot] = event.rating ?? Number.NaN
+    const same = (a: Int32Array, b: Int32Array) => a.length === b.length && a.every((v, i) => v === b[i])
+    if (
+      old !== undefined &&
+      !(
+        same(old.search, event.search) &&
+        same(old.publicSearch, event.publicSearch) &&
+        same(old.titleSearch, event.titleSearch) &&
+        old.under.size === event.under.size &&
+        [...old.under].every((c) => event.under.has(c))
+      )
+    )
+      this.version++
     this.events[event.slot] = event
     for (const l of event.search) this.#postings[l]!.add(event.slot)
-    for (const l of event.publicSearch) this.#postings[l]!.add(event.slot)
+    for (const l of event.publicSearch) this.#publicPostings[l]!.add(event.slot)
     for (const l of event.titleSearch) this.#titlePostings[l]!.add(event.slot)
     this.#file(event, true)
     if (
@@ -306,4 +350,24 @@ export function holds(ids: Int32Array, id: number | undefined): boolean {
     else hi = mid - 1
   }
   return false
+}
+
+export interface Columns {
+  readonly price: Float64Array
+  readonly starts: Float64Array
+  readonly seats: Int32Array
+  readonly rating: Float64Array
+}
+
+function newColumns(n: number): Columns {
+  return { price: new Float64Array(n), starts: new Float64Array(n), seats: new Int32Array(n), rating: new Float64Array(n) }
+}
+
+function grow(c: Columns, n: number): Columns {
+  const next = newColumns(n)
+  next.price.set(c.price)
+  next.starts.set(c.starts)
+  next.seats.set(c.seats)
+  next.rating.set(c.rating)
+  return next
 }
