@@ -12,6 +12,7 @@
  *
  *   DATABASE_URL (default postgres://postgres@127.0.0.1:5432/backend_event)
  *   BENCH_API_SECONDS=10  BENCH_API_CONNECTIONS=50  BENCH_API_EVENTS=100000  BENCH_API_SCHEMA=bench_api
+ *   BENCH_API_SEARCH_INDEX=true (the in-memory search index; default false)
  */
 import { availableParallelism } from 'node:os'
 import Fastify from 'fastify'
@@ -36,15 +37,21 @@ const SECONDS = Number(process.env.BENCH_API_SECONDS ?? 10)
 const CONNECTIONS = Number(process.env.BENCH_API_CONNECTIONS ?? 50)
 const EVENTS = Number(process.env.BENCH_API_EVENTS ?? 100_000)
 const SCHEMA = process.env.BENCH_API_SCHEMA ?? 'bench_api'
-// The in-memory search index (read-models/catalog/search-index.ts); BENCH_API_SEARCH_INDEX=false: SQL only.
-const INDEX = process.env.BENCH_API_SEARCH_INDEX !== 'false'
+// BENCH_API_SEARCH_INDEX=true: searches from the in-memory index (read-models/catalog/search-index.ts), as
+// `openReadModel({ searchIndex: true })`; default SQL only, as the service runs.
+const INDEX = process.env.BENCH_API_SEARCH_INDEX === 'true'
 const AUTH = {
   jwtSecret: 'bench-api-secret-of-at-least-32-bytes',
   issuer: 'https://id.bench.aquastream/',
   audience: 'backend-event-bench',
 }
 
-const readModel = await openReadModel({ databaseUrl: DATABASE_URL, schema: SCHEMA, poolSize: 20, searchIndex: INDEX })
+const readModel = await openReadModel({
+  databaseUrl: DATABASE_URL,
+  schema: SCHEMA,
+  poolSize: 20,
+  searchIndex: INDEX,
+})
 const client = new pg.Client({ connectionString: DATABASE_URL })
 await client.connect()
 const { rows } = await client.query<{ n: string }>(`SELECT count(*) AS n FROM ${SCHEMA}.events`)

@@ -14,47 +14,22 @@
 import type { Queryable } from './db.ts'
 import { SearchError } from './errors.ts'
 import { clampPage, SUMMARY_COLUMNS, toSummary } from './event-queries.ts'
-import { compareText, holds, type IndexedEvent, type SearchIndex } from './search-index.ts'
+import type { IndexedEvent, SearchIndex } from './search-index.ts'
+import {
+  comparator,
+  compareKey,
+  compile,
+  filterOf,
+  micros,
+  valueOf,
+  type Sorted,
+  type Value,
+} from './search-index-scan.ts'
 import { COUNT_BOUND, cursorAfter, decodeCursor, searchOrder, type SearchOrder } from './search-paging.ts'
-import { parseTsquery, requiredLexemes, type ParsedTsquery, type TsNode } from './search-tsquery.ts'
+import { parseTsquery, requiredLexemes, type ParsedTsquery } from './search-tsquery.ts'
 import type { EventSearch, EventSummary, SearchPage, Viewer } from './views.ts'
 
 type Key = SearchOrder['keys'][number]
-type Value = string | number | null
-
-const ISO = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d{1,6}))?Z$/
-
-/** An ISO instant (`…Z`, up to microseconds) in microseconds since the epoch; undefined for other forms. */
-function micros(text: string): number | undefined {
-  const m = ISO.exec(text)
-  if (m === null) return undefined
-  const seconds = Date.parse(`${m[1]}Z`)
-  return Number.isNaN(seconds) ? undefined : seconds * 1000 + Number((m[2] ?? '').padEnd(6, '0'))
-}
-
-function valueOf(event: IndexedEvent, column: string): Value {
-  switch (column) {
-    case 'starts_at':
-      return event.startsAt
-    case 'price_from':
-      return event.priceFrom
-    case 'title':
-      return event.title
-    case 'created_at':
-      return event.createdAt
-    case 'rating':
-      return event.rating
-    default:
-      return event.id
-  }
-}
-
-/** One key of an order: NULLs last in both directions, as the SQL `ORDER BY … NULLS LAST`. */
-function compareKey(k: Key, a: Value, b: Value): number {
-  if (a === null || b === null) return a === b ? 0 : a === null ? 1 : -1
-  const c = typeof a === 'string' ? compareText(a, b as string) : a - (b as number)
-  return k.dir === 'DESC' ? -c : c
-}
 
 const MAX_QUERIES = 10_000
 const MAX_LISTS = 4000
@@ -140,7 +115,8 @@ export class IndexedSearch {
       statuses.length === 0 ||
       (new Set(statuses).size === 2 && statuses.every((s) => s === 'PUBLISHED' || s === 'RESCHEDULED'))
     if (!listed || (params.place !== undefined && params.place.trim() !== '')) return undefined
-    for (const n of [params.priceMin, params.priceMax]) if (n !== undefined && !Number.isSafeInteger(n)) return undefined
+    for (const n of [params.priceMin, params.priceMax])
+      if (n !== undefined && !Number.isSafeInteger(n)) return undefined
     const { page, size } = clampPage(params.page, params.size)
     const q = params.q?.trim()
     const hasQ = q !== undefined && q !== ''
@@ -154,10 +130,13 @@ export class IndexedSearch {
     if (params.cursor !== undefined) {
       const decoded = decodeCursor(order, params.cursor)
       if (decoded === undefined)
-        throw new SearchError(`cursor is not one of this search's cursors (its order is ${order.signature})`, {
-          in: 'querystring',
-          field: 'cursor',
-        })
+        throw new SearchError(
+          `cursor is not one of this search's cursors (its order is ${order.signature})`,
+          {
+            in: 'querystring',
+            field: 'cursor',
+          },
+        )
       after = []
       for (const [i, v] of decoded.entries()) {
         const k = order.keys[i]!
@@ -183,7 +162,7 @@ export class IndexedSearch {
     const vectorMatch = text((e) => (guest ? e.publicSearch : e.search))
     const titleMatch = text((e) => e.titleSearch)
     const skipVectorInTitleTier = hasQ && !q.includes('-')
-    const filters = filterOf(params, this.#index)
+    const filters = filterOf(params, this.#index.columns, (c) => this.#index.categoryMask(c))
     const offset = params.cursor === undefined ? page * size : 0
     const limit = size + 1
 
@@ -234,7 +213,11 @@ export class IndexedSearch {
     const sequence = inOrder(candidates)
     // A one-word query walking its own posting: every candidate holds the word in the viewer's vector.
     const vectorTest =
-      query !== null && query.op === 'lex' && candidates !== undefined && candidates.key[0] !== 'c' && sequence !== sorted.slots
+      query !== null &&
+      query.op === 'lex' &&
+      candidates !== undefined &&
+      candidates.key[0] !== 'c' &&
+      sequence !== sorted.slots
         ? () => true
         : vectorMatch
     const isAfter = (e: IndexedEvent, keys: readonly Key[], values: readonly Value[]) => {
@@ -280,7 +263,10 @@ export class IndexedSearch {
         // Done once the total is past its bound and the rows of the page are found.
         if (counted > COUNT_BOUND && (tier > 1 || tiers[0]!.length >= want || tiers[1]!.length >= want)) break
       }
-      const all = [...tiers[0]!.map((event) => ({ event, tier: 0 })), ...tiers[1]!.map((event) => ({ event, tier: 1 }))]
+      const all = [
+        ...tiers[0]!.map((event) => ({ event, tier: 0 })),
+        ...tiers[1]!.map((event) => ({ event, tier: 1 })),
+      ]
       rows.push(...all.slice(offset, offset + limit))
     }
 
@@ -301,7 +287,9 @@ export class IndexedSearch {
     const more = pageRows.length > size
     const items = more ? pageRows.slice(0, size) : pageRows
     const total =
-      params.cursor === undefined && !more && (items.length > 0 || offset === 0) ? offset + items.length : counted
+      params.cursor === undefined && !more && (items.length > 0 || offset === 0)
+        ? offset + items.length
+        : counted
     return {
       items: items.map(toSummary),
       page: params.cursor === undefined ? page : 0,
@@ -310,77 +298,5 @@ export class IndexedSearch {
       totalIsEstimate: total > COUNT_BOUND,
       nextCursor: more ? cursorAfter(order, items[items.length - 1]!) : null,
     }
-  }
-}
-
-interface Sorted {
-  readonly reloads: number
-  /** How many of `SearchIndex.moved` it has taken in. */
-  readonly seen: number
-  readonly slots: number[]
-  readonly rank: Int32Array
-}
-
-/** A query as a test of a document's sorted lexeme IDs (its lexemes looked up once). */
-function compile(node: TsNode, lexeme: (l: string) => number | undefined): (vector: Int32Array) => boolean {
-  switch (node.op) {
-    case 'lex': {
-      const id = lexeme(node.lexeme)
-      return id === undefined ? () => false : (v) => holds(v, id)
-    }
-    case 'not': {
-      const arg = compile(node.arg, lexeme)
-      return (v) => !arg(v)
-    }
-    case 'and': {
-      const [l, r] = [compile(node.left, lexeme), compile(node.right, lexeme)]
-      return (v) => l(v) && r(v)
-    }
-    case 'or': {
-      const [l, r] = [compile(node.left, lexeme), compile(node.right, lexeme)]
-      return (v) => l(v) || r(v)
-    }
-  }
-}
-
-function comparator(order: SearchOrder): (a: IndexedEvent, b: IndexedEvent) => number {
-  return (a, b) => {
-    for (const k of order.keys) {
-      const c = compareKey(k, valueOf(a, k.column), valueOf(b, k.column))
-      if (c !== 0) return c
-    }
-    return 0
-  }
-}
-
-/** The filters other than `q`, as the SQL path's `WHERE` (event-queries.ts), on the index's columns. */
-function filterOf(params: EventSearch, index: SearchIndex): (e: IndexedEvent) => boolean {
-  const from = params.from === undefined ? -Infinity : params.from.getTime() * 1000
-  const to = params.to === undefined ? Infinity : params.to.getTime() * 1000
-  const { priceMin, priceMax, hasSeats, organizerId, minRating, category } = params
-  const { price, starts, seats, rating } = index.columns
-  const mask = category === undefined ? undefined : (index.categoryMask(category) ?? new Uint8Array(0))
-  // NaN (NULL) fails every comparison, as NULL does in SQL.
-  const lo = priceMin ?? -Infinity
-  const hi = priceMax ?? Infinity
-  const priced = priceMin !== undefined || priceMax !== undefined
-  const rated = minRating ?? -Infinity
-  // In a category the keys' `has_seats` (seats > 0) is tested; else `seats_available > 0` or `= 0`.
-  const seatsTest = hasSeats === undefined ? 0 : hasSeats ? 1 : category !== undefined ? 2 : 3
-  return (e) => {
-    const s = e.slot
-    if (mask !== undefined && mask[s] !== 1) return false
-    const t = starts[s]!
-    if (t < from || t > to) return false
-    if (priced) {
-      const p = price[s]!
-      if (!(p >= lo && p <= hi)) return false
-    }
-    if (seatsTest !== 0) {
-      const n = seats[s]!
-      if (seatsTest === 1 ? n <= 0 : seatsTest === 2 ? n > 0 : n !== 0) return false
-    }
-    if (minRating !== undefined && !(rating[s]! >= rated)) return false
-    return organizerId === undefined || e.organizerId === organizerId
   }
 }

@@ -16,49 +16,14 @@
  * rebuild swapped the schema) reloads everything.
  */
 import type { Db } from './db.ts'
+import { grow, newColumns, type IndexedEvent } from './search-index-scan.ts'
 
-/** One listed event as the index holds it (times in microseconds since the epoch, as PostgreSQL keeps them). */
-export interface IndexedEvent {
-  readonly slot: number
-  readonly id: string
-  readonly changeXid: number
-  readonly startsAt: number
-  readonly priceFrom: number | null
-  readonly seatsAvailable: number
-  readonly rating: number | null
-  readonly organizerId: string
-  readonly createdAt: number
-  readonly title: string
-  readonly categories: readonly string[]
-  /** Its categories and their ancestors (what `event_category_keys` holds for it). */
-  under: ReadonlySet<string>
-  /** Lexeme IDs (see `SearchIndex.lexemeId`), sorted. */
-  readonly search: Int32Array
-  readonly publicSearch: Int32Array
-  readonly titleSearch: Int32Array
-}
+export type { IndexedEvent } from './search-index-scan.ts'
 
 const LOAD_COLUMNS = `id, change_xid, (extract(epoch FROM starts_at) * 1000000)::float8 AS starts_us,
   price_from, seats_available, rating, organizer_id, (extract(epoch FROM created_at) * 1000000)::float8 AS created_us,
   title, categories, tsvector_to_array(search) AS search, tsvector_to_array(public_search) AS public_search,
   tsvector_to_array(title_search) AS title_search`
-
-/** Code-point order of two strings: the database's collation (`C.UTF-8`) compares text by code points. */
-export function compareText(a: string, b: string): number {
-  if (a === b) return 0
-  const n = Math.min(a.length, b.length)
-  for (let i = 0; i < n; i++) {
-    const x = a.charCodeAt(i)
-    const y = b.charCodeAt(i)
-    if (x !== y) {
-      // Surrogates (astral characters) sort after every other UTF-16 unit in code-point order.
-      const sx = x >= 0xd800 && x <= 0xdfff ? x + 0x10000 : x
-      const sy = y >= 0xd800 && y <= 0xdfff ? y + 0x10000 : y
-      return sx - sy
-    }
-  }
-  return a.length - b.length
-}
 
 export class SearchIndex {
   readonly #db: Db
@@ -335,39 +300,4 @@ export class SearchIndex {
       this.#moved(event.slot)
     }
   }
-}
-
-/** Whether the sorted lexeme IDs hold `id`. */
-export function holds(ids: Int32Array, id: number | undefined): boolean {
-  if (id === undefined) return false
-  let lo = 0
-  let hi = ids.length - 1
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1
-    const v = ids[mid]!
-    if (v === id) return true
-    if (v < id) lo = mid + 1
-    else hi = mid - 1
-  }
-  return false
-}
-
-export interface Columns {
-  readonly price: Float64Array
-  readonly starts: Float64Array
-  readonly seats: Int32Array
-  readonly rating: Float64Array
-}
-
-function newColumns(n: number): Columns {
-  return { price: new Float64Array(n), starts: new Float64Array(n), seats: new Int32Array(n), rating: new Float64Array(n) }
-}
-
-function grow(c: Columns, n: number): Columns {
-  const next = newColumns(n)
-  next.price.set(c.price)
-  next.starts.set(c.starts)
-  next.seats.set(c.seats)
-  next.rating.set(c.rating)
-  return next
 }

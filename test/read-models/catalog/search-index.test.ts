@@ -9,13 +9,16 @@ import { SEED_CATEGORIES, seedEvents } from '../../../bench/support/read-model-s
 import { openReadModel, type EventSearch, type Viewer } from '../../../read-models/catalog/index.ts'
 import { searchEvents } from '../../../read-models/catalog/event-queries.ts'
 import { SearchIndex } from '../../../read-models/catalog/search-index.ts'
-import { SqlReadModel } from '../../../read-models/catalog/sql-read-model.ts'
+import type { SqlReadModel } from '../../../read-models/catalog/sql-read-model.ts'
 import { IndexedSearch } from '../../../read-models/catalog/search-index-query.ts'
 import { dbOf, DATABASE_URL, engines } from './support.ts'
 
-const seed = process.env.PROPERTY_SEED !== undefined ? Number(process.env.PROPERTY_SEED) : Date.now() % 1_000_000
+const seed =
+  process.env.PROPERTY_SEED !== undefined ? Number(process.env.PROPERTY_SEED) : Date.now() % 1_000_000
 if (!Number.isSafeInteger(seed)) throw new Error(`PROPERTY_SEED must be an integer, got ${seed}`)
-t.comment(`seed ${seed} (replay: PROPERTY_SEED=${seed} npx tap test/read-models/catalog/search-index.test.ts)`)
+t.comment(
+  `seed ${seed} (replay: PROPERTY_SEED=${seed} npx tap test/read-models/catalog/search-index.test.ts)`,
+)
 
 const NOW = Date.parse('2027-03-01T00:00:00Z')
 const DAY = 86_400_000
@@ -52,7 +55,9 @@ const search: fc.Arbitrary<{ params: EventSearch; viewer: Viewer }> = fc
     guest: fc.boolean(),
   })
   .map(({ guest, ...params }) => ({
-    params: Object.fromEntries(Object.entries(params).filter(([, v]) => v !== undefined)) as unknown as EventSearch,
+    params: Object.fromEntries(
+      Object.entries(params).filter(([, v]) => v !== undefined),
+    ) as unknown as EventSearch,
     viewer: guest ? { role: 'guest' } : { role: 'user', userId: 'u-1' },
   }))
 
@@ -94,7 +99,9 @@ for (const engine of engines()) {
       t.ok(nonEmpty >= compared / 3, `${nonEmpty} of them not empty`)
     }
 
-    t.test('the same pages as the SQL path, and the same pages after their cursors', (t) => compareAll(t, 200))
+    t.test('the same pages as the SQL path, and the same pages after their cursors', (t) =>
+      compareAll(t, 200),
+    )
 
     t.test('the same pages after events moved, joined and left the catalog', async (t) => {
       await db.query(
@@ -136,7 +143,10 @@ for (const engine of engines()) {
         `SELECT count(*)::integer AS n FROM events WHERE listed AND $1 = ANY(categories)`,
         [row!.categories[0]],
       )
-      t.ok(page.total >= Math.min(under!.n, 1000) && page.total > 0, `${page.total} events under the new root`)
+      t.ok(
+        page.total >= Math.min(under!.n, 1000) && page.total > 0,
+        `${page.total} events under the new root`,
+      )
     })
   })
 }
@@ -154,7 +164,9 @@ t.test('another instance sees a write within its polling', async (t) => {
   const viewer: Viewer = { role: 'guest' }
   const p: EventSearch = { q: 'Уникальныйзаголовок', page: 0, size: 20 }
   t.equal((await reader.searchEvents(p, viewer)).total, 0, 'no match before the write')
-  const [row] = await dbOf(writer).query<{ id: string }>(`SELECT id FROM events WHERE listed ORDER BY id LIMIT 1`)
+  const [row] = await dbOf(writer).query<{ id: string }>(
+    `SELECT id FROM events WHERE listed ORDER BY id LIMIT 1`,
+  )
   await dbOf(writer).query(`UPDATE events SET title = 'Уникальныйзаголовок' WHERE id = $1`, [row!.id])
   const started = Date.now()
   let page = await reader.searchEvents(p, viewer)
@@ -162,7 +174,11 @@ t.test('another instance sees a write within its polling', async (t) => {
     await new Promise((resolve) => setTimeout(resolve, 20))
     page = await reader.searchEvents(p, viewer)
   }
-  t.same(page.items.map((e) => e.id), [row!.id], 'found by the new title')
+  t.same(
+    page.items.map((e) => e.id),
+    [row!.id],
+    'found by the new title',
+  )
   t.ok(Date.now() - started < 5000, `seen after ${Date.now() - started} ms (polling every 250 ms)`)
   await dbOf(writer).query(`UPDATE events SET status = 'CANCELED' WHERE id = $1`, [row!.id])
   const gone = Date.now()

@@ -219,6 +219,11 @@ export async function projectedTables(model: ReadModel): Promise<Record<string, 
     ['reviews', 'id'],
     ['projection_offsets', 'projection, topic, partition'],
   ] as const)
-    out[table] = JSON.parse(JSON.stringify(await db.query(`SELECT * FROM ${table} ORDER BY ${order}`)))
+    out[table] = (
+      JSON.parse(JSON.stringify(await db.query(`SELECT * FROM ${table} ORDER BY ${order}`))) as Record<
+        string,
+        unknown
+      >[]
+    ).map(({ change_xid: _, ...row }) => row) // the writing transaction's ID (migration 015): differs by run
   return out
 }
