@@ -38,7 +38,7 @@ import {
   requireKafka,
   stableEnds,
 } from '../support/kafka.ts'
-import { sleep, startApp, type AppProcess } from '../support/processes.ts'
+import { sleep, startApp, terminate, type AppProcess } from '../support/processes.ts'
 
 const RECORDS = Number(process.env.REBALANCE_TEST_RECORDS ?? 120_000)
 const ALL_TASKS = 12
@@ -125,21 +125,7 @@ t.test('a killed instance hands its tasks to the survivor; a resumed zombie comm
   await secondHalf
   const deadline = Date.now() + 180_000
   while ((await committedOffsetSum(appId, names.input)) < RECORDS && Date.now() < deadline) await sleep(500)
-  for (const p of [b, c]) p.child.kill('SIGTERM')
-  const stopped = Promise.all([b.exited, c.exited])
-  let timer: NodeJS.Timeout | undefined
-  const late = await Promise.race([
-    stopped.then(() => false),
-    new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), 30_000))),
-  ])
-  clearTimeout(timer)
-  if (late)
-    t.fail(
-      `an instance did not stop within 30 s of SIGTERM:\nB:\n${b.stderr().slice(-4000)}\nC:\n${c.stderr().slice(-4000)}`,
-    )
-  const [bExit, cExit] = await stopped
-  t.equal(bExit.code, 0)
-  t.equal(cExit.code, 0)
+  await terminate(t, [b, c], (app) => (app === b ? 'B' : 'C'))
   t.comment(`zombie commit failures: ${JSON.stringify(c.latest('commitFailures'))}`)
 
   // Every check from here on reads after all instances stopped, to the topics' end offsets.

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
+import type { Test } from 'tap'
 
 export interface AppProcess {
   readonly child: ChildProcess
@@ -89,4 +90,34 @@ export function seededRandom(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296
   }
+}
+
+/**
+ * Stops the instances with SIGTERM and checks that each exits 0 within 30 s (a late one fails the test with
+ * the tail of its log); `nameOf` names them in the messages.
+ */
+export async function terminate(
+  t: Test,
+  apps: readonly AppProcess[],
+  nameOf: (app: AppProcess) => string,
+): Promise<void> {
+  for (const app of apps) app.child.kill('SIGTERM')
+  const stopped = Promise.all(apps.map((app) => app.exited))
+  let timer: NodeJS.Timeout | undefined
+  const late = await Promise.race([
+    stopped.then(() => false),
+    new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), 30_000))),
+  ])
+  clearTimeout(timer)
+  if (late)
+    t.fail(
+      `an instance did not stop within 30 s of SIGTERM:\n` +
+        apps.map((app) => `${nameOf(app)}:\n${app.stderr().slice(-4000)}`).join('\n'),
+    )
+  const exits = await stopped
+  t.same(
+    exits.map((e, i) => `${nameOf(apps[i]!)}: ${e.code}`),
+    apps.map((app) => `${nameOf(app)}: 0`),
+    'the instances stop cleanly',
+  )
 }

@@ -52,22 +52,14 @@ import type {
 import { loadConfig } from '../../infra/config.ts'
 import { schemaRegistryFor } from '../../infra/serdes.ts'
 import { createBookingSerdes } from '../../topologies/booking-topology.ts'
-import { BookingOutputReader, createAppTopics, endOffsets } from '../support/booking-load.ts'
-import type { HeldRecord, Holding } from '../support/commit-hold.ts'
-import {
-  committedOffsetSum,
-  deleteTopicsMatching,
-  kafkaClient,
-  produce,
-  readToEnd,
-  requireKafka,
-} from '../support/kafka.ts'
-import { RUN_TOPIC_PREFIX, RUN_TOPICS } from '../support/own-topics.ts'
-import { sleep, startApp, type AppProcess } from '../support/processes.ts'
+import { ALL_TASKS, BookingCluster, share } from '../support/booking-cluster.ts'
+import type { HeldRecord } from '../support/commit-hold.ts'
+import { committedOffsetSum, produce, readToEnd, requireKafka } from '../support/kafka.ts'
+import { RUN_TOPICS } from '../support/own-topics.ts'
+import { sleep, type AppProcess } from '../support/processes.ts'
 import { checkMixed, mixedPlan, type Phase } from './booking-mixed-workload.ts'
 
 const SEED = Number(process.env.MIXED_CRASH_SEED ?? Date.now() % 100_000)
-const ALL_TASKS = 12
 /** The margin of the time argument above: holds last 5 minutes on the wall clock. */
 const MAX_RUN_MS = 4 * 60_000
 
@@ -87,15 +79,8 @@ t.test(
         `${plan.configs.length} events, phases ${sizes.join(', ')}`,
     )
 
-    const kafka = kafkaClient('mixed-crash')
-    const admin = kafka.admin()
-    const reader = new BookingOutputReader(
-      kafka,
-      `${appId}-reader`,
-      serdes,
-      new Set(plan.configs.map((c) => c.eventId)),
-    )
     const skipDir = mkdtempSync(join(tmpdir(), 'mixed-crash-'))
+    t.teardown(() => rmSync(skipDir, { recursive: true, force: true }))
     const skipFile = join(skipDir, 'clock-skip')
     let skipMs = 0
     /** Moves every instance's clock forward (atomically: a reader never sees a partial write). */
@@ -104,72 +89,18 @@ t.test(
       writeFileSync(`${skipFile}.tmp`, String(skipMs))
       renameSync(`${skipFile}.tmp`, skipFile)
     }
-    const apps: AppProcess[] = []
-    t.teardown(async () => {
-      for (const app of apps)
-        if (app.child.exitCode === null && app.child.signalCode === null) app.child.kill('SIGKILL')
-      await reader.stop().catch(() => undefined)
-      await deleteTopicsMatching(appId).catch(() => undefined)
-      await deleteTopicsMatching(RUN_TOPIC_PREFIX).catch(() => undefined)
-      await admin.deleteGroups([appId, `${appId}-reader`]).catch(() => undefined)
-      await admin.disconnect()
-      rmSync(skipDir, { recursive: true, force: true })
+    const cluster = await BookingCluster.start(t, {
+      appId,
+      serdes,
+      eventIds: new Set(plan.configs.map((c) => c.eventId)),
+      env: { CLOCK_SKIP_FILE: skipFile },
     })
-    await admin.connect()
-    await createAppTopics(kafka, appId, serdes)
-    await reader.start(await endOffsets(kafka, reader.topics))
-
-    const env = {
-      APPLICATION_ID: appId,
-      KAFKA_TOPIC_PREFIX: RUN_TOPIC_PREFIX,
-      KAFKA_SESSION_TIMEOUT_MS: '6000',
-      LOG_LEVEL: 'warn',
-      CLOCK_SKIP_FILE: skipFile,
-    }
-    const names = new Map<AppProcess, string>()
-    const live = (): AppProcess[] =>
-      apps.filter((a) => a.child.exitCode === null && a.child.signalCode === null)
-    const tasksOf = async (app: AppProcess, test: (n: number) => boolean, what: string): Promise<void> => {
-      try {
-        await app.waitFor<{ tasks?: string[] }>((l) => l.tasks !== undefined && test(l.tasks.length), 90_000)
-      } catch {
-        const state = apps.map((p) => `${names.get(p)}: ${JSON.stringify(p.latest('tasks') ?? null)}`)
-        throw new Error(`${names.get(app)}: ${what} not seen within 90 s; tasks ${state.join(', ')}`)
-      }
-    }
-    const share = (n: number): boolean => n > 0 && n < ALL_TASKS
-    const launch = async (name: string): Promise<AppProcess> => {
-      const app = startApp('test/support/booking-app.ts', env)
-      apps.push(app)
-      names.set(app, name)
-      await app.ready
-      return app
-    }
-    const a = await launch('A')
-    const b = await launch('B')
-    await tasksOf(b, share, 'a share of the tasks')
-    await tasksOf(a, share, 'a share of the tasks')
-
-    await produce(
-      RUN_TOPICS.eventCommands,
-      plan.eventCommands.map((c) => ({
-        key: c.eventId,
-        value: serdes.eventCommand.serialize(RUN_TOPICS.eventCommands, c),
-      })),
-    )
-    const eventRequests = new Set(plan.eventCommands.map((c) => c.requestId))
-    t.ok(
-      await reader.waitFor(
-        () => reader.outcomes.filter((o) => eventRequests.has(o.requestId)).length >= eventRequests.size,
-        { timeoutMs: 60_000, settleMs: 0 },
-      ),
-      'the events are created and published',
-    )
-    t.same(
-      reader.outcomes.filter((o) => eventRequests.has(o.requestId) && !o.accepted),
-      [],
-      'no event command refused',
-    )
+    const { reader } = cluster
+    const a = await cluster.launch('A')
+    const b = await cluster.launch('B')
+    await cluster.tasksOf(b, share, 'a share of the tasks')
+    await cluster.tasksOf(a, share, 'a share of the tasks')
+    await cluster.publishEvents(t, serdes, plan.eventCommands)
 
     /** Waits until the app's committed offsets on `topic` reach `total` (the phase is decided and committed). */
     const committedTo = async (topic: string, total: number, what: string): Promise<void> => {
@@ -184,11 +115,11 @@ t.test(
 
     /**
      * Kills, mid-phase, the first live instance that commits work of the phase, holding a transaction with
-     * output written; checks the kill landed; replaces the instance. `from`/`to`: the booking commands
-     * committed before the phase and once it is done.
+     * output written (BookingCluster.killHolding checks the kill landed); replaces the instance. `from`/`to`:
+     * the booking commands committed before the phase and once it is done.
      */
     const killMidPhase = async (phase: string, from: number, to: number, replacement: string) => {
-      const before = new Map(live().map((app) => [app, app.latest<number>('commits') ?? 0]))
+      const before = new Map(cluster.live().map((app) => [app, app.latest<number>('commits') ?? 0]))
       const busy = (): AppProcess | undefined =>
         [...before].find(([app, commits]) => (app.latest<number>('commits') ?? 0) > commits + 2)?.[0]
       const deadline = Date.now() + 30_000
@@ -197,34 +128,11 @@ t.test(
           throw new Error(`${phase}: no instance committed work of the phase in 30 s`)
         await sleep(20)
       }
-      const victim = busy()!
-      victim.child.kill('SIGUSR2')
-      const { holding } = await victim.waitFor<{ holding?: Holding }>((l) => l.holding !== undefined, 30_000)
-      // Read while the victim still holds its transaction open (see booking-flash-sale.test.ts).
-      const stable = await endOffsets(kafka, reader.topics)
-      victim.child.kill('SIGKILL')
-      await victim.exited
-      const committed = await committedOffsetSum(appId, RUN_TOPICS.bookingCommands)
-      t.ok(
-        committed > from && committed < to,
-        `${phase}: ${names.get(victim)} killed with the booking commands committed above ${from} and below ${to} (${committed})`,
-      )
-      const held: HeldRecord[] = holding!.records.filter((r) => reader.topics.includes(r.topic))
-      const stableOf = (r: HeldRecord): number =>
-        Number(
-          stable.find((e) => e.topic === r.topic)?.partitions.find((p) => p.partition === r.partition)
-            ?.offset ?? 0,
-        )
-      const stableAbove = held.filter((r) => stableOf(r) > r.baseOffset)
-      t.ok(
-        held.length > 0 && stableAbove.length === 0,
-        `${phase}: killed holding ${held.length} output batches written above the last stable offsets`,
-        { stableAbove },
-      )
-      const survivor = live()[0]!
-      await tasksOf(survivor, (n) => n === ALL_TASKS, 'every task')
-      const next = await launch(replacement)
-      await tasksOf(next, share, 'a share of the tasks')
+      const held = await cluster.killHolding(t, busy()!, from, to, phase)
+      const survivor = cluster.live()[0]!
+      await cluster.tasksOf(survivor, (n) => n === ALL_TASKS, 'every task')
+      const next = await cluster.launch(replacement)
+      await cluster.tasksOf(next, share, 'a share of the tasks')
       return held
     }
 
@@ -284,22 +192,8 @@ t.test(
     const elapsed = Date.now() - started
     t.ok(elapsed < MAX_RUN_MS, `the phases took ${elapsed} ms, within the time argument's margin`)
 
-    const running = live()
-    for (const app of running) app.child.kill('SIGTERM')
-    const exits = await Promise.all(running.map((app) => app.exited))
-    t.same(
-      exits.map((e) => e.code),
-      running.map(() => 0),
-      'the instances stop cleanly',
-    )
-
     // Every check from here on reads after all instances stopped, to the topics' end offsets.
-    await reader.readTo(await endOffsets(kafka, reader.topics), 60_000)
-    t.same(
-      held.filter((r) => reader.delivered.has(`${r.topic}:${r.partition}:${r.baseOffset}`)),
-      [],
-      'none of the records the killed transactions wrote was delivered',
-    )
+    await cluster.stopAndReadToEnd(t, held)
     const decode = async <T>(topic: string, serde: { deserialize(topic: string, data: Buffer): T }) =>
       (await readToEnd(topic, { timeoutMs: 60_000 })).messages.map((m) => serde.deserialize(topic, m.value!))
     const eventIds = new Set(plan.configs.map((c) => c.eventId))

@@ -326,7 +326,9 @@ class Generator {
       })
     for (let step = 0; step < steps; step++) {
       const r = rand()
-      const offer = pickOf(m.offers())
+      // Users whose number ends in 0, 4 or 8 never take an offer, so that offers lapse in every run (phase 6;
+      // without them 1 seed in 80 had none lapse; with them at least 15 in each of 80 seeds).
+      const offer = pickOf(m.offers().filter((o) => !/[048]$/.test(o.userId)))
       if (offer !== undefined && r < 0.3) {
         // An offer holder books its seats (sometimes fewer), in the option that has them if any.
         const seats = rand() < 0.8 ? offer.seats : Math.max(1, offer.seats - 1)
