@@ -33,7 +33,7 @@ import {
   type StatsQueries,
 } from '../read-models/analytics/index.ts'
 import { openReadModel, startReadModelProjection } from '../read-models/catalog/index.ts'
-import { EmbeddedProjection, KafkaProjection, type ProjectionRunner } from '../streams/index.ts'
+import { projectionOf } from '../streams/index.ts'
 import type { BookingSerdes } from '../topologies/index.ts'
 import { kafkaSecurityOf, type ServiceConfig } from './config.ts'
 import { startPipeline, type Pipeline } from './pipeline.ts'
@@ -181,15 +181,12 @@ async function startAnalytics(
     await migrateAnalytics(clickhouse)
     const sink = new AnalyticsSink({ client: clickhouse, serdes, logger, registry })
     const options = { name: 'analytics', topics: analyticsTopics(serdes.topics), sink, logger }
-    const analytics: ProjectionRunner =
+    const analytics = projectionOf(
       pipeline.log !== undefined
-        ? new EmbeddedProjection(pipeline.log, options)
-        : new KafkaProjection({
-            ...options,
-            brokers: config.kafkaBrokers,
-            kafka,
-            groupId: `${config.applicationId}-analytics`,
-          })
+        ? { log: pipeline.log }
+        : { brokers: config.kafkaBrokers, kafka, groupId: `${config.applicationId}-analytics` },
+      options,
+    )
     await analytics.start()
     closers.push(() => analytics.close())
     return { queries: createStatsQueries({ client: clickhouse }), closers }

@@ -59,12 +59,14 @@ export {
 export {
   EmbeddedProjection,
   KafkaProjection,
+  projectionOf,
   skippedSummary,
   type KafkaProjectionOptions,
   type ProjectionBatch,
   type ProjectionOptions,
   type ProjectionRunner,
   type ProjectionSink,
+  type ProjectionSource,
   type SkippedRecord,
 } from './projection.ts'
 export type { StreamsConfig } from './streams-config.ts'

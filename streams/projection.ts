@@ -367,3 +367,23 @@ export class KafkaProjection implements ProjectionRunner {
     await this.#consumer?.disconnect()
   }
 }
+
+/** Where a projection reads: the embedded log, or Kafka brokers in a consumer group. */
+export type ProjectionSource =
+  | { readonly log: EmbeddedLog }
+  | {
+      readonly brokers: readonly string[]
+      readonly groupId: string
+      readonly kafka?: Omit<KafkaConfig, 'brokers' | 'clientId'>
+    }
+
+/** The runner that follows `source`: an EmbeddedProjection on the log, a KafkaProjection on brokers. */
+export function projectionOf(source: ProjectionSource, options: ProjectionOptions): ProjectionRunner {
+  if ('log' in source) return new EmbeddedProjection(source.log, options)
+  return new KafkaProjection({
+    ...options,
+    brokers: source.brokers,
+    groupId: source.groupId,
+    ...(source.kafka ? { kafka: source.kafka } : {}),
+  })
+}

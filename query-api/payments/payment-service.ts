@@ -18,13 +18,11 @@ import type { Logger } from 'pino'
 import type { PaymentRequest, PaymentStatusChanged, RefundRequest } from '../../avro/index.ts'
 import { currencyOf } from '../../processors/index.ts'
 import {
-  EmbeddedProjection,
-  KafkaProjection,
-  type EmbeddedLog,
-  type KafkaSecurity,
+  projectionOf,
   type ProjectionBatch,
   type ProjectionRunner,
   type ProjectionSink,
+  type ProjectionSource,
   type Serde,
 } from '../../streams/index.ts'
 import type { TopicNames } from '../../topologies/index.ts'
@@ -207,9 +205,7 @@ function reasonOf(error: unknown): string {
 }
 
 /** Where the payment service reads its requests: the embedded log, or Kafka in the consumer group `groupId`. */
-export type PaymentServiceSource =
-  | { readonly log: EmbeddedLog }
-  | { readonly brokers: readonly string[]; readonly groupId: string; readonly kafka?: KafkaSecurity }
+export type PaymentServiceSource = ProjectionSource
 
 /**
  * Starts a payment service following `paymentServiceTopics` from `source`, its statuses sent with
@@ -229,15 +225,7 @@ export async function startPaymentService(options: {
     sink,
     logger: options.logger,
   }
-  const runner: ProjectionRunner =
-    'log' in options.source
-      ? new EmbeddedProjection(options.source.log, base)
-      : new KafkaProjection({
-          ...base,
-          brokers: options.source.brokers,
-          groupId: options.source.groupId,
-          ...(options.source.kafka ? { kafka: options.source.kafka } : {}),
-        })
+  const runner = projectionOf(options.source, base)
   await runner.start()
   return runner
 }

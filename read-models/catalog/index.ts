@@ -4,7 +4,7 @@
  * (read-model.ts, its views in views.ts), and `rebuildCatalog` replays the topics into a fresh schema.
  */
 import type { Logger } from 'pino'
-import { EmbeddedProjection, KafkaProjection, type ProjectionRunner } from '../../streams/index.ts'
+import { projectionOf, type ProjectionRunner } from '../../streams/index.ts'
 import { openDb } from './db.ts'
 import { migrate } from './migrate.ts'
 import { CATALOG_PROJECTION, catalogTopics } from './catalog-topics.ts'
@@ -71,15 +71,11 @@ export async function startReadModelProjection(options: {
     sink,
     ...(options.logger === undefined ? {} : { logger: options.logger }),
   }
-  const runner =
-    'log' in options.source
-      ? new EmbeddedProjection(options.source.log, base)
-      : new KafkaProjection({
-          ...base,
-          brokers: options.source.brokers,
-          ...(options.source.kafka ? { kafka: options.source.kafka } : {}),
-          groupId: options.source.groupId ?? 'backend-event-catalog',
-        })
+  const { source } = options
+  const runner = projectionOf(
+    'log' in source ? source : { ...source, groupId: source.groupId ?? 'backend-event-catalog' },
+    base,
+  )
   await runner.start()
   return runner
 }

@@ -225,18 +225,7 @@ export class ReadModelSink implements ProjectionSink {
     }
   }
 
-  #serdeOf(
-    topic: string,
-  ):
-    | ReadModelSerdes[
-        | 'eventEvent'
-        | 'bookingEvent'
-        | 'outcome'
-        | 'reviewEvent'
-        | 'paymentRequest'
-        | 'paymentStatus'
-        | 'refundRequest']
-    | undefined {
+  #serdeOf(topic: string): ReadModelSerdes[Exclude<keyof ReadModelSerdes, 'topics'>] | undefined {
     if (topic === this.#serdes.topics.eventEvents) return this.#serdes.eventEvent
     if (topic === this.#serdes.topics.reviewEvents) return this.#serdes.reviewEvent
     if (topic === this.#serdes.topics.bookingEvents) return this.#serdes.bookingEvent

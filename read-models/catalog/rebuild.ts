@@ -17,7 +17,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import pino, { type Logger } from 'pino'
-import { EmbeddedProjection, KafkaProjection, type ProjectionRunner } from '../../streams/index.ts'
+import { projectionOf } from '../../streams/index.ts'
 import { checkIdentifier, type Db } from './db.ts'
 import { migrate } from './migrate.ts'
 import { CATALOG_PROJECTION, catalogTopics } from './catalog-topics.ts'
@@ -66,15 +66,13 @@ export async function rebuildReadModel(
     logger.info({ schema: fresh }, 'rebuild: fresh schema migrated, replaying')
     const sink = new ReadModelSink({ db: target, serdes: options.serdes, logger })
     const base = { name: CATALOG_PROJECTION, topics: catalogTopics(options.serdes.topics), sink, logger }
-    const runner: ProjectionRunner =
-      'log' in options.source
-        ? new EmbeddedProjection(options.source.log, base)
-        : new KafkaProjection({
-            ...base,
-            brokers: options.source.brokers,
-            ...(options.source.kafka ? { kafka: options.source.kafka } : {}),
-            groupId: `${options.source.groupId ?? 'backend-event-catalog'}-rebuild-${randomUUID()}`,
-          })
+    const { source } = options
+    const runner = projectionOf(
+      'log' in source
+        ? source
+        : { ...source, groupId: `${source.groupId ?? 'backend-event-catalog'}-rebuild-${randomUUID()}` },
+      base,
+    )
     await runner.start()
     try {
       await runner.caughtUp(options.timeoutMs ?? 600_000)
