@@ -24,6 +24,7 @@ import {
   scanFrames,
   type IndexedFrame,
   type JournalRecord,
+  type KeyValueVisitor,
   type OffsetCommit,
 } from './journal-codec.ts'
 
@@ -258,7 +259,14 @@ export class EmbeddedLog {
       log.end = Math.max(log.end, frame.endOffset)
       return
     }
-    for (const r of frame.records) this.#partition(r.topic, r.partition).push(r.offset, journal, r.position)
+    const { count, topics, topicOf, partitions, offsets, positions } = frame.records
+    // A frame names few topics: each is looked up once, its partitions by index.
+    const logs = topics.map((topic) => this.#topicState(topic).partitions)
+    for (let i = 0; i < count; i++) {
+      const t = topicOf[i]!
+      const log = logs[t]![partitions[i]!] ?? this.#partition(topics[t]!, partitions[i]!)
+      log.push(offsets[i]!, journal, positions[i]!)
+    }
     for (const o of frame.offsets) this.#committed.set(offsetKey(o.group, o.topic, o.partition), o.offset)
   }
 
@@ -280,10 +288,15 @@ export class EmbeddedLog {
     return { created: true }
   }
 
-  #partition(topic: string, partition: number): PartitionLog {
+  #topicState(topic: string): TopicState {
     const t = this.#topics.get(topic)
     if (t === undefined)
       throw new RuntimeError('UNKNOWN_TOPIC', `topic ${topic} does not exist`, { details: { topic } })
+    return t
+  }
+
+  #partition(topic: string, partition: number): PartitionLog {
+    const t = this.#topicState(topic)
     const log = t.partitions[partition]
     if (log === undefined)
       throw new RuntimeError('UNKNOWN_PARTITION', `topic ${topic} has no partition ${partition}`, {
@@ -421,6 +434,25 @@ export class EmbeddedLog {
     const log = this.#partition(topic, partition)
     const from = log.indexOf(offset)
     return this.#records(topic, log, from, Math.min(log.length, from + max))
+  }
+
+  /**
+   * Hands the key and value of every record of a partition from `offset` on to `visit`, undecoded (a null
+   * key or value has length -1), as ranges of bytes that are never written over (as `read`'s), and
+   * returns how many: a restore keeps values as bytes, so it needs no record objects.
+   */
+  visitKeyValues(topic: string, partition: number, offset: number, visit: KeyValueVisitor): number {
+    const log = this.#partition(topic, partition)
+    const from = log.indexOf(offset)
+    const to = log.length
+    this.#frames.visitKeyValues(
+      from,
+      to,
+      (i) => log.frameAt(i),
+      (i) => log.positionAt(i),
+      visit,
+    )
+    return Math.max(0, to - from)
   }
 
   /** The offset the next append to the partition gets (Kafka's log end offset). */
