@@ -9,6 +9,7 @@ import {
   type EventState,
   type PriceOptionState,
 } from '../../processors/ledger-state.ts'
+import type { ReasonCode } from '../../processors/reason-codes.ts'
 import { eventCommand } from '../../query-api/commands/command-builders.ts'
 import { draftEvent, NOW, publishedEvent, stdOption } from './ledger-fixtures.ts'
 
@@ -38,7 +39,7 @@ const option = (id: string, allotment = 0, taken = 0): PriceOptionState => ({
   name: id.toUpperCase(),
 })
 
-const refusal = (reasonCode: string, message: string): EventDecision => ({
+const refusal = (reasonCode: ReasonCode, message: string): EventDecision => ({
   ok: false,
   refusal: { reasonCode, message },
 })

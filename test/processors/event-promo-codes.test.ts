@@ -4,6 +4,7 @@ import type { EventDecision } from '../../processors/event-decision.ts'
 import { addPromoCode, deactivatePromoCode } from '../../processors/event-promo-codes.ts'
 import { eventFact } from '../../processors/ledger-outputs.ts'
 import { DAY_MS, type EventState, type PromoCodeState } from '../../processors/ledger-state.ts'
+import type { ReasonCode } from '../../processors/reason-codes.ts'
 import { eventCommand } from '../../query-api/commands/command-builders.ts'
 import { NOW, publishedEvent } from './ledger-fixtures.ts'
 
@@ -34,7 +35,7 @@ const deactivate = (code: string | null): EventCommand =>
   eventCommand(ENVELOPE, 'DEACTIVATE_PROMO_CODE', {
     deactivatePromoCode: code === null ? null : { code },
   })
-const refusal = (reasonCode: string, message: string): EventDecision => ({
+const refusal = (reasonCode: ReasonCode, message: string): EventDecision => ({
   ok: false,
   refusal: { reasonCode, message },
 })

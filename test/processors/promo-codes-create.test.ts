@@ -78,10 +78,10 @@ t.test('a valid code becomes an active state with no uses', async (t) => {
       cancelReturnsUse: true,
     },
   )
-  const before3 = { ...input() } as Partial<CreatePromoCode>
+  const before3: Record<string, unknown> = { ...input() }
   delete before3.maxUsesPerUser
   delete before3.cancelReturnsUse
-  t.match(createPromoCode(event, before3 as CreatePromoCode, NOW), {
+  t.match(createPromoCode(event, before3 as unknown as CreatePromoCode, NOW), {
     maxUsesPerUser: null,
     cancelReturnsUse: false,
   })
@@ -169,11 +169,11 @@ t.test('holdsPromoUse: holding seats holds a use, ticket or not', async (t) => {
     t.equal(holdsPromoUse(booking(status, null), { cancelReturnsUse: true }), true, status)
     t.equal(holdsPromoUse(booking(status, 'T'), { cancelReturnsUse: true }), true, status)
   }
-  for (const status of ['EXPIRED', 'REJECTED', 'CANCELED'] as const)
+  for (const status of ['EXPIRED', 'CANCELED'] as const)
     t.equal(holdsPromoUse(booking(status, null), {}), false, `${status} without a ticket`)
   t.equal(holdsPromoUse(booking('CANCELED', 'T'), { cancelReturnsUse: true }), false, 'given back')
   t.equal(holdsPromoUse(booking('CANCELED', 'T'), { cancelReturnsUse: false }), true, 'kept')
-  for (const status of ['EXPIRED', 'REJECTED'] as const)
+  for (const status of ['EXPIRED'] as const)
     t.equal(
       holdsPromoUse(booking(status, 'T'), { cancelReturnsUse: true }),
       true,
