@@ -1,4 +1,4 @@
-import type { Serde } from './serde.ts'
+import { stringSerde, type Serde } from './serde.ts'
 
 /** Any store a processor can reach through `ProcessorContext.getStateStore`. */
 export interface StateStore {
@@ -44,6 +44,12 @@ export interface RuntimeStore extends StateStore {
    * records: views into the journal it keeps in memory anyway, or copies of their own).
    */
   restore(key: Buffer, value: Buffer | null, stable?: boolean): void
+  /**
+   * Applies a changelog record whose key and value are ranges of `bytes` (a value length of -1 is a
+   * tombstone), bytes that are never written over (the embedded log's): the store keeps a view of the
+   * value, and makes no buffer of the key when it reads it as a string.
+   */
+  restoreFrom(bytes: Buffer, keyAt: number, keyLength: number, valueAt: number, valueLength: number): void
   /** Serialized writes since the last call, one per key (the last write wins). */
   drainChangelog(changelogTopic: string): ChangelogRecord[]
   /** Start remembering previous values (one record's processing). */
@@ -69,9 +75,14 @@ const ABSENT = Symbol('absent')
  * keeps the bytes it restores (a copy, or the embedded journal's own) and decodes only what processing touches (Kafka Streams' stores keep bytes too).
  */
 class Restored {
+  /** Holds the value at [at, at + length); a restore makes no view of it until it is read. */
   readonly bytes: Buffer
-  constructor(bytes: Buffer) {
+  readonly at: number
+  readonly length: number
+  constructor(bytes: Buffer, at: number, length: number) {
     this.bytes = bytes
+    this.at = at
+    this.length = length
   }
 }
 
@@ -144,7 +155,8 @@ export class InMemoryKeyValueStore<K, V> implements KeyValueStore<K, V>, Runtime
   }
 
   #decode(id: string, restored: Restored): V {
-    const value = this.#valueSerde.deserialize(this.name, restored.bytes)
+    const { bytes, at, length } = restored
+    const value = this.#valueSerde.deserialize(this.name, bytes.subarray(at, at + length))
     this.#values.set(id, value)
     return value
   }
@@ -211,7 +223,24 @@ export class InMemoryKeyValueStore<K, V> implements KeyValueStore<K, V>, Runtime
     const id = this.#write(this.#keySerde.deserialize(this.name, key))
     if (value !== null) {
       // A copy unless stable: a Kafka record's bytes may be a view into a whole fetched batch.
-      this.#values.set(id, new Restored(stable ? value : Buffer.copyBytesFrom(value)))
+      const bytes = stable ? value : Buffer.copyBytesFrom(value)
+      this.#values.set(id, new Restored(bytes, 0, bytes.length))
+      this.#undecoded = true
+    } else {
+      this.#values.delete(id)
+      this.#keys.delete(id)
+    }
+  }
+
+  restoreFrom(bytes: Buffer, keyAt: number, keyLength: number, valueAt: number, valueLength: number): void {
+    this.#lastId = undefined
+    // String keys (the usual case) are read straight from the bytes: `stringSerde` reads UTF-8 too.
+    const id =
+      this.#keySerde === (stringSerde as Serde<unknown>)
+        ? bytes.toString('utf8', keyAt, keyAt + keyLength)
+        : this.#write(this.#keySerde.deserialize(this.name, bytes.subarray(keyAt, keyAt + keyLength)))
+    if (valueLength >= 0) {
+      this.#values.set(id, new Restored(bytes, valueAt, valueLength))
       this.#undecoded = true
     } else {
       this.#values.delete(id)

@@ -156,6 +156,13 @@ export class StreamTask {
     store.restore(key, value, stable)
   }
 
+  /** The store a changelog restores into, record by record (before `initialize`). */
+  restoreTarget(storeName: string): RuntimeStore {
+    const store = this.#stores.get(storeName)
+    if (store === undefined) throw new TopologyError(`task ${this.id} has no store ${storeName}`)
+    return store
+  }
+
   /** Runs every processor's `init` (after restoration). */
   initialize(): void {
     if (this.#initialized) return

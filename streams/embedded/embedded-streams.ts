@@ -120,17 +120,17 @@ export class EmbeddedStreams {
   #restore(task: StreamTask): void {
     const started = performance.now()
     for (const { store, topic, partition } of task.changelogPartitions()) {
-      const end = this.#log.endOffset(topic, partition)
-      let offset = this.#log.startOffset(topic, partition)
-      let count = 0
-      while (offset < end) {
-        const records = this.#log.read(topic, partition, offset, 10_000)
-        if (records.length === 0) break
-        // Stable bytes: the log's records are views into the journal it keeps, or copies (log.ts `read`).
-        for (const r of records) if (r.key !== null) task.restore(store, r.key, r.value, true)
-        count += records.length
-        offset = records[records.length - 1]!.offset + 1
-      }
+      const target = task.restoreTarget(store)
+      // Keys and values as ranges of stable bytes (log.ts `visitKeyValues`): the stores keep views of
+      // the values, and no record object is made.
+      const count = this.#log.visitKeyValues(
+        topic,
+        partition,
+        this.#log.startOffset(topic, partition),
+        (bytes, keyAt, keyLength, valueAt, valueLength) => {
+          if (keyLength >= 0) target.restoreFrom(bytes, keyAt, keyLength, valueAt, valueLength)
+        },
+      )
       this.metrics.restoredRecords.inc({ store }, count)
       if (count > 0)
         this.#logger.info(

@@ -1,6 +1,13 @@
 import { readSync } from 'node:fs'
 import { RuntimeError } from '../errors.ts'
-import { readRecord, type FrameAllocator, type JournalRecord } from './journal-codec.ts'
+import {
+  keyValueEnd,
+  readRecord,
+  visitKeyValue,
+  type FrameAllocator,
+  type JournalRecord,
+  type KeyValueVisitor,
+} from './journal-codec.ts'
 
 /**
  * The bytes behind an embedded log's records. Without a journal every frame stays in memory. With
@@ -137,6 +144,37 @@ export class FrameStore {
       out[i - from] = readRecord(readBack.bytes, position - readBack.from, topic)
     }
     return out
+  }
+
+  /**
+   * Hands the keys and values of records [from, to) (as for `read`) to `visit`, undecoded, as ranges of
+   * bytes that are never written over: the frame's own (the journal read at open), a read-back, or a
+   * copy of a record in the ring.
+   */
+  visitKeyValues(
+    from: number,
+    to: number,
+    frameOf: (i: number) => number,
+    positionOf: (i: number) => number,
+    visit: KeyValueVisitor,
+  ): void {
+    let readBack: { frame: number; from: number; bytes: Buffer } | undefined
+    for (let i = from; i < to; i++) {
+      const id = frameOf(i)
+      const position = positionOf(i)
+      const bytes = this.#bytes[id]
+      if (bytes === undefined) {
+        if (readBack?.frame !== id)
+          readBack = { frame: id, from: position, bytes: this.#readBack(id, position) }
+        visitKeyValue(readBack.bytes, position - readBack.from, visit)
+      } else if (this.#ringStarts[id]! >= 0)
+        visitKeyValue(
+          Buffer.copyBytesFrom(bytes, position, keyValueEnd(bytes, position) - position),
+          0,
+          visit,
+        )
+      else visitKeyValue(bytes, position, visit)
+    }
   }
 
   /** Frame `id`'s bytes from `position` to its end, read from the journal. */

@@ -404,6 +404,34 @@ export function readRecord(buf: Buffer, position: number, topic: string, copy = 
   return { topic, partition, offset, timestamp, key, value, headers }
 }
 
+/**
+ * Receives a record's key and value as ranges of `bytes` (a length of -1 for null), undecoded: the
+ * restore's path, which keeps values as bytes and would only throw the record objects away.
+ */
+export type KeyValueVisitor = (
+  bytes: Buffer,
+  keyAt: number,
+  keyLength: number,
+  valueAt: number,
+  valueLength: number,
+) => void
+
+/**
+ * Hands the key and value of the record at `position` of `buf` (as for `readRecord`) to `visit`.
+ */
+export function visitKeyValue(buf: Buffer, position: number, visit: KeyValueVisitor): void {
+  const keyAt = position + 24
+  const keyLength = buf.readInt32BE(position + 20)
+  const valueLengthAt = keyAt + Math.max(0, keyLength)
+  visit(buf, keyAt, keyLength, valueLengthAt + 4, buf.readInt32BE(valueLengthAt))
+}
+
+/** Where the value of the record at `position` of `buf` ends. */
+export function keyValueEnd(buf: Buffer, position: number): number {
+  const valueLengthAt = position + 24 + Math.max(0, buf.readInt32BE(position + 20))
+  return valueLengthAt + 4 + Math.max(0, buf.readInt32BE(valueLengthAt))
+}
+
 /** Where a record ends, from the position of its header count. */
 function recordEnd(buf: Buffer, headerCountAt: number): number {
   const r = new Reader(buf, headerCountAt)

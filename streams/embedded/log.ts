@@ -24,6 +24,7 @@ import {
   scanFrames,
   type IndexedFrame,
   type JournalRecord,
+  type KeyValueVisitor,
   type OffsetCommit,
 } from './journal-codec.ts'
 
@@ -421,6 +422,25 @@ export class EmbeddedLog {
     const log = this.#partition(topic, partition)
     const from = log.indexOf(offset)
     return this.#records(topic, log, from, Math.min(log.length, from + max))
+  }
+
+  /**
+   * Hands the key and value of every record of a partition from `offset` on to `visit`, undecoded (a null
+   * key or value has length -1), as ranges of bytes that are never written over (as `read`'s), and
+   * returns how many: a restore keeps values as bytes, so it needs no record objects.
+   */
+  visitKeyValues(topic: string, partition: number, offset: number, visit: KeyValueVisitor): number {
+    const log = this.#partition(topic, partition)
+    const from = log.indexOf(offset)
+    const to = log.length
+    this.#frames.visitKeyValues(
+      from,
+      to,
+      (i) => log.frameAt(i),
+      (i) => log.positionAt(i),
+      visit,
+    )
+    return Math.max(0, to - from)
   }
 
   /** The offset the next append to the partition gets (Kafka's log end offset). */

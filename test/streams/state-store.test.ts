@@ -244,6 +244,49 @@ t.test('a stable restore keeps the bytes it is given (the embedded journal), wit
   t.same(store.get('b'), { n: 2 }, 'a restore that is not stable copies')
 })
 
+t.test('restoreFrom (ranges of stable bytes) ends in the state restore ends in, keeping views', async (t) => {
+  // One buffer holding keys and values back to back, as the journal does; each step is [key, value|null].
+  let seed = 7
+  const random = (n: number): number => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) % n
+  for (let round = 0; round < 20; round++) {
+    const steps = Array.from({ length: 40 }, (_, i) => [
+      `k${random(8)}é`, // a key of more than ASCII: both read it as UTF-8
+      random(4) === 0 ? null : `{"n":${i}}`,
+    ]) as [string, string | null][]
+    const parts: Buffer[] = []
+    const ranges: [number, number, number, number][] = []
+    let at = 0
+    for (const [key, value] of steps) {
+      const k = Buffer.from(key)
+      const v = value === null ? Buffer.alloc(0) : Buffer.from(value)
+      ranges.push([at, k.length, at + k.length, value === null ? -1 : v.length])
+      parts.push(k, v)
+      at += k.length + v.length
+    }
+    const bytes = Buffer.concat(parts)
+    const byRecords = newStore()
+    const byRanges = newStore()
+    steps.forEach(([key, value], i) => {
+      byRecords.restore(Buffer.from(key), value === null ? null : Buffer.from(value))
+      byRanges.restoreFrom(bytes, ...ranges[i]!)
+    })
+    t.same([...byRanges.all()], [...byRecords.all()], `round ${round}: same entries in the same order`)
+    t.same(byRanges.drainChangelog('c'), [], 'nothing is re-logged')
+  }
+  const objects = new InMemoryKeyValueStore<{ id: number }, Value>('o', jsonSerde(), valueSerde)
+  const journal = Buffer.from('{"id":1}{"n":1}')
+  objects.restoreFrom(journal, 0, 8, 8, 7)
+  t.same(objects.get({ id: 1 }), { n: 1 }, 'keys of another serde are deserialized')
+  t.same([...objects.all()], [[{ id: 1 }, { n: 1 }]])
+  const views = newStore()
+  const shared = Buffer.from('a{"n":1}')
+  views.restoreFrom(shared, 0, 1, 1, 7)
+  shared.write('{"n":5}', 1)
+  t.same(views.get('a'), { n: 5 }, 'the value is a view into the given bytes, read when first used')
+  objects.restoreFrom(journal, 0, 8, 0, -1)
+  t.equal(objects.approximateNumEntries(), 0, 'a value length of -1 is a tombstone')
+})
+
 t.test('Stores.keyValueStoreBuilder builds a fresh logged (default) or unlogged store', async (t) => {
   const builder = Stores.keyValueStoreBuilder('counts', stringSerde, valueSerde)
   t.equal(builder.name, 'counts')
