@@ -27,9 +27,9 @@ import {
 import {
   AnalyticsSink,
   analyticsTopics,
-  createClickHouse,
   createStatsQueries,
   migrate as migrateAnalytics,
+  openClickHouse,
   type StatsQueries,
 } from '../read-models/analytics/index.ts'
 import { openReadModel, startReadModelProjection } from '../read-models/catalog/index.ts'
@@ -171,7 +171,8 @@ async function startAnalytics(
   },
 ): Promise<{ queries: StatsQueries; closers: (() => Promise<unknown>)[] }> {
   const { pipeline, serdes, kafka, logger, registry } = parts
-  const clickhouse = createClickHouse(
+  // chDB's engine starts in a worker thread (openClickHouse): the API serves meanwhile.
+  const clickhouse = await openClickHouse(
     config.clickhouseUrl !== ''
       ? { url: config.clickhouseUrl }
       : { path: join(config.dataDir, 'clickhouse') },

@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module'
+import { Worker } from 'node:worker_threads'
 import { createClient, type ClickHouseClient, type ClickHouseClientConfigOptions } from '@clickhouse/client'
 import type { createChdbConnection as CreateChdbConnection } from 'chdb/connection'
 
@@ -54,5 +55,89 @@ export function createClickHouse(options: ClickHouseOptions = {}): ClickHouseCli
       ClickHouseClientConfigOptions['connection']
     >,
     clickhouse_settings,
+  })
+}
+
+/**
+ * Like `createClickHouse`, but a chDB folder's engine starts in a worker thread first: chDB runs one engine
+ * per process and data folder, which a session opened in this thread then joins in tens of ms, where
+ * starting it here blocks the event loop for 0.2-0.65 s (loading the library, the tables and their parts;
+ * bench/RESULTS.md, issue 8): the first seconds after a restart, when the API already answers. The worker's
+ * own session closes once this thread's is open.
+ */
+export async function openClickHouse(options: ClickHouseOptions = {}): Promise<ClickHouseClient> {
+  const { path } = options
+  if ((options.url !== undefined && options.url !== '') || path === undefined || path === ':memory:')
+    return createClickHouse(options)
+  const release = await startEngine(path)
+  try {
+    return createClickHouse(options)
+  } finally {
+    release()
+  }
+}
+
+/**
+ * The thread that starts chDB engines (`openClickHouse`). It stays for the life of the process, idle
+ * between opens and unreferenced: chDB crashes the process when a thread that used it exits.
+ */
+let engineThread: Worker | undefined
+/** Opens run one after the other: each waits for the previous worker session to be closed. */
+let engineQueue: Promise<unknown> = Promise.resolve()
+
+const ENGINE_THREAD = `
+const { parentPort, workerData } = require('node:worker_threads')
+const { Session } = require(workerData.chdb)
+let session
+parentPort.on('message', (path) => {
+  if (path === null) {
+    try { session?.close() } finally { session = undefined }
+    parentPort.postMessage(null)
+    return
+  }
+  try {
+    session = new Session(path)
+    parentPort.postMessage(null)
+  } catch (error) {
+    parentPort.postMessage(String(error))
+  }
+})
+`
+
+/** Sends the engine thread a folder to open (or null: close its session); resolves to its error, if any. */
+function engineRequest(path: string | null): Promise<string | null> {
+  engineThread ??= new Worker(ENGINE_THREAD, { eval: true, workerData: { chdb: require.resolve('chdb') } })
+  const thread = engineThread
+  return new Promise<string | null>((resolve, reject) => {
+    const failed = (error: Error): void => {
+      engineThread = undefined
+      reject(error)
+    }
+    thread.once('error', failed)
+    thread.once('message', (answer: string | null) => {
+      thread.off('error', failed)
+      thread.unref()
+      resolve(answer)
+    })
+    thread.ref()
+    thread.postMessage(path)
+  })
+}
+
+/**
+ * Starts the engine of `path` in the engine thread; resolves to the function that closes the thread's
+ * session once this thread has its own. When the thread cannot open it, this thread's open reports why.
+ */
+function startEngine(path: string): Promise<() => void> {
+  const started = engineQueue.then(() => engineRequest(path)).catch(() => 'not started')
+  const closed = Promise.withResolvers<void>()
+  engineQueue = started.then(() => closed.promise)
+  return started.then((error) => () => {
+    if (error !== null) closed.resolve()
+    else
+      engineRequest(null).then(
+        () => closed.resolve(),
+        () => closed.resolve(),
+      )
   })
 }

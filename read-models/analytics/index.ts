@@ -3,7 +3,7 @@
  * migrations, the sink that projects the domain topics into fact tables and daily aggregates, and the stats
  * queries the API and dashboards read.
  */
-export { createClickHouse, type ClickHouseClient, type ClickHouseOptions } from './client.ts'
+export { createClickHouse, openClickHouse, type ClickHouseClient, type ClickHouseOptions } from './client.ts'
 export {
   checkDatabaseName,
   DEFAULT_ANALYTICS_DATABASE,
