@@ -64,17 +64,47 @@ export type Frame = FrameOf<JournalRecord>
 
 const HEADER = 8
 
-/** A record of an append frame as `scanFrames` finds it (keys and values not decoded). */
-export interface RecordLocation {
-  readonly topic: string
-  readonly partition: number
-  readonly offset: number
-  /** Where `readRecord` reads the record in the scanned buffer. */
-  readonly position: number
+/**
+ * The records of an append frame as `scanFrames` finds them (keys and values not decoded), in arrays
+ * rather than an object per record: record `i` of `count` is of topic `topics[topicOf[i]]`, partition
+ * `partitions[i]`, offset `offsets[i]`, and `readRecord` reads it at `positions[i]` of the scanned buffer.
+ * The arrays are the scan's and reused for the next frame: read them during `onFrame`.
+ */
+export interface LocatedRecords {
+  readonly count: number
+  readonly topics: readonly string[]
+  readonly topicOf: Uint16Array
+  readonly partitions: Uint32Array
+  readonly offsets: Float64Array
+  readonly positions: Float64Array
 }
 
 /** A frame as `scanFrames` reports it: appends locate their records instead of decoding them. */
-export type IndexedFrame = FrameOf<RecordLocation>
+export type IndexedFrame =
+  | { readonly type: 'append'; readonly records: LocatedRecords; readonly offsets: readonly OffsetCommit[] }
+  | Exclude<Frame, { readonly type: 'append' }>
+
+/** `scanFrames`' arrays, grown as frames need. */
+class RecordArrays implements LocatedRecords {
+  count = 0
+  topics: string[] = []
+  topicOf = new Uint16Array(256)
+  partitions = new Uint32Array(256)
+  offsets = new Float64Array(256)
+  positions = new Float64Array(256)
+
+  /** Starts a frame of `n` records of `topics`. */
+  reset(n: number, topics: string[]): void {
+    this.count = n
+    this.topics = topics
+    if (n <= this.topicOf.length) return
+    const capacity = Math.max(n, this.topicOf.length * 2)
+    this.topicOf = new Uint16Array(capacity)
+    this.partitions = new Uint32Array(capacity)
+    this.offsets = new Float64Array(capacity)
+    this.positions = new Float64Array(capacity)
+  }
+}
 
 /** Headers of a record that has none (shared: records are immutable). */
 const NO_HEADERS: Headers = Object.freeze({})
@@ -350,10 +380,8 @@ class Reader {
     const n = this.i32()
     if (n > 0) this.pos += n
   }
-  /** Skips a record's fields after its topic; returns its partition and offset. */
-  skipRecord(): { partition: number; offset: number } {
-    const partition = this.u32()
-    const offset = this.f64()
+  /** Skips a record's fields after its partition and offset. */
+  skipRecordRest(): void {
     this.pos += 8 // timestamp
     this.skipBytes() // key
     this.skipBytes() // value
@@ -362,7 +390,6 @@ class Reader {
       this.skipStr()
       this.skipBytes()
     }
-    return { partition, offset }
   }
 }
 
@@ -450,6 +477,8 @@ function recordEnd(buf: Buffer, headerCountAt: number): number {
  */
 export function scanFrames(buf: Buffer, onFrame: (frame: IndexedFrame) => void): number {
   const names = new TopicNames()
+  const records = new RecordArrays()
+  const r = new Reader(buf, 0)
   let pos = 0
   while (pos + HEADER <= buf.length) {
     const length = buf.readUInt32BE(pos)
@@ -460,7 +489,8 @@ export function scanFrames(buf: Buffer, onFrame: (frame: IndexedFrame) => void):
     if (length === 0 || crc32(buf.subarray(pos + HEADER, end)) !== crc) break
     let frame: IndexedFrame
     try {
-      frame = scanPayload(new Reader(buf, pos + HEADER), end, names)
+      r.pos = pos + HEADER
+      frame = scanPayload(r, end, names, records)
     } catch {
       break
     }
@@ -470,7 +500,7 @@ export function scanFrames(buf: Buffer, onFrame: (frame: IndexedFrame) => void):
   return pos
 }
 
-function scanPayload(r: Reader, end: number, names: TopicNames): IndexedFrame {
+function scanPayload(r: Reader, end: number, names: TopicNames, records: RecordArrays): IndexedFrame {
   const type = r.u8()
   if (type === 2) {
     const name = r.str()
@@ -484,27 +514,33 @@ function scanPayload(r: Reader, end: number, names: TopicNames): IndexedFrame {
   }
   if (type === 3) return { type: 'end', topic: r.str(), partition: r.u32(), endOffset: r.f64() }
   if (type !== 1 && type !== 4) throw new Error(`unknown journal frame type ${type}`)
-  let topics: string[] | undefined
-  if (type === 4) {
+  // A type-1 frame names the topic of each record: its distinct names are indexed here as a type 4's are.
+  const indexed = type === 4
+  let topics: string[]
+  if (indexed) {
     topics = new Array(r.u16())
     for (let t = 0; t < topics.length; t++) topics[t] = r.str()
-  }
+  } else topics = []
   const n = r.u32()
-  const records: RecordLocation[] = new Array(n)
+  records.reset(n, topics)
+  const { topicOf, partitions, offsets: recordOffsets, positions } = records
   for (let i = 0; i < n; i++) {
-    let topic: string
-    if (topics !== undefined) {
+    if (indexed) {
       const index = r.u16()
       if (index >= topics.length) throw new RangeError(`topic index ${index} of ${topics.length}`)
-      topic = topics[index]!
+      topicOf[i] = index
     } else {
       const nameLength = r.u16()
-      topic = names.read(r.buf, r.pos, nameLength)
+      const topic = names.read(r.buf, r.pos, nameLength)
       r.pos += nameLength
+      let index = topics.indexOf(topic)
+      if (index < 0) index = topics.push(topic) - 1
+      topicOf[i] = index
     }
-    const position = r.pos
-    const { partition, offset } = r.skipRecord()
-    records[i] = { topic, partition, offset, position }
+    positions[i] = r.pos
+    partitions[i] = r.u32()
+    recordOffsets[i] = r.f64()
+    r.skipRecordRest()
   }
   const m = r.u32()
   const offsets: OffsetCommit[] = new Array(m)
@@ -526,7 +562,9 @@ export function decodeFrames(buf: Buffer): { frames: Frame[]; validBytes: number
     else
       frames.push({
         type: 'append',
-        records: frame.records.map((l) => readRecord(buf, l.position, l.topic)),
+        records: Array.from({ length: frame.records.count }, (_, i) =>
+          readRecord(buf, frame.records.positions[i]!, frame.records.topics[frame.records.topicOf[i]!]!),
+        ),
         offsets: frame.offsets,
       })
   })

@@ -259,7 +259,14 @@ export class EmbeddedLog {
       log.end = Math.max(log.end, frame.endOffset)
       return
     }
-    for (const r of frame.records) this.#partition(r.topic, r.partition).push(r.offset, journal, r.position)
+    const { count, topics, topicOf, partitions, offsets, positions } = frame.records
+    // A frame names few topics: each is looked up once, its partitions by index.
+    const logs = topics.map((topic) => this.#topicState(topic).partitions)
+    for (let i = 0; i < count; i++) {
+      const t = topicOf[i]!
+      const log = logs[t]![partitions[i]!] ?? this.#partition(topics[t]!, partitions[i]!)
+      log.push(offsets[i]!, journal, positions[i]!)
+    }
     for (const o of frame.offsets) this.#committed.set(offsetKey(o.group, o.topic, o.partition), o.offset)
   }
 
@@ -281,10 +288,15 @@ export class EmbeddedLog {
     return { created: true }
   }
 
-  #partition(topic: string, partition: number): PartitionLog {
+  #topicState(topic: string): TopicState {
     const t = this.#topics.get(topic)
     if (t === undefined)
       throw new RuntimeError('UNKNOWN_TOPIC', `topic ${topic} does not exist`, { details: { topic } })
+    return t
+  }
+
+  #partition(topic: string, partition: number): PartitionLog {
+    const t = this.#topicState(topic)
     const log = t.partitions[partition]
     if (log === undefined)
       throw new RuntimeError('UNKNOWN_PARTITION', `topic ${topic} has no partition ${partition}`, {
