@@ -63,18 +63,30 @@ export function createClickHouse(options: ClickHouseOptions = {}): ClickHouseCli
  * per process and data folder, which a session opened in this thread then joins in tens of ms, where
  * starting it here blocks the event loop for 0.2-0.65 s (loading the library, the tables and their parts;
  * bench/RESULTS.md, issue 8): the first seconds after a restart, when the API already answers. The worker's
- * own session closes once this thread's is open.
+ * session closes after this thread's, when the client closes: closed the other way round, chDB crashed or
+ * hung this thread's next query.
  */
 export async function openClickHouse(options: ClickHouseOptions = {}): Promise<ClickHouseClient> {
   const { path } = options
   if ((options.url !== undefined && options.url !== '') || path === undefined || path === ':memory:')
     return createClickHouse(options)
   const release = await startEngine(path)
+  let client: ClickHouseClient
   try {
-    return createClickHouse(options)
-  } finally {
+    client = createClickHouse(options)
+  } catch (error) {
     release()
+    throw error
   }
+  const close = client.close.bind(client)
+  client.close = async () => {
+    try {
+      await close()
+    } finally {
+      release()
+    }
+  }
+  return client
 }
 
 /**
@@ -126,13 +138,16 @@ function engineRequest(path: string | null): Promise<string | null> {
 
 /**
  * Starts the engine of `path` in the engine thread; resolves to the function that closes the thread's
- * session once this thread has its own. When the thread cannot open it, this thread's open reports why.
+ * session (once this thread's is closed). When the thread cannot open it, this thread's open reports why.
  */
 function startEngine(path: string): Promise<() => void> {
   const started = engineQueue.then(() => engineRequest(path)).catch(() => 'not started')
   const closed = Promise.withResolvers<void>()
   engineQueue = started.then(() => closed.promise)
+  let released = false
   return started.then((error) => () => {
+    if (released) return // a client closed twice
+    released = true
     if (error !== null) closed.resolve()
     else
       engineRequest(null).then(

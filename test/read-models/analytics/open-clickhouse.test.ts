@@ -19,11 +19,16 @@ async function count(client: ClickHouseClient): Promise<number> {
 t.test('a folder opened through the engine thread keeps its data across opens', async (t) => {
   const path = join(dir, 'a')
   const first = await openClickHouse({ path })
+  // Queries some time after the open, when the engine thread has had every chance to act.
+  await new Promise((resolve) => setTimeout(resolve, 300))
   await first.command({ query: 'CREATE TABLE t (n UInt32) ENGINE = MergeTree ORDER BY n' })
   await first.insert({ table: 't', values: [{ n: 1 }, { n: 2 }, { n: 3 }], format: 'JSONEachRow' })
   t.equal(await count(first), 3)
   await first.close()
+  await first.close() // a second close releases nothing more (the next open's engine session stays)
+  // A folder with tables, which chDB loads in the background.
   const again = await openClickHouse({ path })
+  await new Promise((resolve) => setTimeout(resolve, 300))
   t.equal(await count(again), 3, 'the rows are in the folder')
   await again.close()
 })
