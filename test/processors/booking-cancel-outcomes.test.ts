@@ -7,8 +7,14 @@ import { cancelBooking, cancelForEvent } from '../../processors/booking-cancel.t
 import { refundCharges, refundWholePayment } from '../../processors/booking-refunds.ts'
 import { TIMER_CAUSE } from '../../processors/ledger-outputs.ts'
 import { DAY_MS } from '../../processors/ledger-state.ts'
-import { bookingCommand, confirmedBooking, paymentStatus } from './booking-state-fixture.ts'
-import { NOW, publishedEvent, stdOption } from './ledger-fixtures.ts'
+import {
+  bookingCommand,
+  confirmedBooking,
+  NOW,
+  paymentStatus,
+  publishedEvent,
+  stdOption,
+} from './ledger-fixtures.ts'
 
 const event = publishedEvent({ capacity: 10, seatsTaken: 4, priceOptions: [stdOption(10, 4)] })
 const LATER = NOW + 1000

@@ -3,8 +3,16 @@
 import t from 'tap'
 import { changeSeats } from '../../processors/booking-change-seats.ts'
 import type { BookingState, CheckInRecord, EventState } from '../../processors/ledger-state.ts'
-import { bookingCommand, confirmedBooking, heldBooking, pendingTopUpOf } from './booking-state-fixture.ts'
-import { NOW, publishedEvent, stdOption, TICKETS } from './ledger-fixtures.ts'
+import {
+  bookingCommand,
+  confirmedBooking,
+  heldBooking,
+  NOW,
+  pendingTopUpOf,
+  publishedEvent,
+  stdOption,
+  TICKETS,
+} from './ledger-fixtures.ts'
 
 const event = publishedEvent({ capacity: 10, seatsTaken: 4, priceOptions: [stdOption(10, 4)] })
 const LATER = NOW + 1000

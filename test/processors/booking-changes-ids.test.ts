@@ -1,7 +1,7 @@
 // processors/booking-changes.ts: the booking a command on an existing booking names.
 import t from 'tap'
 import { changedBookingId } from '../../processors/booking-changes.ts'
-import { bookingCommand } from './booking-state-fixture.ts'
+import { bookingCommand } from './ledger-fixtures.ts'
 
 t.test('each command type names its payload’s booking; a missing payload names none', async (t) => {
   t.equal(changedBookingId({ ...bookingCommand('CANCEL', {}), type: 'CANCEL' }), '')

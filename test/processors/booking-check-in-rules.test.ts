@@ -9,7 +9,7 @@ import {
   checkInCommand,
   reissueTicketCommand,
 } from '../../query-api/commands/command-builders.ts'
-import { NOW, publishedEvent, TICKETS } from './ledger-fixtures.ts'
+import { confirmedBooking, NOW, publishedEvent, TICKETS } from './ledger-fixtures.ts'
 
 const event = publishedEvent()
 const AT = event.startsAtMs // check-in is open from 2 h before the start to the end
@@ -17,33 +17,9 @@ const organizer: Actor = { userId: 'org', role: 'ORGANIZER' }
 const code = (issue: number, seats = 20, eventId = 'e1', bookingId = 'b1') =>
   TICKETS.sign({ eventId, bookingId, seats, issue })
 
-const booking = (overrides: Partial<BookingState> = {}): BookingState => ({
-  bookingId: 'b1',
-  eventId: 'e1',
-  userId: 'u1',
-  priceOptionId: 'std',
-  seats: 20,
-  status: 'CONFIRMED',
-  amountMinor: 0,
-  seatsValueMinor: 0,
-  promoCode: null,
-  paidMinor: 0,
-  refundedMinor: 0,
-  refundCount: 0,
-  paymentId: null,
-  settledPaymentIds: [],
-  charges: [],
-  ticketCode: code(2),
-  ticketIssue: 2,
-  checkIns: [],
-  holdExpiresAtMs: null,
-  endCause: null,
-  topUp: null,
-  reconfirmation: null,
-  createdAtMs: NOW,
-  updatedAtMs: NOW,
-  ...overrides,
-})
+/** A free CONFIRMED booking of 20 seats whose ticket is the second issue. */
+const booking = (overrides: Partial<BookingState> = {}): BookingState =>
+  confirmedBooking({ seats: 20, ticketCode: code(2), ticketIssue: 2, ...overrides })
 
 const ctx = (
   b: BookingState | undefined = booking(),

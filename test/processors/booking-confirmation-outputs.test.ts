@@ -3,8 +3,7 @@
 import t from 'tap'
 import { confirmedOutputs } from '../../processors/booking-confirmation.ts'
 import { TIMER_CAUSE } from '../../processors/ledger-outputs.ts'
-import { confirmedBooking } from './booking-state-fixture.ts'
-import { NOW, publishedEvent } from './ledger-fixtures.ts'
+import { confirmedBooking, NOW, publishedEvent } from './ledger-fixtures.ts'
 
 const event = publishedEvent()
 

@@ -6,8 +6,16 @@ import type { PaymentStatusChanged } from '../../avro/index.ts'
 import { applyPayment } from '../../processors/booking-payment.ts'
 import type { BookingState, EventState } from '../../processors/ledger-state.ts'
 import type { UserBookings } from '../../processors/ledger-stores.ts'
-import { confirmedBooking, heldBooking, paymentStatus, pendingTopUpOf } from './booking-state-fixture.ts'
-import { NOW, publishedEvent, stdOption, TICKETS } from './ledger-fixtures.ts'
+import {
+  confirmedBooking,
+  heldBooking,
+  NOW,
+  paymentStatus,
+  pendingTopUpOf,
+  publishedEvent,
+  stdOption,
+  TICKETS,
+} from './ledger-fixtures.ts'
 
 const LATER = NOW + 1000
 const event = publishedEvent({ capacity: 10, seatsTaken: 4, priceOptions: [stdOption(10, 4)] })
@@ -192,3 +200,60 @@ t.test('a late payment with a promo code: its own code, no per-user limit', asyn
   )
   t.match(exhausted.outputs[0], { value: { reasonCode: 'PROMO_EXHAUSTED' } })
 })
+
+t.test(
+  'a stray payment of a canceled booking whose top-up was withdrawn: refunded for what it is',
+  async (t) => {
+    // Confirmed by p1, a top-up asked and its payment p-top started, then the booking canceled (the top-up
+    // WITHDRAWN): p-top is late, while another payment p2 short of the amount is an underpayment.
+    const canceled = confirmedBooking({
+      status: 'CANCELED',
+      endCause: 'USER_CANCELED',
+      topUp: pendingTopUpOf({ paymentId: 'p-top', status: 'WITHDRAWN' }),
+    })
+    const refund = (payment: PaymentStatusChanged) => {
+      const effect = apply(canceled, payment)
+      t.equal(effect.event, event, 'the seats stay released')
+      return [effect.outputs[0]?.value, effect.outputs[1]?.value]
+    }
+    t.match(refund(paymentStatus('p2', 'COMPLETED', 500)), [
+      { type: 'LATE_PAYMENT_REFUNDED', refundMinor: 500, reasonCode: 'VALIDATION_FAILED' },
+      { reason: 'UNDERPAID', amountMinor: 500, paymentId: 'p2' },
+    ])
+    t.match(refund(paymentStatus('p-top', 'COMPLETED', 500)), [
+      { type: 'LATE_PAYMENT_REFUNDED', refundMinor: 500, reasonCode: 'INVALID_BOOKING_STATE' },
+      { reason: 'LATE_PAYMENT', amountMinor: 500, paymentId: 'p-top' },
+    ])
+  },
+)
+
+t.test(
+  'a late payment with a promo code limited per user: the other bookings of the user count up to the limit',
+  async (t) => {
+    const limited = { ...promo, code: 'L', usageLimit: 10, used: 0, maxUsesPerUser: 2 }
+    const withLimit = publishedEvent({
+      capacity: 10,
+      seatsTaken: 4,
+      priceOptions: [stdOption(10, 4)],
+      promoCodes: [limited],
+    })
+    const booking = expired({ promoCode: 'L', amountMinor: 1800 })
+    // Canceled after their tickets were issued with the code: each keeps its use (no cancelReturnsUse).
+    const otherUse = (bookingId: string) =>
+      confirmedBooking({ bookingId, promoCode: 'L', status: 'CANCELED', endCause: 'USER_CANCELED' })
+    const late = (others: readonly BookingState[]) =>
+      apply(
+        booking,
+        paymentStatus('p1', 'COMPLETED', 1800),
+        { activeBookingId: undefined, promoBookings: [booking, ...others] },
+        withLimit,
+      )
+    const oneOther = late([otherUse('b7')])
+    t.match(oneOther.booking, { status: 'CONFIRMED', promoCode: 'L' })
+    t.equal(oneOther.event.promoCodes[0]?.used, 1)
+    const atLimit = late([otherUse('b7'), otherUse('b8')])
+    t.match(atLimit.booking, { status: 'EXPIRED' })
+    t.match(atLimit.outputs[0], { value: { type: 'LATE_PAYMENT_REFUNDED', reasonCode: 'PROMO_USER_LIMIT' } })
+    t.equal(atLimit.event, withLimit, 'no seat and no use taken')
+  },
+)

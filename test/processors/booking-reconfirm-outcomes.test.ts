@@ -2,8 +2,7 @@
 import t from 'tap'
 import { reconfirmBooking } from '../../processors/booking-reconfirm.ts'
 import type { BookingState } from '../../processors/ledger-state.ts'
-import { bookingCommand, confirmedBooking } from './booking-state-fixture.ts'
-import { NOW, publishedEvent } from './ledger-fixtures.ts'
+import { bookingCommand, confirmedBooking, NOW, publishedEvent } from './ledger-fixtures.ts'
 
 const event = publishedEvent({ lastRescheduledAtMs: NOW + 10 })
 const LATER = NOW + 1000

@@ -4,30 +4,19 @@ import t from 'tap'
 import type { BookingCommand, RequestBooking } from '../../avro/index.ts'
 import { requestBooking, type BookingRequestContext } from '../../processors/booking-request.ts'
 import { DAY_MS, HOUR_MS, type EventState } from '../../processors/ledger-state.ts'
-import { NOW, publishedEvent, stdOption, TICKETS } from './ledger-fixtures.ts'
+import { bookingCommand, NOW, publishedEvent, stdOption, TICKETS } from './ledger-fixtures.ts'
 
-function command(input: Partial<RequestBooking> | null, actor = { userId: 'u1', role: 'USER' as const }) {
-  const request: RequestBooking | null =
-    input === null
-      ? null
-      : { bookingId: 'b1', userId: 'u1', priceOptionId: 'std', seats: 2, promoCode: null, ...input }
-  return {
-    requestId: 'r1',
-    eventId: 'e1',
+const command = (input: Partial<RequestBooking> | null, actor?: BookingCommand['actor']) =>
+  bookingCommand(
+    'REQUEST',
+    {
+      request:
+        input === null
+          ? null
+          : { bookingId: 'b1', userId: 'u1', priceOptionId: 'std', seats: 2, promoCode: null, ...input },
+    },
     actor,
-    issuedAtMs: NOW,
-    idempotencyKey: null,
-    type: 'REQUEST',
-    request,
-    cancel: null,
-    changeSeats: null,
-    joinWaitingList: null,
-    leaveWaitingList: null,
-    reconfirm: null,
-    checkIn: null,
-    reissueTicket: null,
-  } as BookingCommand
-}
+  )
 
 const ctx = (overrides: Partial<BookingRequestContext> = {}): BookingRequestContext => ({
   event: publishedEvent(),

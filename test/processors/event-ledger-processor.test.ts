@@ -12,8 +12,7 @@ import {
   stringSerde,
   type ProcessorContext,
 } from '../../streams/index.ts'
-import { bookingState } from './ledger-booking-state.ts'
-import { NOW, publishedEvent, TICKETS } from './ledger-fixtures.ts'
+import { heldBooking, NOW, publishedEvent, TICKETS } from './ledger-fixtures.ts'
 
 const ORGANIZER: Actor = { userId: 'org', role: 'ORGANIZER' }
 const USER: Actor = { userId: 'u1', role: 'USER' }
@@ -142,7 +141,7 @@ t.test('a legacy ticket code checks in the booking of the event holding that exa
   const l = ledger(start)
   saveEvent(l, publishedEvent())
   const holder = (bookingId: string, ticketCode: string) =>
-    bookingState({ bookingId, status: 'CONFIRMED', paidMinor: 2000, ticketCode, holdExpiresAtMs: null })
+    heldBooking({ bookingId, status: 'CONFIRMED', paidMinor: 2000, ticketCode, holdExpiresAtMs: null })
   l.put(LEDGER_STORES.bookings, 'e1/b1', holder('b1', 'ABCDEF000001'))
   l.put(LEDGER_STORES.bookings, 'e1/b2', holder('b2', 'ABCDEF000002'))
   const scan = (requestId: string, code: string) =>
@@ -179,7 +178,7 @@ t.test('a change that frees no seat for a waiting queue leaves the list unwritte
     offers: [],
   }
   l.put(LEDGER_STORES.waitingLists, 'e1', list)
-  l.put(LEDGER_STORES.bookings, 'e1/b1', bookingState({ holdExpiresAtMs: NOW }))
+  l.put(LEDGER_STORES.bookings, 'e1/b1', heldBooking({ holdExpiresAtMs: NOW }))
   l.put(LEDGER_STORES.holdTimers, 'e1/b1', { eventId: 'e1', bookingId: 'b1', dueMs: NOW })
   l.processor.runTimers(NOW)
   t.match(l.writes(LEDGER_STORES.bookings), [['e1/b1', { status: 'EXPIRED' }]])

@@ -1,9 +1,10 @@
 import type { EventCommand } from '../../avro/index.ts'
 import { DAY_MS, type EventState, type PriceOptionState } from '../../processors/ledger-state.ts'
 import { eventCommand } from '../../query-api/commands/command-builders.ts'
+import { NOW } from './ledger-fixtures.ts'
 
 /** Fixed clock and builders of event states and commands for the pure tests of the event deciders. */
-export const NOW = Date.UTC(2026, 0, 1)
+export { NOW }
 export const START = NOW + 10 * DAY_MS
 export const END = START + 3_600_000
 

@@ -1,8 +1,7 @@
 import t from 'tap'
 import { expireHold } from '../../processors/hold-expiry.ts'
 import { bookingFact, TIMER_CAUSE } from '../../processors/ledger-outputs.ts'
-import { bookingState } from './ledger-booking-state.ts'
-import { NOW, publishedEvent, stdOption } from './ledger-fixtures.ts'
+import { heldBooking, NOW, publishedEvent, stdOption } from './ledger-fixtures.ts'
 
 const DUE = NOW + 15 * 60_000
 
@@ -21,7 +20,7 @@ const notice = (templateKey: string, dedupKey: string, params: Record<string, st
 
 t.test('an unpaid hold expires at its due time: EXPIRED, seats freed, fact and notice', async (t) => {
   const event = publishedEvent({ priceOptions: [stdOption(3, 2)] })
-  const booking = bookingState({ holdExpiresAtMs: DUE })
+  const booking = heldBooking({ holdExpiresAtMs: DUE })
   t.strictSame(expireHold(event, booking, DUE - 1), { event, booking: undefined, outputs: [] }, 'not yet due')
   const effect = expireHold(event, booking, DUE)
   t.equal(effect.booking?.status, 'EXPIRED')
@@ -35,7 +34,7 @@ t.test('an unpaid hold expires at its due time: EXPIRED, seats freed, fact and n
 
 t.test('an unpaid top-up of a CONFIRMED booking frees only its extra seats', async (t) => {
   const event = publishedEvent({ priceOptions: [stdOption(3, 3)] })
-  const booking = bookingState({
+  const booking = heldBooking({
     status: 'CONFIRMED',
     paidMinor: 2000,
     holdExpiresAtMs: null,
@@ -66,6 +65,6 @@ t.test('an unpaid top-up of a CONFIRMED booking frees only its extra seats', asy
 
 t.test('a CONFIRMED booking with no pending top-up has no hold to expire', async (t) => {
   const event = publishedEvent()
-  const booking = bookingState({ status: 'CONFIRMED', holdExpiresAtMs: DUE })
+  const booking = heldBooking({ status: 'CONFIRMED', holdExpiresAtMs: DUE })
   t.strictSame(expireHold(event, booking, DUE + 1), { event, booking: undefined, outputs: [] })
 })

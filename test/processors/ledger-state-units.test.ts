@@ -10,73 +10,42 @@ import {
   type SeatTopUp,
   type StoredBookingState,
 } from '../../processors/ledger-state.ts'
-import { NOW, publishedEvent } from './ledger-fixtures.ts'
+import { confirmedBooking, NOW, pendingTopUpOf, publishedEvent } from './ledger-fixtures.ts'
 
-const booking = (overrides: Partial<BookingState> = {}): BookingState => ({
-  bookingId: 'b1',
-  eventId: 'e1',
-  userId: 'u1',
-  priceOptionId: 'std',
-  seats: 4,
-  status: 'CONFIRMED',
-  amountMinor: 4000,
-  seatsValueMinor: 4000,
-  promoCode: null,
-  paidMinor: 4000,
-  refundedMinor: 0,
-  refundCount: 0,
-  paymentId: 'p1',
-  settledPaymentIds: ['p1'],
-  charges: [{ paymentId: 'p1', amountMinor: 4000, refundedMinor: 0 }],
-  ticketCode: 'T-1',
-  ticketIssue: 1,
-  checkIns: [],
-  holdExpiresAtMs: null,
-  endCause: null,
-  topUp: null,
-  reconfirmation: null,
-  createdAtMs: NOW,
-  updatedAtMs: NOW,
-  ...overrides,
-})
-
-const topUp: SeatTopUp = {
-  seats: 6,
-  amountMinor: 2000,
-  holdExpiresAtMs: NOW + 1000,
-  requestId: 'r1',
-  paymentId: null,
-  status: 'PENDING',
-}
+const topUp: SeatTopUp = pendingTopUpOf({ holdExpiresAtMs: NOW + 1000 })
 
 t.test('holdDueMs: a pending top-up counts only on a CONFIRMED booking', async (t) => {
-  t.equal(holdDueMs(booking({ topUp })), NOW + 1000)
-  t.equal(holdDueMs(booking({ topUp: { ...topUp, status: 'EXPIRED' } })), null)
-  t.equal(holdDueMs(booking({ status: 'CANCELED', topUp })), null)
-  t.equal(holdDueMs(booking({ status: 'PENDING_PAYMENT', holdExpiresAtMs: NOW + 5 })), NOW + 5)
+  t.equal(holdDueMs(confirmedBooking({ topUp })), NOW + 1000)
+  t.equal(holdDueMs(confirmedBooking({ topUp: { ...topUp, status: 'EXPIRED' } })), null)
+  t.equal(holdDueMs(confirmedBooking({ status: 'CANCELED', topUp })), null)
+  t.equal(holdDueMs(confirmedBooking({ status: 'PENDING_PAYMENT', holdExpiresAtMs: NOW + 5 })), NOW + 5)
 })
 
 t.test(
   'awaitsReconfirmation: only active bookings made before the change and not re-confirmed',
   async (t) => {
     const event = publishedEvent({ lastRescheduledAtMs: NOW + 10 })
-    t.equal(awaitsReconfirmation(event, booking()), true)
-    t.equal(awaitsReconfirmation(event, booking({ status: 'CANCELED' })), false)
-    t.equal(awaitsReconfirmation(event, booking({ status: 'EXPIRED' })), false)
-    t.equal(awaitsReconfirmation(publishedEvent(), booking()), false, 'never rescheduled')
-    t.equal(awaitsReconfirmation(event, booking({ createdAtMs: NOW + 10 })), false, 'made at the change')
-    t.equal(awaitsReconfirmation(event, booking({ createdAtMs: NOW + 9 })), true)
+    t.equal(awaitsReconfirmation(event, confirmedBooking()), true)
+    t.equal(awaitsReconfirmation(event, confirmedBooking({ status: 'CANCELED' })), false)
+    t.equal(awaitsReconfirmation(event, confirmedBooking({ status: 'EXPIRED' })), false)
+    t.equal(awaitsReconfirmation(publishedEvent(), confirmedBooking()), false, 'never rescheduled')
+    t.equal(
+      awaitsReconfirmation(event, confirmedBooking({ createdAtMs: NOW + 10 })),
+      false,
+      'made at the change',
+    )
+    t.equal(awaitsReconfirmation(event, confirmedBooking({ createdAtMs: NOW + 9 })), true)
     t.equal(
       awaitsReconfirmation(
         event,
-        booking({ reconfirmation: { scheduleChangedAtMs: NOW + 10, atMs: NOW + 11 } }),
+        confirmedBooking({ reconfirmation: { scheduleChangedAtMs: NOW + 10, atMs: NOW + 11 } }),
       ),
       false,
     )
     t.equal(
       awaitsReconfirmation(
         event,
-        booking({ reconfirmation: { scheduleChangedAtMs: NOW + 3, atMs: NOW + 4 } }),
+        confirmedBooking({ reconfirmation: { scheduleChangedAtMs: NOW + 3, atMs: NOW + 4 } }),
       ),
       true,
       'an earlier change re-confirmed',
@@ -117,12 +86,12 @@ function stored(b: BookingState, without: readonly string[]): StoredBookingState
 }
 
 t.test('upgradeBooking: a current booking is returned as it is', async (t) => {
-  const current = booking({ seatsValueMinor: 1, charges: [], ticketIssue: 3, topUp, checkIns: [] })
+  const current = confirmedBooking({ seatsValueMinor: 1, charges: [], ticketIssue: 3, topUp, checkIns: [] })
   t.equal(upgradeBooking(current), current)
 })
 
 t.test('upgradeBooking: each missing field alone gets its default, the others are kept', async (t) => {
-  const current = booking({
+  const current = confirmedBooking({
     seatsValueMinor: 123,
     charges: [{ paymentId: 'px', amountMinor: 5, refundedMinor: 1 }],
     topUp,
@@ -144,10 +113,10 @@ t.test('upgradeBooking: each missing field alone gets its default, the others ar
 const ADDED = ['seatsValueMinor', 'charges', 'topUp', 'reconfirmation', 'ticketIssue', 'checkIns']
 
 t.test('upgradeBooking: one payment partly refunded is one charge with its refund', async (t) => {
-  const old = stored(booking({ amountMinor: 3000, refundedMinor: 1000, refundCount: 1 }), ADDED)
+  const old = stored(confirmedBooking({ amountMinor: 3000, refundedMinor: 1000, refundCount: 1 }), ADDED)
   t.strictSame(
     upgradeBooking(old),
-    booking({
+    confirmedBooking({
       amountMinor: 3000,
       refundedMinor: 1000,
       refundCount: 1,
@@ -160,7 +129,7 @@ t.test('upgradeBooking: one payment partly refunded is one charge with its refun
 
 t.test('upgradeBooking: a duplicate payment is not part of the charge', async (t) => {
   const old = stored(
-    booking({
+    confirmedBooking({
       paidMinor: 8000,
       refundedMinor: 4000,
       refundCount: 1,
@@ -176,7 +145,7 @@ t.test('upgradeBooking: a duplicate payment is not part of the charge', async (t
 
 t.test('upgradeBooking: an unpaid booking has no charge and no seats value', async (t) => {
   const old = stored(
-    booking({ status: 'PENDING_PAYMENT', paidMinor: 0, paymentId: null, settledPaymentIds: [] }),
+    confirmedBooking({ status: 'PENDING_PAYMENT', paidMinor: 0, paymentId: null, settledPaymentIds: [] }),
     ADDED,
   )
   const upgraded = upgradeBooking(old)

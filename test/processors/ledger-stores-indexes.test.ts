@@ -3,8 +3,7 @@ import { LEDGER_STORES, LedgerStores } from '../../processors/ledger-stores.ts'
 import type { WaitingListState } from '../../processors/ledger-state.ts'
 import { OUTCOME_RETENTION_MS } from '../../processors/request-outcomes.ts'
 import { InMemoryKeyValueStore, jsonSerde, stringSerde, type ProcessorContext } from '../../streams/index.ts'
-import { bookingState } from './ledger-booking-state.ts'
-import { NOW, publishedEvent } from './ledger-fixtures.ts'
+import { heldBooking, NOW, publishedEvent } from './ledger-fixtures.ts'
 
 /** LedgerStores over real in-memory stores, and those stores by name (their changelogs show every write). */
 function ledgerStores() {
@@ -41,10 +40,10 @@ t.test(
 
 t.test('bookingsOf returns only the bookings of that event', async (t) => {
   const { stores } = ledgerStores()
-  const a = bookingState({ bookingId: 'b1' })
-  const b = bookingState({ bookingId: 'b2', userId: 'u2' })
-  const other = bookingState({ eventId: 'e10', bookingId: 'b3' })
-  const elsewhere = bookingState({ eventId: 'x', bookingId: 'b4' })
+  const a = heldBooking({ bookingId: 'b1' })
+  const b = heldBooking({ bookingId: 'b2', userId: 'u2' })
+  const other = heldBooking({ eventId: 'e10', bookingId: 'b3' })
+  const elsewhere = heldBooking({ eventId: 'x', bookingId: 'b4' })
   for (const booking of [a, other, b, elsewhere]) stores.saveBooking(booking)
   t.strictSame(stores.bookingsOf('e1'), [a, b])
   t.strictSame(stores.bookingsOf('e10'), [other])
@@ -53,16 +52,16 @@ t.test('bookingsOf returns only the bookings of that event', async (t) => {
 
 t.test('the promo-booking index holds only bookings made with a code, each once', async (t) => {
   const { stores, writes } = ledgerStores()
-  const plain = bookingState({ bookingId: 'b1' })
+  const plain = heldBooking({ bookingId: 'b1' })
   stores.saveBooking(plain)
   t.strictSame(writes(LEDGER_STORES.promoBookings), [], 'no code: no index entry')
   t.strictSame(stores.userBookings('e1', 'u1'), { activeBookingId: 'b1', promoBookings: [] })
-  const promo = bookingState({ bookingId: 'b2', promoCode: 'ONE', status: 'EXPIRED', holdExpiresAtMs: null })
+  const promo = heldBooking({ bookingId: 'b2', promoCode: 'ONE', status: 'EXPIRED', holdExpiresAtMs: null })
   stores.saveBooking(promo)
   t.strictSame(writes(LEDGER_STORES.promoBookings), [['e1/u1', ['b2']]])
   stores.saveBooking(promo)
   t.strictSame(writes(LEDGER_STORES.promoBookings), [], 'saved again: the index is as it was')
-  const second = bookingState({ bookingId: 'b3', promoCode: 'TWO' })
+  const second = heldBooking({ bookingId: 'b3', promoCode: 'TWO' })
   stores.saveBooking(second)
   t.strictSame(writes(LEDGER_STORES.promoBookings), [['e1/u1', ['b2', 'b3']]])
   t.strictSame(stores.userBookings('e1', 'u1'), { activeBookingId: 'b3', promoBookings: [promo, second] })
@@ -72,8 +71,8 @@ t.test('the promo-booking index holds only bookings made with a code, each once'
 t.test('hold timers: put while a hold is due, deleted once it is not, collected only when due', async (t) => {
   const { stores, writes } = ledgerStores()
   const due = NOW + 1000
-  stores.saveBooking(bookingState({ bookingId: 'b1', holdExpiresAtMs: due }))
-  stores.saveBooking(bookingState({ bookingId: 'b2', userId: 'u2', holdExpiresAtMs: due + 1 }))
+  stores.saveBooking(heldBooking({ bookingId: 'b1', holdExpiresAtMs: due }))
+  stores.saveBooking(heldBooking({ bookingId: 'b2', userId: 'u2', holdExpiresAtMs: due + 1 }))
   t.strictSame(writes(LEDGER_STORES.holdTimers), [
     ['e1/b1', { eventId: 'e1', bookingId: 'b1', dueMs: due }],
     ['e1/b2', { eventId: 'e1', bookingId: 'b2', dueMs: due + 1 }],
@@ -81,7 +80,7 @@ t.test('hold timers: put while a hold is due, deleted once it is not, collected 
   t.strictSame(stores.dueHolds(due - 1), [])
   t.strictSame(stores.dueHolds(due), [{ eventId: 'e1', bookingId: 'b1', dueMs: due }])
   t.equal(stores.dueHolds(due + 1).length, 2)
-  stores.saveBooking(bookingState({ bookingId: 'b1', status: 'CONFIRMED', holdExpiresAtMs: null }))
+  stores.saveBooking(heldBooking({ bookingId: 'b1', status: 'CONFIRMED', holdExpiresAtMs: null }))
   t.strictSame(writes(LEDGER_STORES.holdTimers), [['e1/b1', null]])
   stores.dropHold({ eventId: 'e1', bookingId: 'b2', dueMs: due + 1 })
   t.strictSame(writes(LEDGER_STORES.holdTimers), [['e1/b2', null]])

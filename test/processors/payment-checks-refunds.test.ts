@@ -7,8 +7,7 @@ import {
   refundUnknownBooking,
   withOverpaymentRefunded,
 } from '../../processors/payment-checks.ts'
-import { bookingState } from './ledger-booking-state.ts'
-import { NOW, publishedEvent } from './ledger-fixtures.ts'
+import { heldBooking, NOW, publishedEvent } from './ledger-fixtures.ts'
 
 const AT = NOW + 60_000
 
@@ -38,7 +37,7 @@ const notice = (dedupKey: string, params: Record<string, string>) => ({
 
 t.test('a payment in another currency: counted once, refunded whole in its currency', async (t) => {
   const event = publishedEvent()
-  const booking = bookingState({ refundCount: 2, settledPaymentIds: ['p0'] })
+  const booking = heldBooking({ refundCount: 2, settledPaymentIds: ['p0'] })
   const effect = refundForeignCurrency(event, booking, payment({ currency: 'EUR' }), AT)
   const refused = { ...booking, settledPaymentIds: ['p0', 'p1'], refundCount: 3, updatedAtMs: AT }
   t.strictSame(effect.event, event)
@@ -77,7 +76,7 @@ t.test(
   'an overpayment: the excess is refunded and counted, only this booking’s fact carries it',
   async (t) => {
     const event = publishedEvent()
-    const booking = bookingState({ status: 'CONFIRMED', paidMinor: 2500, refundedMinor: 100, refundCount: 1 })
+    const booking = heldBooking({ status: 'CONFIRMED', paidMinor: 2500, refundedMinor: 100, refundCount: 1 })
     const own = bookingFact(event, booking, 'CONFIRMED', TIMER_CAUSE, AT)
     const other = bookingFact(event, { ...booking, bookingId: 'b2' }, 'CONFIRMED', TIMER_CAUSE, AT)
     const effect = withOverpaymentRefunded({ event, booking, outputs: [own, other] }, 2000, payment(), AT)
