@@ -10,7 +10,8 @@
  *    200 from `/readyz` (polled every 10 ms); then 30 s of bookings over HTTP at BENCH_RESTART_RATE per
  *    second (`Prefer: wait`, new users), latency kept per second after ready; then SIGKILL again.
  * 3. Prints ready times (min/median/max, and full ÷ empty) and booking latency percentiles over the first
- *    10 s after ready against seconds 20–30 (steady state) of the same run.
+ *    10 s after ready against seconds 20–30 (steady state) of the same run, and the p95 of each of the
+ *    first 12 seconds (where a stall after ready lands).
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -199,6 +200,9 @@ try {
   console.log(line('bookings, first 10 s after ready', first))
   console.log(line('bookings, seconds 20-30 (steady)', steady))
   console.log(`p95 first 10 s ÷ steady: ${(percentile(first, 95) / percentile(steady, 95)).toFixed(2)}`)
+  // Where in the first seconds the slow bookings were sent: p95 of each second after ready, all full rounds.
+  const bySecond = Array.from({ length: 12 }, (_, s) => percentile(window(results.full, s, s + 1), 95))
+  console.log(`p95 by second after ready (0-11 s): ${bySecond.map((ms) => ms.toFixed(0)).join(' / ')} ms`)
 } finally {
   for (const dir of Object.values(dirs)) rmSync(dir, { recursive: true, force: true })
 }
