@@ -1,13 +1,14 @@
 /**
  * Writes a batch of the booking topic (`aquastream.booking.events.v1`) into `bookings` and
- * `waitlist_entries`, in the caller's transaction, then recounts the events' seats and promo uses.
+ * `waitlist_entries`, in the caller's transaction, then moves the events' seat figures by what changed and
+ * recounts their promo uses.
  */
 import type { BookingDomainEvent } from '../../avro/index.ts'
 import { bookingRow, type BookingRow } from './booking-rows.ts'
 import type { Queryable } from './db.ts'
 import { isoOf } from './instants.ts'
 import type { AppliedChanges } from './read-model.ts'
-import { recomputePromoUses, recomputeSeats } from './recounts.ts'
+import { moveSeats, recomputePromoUses, type SeatsMoved } from './recounts.ts'
 import { isWaitlistFact, waitlistEntryAfter, type WaitlistRow } from './waitlist-rows.ts'
 
 /** A booking fact and its offset in its partition (the queue place of a waiting-list join). */
@@ -32,6 +33,7 @@ export async function applyBookingFacts(
 ): Promise<AppliedChanges> {
   const facts = decoded.map((d) => d.fact)
   const bookings = await loadBookings(tx, facts)
+  const stored = new Map(bookings)
   const waitlist = await loadWaitlist(tx, facts)
   const changedBookings = new Set<string>()
   const changedWaitlist = new Set<string>()
@@ -56,13 +58,23 @@ export async function applyBookingFacts(
   await writeWaitlist(tx, ended.map(keyParts), active)
   const eventIds = [...new Set(facts.map((f) => f.eventId))]
   // Bookings change seats taken and promo uses; waiting-list offers hold seats back from everyone else.
-  await recomputeSeats(tx, eventIds)
+  const moved = written.flatMap((row) => {
+    const was = stored.get(row.id)
+    return was === undefined ? [heldSeats(row, 1)] : [heldSeats(was, -1), heldSeats(row, 1)]
+  })
+  await moveSeats(tx, eventIds, moved)
   await recomputePromoUses(tx, eventIds)
   return {
     eventIds,
     bookingIds: [...changedBookings],
     requestIds: [...new Set(facts.flatMap((f) => (f.requestId === null ? [] : [f.requestId])))],
   }
+}
+
+/** The seats a booking row holds while active (PENDING_PAYMENT, CONFIRMED), times `sign`. */
+function heldSeats(row: BookingRow, sign: 1 | -1): SeatsMoved {
+  const active = row.status === 'PENDING_PAYMENT' || row.status === 'CONFIRMED'
+  return { eventId: row.event_id, priceOptionId: row.price_option_id, seats: active ? sign * row.seats : 0 }
 }
 
 /** The stored rows of the facts' bookings, locked until the transaction ends. */

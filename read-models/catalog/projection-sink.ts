@@ -54,10 +54,11 @@ const EVENT_LOCK_CLASS = 0x43415431
  * is recounted from its review rows likewise, after review and event batches.
  *
  * Seat figures are derived, not copied: a price option's `seats_taken` is the sum of its active
- * (PENDING_PAYMENT, CONFIRMED) bookings and the event's likewise, recomputed for the events a batch
- * touches (recounts.ts). The event and booking topics are separate logs with no order between them, so
- * counting bookings gives the same numbers whatever order the two are applied in; batches of the two
- * applied at once take a lock per event first (`lockEvents`), so each recount sees the other's rows.
+ * (PENDING_PAYMENT, CONFIRMED) bookings and the event's likewise (recounts.ts): an event batch counts them
+ * over the event's bookings, a booking batch moves them by what its bookings changed. The event and
+ * booking topics are separate logs with no order between them; counting and summing changes give the same
+ * numbers whatever order the two are applied in, and batches of the two applied at once take a lock per
+ * event first (`lockEvents`), so each sees the other's rows.
  *
  * A record that cannot be decoded is logged and skipped (its offset is still stored): the domain topics
  * are written by our own topology, and one bad record must not stop the read model.

@@ -8,11 +8,14 @@ import { recordAvailabilityChanges } from './availability.ts'
 import type { Queryable } from './db.ts'
 
 /**
- * Live availability of the given events: each option's seats taken by active (PENDING_PAYMENT,
- * CONFIRMED) bookings, the event's total, its free seats (capacity left minus seats offered to the
- * waiting list, and no more than the options still hold), its lowest price. The ledger's rule: seats are
- * taken and given back through `takeSeats` (processors/booking-request.ts, booking-change-seats.ts,
- * booking-payment.ts, seat-release.ts) and free seats are `freeSeats` (processors/seat-checks.ts).
+ * Live availability of the given events, counted from scratch: each option's seats taken by active
+ * (PENDING_PAYMENT, CONFIRMED) bookings, the event's total, its free seats (capacity left minus seats
+ * offered to the waiting list, and no more than the options still hold), its lowest price. The ledger's
+ * rule: seats are taken and given back through `takeSeats` (processors/booking-request.ts,
+ * booking-change-seats.ts, booking-payment.ts, seat-release.ts) and free seats are `freeSeats`
+ * (processors/seat-checks.ts). The event applier counts so (an event row or option that is new counts the
+ * bookings projected before it); the booking applier moves the figures by what its batch changed
+ * (`moveSeats`).
  */
 export async function recomputeSeats(tx: Queryable, eventIds: readonly string[]): Promise<void> {
   if (eventIds.length === 0) return
@@ -24,6 +27,62 @@ export async function recomputeSeats(tx: Queryable, eventIds: readonly string[])
      WHERE o.event_id = ANY($1)`,
     [eventIds],
   )
+  await updateEventFigures(tx, eventIds)
+}
+
+/** A change of the seats active bookings hold on one price option (null: an event without options). */
+export interface SeatsMoved {
+  readonly eventId: string
+  readonly priceOptionId: string | null
+  readonly seats: number
+}
+
+/**
+ * Moves the seat figures of the given events by what a batch of bookings changed (`moved`: each booking's
+ * active seats after the batch less before it), then derives their free seats and lowest price again. The
+ * same figures as `recomputeSeats` without reading every booking of the event: a sum of changes gives the
+ * same total in any order, and an event or option row that does not exist yet is counted whole by the
+ * event applier when it is written. Both run under the event's lock (projection-sink.ts `lockEvents`).
+ */
+export async function moveSeats(
+  tx: Queryable,
+  eventIds: readonly string[],
+  moved: readonly SeatsMoved[],
+): Promise<void> {
+  if (eventIds.length === 0) return
+  const changes = moved.filter((m) => m.seats !== 0)
+  const onOptions = changes.filter((m) => m.priceOptionId !== null)
+  if (onOptions.length > 0)
+    await tx.query(
+      `UPDATE event_price_options o SET seats_taken = o.seats_taken + m.seats
+       FROM (SELECT k.event_id, k.price_option_id, sum(k.seats)::integer AS seats
+             FROM unnest($1::text[], $2::text[], $3::integer[]) AS k(event_id, price_option_id, seats)
+             GROUP BY k.event_id, k.price_option_id) m
+       WHERE o.event_id = m.event_id AND o.price_option_id = m.price_option_id`,
+      [onOptions.map((m) => m.eventId), onOptions.map((m) => m.priceOptionId), onOptions.map((m) => m.seats)],
+    )
+  await updateEventFigures(tx, eventIds, changes)
+}
+
+/** The seats an event's active bookings take, counted over all of them. */
+const RECOUNTED_TAKEN = `COALESCE((SELECT sum(b.seats) FROM bookings b
+           WHERE b.event_id = ev.id AND b.status IN ('PENDING_PAYMENT', 'CONFIRMED')), 0)`
+/** The same, as the stored figure moved by the changes in $2 (event IDs) and $3 (seats). */
+const MOVED_TAKEN = `ev.seats_taken + COALESCE((SELECT sum(k.seats)
+           FROM unnest($2::text[], $3::integer[]) AS k(event_id, seats) WHERE k.event_id = ev.id), 0)`
+
+/**
+ * Sets the events' seats taken (recounted, or moved by `moved`), free seats and lowest price; records the
+ * figures' changes for the live availability streams (availability.ts).
+ */
+async function updateEventFigures(
+  tx: Queryable,
+  eventIds: readonly string[],
+  moved?: readonly SeatsMoved[],
+): Promise<void> {
+  const taken = moved === undefined ? RECOUNTED_TAKEN : MOVED_TAKEN
+  const params: unknown[] =
+    moved === undefined ? [eventIds] : [eventIds, moved.map((m) => m.eventId), moved.map((m) => m.seats)]
   await tx.query(
     `UPDATE events e SET seats_taken = s.taken,
        seats_available = GREATEST(0, CASE WHEN s.options = 0 THEN e.capacity - s.taken - s.offered
@@ -31,8 +90,7 @@ export async function recomputeSeats(tx: Queryable, eventIds: readonly string[])
        price_from = s.price_from
      FROM (
        SELECT ev.id,
-         COALESCE((SELECT sum(b.seats) FROM bookings b
-           WHERE b.event_id = ev.id AND b.status IN ('PENDING_PAYMENT', 'CONFIRMED')), 0)::integer AS taken,
+         (${taken})::integer AS taken,
          COALESCE((SELECT sum(w.seats) FROM waitlist_entries w
            WHERE w.event_id = ev.id AND w.status = 'OFFERED'), 0)::integer AS offered,
          (SELECT count(*) FROM event_price_options o WHERE o.event_id = ev.id)::integer AS options,
@@ -42,9 +100,8 @@ export async function recomputeSeats(tx: Queryable, eventIds: readonly string[])
        FROM events ev WHERE ev.id = ANY($1)
      ) s
      WHERE e.id = s.id`,
-    [eventIds],
+    params,
   )
-  // The figures' changes, numbered for the live availability streams (availability.ts).
   await recordAvailabilityChanges(tx, eventIds)
 }
 

@@ -17,7 +17,7 @@ import {
   user,
 } from '../../topologies/booking-harness.ts'
 import { createEvent, ORG_1 } from './scenario.ts'
-import { dbOf, engines, PipelineScenario, project, projectedTables } from './support.ts'
+import { dbOf, engines, PipelineScenario, project, projectedTables, seatFiguresOffCount } from './support.ts'
 
 const serdes = await bookingSerdes()
 const PRICE = 100_000
@@ -141,6 +141,8 @@ for (const engine of engines()) {
       const expected = await projectedTables(model)
       t.same(await projectedTables(folded), expected, 'one batch: same rows')
       t.same(await projectedTables(perRecord), expected, 'record by record: same rows')
+      for (const m of [model, folded, perRecord])
+        t.same(await seatFiguresOffCount(m), [], 'every seat figure equals a count of its bookings')
       await rebuildReadModel(dbOf(model), { serdes, source: { log: scn.log } })
       t.same(await projectedTables(model), expected, 'rebuilt: same rows')
     })

@@ -16,7 +16,7 @@ import {
   user,
 } from '../../topologies/booking-harness.ts'
 import { createEvent, ORG_1 } from './scenario.ts'
-import { dbOf, engines, PipelineScenario, project, projectedTables } from './support.ts'
+import { dbOf, engines, PipelineScenario, project, projectedTables, seatFiguresOffCount } from './support.ts'
 
 const serdes = await bookingSerdes()
 
@@ -182,6 +182,8 @@ for (const engine of engines()) {
       const expected = await projectedTables(model)
       t.same(await projectedTables(folded), expected, 'two big batches: same rows')
       t.same(await projectedTables(perRecord), expected, 'record by record: same rows')
+      for (const m of [model, folded, perRecord])
+        t.same(await seatFiguresOffCount(m), [], 'every seat figure equals a count of its bookings')
 
       const report = await rebuildReadModel(dbOf(model), { serdes, source: { log: scn.log } })
       t.equal(report.rows.bookings, 1)

@@ -10,7 +10,7 @@ import { DEFAULT_TOPIC_NAMES } from '../../../topologies/index.ts'
 import { BookingFactRecount } from '../../topologies/booking-fact-recount.ts'
 import { bookingCommand, bookingSerdes, bookRequest, user } from '../../topologies/booking-harness.ts'
 import { createEvent } from './scenario.ts'
-import { dbOf, engines, PipelineScenario } from './support.ts'
+import { dbOf, engines, PipelineScenario, seatFiguresOffCount } from './support.ts'
 
 const EVENTS = 24
 const BOOKINGS = 3
@@ -98,6 +98,11 @@ for (let round = 0; round < ROUNDS; round++) {
         .map((e) => ({ ...e, recounted: expectedSeats.get(e.id) })),
       [],
       'every seat count equals the active seats recounted from the facts',
+    )
+    t.same(
+      await seatFiguresOffCount(model),
+      [],
+      'each option and event figure equals a count of its bookings',
     )
     const bookings = await db.query<{ id: string; status: string }>('SELECT id, status FROM bookings')
     t.same(

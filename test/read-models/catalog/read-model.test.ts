@@ -6,7 +6,7 @@ import { CategoryError } from '../../../read-models/catalog/index.ts'
 import { rebuildReadModel } from '../../../read-models/catalog/rebuild.ts'
 import { bookingSerdes, bookRequest, DAY_MS, HOUR_MS, T0 } from '../../topologies/booking-harness.ts'
 import { catalogScenario, createEvent, ORG_1, ORG_2 } from './scenario.ts'
-import { dbOf, engines, PipelineScenario, project, projectedTables } from './support.ts'
+import { dbOf, engines, PipelineScenario, project, projectedTables, seatFiguresOffCount } from './support.ts'
 
 const serdes = await bookingSerdes()
 const { scn: catalog, refused } = catalogScenario(serdes)
@@ -398,6 +398,8 @@ for (const engine of engines()) {
       t.teardown(() => oneByOne.close())
       await project(catalog.log, oneByOne, serdes, 1)
       t.same(await projectedTables(oneByOne), before, 'record by record equals big batches')
+      t.same(await seatFiguresOffCount(model), [], 'every seat figure equals a count of its bookings')
+      t.same(await seatFiguresOffCount(oneByOne), [], 'record by record too')
     })
 
     t.test('rebuild into an empty schema gives the same tables row for row', async (t) => {

@@ -222,3 +222,40 @@ export async function projectedTables(model: ReadModel): Promise<Record<string, 
     out[table] = JSON.parse(JSON.stringify(await db.query(`SELECT * FROM ${table} ORDER BY ${order}`)))
   return out
 }
+
+/**
+ * The seat figures that differ from a count of the projected bookings, made here rather than with the
+ * sink's SQL: each price option's and each event's `seats_taken` against the seats of its PENDING_PAYMENT
+ * and CONFIRMED bookings. Empty when every figure agrees.
+ */
+export async function seatFiguresOffCount(model: ReadModel): Promise<unknown[]> {
+  const db = dbOf(model)
+  const counted = new Map<string, number>()
+  const add = (key: string, seats: number) => counted.set(key, (counted.get(key) ?? 0) + seats)
+  for (const b of await db.query<{
+    event_id: string
+    price_option_id: string | null
+    status: string
+    seats: number
+  }>('SELECT event_id, price_option_id, status, seats FROM bookings'))
+    if (b.status === 'PENDING_PAYMENT' || b.status === 'CONFIRMED') {
+      add(`event ${b.event_id}`, b.seats)
+      if (b.price_option_id !== null) add(`option ${b.event_id}/${b.price_option_id}`, b.seats)
+    }
+  const stored = [
+    ...(await db.query<{ id: string; seats_taken: number }>('SELECT id, seats_taken FROM events')).map(
+      (e) => ({
+        key: `event ${e.id}`,
+        seatsTaken: e.seats_taken,
+      }),
+    ),
+    ...(
+      await db.query<{ event_id: string; price_option_id: string; seats_taken: number }>(
+        'SELECT event_id, price_option_id, seats_taken FROM event_price_options',
+      )
+    ).map((o) => ({ key: `option ${o.event_id}/${o.price_option_id}`, seatsTaken: o.seats_taken })),
+  ]
+  return stored
+    .filter((s) => s.seatsTaken !== (counted.get(s.key) ?? 0))
+    .map((s) => ({ ...s, counted: counted.get(s.key) ?? 0 }))
+}
