@@ -14,11 +14,16 @@ export const AVAILABILITY_CHANGES_KEPT = 10_000
 
 /**
  * Records a change for each of `eventIds` whose status, free seats or per-option free seats differ from its
- * last recorded change. Runs after `recomputeSeats` in the same transaction (which holds the event rows).
+ * last recorded change, and drops the changes more than `kept` positions behind an event's new one. Runs
+ * after the seat figures in the same transaction (which holds the event rows).
  */
-export async function recordAvailabilityChanges(tx: Queryable, eventIds: readonly string[]): Promise<void> {
+export async function recordAvailabilityChanges(
+  tx: Queryable,
+  eventIds: readonly string[],
+  kept = AVAILABILITY_CHANGES_KEPT,
+): Promise<void> {
   if (eventIds.length === 0) return
-  await tx.query(
+  const recorded = await tx.query<{ event_id: string; position: number | string }>(
     `WITH now_figures AS (
        SELECT e.id, e.status, e.seats_available,
          COALESCE((SELECT jsonb_agg(jsonb_build_object('id', o.price_option_id, 'name', o.name,
@@ -37,16 +42,19 @@ export async function recordAvailabilityChanges(tx: Queryable, eventIds: readonl
             (f.status, f.seats_available, f.options)
      )
      INSERT INTO event_availability_changes (event_id, position, status, seats_available, options)
-     SELECT id, position, status, seats_available, options FROM changed`,
+     SELECT id, position, status, seats_available, options FROM changed
+     RETURNING event_id, position`,
     [eventIds],
   )
-  await tx.query(
-    `DELETE FROM event_availability_changes c
-     USING (SELECT event_id, max(position) AS latest FROM event_availability_changes
-            WHERE event_id = ANY($1) GROUP BY event_id) m
-     WHERE c.event_id = m.event_id AND c.position <= m.latest - $2`,
-    [eventIds, AVAILABILITY_CHANGES_KEPT],
-  )
+  // Only an event that just recorded a change can have one more to drop: the others were trimmed then.
+  const full = recorded.filter((r) => Number(r.position) > kept)
+  if (full.length > 0)
+    await tx.query(
+      `DELETE FROM event_availability_changes c
+       USING unnest($1::text[], $2::bigint[]) AS k(event_id, latest)
+       WHERE c.event_id = k.event_id AND c.position <= k.latest - $3`,
+      [full.map((r) => r.event_id), full.map((r) => Number(r.position)), kept],
+    )
 }
 
 function toChange(row: Record<string, unknown>): AvailabilityChange {
