@@ -14,6 +14,7 @@ import { createHash, randomUUID } from 'node:crypto'
 import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify'
 import type { ResourceType } from '../avro/index.ts'
 import { actorOf, type Principal } from './auth.ts'
+import type { Waiter } from './outcome-waiters.ts'
 import type { ApiContext } from './context.ts'
 import { TooManyKeysError, type IdempotentRequest } from './idempotency.ts'
 import { ApiError, refusalError } from './errors.ts'
@@ -283,15 +284,31 @@ export async function commandAnswer<R>(
       })
     }
   }
+  const waitMs = call.waitMs ?? 0
+  const leaving = waitMs > 0 ? call.leaving() : undefined
+  // A new request ID (no key) can have no outcome before its command is produced: waiting for it from
+  // before the send, the caller need not look it up until it is woken.
+  const woken =
+    leaving !== undefined && key === null ? context.waiters.wait(requestId, waitMs, leaving) : undefined
   // A repeat of an idempotent request not decided yet is sent again: the pipeline answers a known request
   // ID or key with its kept outcome and no second effect, and a first send that failed half-way gets its
   // second chance.
-  await produceCommand(context, plan, { requestId, resourceId, idempotencyKey: key }, actor.userId, call.log)
+  try {
+    await produceCommand(
+      context,
+      plan,
+      { requestId, resourceId, idempotencyKey: key },
+      actor.userId,
+      call.log,
+    )
+  } catch (error) {
+    woken?.cancel()
+    throw error
+  }
   answering(requestId)
 
-  const waitMs = call.waitMs
-  if (waitMs !== undefined && waitMs > 0) {
-    const decided = await awaitDecision(context, call.leaving(), plan, requestId, resourceId, waitMs)
+  if (leaving !== undefined) {
+    const decided = await awaitDecision(context, leaving, plan, requestId, resourceId, waitMs, woken)
     if (decided !== undefined) {
       context.metrics.waitOutcomes.inc({ result: 'decided' })
       return answerDecided(plan, requestId, resourceId, answering, true, decided)
@@ -374,11 +391,12 @@ async function awaitDecision<R>(
   requestId: string,
   resourceId: string,
   waitMs: number,
+  registered?: Waiter,
 ): Promise<{ outcome: RequestOutcomeView; resource: R | undefined } | undefined> {
   const deadline = Date.now() + waitMs
   context.metrics.waiting.inc()
   try {
-    const outcome = await awaitOutcome(context, requestId, deadline, signal)
+    const outcome = await awaitOutcome(context, requestId, deadline, signal, registered)
     if (outcome === undefined) return undefined
     if (!outcome.accepted || plan.load === undefined) return { outcome, resource: undefined }
     // The outcome and the resource's facts are projected from different topics: wait (within the
@@ -404,16 +422,19 @@ async function awaitDecision<R>(
 /**
  * The outcome of `requestId` once the read model has it (woken by the outcome waiters), or undefined when
  * `deadlineMs` passes or `signal` aborts first. Many requests may wait at once (a batch of commands).
+ * `registered`: a waiter of `requestId` registered before its command was produced, so the read model is
+ * first read when it wakes (nothing applied before it can be the outcome).
  */
 export async function awaitOutcome(
   context: ApiContext,
   requestId: string,
   deadlineMs: number,
   signal: AbortSignal,
+  registered?: Waiter,
 ): Promise<RequestOutcomeView | undefined> {
-  for (;;) {
-    const waiter = context.waiters.wait(requestId, deadlineMs - Date.now(), signal)
-    const outcome = await context.readModel.getOutcome(requestId)
+  for (let first = registered; ; first = undefined) {
+    const waiter = first ?? context.waiters.wait(requestId, deadlineMs - Date.now(), signal)
+    const outcome = first === undefined ? await context.readModel.getOutcome(requestId) : undefined
     if (outcome !== undefined) {
       waiter.cancel()
       return outcome

@@ -7,6 +7,12 @@
 import type { Redis } from 'ioredis'
 import type { AppliedChanges } from '../read-models/catalog/index.ts'
 
+/** One wait of `OutcomeWaiters.wait`: settles true when woken, false on timeout, abort or `cancel`. */
+export interface Waiter {
+  readonly promise: Promise<boolean>
+  cancel(): void
+}
+
 export class OutcomeWaiters {
   readonly #waiting = new Map<string, Set<() => void>>()
 
@@ -14,7 +20,7 @@ export class OutcomeWaiters {
    * Resolves true when `notify` names `id`, false after `timeoutMs`. Register before checking the read
    * model, so a change applied in between is not missed.
    */
-  wait(id: string, timeoutMs: number, signal?: AbortSignal): { promise: Promise<boolean>; cancel(): void } {
+  wait(id: string, timeoutMs: number, signal?: AbortSignal): Waiter {
     let done!: (woken: boolean) => void
     const promise = new Promise<boolean>((resolve) => (done = resolve))
     const wake = () => finish(true)
