@@ -69,6 +69,7 @@ export class EventLedgerProcessor implements Processor<string, LedgerInput, stri
   init(context: ProcessorContext<string, unknown>): void {
     this.#context = context
     this.#stores = new LedgerStores(context)
+    this.#stores.primeHolds()
     context.schedule(LEDGER_TIMER_INTERVAL_MS, 'WALL_CLOCK_TIME', (nowMs) => this.runTimers(nowMs))
     context.schedule(OUTCOME_PRUNE_INTERVAL_MS, 'WALL_CLOCK_TIME', (nowMs) => this.pruneOutcomes(nowMs))
   }
@@ -318,13 +319,12 @@ export class EventLedgerProcessor implements Processor<string, LedgerInput, stri
 
   /** Runs an event change's follow-up over the event's bookings (and, on cancel, its waiting list). */
   #followUp(event: EventState, followUp: BookingsFollowUp, cause: Cause, nowMs: number): void {
-    const { eventId } = event
-    const list = this.#stores.waitingList(eventId)
-    const effect = followUpEffect(event, this.#stores.bookingsOf(eventId), list, followUp, cause, nowMs)
+    const list = this.#stores.waitingList(event.eventId)
+    const effect = followUpEffect(event, this.#stores.bookingsOf(event.eventId), list, followUp, cause, nowMs)
     for (const booking of effect.bookings) this.#stores.saveBooking(booking)
     if (followUp === 'CANCEL_ALL') this.#stores.putEvent(effect.event)
     this.#emitAll(effect.outputs, nowMs)
-    if (effect.listClosed) this.#stores.deleteWaitingList(eventId)
+    if (effect.listClosed) this.#stores.deleteWaitingList(event.eventId)
   }
 
   #applyEffect(effect: BookingEffect, nowMs: number): void {

@@ -199,6 +199,15 @@ export class LedgerStores {
     return due
   }
 
+  /**
+   * Reads every hold timer once, so that the bound is known: after a restore the timers are bytes until
+   * read, and the first scan decodes all of them (a flash sale leaves 100,000). A task calls it as it
+   * starts, before the service reports ready, so that the first tick does not stall the first requests.
+   */
+  primeHolds(): void {
+    this.dueHolds(-Infinity)
+  }
+
   /** Drops a timer whose event or booking is gone. */
   dropHold(timer: HoldTimer): void {
     this.#holds.delete(bookingKey(timer.eventId, timer.bookingId))

@@ -17,11 +17,16 @@ import { heldBooking, NOW, publishedEvent, TICKETS } from './ledger-fixtures.ts'
 const ORGANIZER: Actor = { userId: 'org', role: 'ORGANIZER' }
 const USER: Actor = { userId: 'u1', role: 'USER' }
 
-/** The ledger processor over real in-memory stores, its clock at `nowMs`; what it forwards lands in `forwarded`. */
-function ledger(nowMs = NOW) {
+/**
+ * The ledger processor over real in-memory stores, its clock at `nowMs`; what it forwards lands in `forwarded`.
+ * `restored`: [store, key, value] in the stores before the processor starts, as a restore leaves them.
+ */
+function ledger(nowMs = NOW, restored: readonly (readonly [string, string, unknown])[] = []) {
   const byName = new Map<string, InMemoryKeyValueStore<string, unknown>>()
   for (const name of Object.values(LEDGER_STORES))
     byName.set(name, new InMemoryKeyValueStore(name, stringSerde, jsonSerde<unknown>()))
+  for (const [name, key, value] of restored)
+    byName.get(name)!.restore(stringSerde.serialize(name, key), jsonSerde<unknown>().serialize(name, value))
   const forwarded: { to: string | undefined; key: string; value: unknown }[] = []
   const context = {
     getStateStore: (name: string) => byName.get(name),
@@ -157,10 +162,11 @@ t.test('a legacy ticket code checks in the booking of the event holding that exa
 })
 
 t.test('a due hold timer whose booking is gone is dropped', async (t) => {
-  const l = ledger()
-  saveEvent(l, publishedEvent())
-  l.put(LEDGER_STORES.holdTimers, 'e1/b9', { eventId: 'e1', bookingId: 'b9', dueMs: NOW })
-  l.put(LEDGER_STORES.holdTimers, 'e2/b8', { eventId: 'e2', bookingId: 'b8', dueMs: NOW })
+  const l = ledger(NOW, [
+    [LEDGER_STORES.events, 'e1', publishedEvent()],
+    [LEDGER_STORES.holdTimers, 'e1/b9', { eventId: 'e1', bookingId: 'b9', dueMs: NOW }],
+    [LEDGER_STORES.holdTimers, 'e2/b8', { eventId: 'e2', bookingId: 'b8', dueMs: NOW }],
+  ])
   l.processor.runTimers(NOW)
   t.strictSame(l.writes(LEDGER_STORES.holdTimers), [
     ['e1/b9', null],
@@ -170,16 +176,17 @@ t.test('a due hold timer whose booking is gone is dropped', async (t) => {
 })
 
 t.test('a change that frees no seat for a waiting queue leaves the list unwritten', async (t) => {
-  const l = ledger()
-  saveEvent(l, publishedEvent({ seatsTaken: 5 }))
   const list: WaitingListState = {
     eventId: 'e1',
     queue: [{ userId: 'q1', seats: 4, joinedAtMs: NOW }],
     offers: [],
   }
-  l.put(LEDGER_STORES.waitingLists, 'e1', list)
-  l.put(LEDGER_STORES.bookings, 'e1/b1', heldBooking({ holdExpiresAtMs: NOW }))
-  l.put(LEDGER_STORES.holdTimers, 'e1/b1', { eventId: 'e1', bookingId: 'b1', dueMs: NOW })
+  const l = ledger(NOW, [
+    [LEDGER_STORES.events, 'e1', publishedEvent({ seatsTaken: 5 })],
+    [LEDGER_STORES.waitingLists, 'e1', list],
+    [LEDGER_STORES.bookings, 'e1/b1', heldBooking({ holdExpiresAtMs: NOW })],
+    [LEDGER_STORES.holdTimers, 'e1/b1', { eventId: 'e1', bookingId: 'b1', dueMs: NOW }],
+  ])
   l.processor.runTimers(NOW)
   t.match(l.writes(LEDGER_STORES.bookings), [['e1/b1', { status: 'EXPIRED' }]])
   t.strictSame(l.writes(LEDGER_STORES.waitingLists), [], 'the queue head still waits: no write')

@@ -150,3 +150,36 @@ t.test('a tick reads no timer while the earliest one is not due', async (t) => {
     ['b2'],
   )
 })
+
+t.test(
+  'primeHolds reads every restored timer once, so the first tick after a restore reads none',
+  async (t) => {
+    const before = storesOf()
+    const written = ledgerOf(before)
+    written.saveBooking(booking('e', 'b1', 'PENDING_PAYMENT', 5_000))
+    written.saveBooking(booking('e', 'b2', 'PENDING_PAYMENT', 3_000))
+    const changelog = new Map<string, ChangelogRecord[]>()
+    for (const [name, store] of before) changelog.set(name, store.drainChangelog(name))
+
+    const stores = storesOf(changelog)
+    const holds = stores.get(LEDGER_STORES.holdTimers)!
+    let scans = 0
+    const all = holds.all.bind(holds)
+    holds.all = () => {
+      scans++
+      return all()
+    }
+    const ledger = ledgerOf(stores)
+    ledger.primeHolds()
+    t.equal(scans, 1, 'the restored timers are read at start')
+    t.same(ledger.dueHolds(2_999), [], 'nothing due before the earliest restored timer')
+    t.equal(scans, 1, 'and the first tick reads none')
+    t.same(
+      ledger.dueHolds(3_000).map((timer) => timer.bookingId),
+      ['b2'],
+      'the earliest restored timer is found when due',
+    )
+    ledger.primeHolds()
+    t.equal(scans, 2, 'priming again reads nothing: the bound is known')
+  },
+)
