@@ -33,6 +33,18 @@ function scanned(stores: Stores, nowMs: number): HoldTimer[] {
   return [...holds.all()].map(([, timer]) => timer as HoldTimer).filter((timer) => timer.dueMs <= nowMs)
 }
 
+/** Counts the full reads (`all()`) of the hold-timer store of `stores`. */
+function countScans(stores: Stores): () => number {
+  const holds = stores.get(LEDGER_STORES.holdTimers)!
+  let scans = 0
+  const all = holds.all.bind(holds)
+  holds.all = () => {
+    scans++
+    return all()
+  }
+  return () => scans
+}
+
 function booking(
   eventId: string,
   bookingId: string,
@@ -119,32 +131,26 @@ t.test('dueHolds agrees with a full scan through writes, rollbacks and restores'
 
 t.test('a tick reads no timer while the earliest one is not due', async (t) => {
   const stores = storesOf()
-  const holds = stores.get(LEDGER_STORES.holdTimers)!
-  let scans = 0
-  const all = holds.all.bind(holds)
-  holds.all = () => {
-    scans++
-    return all()
-  }
+  const scans = countScans(stores)
   const ledger = ledgerOf(stores)
   ledger.saveBooking(booking('e', 'b1', 'PENDING_PAYMENT', 5_000))
   ledger.saveBooking(booking('e', 'b2', 'PENDING_PAYMENT', 3_000))
   t.same(ledger.dueHolds(1_000), [], 'nothing due')
-  t.equal(scans, 1, 'the first tick scans: the bound is unknown until then')
+  t.equal(scans(), 1, 'the first tick scans: the bound is unknown until then')
   t.same(ledger.dueHolds(2_999), [])
-  t.equal(scans, 1, 'later ticks before the earliest timer read none')
+  t.equal(scans(), 1, 'later ticks before the earliest timer read none')
   ledger.saveBooking(booking('e', 'b3', 'PENDING_PAYMENT', 2_000))
   t.same(
     ledger.dueHolds(2_500).map((timer) => timer.bookingId),
     ['b3'],
     'a timer written earlier than the bound lowers it',
   )
-  t.equal(scans, 2)
+  t.equal(scans(), 2)
   ledger.saveBooking(booking('e', 'b3', 'EXPIRED', 0))
   t.same(ledger.dueHolds(2_600), [], 'the tick after one with a timer due scans again')
-  t.equal(scans, 3)
+  t.equal(scans(), 3)
   t.same(ledger.dueHolds(2_900), [])
-  t.equal(scans, 3, 'and then reads none until the next is due')
+  t.equal(scans(), 3, 'and then reads none until the next is due')
   t.same(
     ledger.dueHolds(3_000).map((timer) => timer.bookingId),
     ['b2'],
@@ -162,24 +168,18 @@ t.test(
     for (const [name, store] of before) changelog.set(name, store.drainChangelog(name))
 
     const stores = storesOf(changelog)
-    const holds = stores.get(LEDGER_STORES.holdTimers)!
-    let scans = 0
-    const all = holds.all.bind(holds)
-    holds.all = () => {
-      scans++
-      return all()
-    }
+    const scans = countScans(stores)
     const ledger = ledgerOf(stores)
     ledger.primeHolds()
-    t.equal(scans, 1, 'the restored timers are read at start')
+    t.equal(scans(), 1, 'the restored timers are read at start')
     t.same(ledger.dueHolds(2_999), [], 'nothing due before the earliest restored timer')
-    t.equal(scans, 1, 'and the first tick reads none')
+    t.equal(scans(), 1, 'and the first tick reads none')
     t.same(
       ledger.dueHolds(3_000).map((timer) => timer.bookingId),
       ['b2'],
       'the earliest restored timer is found when due',
     )
     ledger.primeHolds()
-    t.equal(scans, 2, 'priming again reads nothing: the bound is known')
+    t.equal(scans(), 2, 'priming again reads nothing: the bound is known')
   },
 )
