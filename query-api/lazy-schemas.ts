@@ -1,9 +1,10 @@
 /**
- * Route schemas compiled on first use. Fastify compiles every route's validators (Ajv) and response
- * serializers (fast-json-stringify) when the app becomes ready: for this API's routes that was about
- * 0.4 s of CPU on the project machine, spent by every start before `/readyz` could answer (bench/RESULTS.md,
- * issue 8). Here each compiler hands Fastify a stand-in that compiles the real function the first time a
- * request needs it, and keeps it.
+ * Route schemas compiled when asked for. Fastify compiles every route's validators (Ajv) and response
+ * serializers (fast-json-stringify) when the app becomes ready. Here each compiler hands Fastify a stand-in
+ * that compiles the real function the first time a request needs it, and keeps it, or when `compileAll`
+ * is called: the service calls it before it listens (server.ts: a schema compiled at its first request
+ * held the first requests after a restart behind it), and the many apps the tests build compile only the
+ * routes they call.
  *
  * A schema that cannot compile then fails at its first request rather than at start: `compileAll` compiles
  * every one still waiting, which the tests run over the whole app (test/query-api/lazy-schemas.test.ts), so

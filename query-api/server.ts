@@ -160,6 +160,13 @@ export async function startApi(options: StartApiOptions): Promise<RunningApi> {
       ? {}
       : { bulkCommandsPerSecond: config.bulkCommandsPerSecond }),
   })
+  // Every route's validators and serializers compile before the API answers anything: compiled at their
+  // first requests (lazy-schemas.ts) they held the first requests after a restart behind them. All of them
+  // take ~0.2 s of CPU here; the route used first took as much again in the first second after ready, at
+  // 100 bookings/s (bench/RESULTS.md, "Restart after SIGKILL").
+  await app.ready()
+  const compiledSchemas = app.lazySchemas.pending
+  app.lazySchemas.compileAll()
   const url = await app.listen({ host: config.httpHost, port: config.httpPort })
   // Bulk jobs whose commands were not all produced (the instance that produced them stopped or crashed)
   // are resumed now, and picked up later when their producer goes quiet.
@@ -183,6 +190,7 @@ export async function startApi(options: StartApiOptions): Promise<RunningApi> {
   logger.info(
     {
       url,
+      compiledSchemas,
       ...(grpc === undefined ? {} : { grpc: grpc.address }),
       ...(opsUrl === undefined ? {} : { ops: opsUrl, docs: `${opsUrl}/docs` }),
       ...(config.opsOnPublicListener ? { docs: `${url}/docs` } : {}),

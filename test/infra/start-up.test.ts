@@ -113,6 +113,8 @@ t.test('a started service refuses every token that is not fully valid', async (t
     (l) => l.msg === 'backend-event is running',
     180_000,
   )
+  const compiled = app.latest<number>('compiledSchemas') ?? 0
+  t.ok(compiled > 100, `the API compiled its route schemas (${compiled}) before it listened`)
   const now = Math.floor(Date.now() / 1000)
   const key = new TextEncoder().encode(SECRET)
   const token = (claims: Record<string, unknown>, secret = key) =>
