@@ -159,9 +159,6 @@ export async function startService(config: ServiceConfig, logger: Logger): Promi
   }
 }
 
-/** How long the embedded analytics projection gathers new facts before it applies them. */
-const ANALYTICS_LINGER_MS = 1000
-
 /** Opens ClickHouse (chDB in the data folder when no server is configured), migrates it and starts the sink. */
 async function startAnalytics(
   config: ServiceConfig,
@@ -183,16 +180,7 @@ async function startAnalytics(
   try {
     await migrateAnalytics(clickhouse)
     const sink = new AnalyticsSink({ client: clickhouse, serdes, logger, registry })
-    // On the embedded log the sink would insert every few facts as a part of their own, which chDB's
-    // threads then merge: as much CPU as the rest of the service at 100 bookings/s (bench/RESULTS.md).
-    // A second's facts go in one insert instead; the analytics are at most that much later.
-    const options = {
-      name: 'analytics',
-      topics: analyticsTopics(serdes.topics),
-      sink,
-      logger,
-      lingerMs: ANALYTICS_LINGER_MS,
-    }
+    const options = { name: 'analytics', topics: analyticsTopics(serdes.topics), sink, logger }
     const analytics = projectionOf(
       pipeline.log !== undefined
         ? { log: pipeline.log }

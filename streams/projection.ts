@@ -81,12 +81,6 @@ export interface ProjectionOptions {
   readonly logger?: Logger
   /** Records per delivered batch at most. Default 2000. */
   readonly maxBatchRecords?: number
-  /**
-   * The embedded log only: after new records wake the projection, it waits until this long after its last
-   * pass began, so that what arrives meanwhile is applied in one batch (Kafka's `linger.ms`; a consumer
-   * on Kafka gets batches from its fetches). A backlog is still drained pass after pass. Default 0.
-   */
-  readonly lingerMs?: number
 }
 
 const key = (topic: string, partition: number): string => `${topic}:${partition}`
@@ -103,9 +97,6 @@ export class EmbeddedProjection implements ProjectionRunner {
   #failure: unknown
   /** Rounds of `#pump` so far (where the next one starts). */
   #round = 0
-  /** When the last pass began (`performance.now()`), and the timer of a wake held back by `lingerMs`. */
-  #lastPassAt = -Infinity
-  #lingering: NodeJS.Timeout | undefined
 
   constructor(log: EmbeddedLog, options: ProjectionOptions) {
     this.#log = log
@@ -137,15 +128,6 @@ export class EmbeddedProjection implements ProjectionRunner {
       this.#again = true
       return
     }
-    const wait = this.#lastPassAt + (this.#options.lingerMs ?? 0) - performance.now()
-    if (wait > 0) {
-      this.#lingering ??= setTimeout(() => {
-        this.#lingering = undefined
-        this.#wake()
-      }, wait)
-      return
-    }
-    this.#lastPassAt = performance.now()
     this.#pumping = this.#pump()
       .catch((error: unknown) => {
         this.#failure = error
@@ -220,7 +202,6 @@ export class EmbeddedProjection implements ProjectionRunner {
   async close(): Promise<void> {
     this.#running = false
     this.#unsubscribe?.()
-    clearTimeout(this.#lingering)
     await this.#pumping
   }
 }

@@ -72,41 +72,6 @@ t.test('embedded projection applies each record once across restarts', async (t)
   log.close()
 })
 
-t.test('an embedded projection with lingerMs gathers what arrives meanwhile into one batch', async (t) => {
-  const log = EmbeddedLog.open()
-  log.createTopics([{ name: 'l.in', partitions: 1, cleanupPolicy: 'delete', retentionMs: null }])
-  const sink = new RecordingSink()
-  const batches: number[] = []
-  const apply = sink.apply.bind(sink)
-  sink.apply = async (batch) => {
-    batches.push(batch.records.length)
-    await apply(batch)
-  }
-  const append = (i: number): void => {
-    log.append([
-      { topic: 'l.in', partition: 0, key: null, value: Buffer.from(String(i)), timestamp: 0, headers: {} },
-    ])
-  }
-  append(0)
-  const projection = new EmbeddedProjection(log, { name: 'l', topics: ['l.in'], sink, lingerMs: 2000 })
-  t.teardown(() => projection.close())
-  await projection.start()
-  await projection.caughtUp()
-  t.same(batches, [1], 'the first pass does not wait')
-  // Ten records right after that pass, each waking the projection: held back for the linger (2 s after
-  // the pass began), then applied together.
-  for (let i = 1; i <= 10; i++) append(i)
-  await new Promise((resolve) => setImmediate(resolve))
-  t.same(batches, [1], 'nothing applied while lingering')
-  await projection.caughtUp()
-  t.same(batches, [1, 10], 'then one batch of all of them')
-  t.same(
-    sink.applied,
-    Array.from({ length: 11 }, (_, i) => String(i)),
-    'each once, in order',
-  )
-})
-
 t.test('Kafka projection resumes from the sink positions and skips aborted data', async (t) => {
   await requireKafka()
   const topic = `projection-${randomUUID()}`
