@@ -3,6 +3,7 @@ import type { CreateEvent, EventCommand, UpdateEvent } from '../../avro/index.ts
 import { createEvent, decideCreate, updateEvent } from '../../processors/event-edit.ts'
 import { eventFact } from '../../processors/ledger-outputs.ts'
 import type { EventState } from '../../processors/ledger-state.ts'
+import { NO_UPDATE } from '../topologies/booking-harness.ts'
 import { CAUSE, command, END, eventState, NOW, option, START } from './event-state-builders.ts'
 
 const failed = (message: string) => ({ reasonCode: 'VALIDATION_FAILED', message })
@@ -95,17 +96,6 @@ t.test('decideCreate', async (t) => {
   })
 })
 
-const NO_UPDATE: UpdateEvent = {
-  title: null,
-  description: null,
-  place: null,
-  startsAtMs: null,
-  endsAtMs: null,
-  categories: null,
-  capacity: null,
-  holdMinutes: null,
-  bookingDeadlineHours: null,
-}
 const update = (fields: Partial<UpdateEvent>, expectedVersion: number | null = 1): EventCommand =>
   command('UPDATE', { update: { ...NO_UPDATE, ...fields }, expectedVersion })
 

@@ -1,5 +1,5 @@
 import t from 'tap'
-import type { EventCommand, EventDomainEvent, UpdateEvent } from '../../avro/index.ts'
+import type { EventCommand, EventDomainEvent } from '../../avro/index.ts'
 import { decideEventCommand, dueEventTimer } from '../../processors/event-lifecycle.ts'
 import { DAY_MS, type EventState } from '../../processors/ledger-state.ts'
 import { eventCommand as buildEventCommand } from '../../query-api/commands/command-builders.ts'
@@ -8,21 +8,11 @@ import {
   bookingSerdes,
   bookRequest,
   eventCommand,
+  NO_UPDATE,
   T0,
 } from '../topologies/booking-harness.ts'
 
 const NOW = Date.UTC(2026, 0, 1)
-const NO_UPDATE: UpdateEvent = {
-  title: null,
-  description: null,
-  place: null,
-  startsAtMs: null,
-  endsAtMs: null,
-  categories: null,
-  capacity: null,
-  holdMinutes: null,
-  bookingDeadlineHours: null,
-}
 const command = (type: EventCommand['type'], payload: Partial<EventCommand> = {}): EventCommand =>
   buildEventCommand(
     { requestId: 'r', eventId: 'e1', actor: { userId: 'org', role: 'ORGANIZER' }, issuedAtMs: NOW },

@@ -3,10 +3,10 @@ import type { CreatePromoCode, EventCommand } from '../../avro/index.ts'
 import type { EventDecision } from '../../processors/event-decision.ts'
 import { addPromoCode, deactivatePromoCode } from '../../processors/event-promo-codes.ts'
 import { eventFact } from '../../processors/ledger-outputs.ts'
-import { DAY_MS, type EventState, type PromoCodeState } from '../../processors/ledger-state.ts'
+import type { EventState, PromoCodeState } from '../../processors/ledger-state.ts'
 import type { ReasonCode } from '../../processors/reason-codes.ts'
 import { eventCommand } from '../../query-api/commands/command-builders.ts'
-import { NOW, publishedEvent } from './ledger-fixtures.ts'
+import { NOW, promoCodeInput, publishedEvent } from './ledger-fixtures.ts'
 
 const ENVELOPE = {
   requestId: 'r1',
@@ -16,16 +16,7 @@ const ENVELOPE = {
 }
 const CAUSE = { requestId: 'r1', actorUserId: 'org' }
 
-const input: CreatePromoCode = {
-  code: 'SALE10',
-  kind: 'PERCENTAGE',
-  value: 10,
-  usageLimit: 5,
-  validFromMs: null,
-  validUntilMs: NOW + DAY_MS,
-  maxUsesPerUser: null,
-  cancelReturnsUse: false,
-}
+const input = promoCodeInput()
 const created: PromoCodeState = { ...input, used: 0, active: true }
 const promo = (code: string, active = true): PromoCodeState => ({ ...created, code, active })
 

@@ -1,6 +1,6 @@
 /** What the processor tests start from: a sailing event `e1` of organizer `org` ten days after `NOW`, its bookings,
  * booking commands and payment statuses, each built field by field. */
-import type { BookingCommand, PaymentStatusChanged } from '../../avro/index.ts'
+import type { BookingCommand, CreatePromoCode, PaymentStatusChanged } from '../../avro/index.ts'
 import { createEvent } from '../../processors/event-edit.ts'
 import { PAYMENT_STATUS_V1_FIELDS } from '../../processors/index.ts'
 import {
@@ -138,3 +138,16 @@ export const bookingCommand = (
   actor: BookingCommand['actor'] = { userId: 'u1', role: 'USER' },
 ): BookingCommand =>
   buildBookingCommand({ requestId: 'r1', eventId: 'e1', actor, issuedAtMs: NOW }, type, payload)
+
+/** A promo code `SALE10`: 10 % off, 5 uses, valid until `NOW` + 1 day; then `overrides`. */
+export const promoCodeInput = (overrides: Partial<CreatePromoCode> = {}): CreatePromoCode => ({
+  code: 'SALE10',
+  kind: 'PERCENTAGE',
+  value: 10,
+  usageLimit: 5,
+  validFromMs: null,
+  validUntilMs: NOW + DAY_MS,
+  maxUsesPerUser: null,
+  cancelReturnsUse: false,
+  ...overrides,
+})

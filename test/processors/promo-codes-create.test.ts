@@ -8,19 +8,9 @@ import {
   type PromoCodeState,
 } from '../../processors/ledger-state.ts'
 import { checkPromo, createPromoCode, holdsPromoUse } from '../../processors/promo-codes.ts'
-import { draftEvent, NOW } from './ledger-fixtures.ts'
+import { draftEvent, NOW, promoCodeInput } from './ledger-fixtures.ts'
 
-const input = (overrides: Partial<CreatePromoCode> = {}): CreatePromoCode => ({
-  code: 'SALE10',
-  kind: 'PERCENTAGE',
-  value: 10,
-  usageLimit: 5,
-  validFromMs: null,
-  validUntilMs: NOW + DAY_MS,
-  maxUsesPerUser: null,
-  cancelReturnsUse: false,
-  ...overrides,
-})
+const input = promoCodeInput
 const promo = (code: string, active = true): PromoCodeState => ({
   code,
   kind: 'FIXED_AMOUNT',

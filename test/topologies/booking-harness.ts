@@ -14,6 +14,7 @@ import type {
   PaymentStatusChanged,
   RefundRequest,
   RequestOutcome,
+  UpdateEvent,
 } from '../../avro/index.ts'
 import { LocalSchemaRegistry } from '../../avro/index.ts'
 import {
@@ -262,3 +263,16 @@ export class BookingHarness {
 }
 
 export { HOUR_MS, DAY_MS }
+
+/** An event UPDATE that changes nothing: spread it and set the fields a test changes. */
+export const NO_UPDATE: UpdateEvent = {
+  title: null,
+  description: null,
+  place: null,
+  startsAtMs: null,
+  endsAtMs: null,
+  categories: null,
+  capacity: null,
+  holdMinutes: null,
+  bookingDeadlineHours: null,
+}

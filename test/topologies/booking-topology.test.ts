@@ -15,6 +15,7 @@ import {
   DAY_MS,
   eventCommand,
   HOUR_MS,
+  NO_UPDATE,
   ORGANIZER,
   T0,
   user,
@@ -74,17 +75,7 @@ t.test('event lifecycle: create, publish checks, ownership, versions, transition
   const update = (expectedVersion: number | null) =>
     eventCommand('e1', 'UPDATE', {
       expectedVersion,
-      update: {
-        title: 'New title',
-        description: null,
-        place: null,
-        startsAtMs: null,
-        endsAtMs: null,
-        categories: null,
-        capacity: null,
-        holdMinutes: null,
-        bookingDeadlineHours: null,
-      },
+      update: { ...NO_UPDATE, title: 'New title' },
     })
   t.equal(h.event(update(7)).reasonCode, 'VERSION_CONFLICT')
   t.ok(h.event(update(1)).accepted, 'version 1 → 2')
