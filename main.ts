@@ -36,9 +36,9 @@ service.pipeline.streams.onError((error) => {
   logger.fatal({ err: error }, 'the pipeline stopped on a fatal error')
   process.exit(70)
 })
-// Analytics start after the API serves (infra/service.ts): failing to start them is as fatal as before.
+// The analytics sink starts after the API serves (infra/service.ts): failing to start it is as fatal as before.
 service.analyticsStarted.catch((error: unknown) => {
-  logger.fatal({ err: error }, 'analytics could not start')
+  logger.fatal({ err: error }, 'the analytics sink could not start')
   process.exit(70)
 })
 logger.info(

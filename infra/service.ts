@@ -4,9 +4,10 @@
  *
  *   pipeline (booking topology on the embedded log or Kafka)
  *   → read model (PGlite or PostgreSQL) fed by its projection
- *   → analytics (chDB or ClickHouse) fed by the analytics sink
- *   → query API (Fastify) producing commands and reading the read model
+ *   → analytics (chDB or ClickHouse), migrated
+ *   → query API (Fastify) producing commands and reading the read model and analytics
  *   → in the embedded mode, the reference payment service with the sandbox provider
+ *   → the analytics sink, catching up in the background
  *
  * In embedded mode everything shares one process and one data folder; with
  * KAFKA_BROKERS, DATABASE_URL, REDIS_URL and CLICKHOUSE_URL each part talks to
@@ -28,12 +29,12 @@ import {
   AnalyticsSink,
   analyticsTopics,
   createClickHouse,
+  type ClickHouseClient,
   createStatsQueries,
   migrate as migrateAnalytics,
-  type StatsQueries,
 } from '../read-models/analytics/index.ts'
 import { openReadModel, startReadModelProjection } from '../read-models/catalog/index.ts'
-import { projectionOf } from '../streams/index.ts'
+import { projectionOf, type ProjectionRunner } from '../streams/index.ts'
 import type { BookingSerdes } from '../topologies/index.ts'
 import { kafkaSecurityOf, type ServiceConfig } from './config.ts'
 import { startPipeline, type Pipeline } from './pipeline.ts'
@@ -42,7 +43,7 @@ import { serdesFor } from './serdes.ts'
 export interface Service {
   readonly pipeline: Pipeline
   readonly api: RunningApi
-  /** Settles once analytics run (chDB or ClickHouse migrated, the sink consuming); rejects when they cannot start. */
+  /** Settles once the analytics sink consumes (its positions read); rejects when it cannot start. */
   readonly analyticsStarted: Promise<void>
   close(): Promise<void>
 }
@@ -88,11 +89,17 @@ export async function startService(config: ServiceConfig, logger: Logger): Promi
     closers.push(() => catalog.close())
     stage('catalogMs')
 
-    // Analytics start once the API serves: opening chDB and catching its sink up take seconds, and nothing
-    // a client waits for at a restart needs them. A stats request that comes earlier waits for them.
+    // ClickHouse opens and migrates before the API listens: chDB's engine takes a third of a second of this
+    // thread, which would otherwise stall the first requests. Its sink starts once the API serves (below).
+    const clickhouse = createClickHouse(
+      config.clickhouseUrl !== ''
+        ? { url: config.clickhouseUrl }
+        : { path: join(config.dataDir, 'clickhouse') },
+    )
+    closers.push(() => clickhouse.close())
+    await migrateAnalytics(clickhouse)
     const analyticsRegistry = new Registry()
-    const analyticsUp = Promise.withResolvers<StatsQueries>()
-    analyticsUp.promise.catch(() => undefined)
+    stage('analyticsMs')
     // The embedded mode runs the reference payment service in-process, with the sandbox provider whose
     // routes the API mounts; on real infrastructure it is a process of its own (`npm run payments:sandbox`,
     // or a real provider's adapter).
@@ -107,7 +114,7 @@ export async function startService(config: ServiceConfig, logger: Logger): Promi
       kafka,
       readModel,
       logger,
-      plugins: [statsRoutes(deferredStats(analyticsUp.promise))],
+      plugins: [statsRoutes(createStatsQueries({ client: clickhouse }))],
       ...(sandbox === undefined ? {} : { sandbox }),
     })
     const apiCloser = () => api.close()
@@ -123,21 +130,21 @@ export async function startService(config: ServiceConfig, logger: Logger): Promi
       closers.push(() => payments.close())
     }
     stage('apiMs')
+    // The analytics sink starts once the API serves: reading its positions and tallies and catching up what
+    // a kill left take seconds, and nothing a client waits for needs them (stats read what is written).
     const analyticsStarted = (async () => {
       const started = performance.now()
-      const running = await startAnalytics(config, {
+      const sink = await startAnalyticsSink(config, clickhouse, {
         pipeline,
         serdes,
         kafka,
         logger,
         registry: analyticsRegistry,
       })
-      // Closed before the read model and the pipeline, after the API, as if started in that order.
-      closers.splice(closers.indexOf(apiCloser), 0, ...running.closers)
-      analyticsUp.resolve(running.queries)
-      logger.info({ analyticsMs: Math.round(performance.now() - started) }, 'analytics started')
+      // Closed after the API, before ClickHouse, the read model and the pipeline.
+      closers.splice(closers.indexOf(apiCloser), 0, () => sink.close())
+      logger.info({ analyticsSinkMs: Math.round(performance.now() - started) }, 'analytics sink started')
     })()
-    analyticsStarted.catch((error: unknown) => analyticsUp.reject(error))
     starting = analyticsStarted.catch(() => undefined)
     // The embedded default comes up with a realistic catalog, produced through the same command path.
     if (pipeline.log !== undefined) {
@@ -159,9 +166,18 @@ export async function startService(config: ServiceConfig, logger: Logger): Promi
   }
 }
 
-/** Opens ClickHouse (chDB in the data folder when no server is configured), migrates it and starts the sink. */
-async function startAnalytics(
+/**
+ * The embedded runner writes analytics at most once a second: every write costs chDB about 50 ms of CPU
+ * whatever its size (analytics-sink.ts), and at 100 bookings a second writing as records came took as much
+ * CPU as the rest of the service. Dashboards lag by up to a second more; a backlog (after a kill under
+ * load) is caught up at 2,000 records a second, beside the API instead of in front of it.
+ */
+const ANALYTICS_LINGER_MS = 1000
+
+/** Starts the analytics sink on a migrated ClickHouse, following the pipeline's topics. */
+async function startAnalyticsSink(
   config: ServiceConfig,
+  clickhouse: ClickHouseClient,
   parts: {
     readonly pipeline: Pipeline
     readonly serdes: BookingSerdes
@@ -169,40 +185,22 @@ async function startAnalytics(
     readonly logger: Logger
     readonly registry: Registry
   },
-): Promise<{ queries: StatsQueries; closers: (() => Promise<unknown>)[] }> {
+): Promise<ProjectionRunner> {
   const { pipeline, serdes, kafka, logger, registry } = parts
-  const clickhouse = createClickHouse(
-    config.clickhouseUrl !== ''
-      ? { url: config.clickhouseUrl }
-      : { path: join(config.dataDir, 'clickhouse') },
+  const sink = new AnalyticsSink({ client: clickhouse, serdes, logger, registry })
+  const options = {
+    name: 'analytics',
+    topics: analyticsTopics(serdes.topics),
+    sink,
+    logger,
+    lingerMs: ANALYTICS_LINGER_MS,
+  }
+  const analytics = projectionOf(
+    pipeline.log !== undefined
+      ? { log: pipeline.log }
+      : { brokers: config.kafkaBrokers, kafka, groupId: `${config.applicationId}-analytics` },
+    options,
   )
-  const closers: (() => Promise<unknown>)[] = [() => clickhouse.close()]
-  try {
-    await migrateAnalytics(clickhouse)
-    const sink = new AnalyticsSink({ client: clickhouse, serdes, logger, registry })
-    const options = { name: 'analytics', topics: analyticsTopics(serdes.topics), sink, logger }
-    const analytics = projectionOf(
-      pipeline.log !== undefined
-        ? { log: pipeline.log }
-        : { brokers: config.kafkaBrokers, kafka, groupId: `${config.applicationId}-analytics` },
-      options,
-    )
-    await analytics.start()
-    closers.push(() => analytics.close())
-    return { queries: createStatsQueries({ client: clickhouse }), closers }
-  } catch (error) {
-    await clickhouse.close().catch(() => undefined)
-    throw error
-  }
-}
-
-/** Stats queries that wait for analytics to start (see startService). */
-function deferredStats(queries: Promise<StatsQueries>): StatsQueries {
-  return {
-    eventStats: async (...args) => (await queries).eventStats(...args),
-    eventsStats: async (...args) => (await queries).eventsStats(...args),
-    bookingStats: async (...args) => (await queries).bookingStats(...args),
-    conversions: async (...args) => (await queries).conversions(...args),
-    reviewStats: async (...args) => (await queries).reviewStats(...args),
-  }
+  await analytics.start()
+  return analytics
 }

@@ -81,6 +81,14 @@ export interface ProjectionOptions {
   readonly logger?: Logger
   /** Records per delivered batch at most. Default 2000. */
   readonly maxBatchRecords?: number
+  /**
+   * Embedded runner only: the least time, ms, from the start of one round to the start of the next
+   * (default 0: the next round starts as soon as records are there). Records that arrive meanwhile wait
+   * for the next round, so a sink whose every write has a large fixed cost and whose readers can wait
+   * (analytics) writes a few large rounds instead of many small ones, and catches up a backlog at no more
+   * than `maxBatchRecords` per linger.
+   */
+  readonly lingerMs?: number
 }
 
 const key = (topic: string, partition: number): string => `${topic}:${partition}`
@@ -97,6 +105,9 @@ export class EmbeddedProjection implements ProjectionRunner {
   #failure: unknown
   /** Rounds of `#pump` so far (where the next one starts). */
   #round = 0
+  /** When the last round started (`performance.now()`), and how to end a linger early (close). */
+  #roundStarted = Number.NEGATIVE_INFINITY
+  #endLinger: (() => void) | undefined
 
   constructor(log: EmbeddedLog, options: ProjectionOptions) {
     this.#log = log
@@ -155,6 +166,9 @@ export class EmbeddedProjection implements ProjectionRunner {
     const applyAll = this.#options.sink.applyAll?.bind(this.#options.sink)
     let progressed = true
     while (progressed && this.#running) {
+      await this.#linger()
+      if (!this.#running) return
+      this.#roundStarted = performance.now()
       progressed = false
       const round: ProjectionBatch[] = []
       let budget = max
@@ -187,6 +201,20 @@ export class EmbeddedProjection implements ProjectionRunner {
     }
   }
 
+  /** Waits out `lingerMs` from the start of the last round (ended early by `close`). */
+  async #linger(): Promise<void> {
+    const wait = this.#roundStarted + (this.#options.lingerMs ?? 0) - performance.now()
+    if (wait <= 0) return
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, wait)
+      this.#endLinger = () => {
+        clearTimeout(timer)
+        resolve()
+      }
+    })
+    this.#endLinger = undefined
+  }
+
   async caughtUp(timeoutMs = 30_000): Promise<void> {
     const deadline = Date.now() + timeoutMs
     const targets = this.#partitions().map((p) => ({ ...p, end: this.#log.endOffset(p.topic, p.partition) }))
@@ -202,6 +230,7 @@ export class EmbeddedProjection implements ProjectionRunner {
   async close(): Promise<void> {
     this.#running = false
     this.#unsubscribe?.()
+    this.#endLinger?.()
     await this.#pumping
   }
 }

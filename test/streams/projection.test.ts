@@ -72,6 +72,90 @@ t.test('embedded projection applies each record once across restarts', async (t)
   log.close()
 })
 
+/** A sink taking whole rounds (`applyAll`), noting when each started and how many records it had. */
+class RoundSink extends RecordingSink {
+  readonly rounds: { at: number; records: number }[] = []
+  async applyAll(batches: readonly ProjectionBatch[]): Promise<void> {
+    this.rounds.push({ at: performance.now(), records: batches.reduce((n, b) => n + b.records.length, 0) })
+    for (const batch of batches) await this.apply(batch)
+  }
+}
+
+function lingerLog(): { log: EmbeddedLog; append: (n: number) => void } {
+  const log = EmbeddedLog.open()
+  log.createTopics([{ name: 'l.in', partitions: 4, cleanupPolicy: 'delete', retentionMs: null }])
+  let next = 0
+  const append = (n: number): void => {
+    const records = Array.from({ length: n }, () => next++).map((i) => ({
+      topic: 'l.in',
+      partition: i % 4,
+      key: null,
+      value: Buffer.from(String(i)),
+      timestamp: 0,
+      headers: {},
+    }))
+    log.append(records)
+  }
+  return { log, append }
+}
+
+t.test(
+  'embedded projection with a linger: rounds start lingerMs apart, records wait for the next',
+  async (t) => {
+    const { log, append } = lingerLog()
+    t.teardown(() => log.close())
+    const sink = new RoundSink()
+    const projection = new EmbeddedProjection(log, {
+      name: 'l',
+      topics: ['l.in'],
+      sink,
+      lingerMs: 150,
+      maxBatchRecords: 50,
+    })
+    append(120) // a backlog: three rounds of at most 50
+    await projection.start()
+    for (let i = 0; i < 10; i++) {
+      append(3)
+      await new Promise((r) => setTimeout(r, 20))
+    }
+    await projection.caughtUp()
+    await projection.close()
+    t.equal(sink.applied.length, 150, 'every record once')
+    t.same(new Set(sink.applied).size, 150)
+    t.ok(
+      sink.rounds.every((r) => r.records <= 50),
+      'no round over the budget',
+    )
+    const gaps = sink.rounds.slice(1).map((r, i) => r.at - sink.rounds[i]!.at)
+    // Timers may fire up to a millisecond before the intended instant.
+    t.ok(
+      gaps.every((gap) => gap >= 148),
+      `rounds at least 150 ms apart: ${gaps.map((g) => g.toFixed(0)).join(', ')} ms`,
+    )
+    t.ok(sink.rounds.length >= 3, `${sink.rounds.length} rounds`)
+  },
+)
+
+t.test('closing an embedded projection ends its linger at once; nothing more is applied', async (t) => {
+  const { log, append } = lingerLog()
+  t.teardown(() => log.close())
+  const sink = new RoundSink()
+  const projection = new EmbeddedProjection(log, { name: 'l', topics: ['l.in'], sink, lingerMs: 60_000 })
+  append(8)
+  await projection.start()
+  await projection.caughtUp()
+  append(8) // waits for a round a minute away
+  await new Promise((r) => setTimeout(r, 20))
+  const started = performance.now()
+  await projection.close()
+  t.ok(performance.now() - started < 5_000, 'closed without waiting out the linger')
+  t.same(
+    sink.rounds.map((r) => r.records),
+    [8],
+    'one round: the records appended later were never applied',
+  )
+})
+
 t.test('Kafka projection resumes from the sink positions and skips aborted data', async (t) => {
   await requireKafka()
   const topic = `projection-${randomUUID()}`

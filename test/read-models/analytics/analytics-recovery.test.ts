@@ -92,16 +92,23 @@ t.test(
     t.teardown(() => p.close())
     runScenario(p)
     const want = await reference(p)
-    for (const [name, dieAt, factsLand, restartBatch] of [
-      ['facts landed, commit lost; restart with smaller batches', 3, true, 7],
-      ['facts landed, commit lost; restart with larger batches', 5, true, 5000],
-      ['died before the facts landed', 4, false, 3],
+    for (const [name, dieAt, factsLand, restartBatch, dyingBatch] of [
+      ['facts landed, commit lost; restart with smaller batches', 3, true, 7, 40],
+      ['facts landed, commit lost; restart with larger batches', 5, true, 5000, 40],
+      ['died before the facts landed', 4, false, 3, 40],
+      // A round of one record is one partition's range, which is how the sink wrote before groups.
+      ['facts landed, commit lost, positions written before group tokens', 6, true, 40, 1],
     ] as const) {
       const { client, database } = await freshDatabase(`kill_${dieAt}`)
       const dying = new AnalyticsSink({ client: dyingClient(client, dieAt, factsLand), database, serdes })
-      await t.rejects(runToEnd(p, dying, 40), /process killed/, `${name}: the first run dies`)
+      await t.rejects(runToEnd(p, dying, dyingBatch), /process killed/, `${name}: the first run dies`)
       const partial = await totals(client, database)
       t.not(partial.booking_facts, want.booking_facts, `${name}: the first run stopped early`)
+      if (dyingBatch === 1)
+        await client.command({
+          query: `ALTER TABLE ${database}.sink_offsets UPDATE batch_token = '' WHERE true`,
+          clickhouse_settings: { mutations_sync: '2' },
+        })
       await runToEnd(p, new AnalyticsSink({ client, database, serdes }), restartBatch)
       t.same(await totals(client, database), want, `${name}: totals exact after the restart`)
     }

@@ -114,3 +114,39 @@ t.test('migrations are idempotent and refuse an edited migration', async (t) => 
   await t.rejects(migrate(client, { database }), { code: 'INVALID_CONFIG' })
   await t.rejects(migrate(client, { database: 'bad-name' }), { code: 'INVALID_CONFIG' })
 })
+
+t.test(
+  'a round of many partitions is one INSERT per fact table, between one intent and one commit',
+  async (t) => {
+    const { client, database } = await freshDatabase('sink_rounds')
+    const p = new BookingPipeline(await analyticsSerdes())
+    t.teardown(() => p.close())
+    const expected = runScenario(p)
+    const inserts: { table: string; rows: number }[] = []
+    const counting = new Proxy(client, {
+      get(target, prop, receiver) {
+        if (prop !== 'insert') return Reflect.get(target, prop, receiver)
+        return (params: Parameters<ClickHouseClient['insert']>[0]) => {
+          inserts.push({ table: params.table.split('.')[1]!, rows: (params.values as unknown[]).length })
+          return target.insert(params)
+        }
+      },
+    })
+    const partitions = ANALYTICS_TOPICS.flatMap((topic) =>
+      Array.from({ length: p.log.partitions(topic) }, (_, partition) => p.log.endOffset(topic, partition)),
+    ).filter((end) => end > 0).length
+    t.ok(partitions > 6, `the scenario fills ${partitions} partitions`)
+    // One round takes everything the log holds (the default budget is larger than the scenario).
+    await project(client, database, p, new AnalyticsSink({ client: counting, database, serdes: p.serdes }))
+    const tables = inserts.map((i) => i.table)
+    t.same(tables[0], 'sink_offsets', 'the intent first')
+    t.same(tables.at(-1), 'sink_offsets', 'the commit last')
+    t.equal(tables.filter((x) => x === 'sink_offsets').length, 2, 'one intent and one commit insert')
+    t.equal(inserts[0]!.rows, partitions, 'an intent row for each partition')
+    const facts = tables.filter((x) => x !== 'sink_offsets')
+    t.same(facts, [...new Set(facts)].sort(), 'each fact table once, in order')
+    const got = await snapshot(client, database)
+    t.same(got.eventDays, expectedSnapshot(expected).eventDays, 'the figures of the scenario')
+    t.equal(got.facts[0]!.booking, expected.bookingFacts, 'every booking fact')
+  },
+)
