@@ -47,7 +47,7 @@ interface Pending extends Range {
  * and favorites as JSON) into fact rows, one fact table per topic; materialized views keep the daily
  * aggregates. Feed it with `EmbeddedProjection` or `KafkaProjection` (topics: `analyticsTopics(serdes.topics)`).
  * Every INSERT costs ClickHouse a part in the fact table and in each aggregate table, whatever its size
- * (about 50 ms of CPU for a booking INSERT on chDB, 1 row or 2,000): the fewer, the cheaper. So the sink
+ * (60–74 ms of CPU for a booking INSERT on chDB, 1 row or 10): the fewer, the cheaper. So the sink
  * writes the batches of a round of the embedded runner (`applyAll`: every partition with new records) as
  * one group, and that runner gives analytics a linger (infra/service.ts); Kafka delivers a partition at a
  * time (`apply`: a group of one).
