@@ -319,7 +319,11 @@ async function decodeParts(
     const table = FACT_TABLES[factSourceOf(serdes.topics, part.topic)!]
     const before = tallies.get(key(part.topic, part.partition))
     const result = decodeFacts(serdes, part.topic, part.partition, part.records, before)
-    if (result.rows.length > 0) groups.set(table, (groups.get(table) ?? []).concat(result.rows))
+    if (result.rows.length > 0) {
+      const rows = groups.get(table) ?? []
+      for (const row of result.rows) rows.push(row)
+      groups.set(table, rows)
+    }
     results.push({ part, table, ...result })
   }
   return { groups, results }

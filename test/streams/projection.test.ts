@@ -30,31 +30,36 @@ class RecordingSink implements ProjectionSink {
   }
 }
 
-t.test('embedded projection applies each record once across restarts', async (t) => {
+/** An embedded log with one topic of numbered records: `append(n)` adds the next n, round robin. */
+function numberedLog(topic: string, partitions: number): { log: EmbeddedLog; append: (n: number) => void } {
   const log = EmbeddedLog.open()
-  log.createTopics([{ name: 'p.in', partitions: 3, cleanupPolicy: 'delete', retentionMs: null }])
-  const sink = new RecordingSink()
-  const append = (from: number, to: number): void => {
-    const records = []
-    for (let i = from; i < to; i++)
-      records.push({
-        topic: 'p.in',
-        partition: i % 3,
-        key: null,
-        value: Buffer.from(String(i)),
-        timestamp: 0,
-        headers: {},
-      })
+  log.createTopics([{ name: topic, partitions, cleanupPolicy: 'delete', retentionMs: null }])
+  let next = 0
+  const append = (n: number): void => {
+    const records = Array.from({ length: n }, () => next++).map((i) => ({
+      topic,
+      partition: i % partitions,
+      key: null,
+      value: Buffer.from(String(i)),
+      timestamp: 0,
+      headers: {},
+    }))
     log.append(records)
   }
-  append(0, 5000)
+  return { log, append }
+}
+
+t.test('embedded projection applies each record once across restarts', async (t) => {
+  const { log, append } = numberedLog('p.in', 3)
+  const sink = new RecordingSink()
+  append(5000)
   const first = new EmbeddedProjection(log, { name: 'p', topics: ['p.in'], sink, maxBatchRecords: 700 })
   await first.start()
   await first.caughtUp()
-  append(5000, 6000)
+  append(1000)
   await first.caughtUp()
   await first.close()
-  append(6000, 7000)
+  append(1000)
   const second = new EmbeddedProjection(log, { name: 'p', topics: ['p.in'], sink })
   await second.start()
   await second.caughtUp()
@@ -81,28 +86,10 @@ class RoundSink extends RecordingSink {
   }
 }
 
-function lingerLog(): { log: EmbeddedLog; append: (n: number) => void } {
-  const log = EmbeddedLog.open()
-  log.createTopics([{ name: 'l.in', partitions: 4, cleanupPolicy: 'delete', retentionMs: null }])
-  let next = 0
-  const append = (n: number): void => {
-    const records = Array.from({ length: n }, () => next++).map((i) => ({
-      topic: 'l.in',
-      partition: i % 4,
-      key: null,
-      value: Buffer.from(String(i)),
-      timestamp: 0,
-      headers: {},
-    }))
-    log.append(records)
-  }
-  return { log, append }
-}
-
 t.test(
   'embedded projection with a linger: rounds start lingerMs apart, records wait for the next',
   async (t) => {
-    const { log, append } = lingerLog()
+    const { log, append } = numberedLog('l.in', 4)
     t.teardown(() => log.close())
     const sink = new RoundSink()
     const projection = new EmbeddedProjection(log, {
@@ -137,7 +124,7 @@ t.test(
 )
 
 t.test('closing an embedded projection ends its linger at once; nothing more is applied', async (t) => {
-  const { log, append } = lingerLog()
+  const { log, append } = numberedLog('l.in', 4)
   t.teardown(() => log.close())
   const sink = new RoundSink()
   const projection = new EmbeddedProjection(log, { name: 'l', topics: ['l.in'], sink, lingerMs: 60_000 })
