@@ -11,10 +11,11 @@
  *    second (`Prefer: wait`, new users), latency kept per second after ready; then SIGKILL again.
  * 3. Prints ready times (min/median/max, and full ÷ empty) and booking latency percentiles over the first
  *    10 s after ready against seconds 20–30 (steady state) of the same run, and the p95 of each of the
- *    first 12 seconds (where a stall after ready lands).
+ *    first 12 seconds (where a stall after ready lands); on Linux also the service's CPU time (all its
+ *    threads, from /proc) from the spawn to ready and per booking over the 30 s after ready.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { availableParallelism, loadavg, tmpdir, totalmem } from 'node:os'
 import { join } from 'node:path'
@@ -69,6 +70,17 @@ function track(child: ChildProcess): ChildProcess {
   return child
 }
 
+/** A process's CPU time in ms (user + system, all threads; Linux's 100 ticks a second), if /proc has it. */
+function cpuMs(pid: number | undefined): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    return (Number(fields[11]) + Number(fields[12])) * 10
+  } catch {
+    return undefined
+  }
+}
+
 function exited(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => (child.exitCode !== null ? resolve() : child.once('exit', () => resolve())))
 }
@@ -100,6 +112,8 @@ interface Round {
   readonly latencies: { second: number; ms: number }[]
   /** Bookings whose connection timed out (counted in `latencies` with the time they waited). */
   readonly failures: number
+  /** The service's CPU time from the spawn to ready, and over the bookings after it (undefined off Linux). */
+  readonly cpu: { readonly start: number; readonly load: number } | undefined
 }
 
 async function restart(dataDir: string, round: string): Promise<Round> {
@@ -119,6 +133,7 @@ async function restart(dataDir: string, round: string): Promise<Round> {
     if (res?.status === 200) readyAt = performance.now()
     else await sleep(10)
   }
+  const cpuAtReady = cpuMs(child.pid)
   const latencies: { second: number; ms: number }[] = []
   let failures = 0
   const sends: Promise<void>[] = []
@@ -153,9 +168,14 @@ async function restart(dataDir: string, round: string): Promise<Round> {
     )
   }
   await Promise.all(sends)
+  const cpuAtEnd = cpuMs(child.pid)
   child.kill('SIGKILL')
   await exited(child)
-  return { readyMs: readyAt - spawned, latencies, failures }
+  const cpu =
+    cpuAtReady === undefined || cpuAtEnd === undefined
+      ? undefined
+      : { start: cpuAtReady, load: cpuAtEnd - cpuAtReady }
+  return { readyMs: readyAt - spawned, latencies, failures, cpu }
 }
 
 const stats = (xs: readonly number[]) =>
@@ -203,6 +223,16 @@ try {
   // Where in the first seconds the slow bookings were sent: p95 of each second after ready, all full rounds.
   const bySecond = Array.from({ length: 12 }, (_, s) => percentile(window(results.full, s, s + 1), 95))
   console.log(`p95 by second after ready (0-11 s): ${bySecond.map((ms) => ms.toFixed(0)).join(' / ')} ms`)
+  const cpus = results.full.flatMap((r) => (r.cpu === undefined ? [] : [r.cpu]))
+  if (cpus.length > 0)
+    console.log(
+      `service CPU, full rounds: spawn to ready median ${percentile(
+        cpus.map((c) => c.start),
+        50,
+      ).toFixed(
+        0,
+      )} ms; per booking after ready ${cpus.map((c) => (c.load / (LOAD_SECONDS * RATE)).toFixed(2)).join(' / ')} ms`,
+    )
 } finally {
   for (const dir of Object.values(dirs)) rmSync(dir, { recursive: true, force: true })
 }

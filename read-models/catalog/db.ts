@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url'
 import { PGlite } from '@electric-sql/pglite'
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm'
 import pg from 'pg'
+import { PgliteStatements } from './pglite-statements.ts'
 
 /** What a query or a transaction can do: parameterized SQL only (`$1`, `$2`, …). */
 export interface Queryable {
@@ -129,28 +130,37 @@ class PgliteDb implements Db {
   readonly #db: PGlite
   /** A view on another schema than the session's: every statement runs in a transaction setting it. */
   readonly #view: boolean
-
+  /** Shared with the instance's views. */
+  readonly #statements: PgliteStatements
   readonly #checkpointer: Checkpointer | undefined
 
-  constructor(db: PGlite, schema: string, view = false, checkpointer?: Checkpointer) {
+  constructor(
+    db: PGlite,
+    schema: string,
+    statements: PgliteStatements,
+    view = false,
+    checkpointer?: Checkpointer,
+  ) {
     this.#db = db
     this.schema = schema
+    this.#statements = statements
     this.#view = view
     this.#checkpointer = checkpointer
   }
 
   async query<R>(sql: string, params: readonly unknown[] = []): Promise<R[]> {
     if (this.#view) return this.transaction((tx) => tx.query<R>(sql, params))
-    return (await this.#db.query<R>(sql, params as unknown[])).rows
+    return this.#statements.run<R>(this.schema, sql, params)
   }
 
   async transaction<T>(fn: (tx: Transaction) => Promise<T>): Promise<T> {
     return this.#db.transaction(async (t) => {
       if (this.#view) await t.exec(`SET LOCAL search_path TO ${this.schema}, public`)
       return fn({
-        query: async <R>(sql: string, params: readonly unknown[] = []) =>
-          (await t.query<R>(sql, params as unknown[])).rows,
+        query: <R>(sql: string, params: readonly unknown[] = []) =>
+          this.#statements.run<R>(this.schema, sql, params, t),
         exec: async (script: string) => {
+          this.#statements.invalidate()
           await t.exec(script)
         },
       })
@@ -158,12 +168,16 @@ class PgliteDb implements Db {
   }
 
   async exec(script: string): Promise<void> {
-    if (this.#view) await this.transaction((tx) => tx.exec(script))
-    else await this.#db.exec(script)
+    if (this.#view) {
+      await this.transaction((tx) => tx.exec(script))
+      return
+    }
+    this.#statements.invalidate()
+    await this.#db.exec(script)
   }
 
   forSchema(schema: string): Db {
-    return new PgliteDb(this.#db, checkIdentifier(schema), true)
+    return new PgliteDb(this.#db, checkIdentifier(schema), this.#statements, true)
   }
 
   async close(): Promise<void> {
@@ -284,7 +298,8 @@ export async function openDb(options: OpenDbOptions): Promise<Db> {
       parsers: { [INT8_OID]: (value: string) => Number(value) },
     })
     await lite.exec(`SET search_path TO ${schema}, public`)
-    db = new PgliteDb(lite, schema, false, dataDir === undefined ? undefined : new Checkpointer(lite))
+    const checkpointer = dataDir === undefined ? undefined : new Checkpointer(lite)
+    db = new PgliteDb(lite, schema, new PgliteStatements(lite), false, checkpointer)
   }
   return db
 }

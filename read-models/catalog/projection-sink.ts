@@ -122,19 +122,25 @@ export class ReadModelSink implements ProjectionSink {
     const changes = await this.#db.transaction(async (tx) => {
       const names = batches.map((b) => b.topic)
       const partitions = batches.map((b) => b.partition)
-      await tx.query(
-        `INSERT INTO projection_offsets (projection, topic, partition, next_offset)
-         SELECT $1, t, p, 0 FROM unnest($2::text[], $3::integer[]) AS k(t, p)
-         ON CONFLICT DO NOTHING`,
-        [this.#projection, names, partitions],
-      )
-      // Locked in one order (topic, partition), so two rounds over the same partitions never deadlock.
-      const stored = await tx.query<{ topic: string; partition: number; next_offset: number }>(
-        `SELECT o.topic, o.partition, o.next_offset FROM projection_offsets o
-         JOIN unnest($2::text[], $3::integer[]) AS k(t, p) ON o.topic = k.t AND o.partition = k.p
-         WHERE o.projection = $1 ORDER BY o.topic, o.partition FOR UPDATE OF o`,
-        [this.#projection, names, partitions],
-      )
+      // Locked in one order (topic, partition), so two rounds over the same partitions never deadlock. A
+      // partition's first batch has no row yet: it is inserted, then locked with the rest.
+      const lock = () =>
+        tx.query<{ topic: string; partition: number; next_offset: number }>(
+          `SELECT o.topic, o.partition, o.next_offset FROM projection_offsets o
+           JOIN unnest($2::text[], $3::integer[]) AS k(t, p) ON o.topic = k.t AND o.partition = k.p
+           WHERE o.projection = $1 ORDER BY o.topic, o.partition FOR UPDATE OF o`,
+          [this.#projection, names, partitions],
+        )
+      let stored = await lock()
+      if (stored.length < batches.length) {
+        await tx.query(
+          `INSERT INTO projection_offsets (projection, topic, partition, next_offset)
+           SELECT $1, t, p, 0 FROM unnest($2::text[], $3::integer[]) AS k(t, p)
+           ON CONFLICT DO NOTHING`,
+          [this.#projection, names, partitions],
+        )
+        stored = await lock()
+      }
       const from = new Map(stored.map((r) => [`${r.topic}:${r.partition}`, Number(r.next_offset)]))
       const fresh = batches.flatMap((b) => {
         const next = from.get(`${b.topic}:${b.partition}`) ?? 0
