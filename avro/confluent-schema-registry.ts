@@ -1,8 +1,4 @@
-import {
-  type COMPATIBILITY,
-  SchemaRegistry as ConfluentClient,
-  SchemaType,
-} from '@kafkajs/confluent-schema-registry'
+import type { COMPATIBILITY, SchemaRegistry as ConfluentClient } from '@kafkajs/confluent-schema-registry'
 import avsc from 'avsc'
 import type { Type } from 'avsc'
 import type { AvroSchema } from './parse-schema.ts'
@@ -41,7 +37,11 @@ export interface ConfluentSchemaRegistryOptions {
  *   schema), `SCHEMA_REGISTRY_FAILED` otherwise.
  */
 export class ConfluentSchemaRegistry implements SchemaRegistry {
-  readonly #client: ConfluentClient
+  /**
+   * The client library loads with the first call, not with the process (it and protobufjs are 70 ms of a
+   * start that may never need them: the embedded default has no registry).
+   */
+  readonly #client: () => Promise<ConfluentClient>
   readonly #compatibility: COMPATIBILITY
   readonly #types = new Map<number, Type>()
   readonly #pending = new Map<number, Promise<Type>>()
@@ -49,9 +49,13 @@ export class ConfluentSchemaRegistry implements SchemaRegistry {
   readonly #absent = new Map<number, number>()
 
   constructor(options: ConfluentSchemaRegistryOptions) {
-    this.#client =
-      options.client ??
-      new ConfluentClient({ host: options.url, clientId: options.clientId ?? 'backend-event' })
+    let client: Promise<ConfluentClient> | undefined =
+      options.client === undefined ? undefined : Promise.resolve(options.client)
+    this.#client = () =>
+      (client ??= import('@kafkajs/confluent-schema-registry').then(
+        ({ SchemaRegistry }) =>
+          new SchemaRegistry({ host: options.url, clientId: options.clientId ?? 'backend-event' }),
+      ))
     this.#compatibility = (options.compatibility ?? 'BACKWARD') as COMPATIBILITY
   }
 
@@ -74,7 +78,9 @@ export class ConfluentSchemaRegistry implements SchemaRegistry {
   }
 
   async #registerOnce(subject: string, schema: AvroSchema): Promise<number> {
-    const registered = await this.#client.register(
+    const client = await this.#client()
+    const { SchemaType } = await import('@kafkajs/confluent-schema-registry')
+    const registered = await client.register(
       { type: SchemaType.AVRO, schema: JSON.stringify(schema) },
       { subject, compatibility: this.#compatibility },
     )
@@ -111,7 +117,7 @@ export class ConfluentSchemaRegistry implements SchemaRegistry {
     let found: unknown
     try {
       // For Avro the client answers an avsc Type (parsed with its default options), not the schema text.
-      found = await this.#client.getSchema(id)
+      found = await (await this.#client()).getSchema(id)
     } catch (cause) {
       const error = registryError(cause, `cannot fetch schema ID ${id}`, { id })
       if (error.code === 'SCHEMA_NOT_FOUND') this.#absent.set(id, Date.now() + ABSENT_TTL_MS)

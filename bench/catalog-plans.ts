@@ -15,30 +15,12 @@
  */
 import { openDb, type Queryable } from '../read-models/catalog/db.ts'
 import { CountCache, searchEvents } from '../read-models/catalog/event-queries.ts'
-import type { EventSearch, EventSortField } from '../read-models/catalog/views.ts'
-import { uncachedPath } from './support/catalog-mix.ts'
+import { searchOf, uncachedPath } from './support/catalog-mix.ts'
 
 const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/backend_event'
 const SCHEMA = process.env.BENCH_API_SCHEMA ?? 'bench_api'
 const URLS = Number(process.env.CATALOG_PLANS_URLS ?? 6000)
 const EXPLAIN = Number(process.env.CATALOG_PLANS_EXPLAIN ?? 3)
-
-/** The search a mix URL asks for (the mix uses q, category, priceMin, hasSeats, sort, page, size only). */
-function searchOf(path: string): EventSearch {
-  const query = new URL(path, 'http://bench').searchParams
-  const sort = query.get('sort')?.split(',')
-  return {
-    ...(query.has('q') ? { q: query.get('q')! } : {}),
-    ...(query.has('category') ? { category: query.get('category')! } : {}),
-    ...(query.has('priceMin') ? { priceMin: Number(query.get('priceMin')) } : {}),
-    ...(query.has('hasSeats') ? { hasSeats: query.get('hasSeats') === 'true' } : {}),
-    ...(sort !== undefined
-      ? { sort: { field: sort[0] as EventSortField, dir: (sort[1] ?? 'asc') as 'asc' | 'desc' } }
-      : {}),
-    page: Number(query.get('page') ?? 0),
-    size: Number(query.get('size') ?? 20),
-  }
-}
 
 /** The shape of a mix URL: its parameters without the values that vary within a shape. */
 function shapeOf(path: string): string {

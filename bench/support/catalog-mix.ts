@@ -3,6 +3,8 @@
 // run a different URL, as real visitors' searches are). Both are plain functions of a counter, so two runs
 // send the same URLs in the same order.
 
+import type { EventSearch, EventSortField } from '../../read-models/catalog/views.ts'
+
 /** Words found in the seeded titles, descriptions and places (read-model-seed.ts), Russian and English. */
 export const MIX_WORDS: readonly string[] = [
   'сплав',
@@ -110,3 +112,20 @@ export const UNCACHED_URLS =
     PAGES * 2 * SEARCH_SORTS.length * MIX_WORDS.length * PRICE_STEPS,
     PAGES * 2 * BROWSE_SORTS.length * (CATEGORIES.length + 1) * PRICE_STEPS,
   )
+
+/** The search a mix URL asks for (the mix uses q, category, priceMin, hasSeats, sort, page, size only). */
+export function searchOf(path: string): EventSearch {
+  const query = new URL(path, 'http://bench').searchParams
+  const sort = query.get('sort')?.split(',')
+  return {
+    ...(query.has('q') ? { q: query.get('q')! } : {}),
+    ...(query.has('category') ? { category: query.get('category')! } : {}),
+    ...(query.has('priceMin') ? { priceMin: Number(query.get('priceMin')) } : {}),
+    ...(query.has('hasSeats') ? { hasSeats: query.get('hasSeats') === 'true' } : {}),
+    ...(sort !== undefined
+      ? { sort: { field: sort[0] as EventSortField, dir: (sort[1] ?? 'asc') as 'asc' | 'desc' } }
+      : {}),
+    page: Number(query.get('page') ?? 0),
+    size: Number(query.get('size') ?? 20),
+  }
+}

@@ -11,9 +11,10 @@
  */
 import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import { create as createFont, type Font } from 'fontkit'
-import PDFDocument from 'pdfkit'
-import QRCode from 'qrcode'
+import type * as Fontkit from 'fontkit'
+import type { Font } from 'fontkit'
+import type PDFDocument from 'pdfkit'
+import type QRCode from 'qrcode'
 import { localDateTime, zoneLabel } from './event-time.ts'
 
 /** What a ticket shows. Instants are ISO 8601 in UTC, as the read model gives them. */
@@ -51,34 +52,50 @@ interface Fonts {
   readonly mono: Font
 }
 
-let fonts: Fonts | undefined
+/**
+ * pdfkit, fontkit and qrcode load with the first ticket, not with the service: together they are a tenth
+ * of a second of the start, and most processes never render a ticket.
+ */
+let libraries:
+  | Promise<{
+      readonly PDFDocument: typeof PDFDocument
+      readonly createQr: typeof QRCode.create
+      readonly fonts: Fonts
+    }>
+  | undefined
+const loadLibraries = () =>
+  (libraries ??= Promise.all([import('pdfkit'), import('qrcode'), import('fontkit')]).then(
+    ([pdfkit, qrcode, fontkit]) => ({
+      PDFDocument: pdfkit.default,
+      createQr: qrcode.default.create,
+      fonts: loadFonts(fontkit.create),
+    }),
+  ))
+
 /**
  * The DejaVu faces of the `dejavu-fonts-ttf` package, parsed once per process and shared by every ticket:
  * pdfkit takes a parsed fontkit font as well as the file, and parsing the three files again for each
  * ticket (and warming their glyph caches) cost ~200 ms a PDF where a shared parse costs ~10 ms. Each
  * document still embeds its own subset.
  */
-function loadFonts(): Fonts {
-  if (fonts === undefined) {
-    const require = createRequire(import.meta.url)
-    const open = (file: string): Font => {
-      const font = createFont(readFileSync(require.resolve(`dejavu-fonts-ttf/ttf/${file}`)))
-      if (!('layout' in font)) throw new Error(`${file} is a font collection, not one face`)
-      // fontkit caches one glyph object per glyph, with the code points it was first asked for; pdfkit's
-      // text layer (ToUnicode) maps each glyph to those. Embedding a subset asks for the components of
-      // composite glyphs without code points (DejaVu draws the Cyrillic А with the Latin A), so a shared
-      // font would give the next ticket an A without a code point: missing from its text layer. Asking
-      // for every mapped code point first gives each glyph its own.
-      for (const codePoint of font.characterSet) font.glyphForCodePoint(codePoint)
-      return font
-    }
-    fonts = {
-      regular: open('DejaVuSans.ttf'),
-      bold: open('DejaVuSans-Bold.ttf'),
-      mono: open('DejaVuSansMono.ttf'),
-    }
+function loadFonts(createFont: typeof Fontkit.create): Fonts {
+  const require = createRequire(import.meta.url)
+  const open = (file: string): Font => {
+    const font = createFont(readFileSync(require.resolve(`dejavu-fonts-ttf/ttf/${file}`)))
+    if (!('layout' in font)) throw new Error(`${file} is a font collection, not one face`)
+    // fontkit caches one glyph object per glyph, with the code points it was first asked for; pdfkit's
+    // text layer (ToUnicode) maps each glyph to those. Embedding a subset asks for the components of
+    // composite glyphs without code points (DejaVu draws the Cyrillic А with the Latin A), so a shared
+    // font would give the next ticket an A without a code point: missing from its text layer. Asking
+    // for every mapped code point first gives each glyph its own.
+    for (const codePoint of font.characterSet) font.glyphForCodePoint(codePoint)
+    return font
   }
-  return fonts
+  return {
+    regular: open('DejaVuSans.ttf'),
+    bold: open('DejaVuSans-Bold.ttf'),
+    mono: open('DejaVuSansMono.ttf'),
+  }
 }
 
 /**
@@ -93,10 +110,11 @@ function loadFonts(): Fonts {
  *     place: 'Алтай, Катунь, причал у Чемальского моста', holder: 'user-1', seats: 2,
  *     priceOption: 'Стандарт', ticketCode: 'T1~e-1~b-1~2~1~…' })
  */
-export function renderTicketPdf(data: TicketData): Promise<Buffer> {
+export async function renderTicketPdf(data: TicketData): Promise<Buffer> {
+  const { PDFDocument, createQr, fonts } = await loadLibraries()
   return new Promise((resolve, reject) => {
     try {
-      const qr = QRCode.create(data.ticketCode, { errorCorrectionLevel: 'M' })
+      const qr = createQr(data.ticketCode, { errorCorrectionLevel: 'M' })
       const doc = new PDFDocument({
         size: 'A4',
         margin: MARGIN,
@@ -111,7 +129,7 @@ export function renderTicketPdf(data: TicketData): Promise<Buffer> {
       doc.on('data', (chunk: Buffer) => chunks.push(chunk))
       doc.on('end', () => resolve(Buffer.concat(chunks)))
       doc.on('error', reject)
-      const { regular, bold, mono } = loadFonts()
+      const { regular, bold, mono } = fonts
       // pdfkit's types know font files only; its PDFFontFactory takes a parsed fontkit font as is.
       const face = (font: Font) => font as unknown as PDFKit.Mixins.PDFFontSource
       doc.registerFont('regular', face(regular))

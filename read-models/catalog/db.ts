@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { PGlite } from '@electric-sql/pglite'
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm'
-import pg from 'pg'
+import type pg from 'pg'
 import { PgliteStatements } from './pglite-statements.ts'
 
 /** What a query or a transaction can do: parameterized SQL only (`$1`, `$2`, …). */
@@ -45,6 +45,11 @@ export interface OpenDbOptions {
   readonly dataDir?: string
   readonly schema: string
   readonly poolSize?: number
+  /**
+   * PGlite only: how many statement texts are kept prepared (default MAX_PREPARED, 256); 0 runs every
+   * statement through PGlite's own `query` (the benchmark's baseline).
+   */
+  readonly preparedStatements?: number
 }
 
 const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/
@@ -57,18 +62,24 @@ export function checkIdentifier(name: string): string {
 
 const INT8_OID = 20
 
+/** The `pg` module, loaded when a database URL is configured (the embedded default never needs it). */
+type PgModule = typeof pg
+
 class PgDb implements Db {
   readonly engine = 'pg' as const
   readonly schema: string
+  readonly #pg: PgModule
   readonly #pool: pg.Pool
   readonly #url: string
   readonly #poolSize: number
 
-  constructor(url: string, schema: string, poolSize: number) {
+  constructor(pgModule: PgModule, url: string, schema: string, poolSize: number) {
     this.schema = schema
+    this.#pg = pgModule
     this.#url = url
     this.#poolSize = poolSize
-    this.#pool = new pg.Pool({
+    const { types } = pgModule
+    this.#pool = new pgModule.Pool({
       connectionString: url,
       max: poolSize,
       // Every connection resolves unqualified names in our schema (pg_trgm's operators live in public).
@@ -77,7 +88,7 @@ class PgDb implements Db {
         getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
           oid === INT8_OID
             ? (value: string) => Number(value)
-            : pg.types.getTypeParser(oid, format ?? 'text')) as typeof pg.types.getTypeParser,
+            : types.getTypeParser(oid, format ?? 'text')) as typeof types.getTypeParser,
       },
     })
     // An idle client losing its connection must not crash the process; the next query reconnects.
@@ -116,7 +127,7 @@ class PgDb implements Db {
   }
 
   forSchema(schema: string): Db {
-    return new PgDb(this.#url, checkIdentifier(schema), this.#poolSize)
+    return new PgDb(this.#pg, this.#url, checkIdentifier(schema), this.#poolSize)
   }
 
   async close(): Promise<void> {
@@ -279,7 +290,8 @@ export async function openDb(options: OpenDbOptions): Promise<Db> {
   const schema = checkIdentifier(options.schema)
   let db: Db
   if (options.databaseUrl !== undefined && options.databaseUrl !== '') {
-    db = new PgDb(options.databaseUrl, schema, options.poolSize ?? 20)
+    const { default: pgModule } = await import('pg')
+    db = new PgDb(pgModule, options.databaseUrl, schema, options.poolSize ?? 20)
   } else {
     let dataDir: string | undefined
     if (options.dataDir !== undefined) {
@@ -299,7 +311,13 @@ export async function openDb(options: OpenDbOptions): Promise<Db> {
     })
     await lite.exec(`SET search_path TO ${schema}, public`)
     const checkpointer = dataDir === undefined ? undefined : new Checkpointer(lite)
-    db = new PgliteDb(lite, schema, new PgliteStatements(lite), false, checkpointer)
+    db = new PgliteDb(
+      lite,
+      schema,
+      new PgliteStatements(lite, options.preparedStatements),
+      false,
+      checkpointer,
+    )
   }
   return db
 }

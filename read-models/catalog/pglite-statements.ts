@@ -9,10 +9,10 @@ import { type PGlite, type Transaction, parse, protocol } from '@electric-sql/pg
  *
  * Every run holds PGlite's query mutex, as PGlite's own statements do, and outside a transaction its
  * transaction mutex too. A script run through `exec` may have changed tables (migrations, a rebuild's
- * swap), so the next run first drops every prepared statement. At most MAX_PREPARED texts are kept; any
- * text past that runs through PGlite's `query`.
+ * swap), so the next run first drops every prepared statement. At most `max` texts are kept (256 unless
+ * told; 0 prepares none); any text past that runs through PGlite's `query`.
  */
-const MAX_PREPARED = 256
+export const MAX_PREPARED = 256
 
 interface Prepared {
   readonly name: string
@@ -25,12 +25,14 @@ type Message = Awaited<ReturnType<PGlite['execProtocol']>>['messages'][number]
 
 export class PgliteStatements {
   readonly #lite: PGlite
+  readonly #max: number
   readonly #prepared = new Map<string, Prepared>()
   #named = 0
   #stale = false
 
-  constructor(lite: PGlite) {
+  constructor(lite: PGlite, max = MAX_PREPARED) {
     this.#lite = lite
+    this.#max = max
   }
 
   /** After a script: tables may have changed shape under the prepared plans. */
@@ -44,7 +46,9 @@ export class PgliteStatements {
    */
   async run<R>(schema: string, sql: string, params: readonly unknown[], tx?: Transaction): Promise<R[]> {
     const key = `${schema}\0${sql}`
-    if (!this.#prepared.has(key) && this.#prepared.size >= MAX_PREPARED && !this.#stale)
+    // Stale: every statement is dropped before the next is prepared.
+    const room = this.#stale ? this.#max : this.#max - this.#prepared.size
+    if (!this.#prepared.has(key) && room <= 0)
       return (await (tx ?? this.#lite).query<R>(sql, params as unknown[])).rows
     const exclusive = (): Promise<R[]> =>
       this.#lite._runExclusiveQuery(() => this.#execute<R>(key, sql, params, tx !== undefined))

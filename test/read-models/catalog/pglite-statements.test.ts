@@ -198,3 +198,18 @@ t.test('an on-disk database keeps what prepared statements wrote across a reopen
   t.same(await second.query('SELECT name FROM items WHERE id = $1', [0]), [{ name: 'renamed' }])
   await second.close()
 })
+
+t.test('with none kept, nothing is prepared and the answers are the same', async (t) => {
+  const db = await openDb({ schema: 'stmts', preparedStatements: 0 })
+  t.teardown(() => db.close())
+  await db.exec('CREATE SCHEMA IF NOT EXISTS stmts; CREATE TABLE items (id integer PRIMARY KEY, name text)')
+  await db.query('INSERT INTO items VALUES ($1, $2)', [1, 'kayak'])
+  await db.transaction(async (tx) => {
+    await tx.query('INSERT INTO items VALUES ($1, $2)', [2, 'raft'])
+  })
+  t.same(await db.query('SELECT id, name FROM items ORDER BY id'), [
+    { id: 1, name: 'kayak' },
+    { id: 2, name: 'raft' },
+  ])
+  t.equal(await prepared(db), 0)
+})
