@@ -63,9 +63,9 @@ import { bulkRoutes } from './routes/bulk.ts'
 import { bookingExportRoutes } from './routes/booking-exports.ts'
 import { ticketRoutes } from './routes/tickets.ts'
 import { waitlistRoutes } from './routes/waitlist.ts'
-import { SerializerSelector } from '@fastify/fast-json-stringify-compiler'
 import { LazySchemas } from './lazy-schemas.ts'
-import { createAjv } from './validation.ts'
+import { ajvFlavor, createAjv } from './validation.ts'
+import { SchemaCode } from './schema-code.ts'
 import { ERROR_RESPONSES } from './routes/route-support.ts'
 
 declare module 'fastify' {
@@ -101,6 +101,8 @@ export interface BuildAppOptions {
   readonly readModel: ReadModel
   readonly commands: CommandProducer
   readonly auth: AuthOptions
+  /** Where route schemas' generated code is kept (schema-code.ts); default the installation's cache. */
+  readonly schemaCode?: SchemaCode
   /** Idempotency keys and request registry; in-process by default. */
   readonly requests?: RequestRegistry
   readonly cache?: ResponseCache
@@ -151,6 +153,9 @@ export interface BuildAppOptions {
 
 export const BODY_LIMIT_BYTES = 1024 * 1024
 
+/** One per process: every app of it (the tests build hundreds) reads the same folder. */
+const sharedSchemaCode = new SchemaCode()
+
 /** Builds the app (not listening). Close it with `app.close()`; it closes nothing it was given. */
 export async function buildApp(options: BuildAppOptions): Promise<FastifyInstance> {
   const app = Fastify({
@@ -177,11 +182,16 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   // arrive as text and are coerced (validation.ts).
   const bodyAjv = createAjv(false)
   const textAjv = createAjv(true)
-  // Compiled on first use, not at start (lazy-schemas.ts).
+  // Compiled on first use, not at start (lazy-schemas.ts), and generated once per installation
+  // (schema-code.ts).
   const schemas = new LazySchemas()
+  const code = options.schemaCode ?? sharedSchemaCode
   app.decorate('lazySchemas', schemas)
   app.setValidatorCompiler(({ schema, httpPart }) => {
-    const validate = schemas.validator(() => (httpPart === 'body' ? bodyAjv : textAjv).compile(schema))
+    const body = httpPart === 'body'
+    const validate = schemas.validator(() =>
+      code.validator(body ? bodyAjv : textAjv, ajvFlavor(!body), schema as object),
+    )
     // A body schema marked `x-optional` accepts a request without a body (e.g. POST …/publish).
     if (httpPart !== 'body' || (schema as { 'x-optional'?: boolean })['x-optional'] !== true) return validate
     const optional = (data: unknown): boolean => {
@@ -193,11 +203,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     optional.errors = undefined as typeof validate.errors
     return optional
   })
-  // Fastify's own serializer compiler (fast-json-stringify), each schema compiled on its first response.
-  const serializers = SerializerSelector()({}, {})
-  app.setSerializerCompiler((route) =>
-    schemas.serializer(() => serializers(route as Parameters<typeof serializers>[0])),
-  )
+  // fast-json-stringify, as Fastify's own serializer compiler uses it, each on its first response.
+  app.setSerializerCompiler(({ schema }) => schemas.serializer(() => code.serializer(schema as object)))
 
   const metrics = new ApiMetrics()
   const waiters = new OutcomeWaiters()

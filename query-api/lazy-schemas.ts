@@ -4,7 +4,8 @@
  * that compiles the real function the first time a request needs it, and keeps it, or when `compileAll`
  * is called: the service calls it before it listens (server.ts: a schema compiled at its first request
  * held the first requests after a restart behind it), and the many apps the tests build compile only the
- * routes they call.
+ * routes they call. What "compile" does is schema-code.ts's: generate the code once per installation, then
+ * read it.
  *
  * A schema that cannot compile then fails at its first request rather than at start: `compileAll` compiles
  * every one still waiting, which the tests run over the whole app (test/query-api/lazy-schemas.test.ts), so

@@ -160,10 +160,10 @@ export async function startApi(options: StartApiOptions): Promise<RunningApi> {
       ? {}
       : { bulkCommandsPerSecond: config.bulkCommandsPerSecond }),
   })
-  // Every route's validators and serializers compile before the API answers anything: compiled at their
-  // first requests (lazy-schemas.ts) they held the first requests after a restart behind them. All of them
-  // take ~0.2 s of CPU here; the route used first took as much again in the first second after ready, at
-  // 100 bookings/s (bench/RESULTS.md, "Restart after SIGKILL").
+  // Every route's validators and serializers are made before the API answers anything: made at their first
+  // requests (lazy-schemas.ts) they held the first requests after a restart behind them. Generating them
+  // all takes ~0.25 s of CPU here, so their code is kept per installation (schema-code.ts) and a restart
+  // only reads it (bench/RESULTS.md, "Restart after SIGKILL").
   await app.ready()
   const compiledSchemas = app.lazySchemas.pending
   app.lazySchemas.compileAll()

@@ -11,18 +11,25 @@ import { validationError } from './errors.ts'
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv
 
-/** Strict (`coerce` false, bodies) or coercing (text parts) Ajv with the API's options. */
+const ajvOptions = (coerce: boolean) =>
+  ({
+    coerceTypes: coerce ? 'array' : false,
+    removeAdditional: false,
+    useDefaults: true,
+    allErrors: true,
+    strict: false,
+  }) as const
+
+/**
+ * Strict (`coerce` false, bodies) or coercing (text parts) Ajv with the API's options. It keeps the code it
+ * generates, which schema-code.ts stores.
+ */
 export function createAjv(coerce: boolean): Ajv {
-  return addFormats(
-    new Ajv({
-      coerceTypes: coerce ? 'array' : false,
-      removeAdditional: false,
-      useDefaults: true,
-      allErrors: true,
-      strict: false,
-    }),
-  )
+  return addFormats(new Ajv({ ...ajvOptions(coerce), code: { source: true } }))
 }
+
+/** What names `createAjv(coerce)`'s options in schema-code.ts's keys. */
+export const ajvFlavor = (coerce: boolean): string => JSON.stringify(ajvOptions(coerce))
 
 /**
  * A check of `schema`: returns the value (defaults filled in) or throws the error Fastify raises for an

@@ -6,10 +6,25 @@ import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm'
 import type pg from 'pg'
 import { PgliteStatements } from './pglite-statements.ts'
 
+/** How one statement runs. */
+export interface QueryOptions {
+  /**
+   * Plan the statement for each run's parameters. On PGlite every other statement is prepared once and
+   * may keep the generic plan Postgres picks after five runs (pglite-statements.ts); a statement whose best
+   * plan depends on its values (the catalog search: full-text and trigram filters, any word) asks for
+   * this. PostgreSQL over `pg` always plans per run (unnamed statements).
+   */
+  readonly planPerRun?: boolean
+}
+
 /** What a query or a transaction can do: parameterized SQL only (`$1`, `$2`, …). */
 export interface Queryable {
   /** Runs one parameterized statement and returns its rows. */
-  query<R = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<R[]>
+  query<R = Record<string, unknown>>(
+    sql: string,
+    params?: readonly unknown[],
+    options?: QueryOptions,
+  ): Promise<R[]>
 }
 
 /** Inside `Db.transaction`. */
@@ -159,17 +174,17 @@ class PgliteDb implements Db {
     this.#checkpointer = checkpointer
   }
 
-  async query<R>(sql: string, params: readonly unknown[] = []): Promise<R[]> {
-    if (this.#view) return this.transaction((tx) => tx.query<R>(sql, params))
-    return this.#statements.run<R>(this.schema, sql, params)
+  async query<R>(sql: string, params: readonly unknown[] = [], options?: QueryOptions): Promise<R[]> {
+    if (this.#view) return this.transaction((tx) => tx.query<R>(sql, params, options))
+    return this.#statements.run<R>(this.schema, sql, params, options?.planPerRun === true)
   }
 
   async transaction<T>(fn: (tx: Transaction) => Promise<T>): Promise<T> {
     return this.#db.transaction(async (t) => {
       if (this.#view) await t.exec(`SET LOCAL search_path TO ${this.schema}, public`)
       return fn({
-        query: <R>(sql: string, params: readonly unknown[] = []) =>
-          this.#statements.run<R>(this.schema, sql, params, t),
+        query: <R>(sql: string, params: readonly unknown[] = [], options?: QueryOptions) =>
+          this.#statements.run<R>(this.schema, sql, params, options?.planPerRun === true, t),
         exec: async (script: string) => {
           this.#statements.invalidate()
           await t.exec(script)

@@ -1,4 +1,4 @@
-import type { Queryable } from './db.ts'
+import type { Queryable, QueryOptions } from './db.ts'
 import { SearchError } from './errors.ts'
 import { isoOf } from './instants.ts'
 import {
@@ -21,6 +21,8 @@ import type {
   SearchPage,
   Viewer,
 } from './views.ts'
+
+const PLAN_PER_RUN: QueryOptions = { planPerRun: true }
 
 export const MAX_PAGE_SIZE = 100
 const DEFAULT_STATUSES: readonly EventStatus[] = ['PUBLISHED', 'RESCHEDULED']
@@ -127,11 +129,15 @@ export class CountCache<T = number> {
  * matches gives it exactly). Throws `SearchError` for a cursor made for another order or garbled.
  */
 export async function searchEvents(
-  db: Queryable,
+  catalog: Queryable,
   params: EventSearch,
   viewer: Viewer,
   counts?: CountCache,
 ): Promise<SearchPage<EventSummary>> {
+  // A search's best plan depends on its words and filters: planned for each (db.ts, `planPerRun`).
+  const db: Queryable = {
+    query: <R>(text: string, values?: readonly unknown[]) => catalog.query<R>(text, values, PLAN_PER_RUN),
+  }
   const { page, size } = clampPage(params.page, params.size)
   const sql = new SqlBuilder()
   const statuses = params.status !== undefined && params.status.length > 0 ? params.status : DEFAULT_STATUSES

@@ -42,13 +42,20 @@ export class PgliteStatements {
 
   /**
    * Runs one parameterized statement with `schema` first on the search path, in `tx` when given (its
-   * transaction mutex is held then). The same text in two schemas is two statements.
+   * transaction mutex is held then). The same text in two schemas is two statements. `planPerRun`: not
+   * prepared, through PGlite's `query` (db.ts, `QueryOptions`).
    */
-  async run<R>(schema: string, sql: string, params: readonly unknown[], tx?: Transaction): Promise<R[]> {
+  async run<R>(
+    schema: string,
+    sql: string,
+    params: readonly unknown[],
+    planPerRun: boolean,
+    tx?: Transaction,
+  ): Promise<R[]> {
     const key = `${schema}\0${sql}`
     // Stale: every statement is dropped before the next is prepared.
     const room = this.#stale ? this.#max : this.#max - this.#prepared.size
-    if (!this.#prepared.has(key) && room <= 0)
+    if (planPerRun || (!this.#prepared.has(key) && room <= 0))
       return (await (tx ?? this.#lite).query<R>(sql, params as unknown[])).rows
     const exclusive = (): Promise<R[]> =>
       this.#lite._runExclusiveQuery(() => this.#execute<R>(key, sql, params, tx !== undefined))

@@ -213,3 +213,19 @@ t.test('with none kept, nothing is prepared and the answers are the same', async
   ])
   t.equal(await prepared(db), 0)
 })
+
+t.test('a statement planned per run is not prepared, and answers the same', (t) =>
+  withDb(t, async (db) => {
+    await db.query('INSERT INTO items (id, name) VALUES ($1, $2)', [1, 'kayak'])
+    const before = await prepared(db)
+    const select = 'SELECT name FROM items WHERE name LIKE $1'
+    for (let i = 0; i < 7; i++)
+      t.same(await db.query(select, ['kay%'], { planPerRun: true }), [{ name: 'kayak' }])
+    await db.transaction(async (tx) => {
+      t.same(await tx.query(select, ['%ak'], { planPerRun: true }), [{ name: 'kayak' }])
+    })
+    t.equal(await prepared(db), before, 'nothing more prepared')
+    t.same(await db.query(select, ['kay%']), [{ name: 'kayak' }])
+    t.equal(await prepared(db), before + 1, 'the same text without the option is')
+  }),
+)
