@@ -5,7 +5,9 @@ import { type PGlite, type Transaction, parse, protocol } from '@electric-sql/pg
  * statement every time, in five protocol round trips plus a Sync; the catalog projection and the booking
  * reads run the same few dozen statements all day. Here a statement is parsed once per text (Parse +
  * Describe statement), then each run is Bind + Execute + Sync sent as one protocol call, its rows shaped by
- * the row description kept from the Describe: a quarter of the time for a one-row read (bench/RESULTS.md).
+ * the row description kept from the Describe: 0.30× of the time for an event's details (bench/RESULTS.md,
+ * `bench/embedded-db.ts`). Postgres may keep a prepared statement's generic plan after five runs; a
+ * statement whose best plan depends on its values asks for `planPerRun` and is not prepared.
  *
  * Every run holds PGlite's query mutex, as PGlite's own statements do, and outside a transaction its
  * transaction mutex too. A script run through `exec` may have changed tables (migrations, a rebuild's
