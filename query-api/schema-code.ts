@@ -21,7 +21,7 @@ import type { Ajv, ValidateFunction } from 'ajv'
 
 const require = createRequire(import.meta.url)
 
-/** The folder of the first package.json above `name`'s entry point: the package's own. */
+/** `name`'s version: from the first package.json above its entry point that names it (its own). */
 function packageVersion(name: string): string {
   let dir = dirname(require.resolve(name))
   for (;;) {
