@@ -78,7 +78,7 @@ export class PgliteStatements {
         return serialize === undefined ? String(value) : serialize(value)
       })
       const { messages } = await this.#lite.execProtocol(
-        concat([
+        Buffer.concat([
           protocol.serialize.bind({ statement: statement.name, values }),
           protocol.serialize.execute({}),
           protocol.serialize.sync(),
@@ -102,7 +102,7 @@ export class PgliteStatements {
     if (known !== undefined) return known
     const name = `be_${++this.#named}`
     const { messages } = await this.#lite.execProtocol(
-      concat([
+      Buffer.concat([
         protocol.serialize.parse({ name, text: sql }),
         protocol.serialize.describe({ type: 'S', name }),
         protocol.serialize.sync(),
@@ -117,14 +117,4 @@ export class PgliteStatements {
     this.#prepared.set(key, statement)
     return statement
   }
-}
-
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0))
-  let at = 0
-  for (const part of parts) {
-    out.set(part, at)
-    at += part.length
-  }
-  return out
 }
