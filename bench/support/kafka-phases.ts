@@ -10,7 +10,7 @@ import { appendFileSync } from 'node:fs'
 import { createInterface } from 'node:readline'
 import { Partitioners, type Admin, type Consumer, type Kafka, type Producer } from 'kafkajs'
 import { COUNT_STORE } from '../../examples/counting/count-sum.ts'
-import { changelogTopicName } from '../../streams/index.ts'
+import { changelogTopicName, ensureTopics } from '../../streams/index.ts'
 import { deleteTopicsMatching, kafkaClient } from '../../test/support/kafka.ts'
 import { startApp, type AppProcess } from '../../test/support/processes.ts'
 import { countingSerdes, inputValue, PARTITIONS, type CountingSerdes } from './counting-data.ts'
@@ -136,18 +136,11 @@ class OutputReader {
 }
 
 async function createTopics(admin: Admin, topics: readonly string[], compact = false): Promise<void> {
-  await admin.createTopics({
-    waitForLeaders: true,
-    topics: topics.map((topic) => ({
-      topic,
-      numPartitions: PARTITIONS,
-      replicationFactor: 1,
-      configEntries: [
-        { name: 'cleanup.policy', value: compact ? 'compact' : 'delete' },
-        { name: 'retention.ms', value: '-1' },
-      ],
-    })),
-  })
+  const cleanupPolicy = compact ? 'compact' : 'delete'
+  await ensureTopics(
+    admin,
+    topics.map((name) => ({ name, partitions: PARTITIONS, cleanupPolicy, retentionMs: null })),
+  )
 }
 
 async function connectedProducer(kafka: Kafka, transactionalId?: string): Promise<Producer> {

@@ -13,7 +13,7 @@ import { readFileSync } from 'node:fs'
 import t from 'tap'
 import { logLevel, type KafkaConfig } from 'kafkajs'
 import { kafkaSecurityOf, loadConfig } from '../../infra/config.ts'
-import { createKafka } from '../../streams/index.ts'
+import { createKafka, ensureTopics } from '../../streams/index.ts'
 import { topicNames } from '../../topologies/index.ts'
 
 const env = (name: string): string => {
@@ -83,7 +83,8 @@ t.teardown(async () => {
   await admin.deleteTopics({ topics: [own] }).catch(() => {})
   await admin.disconnect()
 })
-await admin.createTopics({ topics: [{ topic: own, numPartitions: 1 }], waitForLeaders: true })
+// Not kafkajs' own wait: it fails on UNKNOWN_TOPIC_OR_PARTITION while the new topic's metadata propagates.
+await ensureTopics(admin, [{ name: own, partitions: 1, cleanupPolicy: 'delete', retentionMs: null }])
 const endOffset = async (topic: string) =>
   (await admin.fetchTopicOffsets(topic)).reduce((sum, p) => sum + Number(p.high), 0)
 

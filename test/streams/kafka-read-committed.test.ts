@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto'
 import t from 'tap'
 import { hideAbortedRecords, type FetchedRecord } from '../../streams/kafka/read-committed.ts'
+import { ensureTopics } from '../../streams/index.ts'
 import { kafkaClient, requireKafka } from '../support/kafka.ts'
 
 const ABORT = Buffer.from([0, 0, 0, 0])
@@ -93,7 +94,8 @@ t.test('a kafkajs consumer reads no aborted record of interleaved transactions (
     await admin.deleteTopics({ topics: [topic] }).catch(() => undefined)
     await admin.disconnect()
   })
-  await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true })
+  // Not kafkajs' own wait: it fails on UNKNOWN_TOPIC_OR_PARTITION while the new topic's metadata propagates.
+  await ensureTopics(admin, [{ name: topic, partitions: 1, cleanupPolicy: 'delete', retentionMs: null }])
 
   const producers = [1, 2, 3].map((i) =>
     kafka.producer({ transactionalId: `${topic}-${i}`, idempotent: true, maxInFlightRequests: 1 }),

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import t from 'tap'
-import { EmbeddedLog } from '../../streams/index.ts'
+import { EmbeddedLog, ensureTopics } from '../../streams/index.ts'
 import {
   EmbeddedProjection,
   KafkaProjection,
@@ -149,7 +149,7 @@ t.test('Kafka projection resumes from the sink positions and skips aborted data'
   t.teardown(() => deleteTopicsMatching(topic))
   const admin = kafkaClient().admin()
   await admin.connect()
-  await admin.createTopics({ topics: [{ topic, numPartitions: 3 }], waitForLeaders: true })
+  await ensureTopics(admin, [{ name: topic, partitions: 3, cleanupPolicy: 'delete', retentionMs: null }])
   await admin.disconnect()
   const producer = kafkaClient().producer({
     transactionalId: `${topic}-tx`,
@@ -194,7 +194,7 @@ t.test(
     t.teardown(() => deleteTopicsMatching(topic))
     const admin = kafkaClient().admin()
     await admin.connect()
-    await admin.createTopics({ topics: [{ topic, numPartitions: 3 }], waitForLeaders: true })
+    await ensureTopics(admin, [{ name: topic, partitions: 3, cleanupPolicy: 'delete', retentionMs: null }])
     const producer = kafkaClient().producer()
     await producer.connect()
     await producer.send({
