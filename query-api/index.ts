@@ -9,6 +9,7 @@ export { BODY_LIMIT_BYTES, buildApp, type BuildAppOptions, type RoutePlugin } fr
 export { signDevToken, type Principal, type Role } from './auth.ts'
 export { reviewDemoEventWhenCompleted, seedDemoCatalog } from './demo-catalog.ts'
 export { CommandProducer } from './commands/command-producer.ts'
+export { bookingCommand, eventCommand } from './commands/command-builders.ts'
 export { KafkaCommandTransport } from './commands/kafka-transport.ts'
 export { buildOpsApp } from './operations.ts'
 export { statsRoutes } from './routes/stats.ts'

@@ -4,7 +4,7 @@
  * (admin-managed categories, private favorites). The views it answers with and the queries it takes are
  * in views.ts, with the conventions every view follows (kopecks, ISO instants, `null` for absent facts).
  */
-import type { EmbeddedLog, KafkaSecurity, ProjectionSink } from '../../streams/index.ts'
+import type { EmbeddedLog, KafkaSecurity, ProjectionBatch, ProjectionSink } from '../../streams/index.ts'
 import type { BookingSerdes } from '../../topologies/index.ts'
 import type { AuditEntry, AuditQuery, AuditRecord } from './audit-log.ts'
 import type { BookingSearch } from './booking-queries.ts'
@@ -158,6 +158,13 @@ export interface ReadModel extends CategoryStore, FavoriteStore, CheckInDeviceSt
    * (index.ts). Each batch is one transaction with its offsets; `onApplied` listeners fire after commit.
    */
   projectionSink(serdes: ReadModelSerdes): ProjectionSink
+
+  /**
+   * Applies `batches` as the projection sink would, in transactions that are rolled back: nothing stays
+   * and no `onApplied` listener hears of it, but the statements are prepared and the database has the
+   * tables in its caches (a start's warm-up, infra/warm-up.ts).
+   */
+  rehearse(serdes: ReadModelSerdes, batches: readonly ProjectionBatch[]): Promise<void>
 
   /** Resolves when the database answers a trivial query; rejects otherwise (for `/readyz`). */
   health(): Promise<void>
