@@ -185,14 +185,7 @@ export async function searchEvents(
   if (params.priceMax !== undefined) sql.where.push(`${k}.price_from <= ${sql.bind(params.priceMax)}`)
   if (params.place !== undefined && params.place.trim() !== '')
     sql.where.push(`${guest ? 'e.area' : 'e.place'} ILIKE ${sql.bind(containsPattern(params.place.trim()))}`)
-  if (params.hasSeats !== undefined)
-    sql.where.push(
-      k === 'c'
-        ? `${params.hasSeats ? '' : 'NOT '}c.has_seats`
-        : params.hasSeats
-          ? 'e.seats_available > 0'
-          : 'e.seats_available = 0',
-    )
+  if (params.hasSeats !== undefined) sql.where.push(`${params.hasSeats ? '' : 'NOT '}${k}.has_seats`)
   if (params.organizerId !== undefined) sql.where.push(`e.organizer_id = ${sql.bind(params.organizerId)}`)
   if (params.minRating !== undefined) sql.where.push(`${k}.rating >= ${sql.bind(params.minRating)}`)
 

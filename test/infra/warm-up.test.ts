@@ -11,7 +11,7 @@ import type { Db, Transaction } from '../../read-models/catalog/db.ts'
 import { rollingBack } from '../../read-models/catalog/rolling-back.ts'
 import { SqlReadModel } from '../../read-models/catalog/sql-read-model.ts'
 import { catalogScenario } from '../read-models/catalog/scenario.ts'
-import { dbOf, engines, project, projectedTables } from '../read-models/catalog/support.ts'
+import { dbOf, delegating, engines, project, projectedTables } from '../read-models/catalog/support.ts'
 import { bookingSerdes } from '../topologies/booking-harness.ts'
 
 const serdes = await bookingSerdes()
@@ -27,18 +27,13 @@ function recording(db: Db, seen: string[]): Db {
     },
     exec: (script) => tx.exec(script),
   })
-  return {
-    engine: db.engine,
-    schema: db.schema,
+  return delegating(db, {
     query: (sql, params, options) => {
       seen.push(sql.replace(/\s+/g, ' ').trim())
       return db.query(sql, params, options)
     },
     transaction: (fn) => db.transaction((tx) => fn(traced(tx))),
-    exec: (script) => db.exec(script),
-    forSchema: (schema) => db.forSchema(schema),
-    close: () => db.close(),
-  }
+  })
 }
 
 for (const engine of engines()) {

@@ -197,6 +197,20 @@ export function engines(): Engine[] {
   ]
 }
 
+/** `db` with some of its methods replaced (a test's probe); the rest go to `db` itself. */
+export function delegating(db: Db, replaced: Partial<Db>): Db {
+  return {
+    engine: db.engine,
+    schema: db.schema,
+    query: (sql, params, options) => db.query(sql, params, options),
+    transaction: (fn) => db.transaction(fn),
+    exec: (script) => db.exec(script),
+    forSchema: (schema) => db.forSchema(schema),
+    close: () => db.close(),
+    ...replaced,
+  }
+}
+
 /** The Db under a model opened by openReadModel. */
 export function dbOf(model: ReadModel): Db {
   if (!(model instanceof SqlReadModel)) throw new TypeError('not a SqlReadModel')
