@@ -124,8 +124,8 @@ export async function startService(config: ServiceConfig, logger: Logger): Promi
     })()
     starting = analyticsStarted.catch(() => undefined)
     // One synthetic booking through the topology and a rolled-back projection before the API serves
-    // (warm-up.ts): the first bookings after a restart then run at the steady state's latency. It is only
-    // that: should it fail, the service starts anyway and says why.
+    // (warm-up.ts): the first bookings after a restart then find the code and the statements warm. It is
+    // only that: should it fail, the service starts anyway and says why.
     await warmUp({ serdes, readModel }).then(
       (report) => logger.debug({ warmUp: report }, 'warmed up'),
       (error: unknown) => logger.error({ err: error }, 'warm-up failed'),

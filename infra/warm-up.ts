@@ -1,6 +1,6 @@
 /**
  * A restart's warm-up, run before the service reports ready. Right after a start the first bookings were
- * slow (bench/RESULTS.md, "Restart after SIGKILL": a second 0 p95 of 0.3-1.3 s against ~20 ms steady):
+ * slow (bench/RESULTS.md, "Restart after SIGKILL": a second 0 p95 of 0.3-2 s against ~20 ms steady):
  * the ledger's and the projection's code had never run, and neither had the read model's statements,
  * whose first runs load the database's catalog caches and, on PGlite, compile its code paths.
  *
