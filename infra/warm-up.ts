@@ -13,13 +13,11 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto'
 import type { Actor } from '../avro/index.ts'
-import { TicketSigner } from '../processors/index.ts'
+import { DAY_MS, TicketSigner } from '../processors/index.ts'
 import { bookingCommand, eventCommand } from '../query-api/index.ts'
 import { catalogTopics, type ReadModel } from '../read-models/catalog/index.ts'
 import { bufferSerde, failOnError, stringSerde, TestDriver, type ProjectionBatch } from '../streams/index.ts'
 import { buildBookingTopology, type BookingSerdes } from '../topologies/index.ts'
-
-const DAY_MS = 86_400_000
 
 /** What the warm-up rehearsed: the records the topology emitted for the read model. */
 export interface WarmUpReport {

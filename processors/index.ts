@@ -31,6 +31,7 @@ export { EventLedgerProcessor } from './event-ledger.ts'
 export { LedgerInputTagger, type LedgerInput } from './ledger-input.ts'
 export { LEDGER_CHILDREN, type LedgerOutput } from './ledger-outputs.ts'
 export {
+  DAY_MS,
   upgradeBooking,
   type BookingState,
   type EventState,
