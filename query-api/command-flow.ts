@@ -90,8 +90,13 @@ export type CommandAnswer<R> =
       readonly requestId: string
       readonly resourceId: string
       readonly status: 200 | 201
-      /** The resource as the read model shows it after the decision, else the outcome. */
-      readonly body: R | ReturnType<typeof outcomeBody>
+      /**
+       * The resource as the read model shows it after the decision; undefined for a plan without one, or
+       * when the read model did not show it in time (the outcome and the resource come from different
+       * topics).
+       */
+      readonly resource: R | undefined
+      readonly outcome: RequestOutcomeView
       /** Whether the call waited for the decision (`Preference-Applied`). */
       readonly waited: boolean
     }
@@ -238,19 +243,22 @@ export async function submitCommand<R>(
   const answer = await commandAnswer(context, call, plan, (requestId) =>
     reply.header('x-request-id', requestId),
   )
-  if (answer.kind === 'pending') {
+  // Accepted, but the resource does not show it yet: the success status promises the resource in the
+  // body, so the answer is 202, as for a command not decided yet, telling the decision.
+  const unseen = answer.kind === 'decided' && plan.load !== undefined && answer.resource === undefined
+  if (answer.kind === 'pending' || unseen) {
     if (plan.location) reply.header('content-location', plan.location(answer.resourceId))
     return reply.code(202).send({
       requestId: answer.requestId,
       resourceId: answer.resourceId,
-      status: 'PENDING',
+      status: answer.kind === 'pending' ? 'PENDING' : 'ACCEPTED',
       links: { outcome: `/api/v1/requests/${encodeURIComponent(answer.requestId)}` },
     })
   }
   if (answer.waited && call.waitMs !== undefined)
     reply.header('preference-applied', `wait=${Math.round(call.waitMs / 1000)}`)
   if (plan.location) reply.header('location', plan.location(answer.resourceId))
-  return reply.code(answer.status).send(answer.body)
+  return reply.code(answer.status).send(answer.resource ?? outcomeBody(answer.outcome))
 }
 
 /**
@@ -378,7 +386,8 @@ function answerDecided<R>(
     requestId: answeredId,
     resourceId: outcome.resourceId || resourceId,
     status: plan.successStatus,
-    body: resource ?? outcomeBody(outcome),
+    resource,
+    outcome,
     waited,
   }
 }

@@ -25,10 +25,15 @@ export const Accepted = Type.Object(
   {
     requestId: Type.String(),
     resourceId: Type.String(),
-    status: Type.Literal('PENDING'),
+    status: Type.Union([Type.Literal('PENDING'), Type.Literal('ACCEPTED')]),
     links: Type.Object({ outcome: Type.String() }),
   },
-  { description: 'The command was accepted for processing; its outcome is at links.outcome' },
+  {
+    description:
+      'The command was accepted for processing (PENDING), or decided and accepted (ACCEPTED) while the ' +
+      'resource does not show the decision yet; the outcome is at links.outcome, the resource at ' +
+      'Content-Location',
+  },
 )
 
 export const Outcome = Type.Object({

@@ -38,8 +38,12 @@ function fields(message: object, keys: readonly string[]): Record<string, unknow
 function bookingReply(answer: CommandAnswer<BookingView>) {
   if (answer.kind === 'pending')
     return { requestId: answer.requestId, status: 'PENDING', bookingId: answer.resourceId }
-  const booking = 'userId' in answer.body ? answer.body : undefined
-  return { requestId: answer.requestId, status: 'ACCEPTED', bookingId: answer.resourceId, booking }
+  return {
+    requestId: answer.requestId,
+    status: 'ACCEPTED',
+    bookingId: answer.resourceId,
+    booking: answer.resource,
+  }
 }
 
 /** A command on an existing booking: the booking before it goes to the audit line, then the answer. */

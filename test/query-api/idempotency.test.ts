@@ -5,7 +5,7 @@
 // held seats unless REJECTED ones are asked for.
 import type { FastifyInstance } from 'fastify'
 import t from 'tap'
-import { buildApp } from '../../query-api/app.ts'
+import { buildApp, type BuildAppOptions } from '../../query-api/app.ts'
 import { CommandProducer } from '../../query-api/commands/command-producer.ts'
 import { EmbeddedCommandTransport } from '../../query-api/commands/embedded-transport.ts'
 import { MemoryRequestRegistry } from '../../query-api/idempotency.ts'
@@ -24,13 +24,17 @@ import {
   WEBHOOK_SECRET,
   type Harness,
   type Principal,
+  until,
 } from './api-harness.ts'
 
 const h = await startHarness()
 t.teardown(() => h.close())
 
-/** Another API instance over the same log and read model, with an empty registry: the cache is lost. */
-async function appWithEmptyCache(): Promise<FastifyInstance> {
+/**
+ * Another API instance over the same log and read model, with an empty registry: the cache is lost.
+ * `overrides` replace its options (another registry, a read model seen through a filter).
+ */
+async function appWithEmptyCache(overrides: Partial<BuildAppOptions> = {}): Promise<FastifyInstance> {
   const serdes = createBookingSerdes(new LocalSchemaRegistry())
   await serdes.init()
   const app = await buildApp({
@@ -39,6 +43,7 @@ async function appWithEmptyCache(): Promise<FastifyInstance> {
     auth: AUTH,
     requests: new MemoryRequestRegistry(),
     webhookSecret: WEBHOOK_SECRET,
+    ...overrides,
   })
   await app.ready()
   t.teardown(() => app.close())
@@ -101,6 +106,69 @@ t.test('a retry after the cache is lost names the same request and booking, and 
   t.equal(admin.statusCode, 200, 'an admin does')
 })
 
+t.test(
+  'an accepted booking its page does not show yet is answered 202 ACCEPTED, never 201 without it',
+  async (t) => {
+    // The outcome and the booking's row are projected from different topics: here the booking's row stays
+    // out of sight of this instance (a projection behind) while the outcome is there.
+    let hidden = true
+    const readModel = new Proxy(h.readModel, {
+      get(target, property) {
+        if (property === 'getBooking')
+          return async (id: string) => (hidden ? undefined : target.getBooking(id))
+        const value: unknown = Reflect.get(target, property, target)
+        return typeof value === 'function' ? value.bind(target) : value
+      },
+    })
+    const behind = await appWithEmptyCache({ readModel })
+    const eventId = await publishedEvent(h as Harness, { capacity: 5 })
+
+    const sent = await book(h.app, USER, eventId, 'unseen-repeat', false)
+    t.equal(sent.statusCode, 202, sent.body)
+    const { requestId, resourceId } = sent.json<{ requestId: string; resourceId: string }>()
+    const decided = await until(
+      async () => (await on(h.app, USER, { method: 'GET', url: `/api/v1/requests/${requestId}` })).json(),
+      (o: { status: string }) => o.status !== 'PENDING',
+    )
+    t.match(decided, { status: 'ACCEPTED', resourceId })
+
+    const repeated = await book(behind, USER, eventId, 'unseen-repeat', false)
+    t.equal(repeated.statusCode, 202, 'a repeat of the decided request: ' + repeated.body)
+    t.same(repeated.json(), {
+      requestId,
+      resourceId,
+      status: 'ACCEPTED',
+      links: { outcome: `/api/v1/requests/${requestId}` },
+    })
+    t.equal(repeated.headers['content-location'], `/api/v1/bookings/${resourceId}`)
+
+    const waited = await on(behind, USER2, {
+      method: 'POST',
+      url: '/api/v1/bookings',
+      headers: { 'idempotency-key': 'unseen-wait', prefer: 'wait=3' },
+      payload: { eventId, priceOptionId: 'std', seats: 1 },
+    })
+    t.equal(waited.statusCode, 202, 'a wait that saw the outcome, not the booking: ' + waited.body)
+    t.match(waited.json(), { requestId: waited.headers['x-request-id'], status: 'ACCEPTED' })
+    const waitedBooking = waited.json<{ resourceId: string }>().resourceId
+
+    hidden = false
+    for (const [who, key, id] of [
+      [USER, 'unseen-repeat', resourceId],
+      [USER2, 'unseen-wait', waitedBooking],
+    ] as const) {
+      const shown = await book(behind, who, eventId, key)
+      t.equal(shown.statusCode, 201, `${key} once shown: ${shown.body}`)
+      t.equal(shown.json<{ id: string }>().id, id, `${key}: the booking the 202 named`)
+    }
+    t.equal(
+      (await book(behind, USER, eventId, 'unseen-repeat')).headers['x-request-id'],
+      requestId,
+      'the original request ID',
+    )
+  },
+)
+
 t.test('the same key from another user, or for another event, is another request', async (t) => {
   const eventA = await publishedEvent(h as Harness, { capacity: 5 })
   const eventB = await publishedEvent(h as Harness, { capacity: 5 })
@@ -149,17 +217,7 @@ t.test(
   'a user may introduce a bounded number of keys a day; retries of a known key still work',
   async (t) => {
     const eventId = await publishedEvent(h as Harness, { capacity: 10 })
-    const serdes = createBookingSerdes(new LocalSchemaRegistry())
-    await serdes.init()
-    const app = await buildApp({
-      readModel: h.readModel,
-      commands: new CommandProducer(new EmbeddedCommandTransport(h.log), serdes),
-      auth: AUTH,
-      requests: new MemoryRequestRegistry(undefined, 2),
-      webhookSecret: WEBHOOK_SECRET,
-    })
-    await app.ready()
-    t.teardown(() => app.close())
+    const app = await appWithEmptyCache({ requests: new MemoryRequestRegistry(undefined, 2) })
     const join = (key: string) =>
       on(app, USER2, {
         method: 'POST',
