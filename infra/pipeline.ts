@@ -17,21 +17,32 @@ export interface Pipeline {
 }
 
 /**
+ * Opens the durable embedded log in DATA_DIR, its journal read and checked on a worker thread
+ * (`EmbeddedLog.load`): the caller's thread is free for other work until it is needed.
+ */
+export function openEmbeddedLog(config: Config): Promise<EmbeddedLog> {
+  return EmbeddedLog.load({
+    dir: join(config.dataDir, 'log'),
+    fsyncIntervalMs: config.embeddedFsyncIntervalMs,
+  })
+}
+
+/**
  * Builds the booking topology with the configured schema registry and runs it:
  * on Kafka when KAFKA_BROKERS is set, else on the durable embedded log in
- * DATA_DIR. Same topology, serdes and processors either way. Ticket codes are signed with TICKET_SECRET:
+ * DATA_DIR (`parts.log` when the caller opened it already: the pipeline then owns it). Same topology,
+ * serdes and processors either way. Ticket codes are signed with TICKET_SECRET:
  * the service's configuration (`loadServiceConfig`) always has one, refused when it is the development key
  * outside the embedded mode; a test or tool process that loaded only `loadConfig` signs with the
- * development key. `clock` is the wall clock by default (tests move a skipped clock forward to bring
- * timers due).
+ * development key. `parts.clock` is the wall clock by default (tests move a skipped clock forward to
+ * bring timers due).
  */
 export async function startPipeline(
   config: Config,
   logger: Logger,
-  serdes?: BookingSerdes,
-  clock?: Clock,
+  parts: { serdes?: BookingSerdes; clock?: Clock; log?: Promise<EmbeddedLog> } = {},
 ): Promise<Pipeline> {
-  serdes ??= await serdesFor(config)
+  const serdes = parts.serdes ?? (await serdesFor(config))
   const tickets = new TicketSigner(config.ticketSecret || DEVELOPMENT_TICKET_SECRET)
   const topology = buildBookingTopology({ serdes, tickets })
   const common = {
@@ -41,7 +52,7 @@ export async function startPipeline(
     metricPrefix: 'backend_event_streams',
     commitIntervalMs: config.commitIntervalMs,
     logger,
-    ...(clock === undefined ? {} : { clock }),
+    ...(parts.clock === undefined ? {} : { clock: parts.clock }),
   }
   if (config.kafkaBrokers.length > 0) {
     const streams = new KafkaStreams(topology, {
@@ -54,12 +65,14 @@ export async function startPipeline(
     await streams.start()
     return { transport: 'kafka', log: undefined, streams, close: () => streams.close() }
   }
-  const log = EmbeddedLog.open({
-    dir: join(config.dataDir, 'log'),
-    fsyncIntervalMs: config.embeddedFsyncIntervalMs,
-  })
+  const log = await (parts.log ?? openEmbeddedLog(config))
   const streams = new EmbeddedStreams(topology, { ...common, log })
-  await streams.start()
+  try {
+    await streams.start()
+  } catch (error) {
+    log.close()
+    throw error
+  }
   return {
     transport: 'embedded',
     log,

@@ -2,9 +2,10 @@
  * The composition root of backend-event: everything `main.ts` runs, in start
  * order, closed in reverse.
  *
- *   pipeline (booking topology on the embedded log or Kafka)
- *   → read model (PGlite or PostgreSQL) fed by its projection
- *   → analytics (chDB or ClickHouse), migrated, and its sink starting (catching up in the background)
+ *   read model (PGlite or PostgreSQL) and analytics (chDB or ClickHouse, migrated) open, while the
+ *     embedded log's journal is read on a worker thread
+ *   → pipeline (booking topology on the embedded log or Kafka)
+ *   → the read model's projection, and the analytics sink starting (catching up in the background)
  *   → a warm-up: one synthetic booking through the topology and a rolled-back projection (warm-up.ts)
  *   → query API (Fastify) producing commands and reading the read model and analytics; in the embedded
  *     mode once the analytics sink has started
@@ -38,7 +39,7 @@ import { openReadModel, startReadModelProjection } from '../read-models/catalog/
 import { projectionOf, type ProjectionRunner } from '../streams/index.ts'
 import type { BookingSerdes } from '../topologies/index.ts'
 import { kafkaSecurityOf, type ServiceConfig } from './config.ts'
-import { startPipeline, type Pipeline } from './pipeline.ts'
+import { openEmbeddedLog, startPipeline, type Pipeline } from './pipeline.ts'
 import { serdesFor } from './serdes.ts'
 import { warmUp } from './warm-up.ts'
 
@@ -68,18 +69,15 @@ export async function startService(config: ServiceConfig, logger: Logger): Promi
     last = now
   }
   try {
+    // In the embedded mode the log's journal is read and checked on a worker thread (`EmbeddedLog.load`)
+    // while this thread opens the read model and ClickHouse: on a data folder of 100,000 bookings the
+    // read is most of a second, mostly page faults (bench/RESULTS.md, "Restart after SIGKILL").
+    const logOpening = config.kafkaBrokers.length === 0 ? openEmbeddedLog(config) : undefined
+    logOpening?.catch(() => undefined) // awaited below; a failure must not be unhandled meanwhile
+    const logCloser = async () => (await logOpening?.catch(() => undefined))?.close()
+    closers.push(logCloser)
     const serdes = await serdesFor(config)
     stage('serdesMs')
-
-    const pipeline = await startPipeline(config, logger, serdes)
-    stage('pipelineMs')
-    closers.push(() => pipeline.close())
-    // The catalog's consumer group belongs to the application: two deployments on one cluster never share it.
-    const kafka = kafkaSecurityOf(config)
-    const source =
-      pipeline.log !== undefined
-        ? { log: pipeline.log }
-        : { brokers: config.kafkaBrokers, groupId: `${config.applicationId}-catalog`, kafka }
 
     const readModel = await openReadModel({
       schema: config.readModelSchema,
@@ -87,12 +85,10 @@ export async function startService(config: ServiceConfig, logger: Logger): Promi
       logger,
     })
     closers.push(() => readModel.close())
-    const catalog = await startReadModelProjection({ model: readModel, serdes, source, logger })
-    closers.push(() => catalog.close())
-    stage('catalogMs')
+    stage('readModelMs')
 
     // ClickHouse opens and migrates before the API listens: chDB's engine takes a third of a second of this
-    // thread, which would otherwise stall the first requests. Its sink starts once the API serves (below).
+    // thread, which would otherwise stall the first requests.
     const clickhouse = createClickHouse(
       config.clickhouseUrl !== ''
         ? { url: config.clickhouseUrl }
@@ -101,8 +97,27 @@ export async function startService(config: ServiceConfig, logger: Logger): Promi
     const clickhouseCloser = () => clickhouse.close()
     closers.push(clickhouseCloser)
     await migrateAnalytics(clickhouse)
-    const analyticsRegistry = new Registry()
     stage('analyticsMs')
+
+    const pipeline = await startPipeline(config, logger, {
+      serdes,
+      ...(logOpening === undefined ? {} : { log: logOpening }),
+    })
+    // The pipeline owns the log now: it closes it, last.
+    closers.splice(closers.indexOf(logCloser), 1)
+    closers.unshift(() => pipeline.close())
+    stage('pipelineMs')
+    // The catalog's consumer group belongs to the application: two deployments on one cluster never share it.
+    const kafka = kafkaSecurityOf(config)
+    const source =
+      pipeline.log !== undefined
+        ? { log: pipeline.log }
+        : { brokers: config.kafkaBrokers, groupId: `${config.applicationId}-catalog`, kafka }
+    const catalog = await startReadModelProjection({ model: readModel, serdes, source, logger })
+    closers.push(() => catalog.close())
+    stage('catalogMs')
+
+    const analyticsRegistry = new Registry()
     // The analytics sink reads its positions and booking tallies (100,000 active bookings: half a second,
     // most of it chDB's own threads), then catches up beside the API. It starts now, while the warm-up below
     // runs; nothing a client waits for needs it (stats read what is written), so on real infrastructure the

@@ -471,22 +471,38 @@ function recordEnd(buf: Buffer, headerCountAt: number): number {
 }
 
 /**
+ * Where the frame at `pos` of `buf` ends, or -1 when it is torn (cut short) or corrupt (its CRC).
+ * A zero-filled tail (a crash while the file grew) reads as length 0 with a matching CRC 0: torn too.
+ */
+export function checkedFrameEnd(buf: Buffer, pos: number): number {
+  if (pos + HEADER > buf.length) return -1
+  const length = buf.readUInt32BE(pos)
+  const end = pos + HEADER + length
+  if (length === 0 || end > buf.length) return -1
+  return crc32(buf.subarray(pos + HEADER, end)) === buf.readUInt32BE(pos + 4) ? end : -1
+}
+
+/** How many bytes from the start of `buf` are whole frames with good CRCs (`checkedFrameEnd`). */
+export function checkedBytesOf(buf: Buffer): number {
+  let pos = 0
+  for (let end = checkedFrameEnd(buf, 0); end >= 0; end = checkedFrameEnd(buf, pos)) pos = end
+  return pos
+}
+
+/**
  * Walks the frames of a journal and hands each valid one to `onFrame`, appends with their records
  * located, not decoded. Stops at the first torn or corrupt frame and returns how many bytes were
  * good, so the caller truncates the rest. A frame is parsed completely before `onFrame` sees it.
+ * `checkedBytes`: a prefix of whole frames whose CRCs were checked already (`checkedBytesOf`).
  */
-export function scanFrames(buf: Buffer, onFrame: (frame: IndexedFrame) => void): number {
+export function scanFrames(buf: Buffer, onFrame: (frame: IndexedFrame) => void, checkedBytes = 0): number {
   const names = new TopicNames()
   const records = new RecordArrays()
   const r = new Reader(buf, 0)
   let pos = 0
   while (pos + HEADER <= buf.length) {
-    const length = buf.readUInt32BE(pos)
-    const crc = buf.readUInt32BE(pos + 4)
-    const end = pos + HEADER + length
-    if (end > buf.length) break
-    // A zero-filled tail (a crash while the file grew) reads as length 0 with a matching CRC 0: torn too.
-    if (length === 0 || crc32(buf.subarray(pos + HEADER, end)) !== crc) break
+    const end = pos < checkedBytes ? pos + HEADER + buf.readUInt32BE(pos) : checkedFrameEnd(buf, pos)
+    if (end < 0 || end > buf.length) break
     let frame: IndexedFrame
     try {
       r.pos = pos + HEADER

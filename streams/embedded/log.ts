@@ -18,6 +18,7 @@ import { RuntimeError } from '../errors.ts'
 import type { OutgoingRecord, TopicPartitionOffset } from '../task.ts'
 import type { TopicSpec } from '../topic-spec.ts'
 import { FrameStore } from './frame-store.ts'
+import { readCheckedJournal, type CheckedJournal } from './journal-reader.ts'
 import {
   encodeAppend,
   encodeFrame,
@@ -173,11 +174,36 @@ export class EmbeddedLog {
   /** Opens (recovering) or creates the log. */
   static open(options: EmbeddedLogOptions = {}): EmbeddedLog {
     const log = new EmbeddedLog(options)
-    if (options.dir !== undefined) log.#openDir(options.dir, options.compactAtOpenBytes ?? 256 * 1024 * 1024)
+    if (options.dir !== undefined) {
+      const path = log.#lock(options.dir)
+      log.#openJournal(
+        path,
+        options,
+        existsSync(path) ? { bytes: readFileSync(path), checkedBytes: 0 } : undefined,
+      )
+    }
     return log
   }
 
-  #openDir(dir: string, compactAtOpenBytes: number): void {
+  /**
+   * Opens the log as `open` does, with the journal read and its CRCs checked on a worker thread
+   * (journal-reader.ts): the calling thread is free meanwhile, and what is left for it is the scan.
+   */
+  static async load(options: EmbeddedLogOptions = {}): Promise<EmbeddedLog> {
+    const log = new EmbeddedLog(options)
+    if (options.dir === undefined) return log
+    const path = log.#lock(options.dir)
+    try {
+      log.#openJournal(path, options, existsSync(path) ? await readCheckedJournal(path) : undefined)
+    } catch (error) {
+      log.#unlock()
+      throw error
+    }
+    return log
+  }
+
+  /** Takes the folder's lock (DATA_DIR_LOCKED while another live process holds it); the journal's path. */
+  #lock(dir: string): string {
     mkdirSync(dir, { recursive: true })
     const lock = join(dir, 'LOCK')
     if (existsSync(lock)) {
@@ -188,15 +214,25 @@ export class EmbeddedLog {
         })
     }
     writeFileSync(lock, String(process.pid))
-    const path = join(dir, 'log.jnl')
-    if (existsSync(path)) {
-      this.#load(path)
-      if (this.#journalBytes > compactAtOpenBytes) {
+    return join(dir, 'log.jnl')
+  }
+
+  /** Removes the folder's lock if this process holds it. */
+  #unlock(): void {
+    const lock = join(this.#dir!, 'LOCK')
+    if (existsSync(lock) && readFileSync(lock, 'utf8') === String(process.pid)) unlinkSync(lock)
+  }
+
+  /** Recovers the journal read (if there is one), compacts it when large, and opens it for appends. */
+  #openJournal(path: string, options: EmbeddedLogOptions, journal: CheckedJournal | undefined): void {
+    if (journal !== undefined) {
+      this.#load(path, journal)
+      if (this.#journalBytes > (options.compactAtOpenBytes ?? 256 * 1024 * 1024)) {
         this.#rewrite(path)
         this.#topics.clear()
         this.#committed.clear()
         this.#frames.clear()
-        this.#load(path)
+        this.#load(path, { bytes: readFileSync(path), checkedBytes: 0 })
       }
     }
     // Read and append: records the ring no longer holds are read back from the journal.
@@ -204,12 +240,11 @@ export class EmbeddedLog {
     this.#frames.attachJournal(this.#fd)
   }
 
-  /** Reads a journal into the index (kept in memory, for restores) and truncates a torn tail. */
-  #load(path: string): void {
-    const buf = readFileSync(path)
-    const journal = this.#frames.addJournal(buf)
-    const validBytes = scanFrames(buf, (frame) => this.#apply(frame, journal))
-    if (validBytes < buf.length) {
+  /** Indexes a journal read (kept in memory, for restores) and truncates a torn tail. */
+  #load(path: string, { bytes, checkedBytes }: CheckedJournal): void {
+    const journal = this.#frames.addJournal(bytes)
+    const validBytes = scanFrames(bytes, (frame) => this.#apply(frame, journal), checkedBytes)
+    if (validBytes < bytes.length) {
       const fd = openSync(path, 'r+')
       ftruncateSync(fd, validBytes)
       closeSync(fd)
@@ -497,8 +532,7 @@ export class EmbeddedLog {
       // A background fdatasync may still use the descriptor: it closes it when done.
       if (!this.#syncing) closeSync(this.#fd)
       this.#fd = undefined
-      const lock = join(this.#dir!, 'LOCK')
-      if (existsSync(lock) && readFileSync(lock, 'utf8') === String(process.pid)) unlinkSync(lock)
+      this.#unlock()
     }
     this.#listeners.clear()
   }

@@ -2,6 +2,7 @@ import { spawn, spawnSync } from 'node:child_process'
 import {
   appendFileSync,
   existsSync,
+  mkdirSync,
   mkdtempSync,
   readFileSync,
   rmSync,
@@ -217,97 +218,141 @@ function threeAppends(dir: string): number[] {
   return sizes
 }
 
-/** After recovery the third append (records and commit) is gone and the first two are intact. */
-function checkRecoveredToTwo(t: Test, dir: string, sizes: number[]): void {
-  const log = open(t, { dir })
-  t.same(
-    log.read('t', 0, 0).map((r) => [r.offset, text(r.key), text(r.value)]),
-    [
-      [0, 'k0', 'first'],
-      [1, 'k1', 'second'],
-    ],
-  )
-  t.equal(log.endOffset('t', 0), 2)
-  t.equal(log.committed('g', 't', 0), 1, "the dropped frame's commit is dropped with its records")
-  t.equal(statSync(join(dir, 'log.jnl')).size, sizes[1], 'the journal is truncated to the last good frame')
-  t.same(log.append([rec('t', 0, 'k2', 'again')]), [2], 'the next append reuses the dropped offset')
-  log.close()
-  const third = open(t, { dir })
-  t.same(
-    third.read('t', 0, 0).map((r) => text(r.value)),
-    ['first', 'second', 'again'],
-    'the journal is valid after recovery and a new append',
-  )
+/** The two ways to open a folder: the journal read on this thread, or on a worker (`load`). */
+const REOPENERS: [string, (t: Test, options: EmbeddedLogOptions) => Promise<EmbeddedLog>][] = [
+  ['open', async (t, options) => open(t, options)],
+  [
+    'load',
+    async (t, options) => {
+      const log = await EmbeddedLog.load({ fsyncIntervalMs: 0, ...options })
+      t.teardown(() => log.close())
+      return log
+    },
+  ],
+]
+
+for (const [via, reopen] of REOPENERS) {
+  /** After recovery the third append (records and commit) is gone and the first two are intact. */
+  const checkRecoveredToTwo = async (t: Test, dir: string, sizes: number[]): Promise<void> => {
+    const log = await reopen(t, { dir })
+    t.same(
+      log.read('t', 0, 0).map((r) => [r.offset, text(r.key), text(r.value)]),
+      [
+        [0, 'k0', 'first'],
+        [1, 'k1', 'second'],
+      ],
+    )
+    t.equal(log.endOffset('t', 0), 2)
+    t.equal(log.committed('g', 't', 0), 1, "the dropped frame's commit is dropped with its records")
+    t.equal(statSync(join(dir, 'log.jnl')).size, sizes[1], 'the journal is truncated to the last good frame')
+    t.same(log.append([rec('t', 0, 'k2', 'again')]), [2], 'the next append reuses the dropped offset')
+    log.close()
+    const third = await reopen(t, { dir })
+    t.same(
+      third.read('t', 0, 0).map((r) => text(r.value)),
+      ['first', 'second', 'again'],
+      'the journal is valid after recovery and a new append',
+    )
+  }
+
+  t.test(`${via}: a torn last frame (file cut short) is dropped and the journal truncated`, async (t) => {
+    const dir = tempDir(t)
+    const sizes = threeAppends(dir)
+    truncateSync(join(dir, 'log.jnl'), sizes[2]! - 3)
+    await checkRecoveredToTwo(t, dir, sizes)
+  })
+
+  t.test(`${via}: a frame cut inside its 8-byte header is dropped`, async (t) => {
+    const dir = tempDir(t)
+    const sizes = threeAppends(dir)
+    truncateSync(join(dir, 'log.jnl'), sizes[1]! + 5)
+    await checkRecoveredToTwo(t, dir, sizes)
+  })
+
+  t.test(`${via}: garbage after the last frame is dropped`, async (t) => {
+    const dir = tempDir(t)
+    const sizes = threeAppends(dir)
+    truncateSync(join(dir, 'log.jnl'), sizes[1]!)
+    // A plausible header (small length, wrong CRC) followed by junk.
+    const junk = Buffer.alloc(40, 0xab)
+    junk.writeUInt32BE(20, 0)
+    junk.writeUInt32BE(0xdeadbeef, 4)
+    appendFileSync(join(dir, 'log.jnl'), junk)
+    await checkRecoveredToTwo(t, dir, sizes)
+  })
+
+  t.test(`${via}: a zero-filled tail (as a crash can leave after the last write) is dropped`, async (t) => {
+    // A crash after the file grew but before its data reached the disk leaves zeros
+    // at the end. A zero header reads as "length 0, crc32 0" and crc32 of no bytes is 0,
+    // so only a check of the payload length can reject it.
+    const dir = tempDir(t)
+    const sizes = threeAppends(dir)
+    truncateSync(join(dir, 'log.jnl'), sizes[1]!)
+    appendFileSync(join(dir, 'log.jnl'), Buffer.alloc(64))
+    const opened = await reopen(t, { dir }).catch((error: unknown) => error)
+    t.type(opened, EmbeddedLog, 'the log recovers from a zero-filled tail')
+    if (opened instanceof EmbeddedLog) {
+      opened.close()
+      await checkRecoveredToTwo(t, dir, sizes)
+    }
+  })
+
+  t.test(`${via}: a flipped byte in the last frame's payload (CRC mismatch) drops that frame`, async (t) => {
+    const dir = tempDir(t)
+    const sizes = threeAppends(dir)
+    const path = join(dir, 'log.jnl')
+    const bytes = readFileSync(path)
+    const at = sizes[2]! - 4 // inside the third frame's payload
+    bytes[at] = bytes[at]! ^ 0x01
+    writeFileSync(path, bytes)
+    await checkRecoveredToTwo(t, dir, sizes)
+  })
+
+  t.test(`${via}: a flipped byte in an earlier frame drops it and everything after it`, async (t) => {
+    const dir = tempDir(t)
+    const sizes = threeAppends(dir)
+    const path = join(dir, 'log.jnl')
+    const bytes = readFileSync(path)
+    const at = sizes[1]! - 2 // inside the second append's frame
+    bytes[at] = bytes[at]! ^ 0x80
+    writeFileSync(path, bytes)
+    const log = await reopen(t, { dir })
+    t.same(
+      log.read('t', 0, 0).map((r) => text(r.value)),
+      ['first'],
+    )
+    t.equal(log.committed('g', 't', 0), 0)
+    t.equal(statSync(path).size, sizes[0])
+  })
 }
 
-t.test('a torn last frame (file cut short) is dropped and the journal truncated', async (t) => {
+t.test('load: a journal it cannot read is an error, and the folder is not left locked', async (t) => {
   const dir = tempDir(t)
-  const sizes = threeAppends(dir)
-  truncateSync(join(dir, 'log.jnl'), sizes[2]! - 3)
-  checkRecoveredToTwo(t, dir, sizes)
+  mkdirSync(join(dir, 'log.jnl')) // a folder where the journal should be: the reader's open fails
+  await t.rejects(EmbeddedLog.load({ dir }), { code: 'EISDIR' })
+  t.notOk(existsSync(join(dir, 'LOCK')), 'the lock is released')
 })
 
-t.test('a frame cut inside its 8-byte header is dropped', async (t) => {
+t.test('load reads a journal of many frames as open does', async (t) => {
   const dir = tempDir(t)
-  const sizes = threeAppends(dir)
-  truncateSync(join(dir, 'log.jnl'), sizes[1]! + 5)
-  checkRecoveredToTwo(t, dir, sizes)
-})
-
-t.test('garbage after the last frame is dropped', async (t) => {
-  const dir = tempDir(t)
-  const sizes = threeAppends(dir)
-  truncateSync(join(dir, 'log.jnl'), sizes[1]!)
-  // A plausible header (small length, wrong CRC) followed by junk.
-  const junk = Buffer.alloc(40, 0xab)
-  junk.writeUInt32BE(20, 0)
-  junk.writeUInt32BE(0xdeadbeef, 4)
-  appendFileSync(join(dir, 'log.jnl'), junk)
-  checkRecoveredToTwo(t, dir, sizes)
-})
-
-t.test('a zero-filled tail (as a crash can leave after the last write) is dropped', async (t) => {
-  // A crash after the file grew but before its data reached the disk leaves zeros
-  // at the end. A zero header reads as "length 0, crc32 0" and crc32 of no bytes is 0,
-  // so only a check of the payload length can reject it.
-  const dir = tempDir(t)
-  const sizes = threeAppends(dir)
-  truncateSync(join(dir, 'log.jnl'), sizes[1]!)
-  appendFileSync(join(dir, 'log.jnl'), Buffer.alloc(64))
-  let opened: EmbeddedLog | undefined
-  t.doesNotThrow(() => {
-    opened = EmbeddedLog.open({ dir, fsyncIntervalMs: 0 })
-  }, 'EmbeddedLog.open recovers from a zero-filled tail')
-  opened?.close()
-  if (opened !== undefined) checkRecoveredToTwo(t, dir, sizes)
-})
-
-t.test("a flipped byte in the last frame's payload (CRC mismatch) drops that frame", async (t) => {
-  const dir = tempDir(t)
-  const sizes = threeAppends(dir)
-  const path = join(dir, 'log.jnl')
-  const bytes = readFileSync(path)
-  const at = sizes[2]! - 4 // inside the third frame's payload
-  bytes[at] = bytes[at]! ^ 0x01
-  writeFileSync(path, bytes)
-  checkRecoveredToTwo(t, dir, sizes)
-})
-
-t.test('a flipped byte in an earlier frame drops it and everything after it', async (t) => {
-  const dir = tempDir(t)
-  const sizes = threeAppends(dir)
-  const path = join(dir, 'log.jnl')
-  const bytes = readFileSync(path)
-  const at = sizes[1]! - 2 // inside the second append's frame
-  bytes[at] = bytes[at]! ^ 0x80
-  writeFileSync(path, bytes)
-  const log = open(t, { dir })
-  t.same(
-    log.read('t', 0, 0).map((r) => text(r.value)),
-    ['first'],
-  )
-  t.equal(log.committed('g', 't', 0), 0)
-  t.equal(statSync(path).size, sizes[0])
+  const log = EmbeddedLog.open({ dir, fsyncIntervalMs: 0 })
+  log.createTopics([deleteTopic('m', 2)])
+  for (let i = 0; i < 500; i++)
+    log.append(
+      [rec('m', i % 2, `k${i}`, 'v'.repeat(i))],
+      [{ group: 'g', topic: 'm', partition: i % 2, offset: i }],
+    )
+  log.close()
+  const opened = open(t, { dir })
+  const loaded = await REOPENERS[1]![1](t, { dir })
+  for (const partition of [0, 1])
+    t.same(
+      loaded.read('m', partition, 0).map((r) => [r.offset, text(r.key), text(r.value)]),
+      opened.read('m', partition, 0).map((r) => [r.offset, text(r.key), text(r.value)]),
+      `partition ${partition}`,
+    )
+  t.equal(loaded.read('m', 1, 0).length, 250)
+  t.equal(loaded.committed('g', 'm', 1), 499)
 })
 
 t.test('journal codec: frames round-trip and decodeFrames reports the valid prefix', async (t) => {

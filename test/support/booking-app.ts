@@ -52,8 +52,7 @@ const skipFile = process.env.CLOCK_SKIP_FILE
 const pipeline = await startPipeline(
   config,
   logger,
-  undefined,
-  skipFile === undefined || skipFile === '' ? undefined : skippedClock(skipFile),
+  skipFile === undefined || skipFile === '' ? {} : { clock: skippedClock(skipFile) },
 )
 const { streams } = pipeline
 streams.onError((error) => {
