@@ -91,7 +91,9 @@ for (let decided = false; !decided; await sleep(200)) {
   }).catch(() => undefined)
   decided = res?.status === 200 && ((await res.json()) as { status: string }).status !== 'PENDING'
 }
-// Give the analytics sink a moment to catch up too: the restart then starts with nothing behind.
-await sleep(5000)
+// And until the analytics sink has written all of it (it catches a backlog up at 2,000 records a second,
+// a few minutes for this fill): the restart then starts with nothing behind, as after a kill of a service
+// that kept up.
+await (await service.analyticsStarted).caughtUp(30 * 60_000)
 process.stdout.write(`${JSON.stringify({ filled: true, commands: COMMANDS, events: EVENTS })}\n`)
 setInterval(() => {}, 60_000)
