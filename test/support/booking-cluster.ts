@@ -11,7 +11,7 @@ import type { EventCommand } from '../../avro/index.ts'
 import type { BookingSerdes } from '../../topologies/index.ts'
 import { BookingOutputReader, createAppTopics, endOffsets } from './booking-load.ts'
 import type { HeldRecord, Holding } from './commit-hold.ts'
-import { committedOffsetSum, deleteTopicsMatching, kafkaClient, produce } from './kafka.ts'
+import { brokers, committedOffsetSum, deleteTopicsMatching, kafkaClient, produce } from './kafka.ts'
 import { RUN_TOPIC_PREFIX, RUN_TOPICS } from './own-topics.ts'
 import { startApp, terminate, type AppProcess } from './processes.ts'
 
@@ -39,6 +39,9 @@ export class BookingCluster {
     this.kafka = kafkaClient(appId)
     this.reader = new BookingOutputReader(this.kafka, `${appId}-reader`, serdes, eventIds)
     this.#env = {
+      // The brokers the test's own clients use: an app started without them would run on the embedded
+      // log in the checkout's `.data/` instead (and two instances would meet DATA_DIR_LOCKED).
+      KAFKA_BROKERS: brokers().join(','),
       APPLICATION_ID: appId,
       KAFKA_TOPIC_PREFIX: RUN_TOPIC_PREFIX,
       KAFKA_SESSION_TIMEOUT_MS: '6000',
