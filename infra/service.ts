@@ -108,8 +108,7 @@ export async function startService(config: ServiceConfig, logger: Logger): Promi
       ...(logOpening === undefined ? {} : { log: logOpening }),
     })
     // The pipeline owns the log now: it closes it, last.
-    closers.splice(closers.indexOf(logCloser), 1)
-    closers.unshift(() => pipeline.close())
+    closers[closers.indexOf(logCloser)] = () => pipeline.close()
     stage('pipelineMs')
     // The catalog's consumer group belongs to the application: two deployments on one cluster never share it.
     const kafka = kafkaSecurityOf(config)

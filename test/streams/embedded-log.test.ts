@@ -218,6 +218,13 @@ function threeAppends(dir: string): number[] {
   return sizes
 }
 
+/** Flips the bits of `mask` in the byte at `at` of the file at `path`. */
+function flipBits(path: string, at: number, mask: number): void {
+  const bytes = readFileSync(path)
+  bytes[at] = bytes[at]! ^ mask
+  writeFileSync(path, bytes)
+}
+
 /** The two ways to open a folder: the journal read on this thread, or on a worker (`load`). */
 const REOPENERS: [string, (t: Test, options: EmbeddedLogOptions) => Promise<EmbeddedLog>][] = [
   ['open', async (t, options) => open(t, options)],
@@ -300,11 +307,7 @@ for (const [via, reopen] of REOPENERS) {
   t.test(`${via}: a flipped byte in the last frame's payload (CRC mismatch) drops that frame`, async (t) => {
     const dir = tempDir(t)
     const sizes = threeAppends(dir)
-    const path = join(dir, 'log.jnl')
-    const bytes = readFileSync(path)
-    const at = sizes[2]! - 4 // inside the third frame's payload
-    bytes[at] = bytes[at]! ^ 0x01
-    writeFileSync(path, bytes)
+    flipBits(join(dir, 'log.jnl'), sizes[2]! - 4, 0x01) // inside the third frame's payload
     await checkRecoveredToTwo(t, dir, sizes)
   })
 
@@ -312,10 +315,7 @@ for (const [via, reopen] of REOPENERS) {
     const dir = tempDir(t)
     const sizes = threeAppends(dir)
     const path = join(dir, 'log.jnl')
-    const bytes = readFileSync(path)
-    const at = sizes[1]! - 2 // inside the second append's frame
-    bytes[at] = bytes[at]! ^ 0x80
-    writeFileSync(path, bytes)
+    flipBits(path, sizes[1]! - 2, 0x80) // inside the second append's frame
     const log = await reopen(t, { dir })
     t.same(
       log.read('t', 0, 0).map((r) => text(r.value)),
