@@ -144,14 +144,21 @@ export class LedgerStores {
     return this.#bookings.get(bookingKey(eventId, bookingId))
   }
 
+  /** The event's bookings (a scan of the event's keys, not of the store). */
   bookingsOf(eventId: string): BookingState[] {
-    const prefix = `${eventId}/`
-    return [...this.#bookings.all()].filter(([key]) => key.startsWith(prefix)).map(([, b]) => b)
+    return [...this.#bookings.prefixScan(`${eventId}/`)].map(([, b]) => b)
   }
 
   /** The ID of the user's active booking on the event, if any. */
   activeBookingId(eventId: string, userId: string): string | undefined {
     return this.#active.get(userKey(eventId, userId))
+  }
+
+  /** Whether the user holds a CONFIRMED booking on the event: their active one, or one of their promo-code bookings. */
+  hasConfirmedBooking(eventId: string, userId: string): boolean {
+    const { activeBookingId, promoBookings } = this.userBookings(eventId, userId)
+    const active = activeBookingId === undefined ? undefined : this.booking(eventId, activeBookingId)
+    return [active, ...promoBookings].some((booking) => booking?.status === 'CONFIRMED')
   }
 
   /** The user's active booking and promo-code bookings on the event. */

@@ -68,9 +68,7 @@ export class ReviewLedgerProcessor implements Processor<string, ReviewCommand, s
         event,
         review: this.#reviews.review(eventId, command.reviewId),
         actorReviewId: this.#reviews.reviewIdOf(eventId, actor.userId),
-        attended: this.#ledger
-          .bookingsOf(eventId)
-          .some((booking) => booking.userId === actor.userId && booking.status === 'CONFIRMED'),
+        attended: this.#ledger.hasConfirmedBooking(eventId, actor.userId),
       },
       command,
       nowMs,

@@ -22,6 +22,13 @@ export interface KeyValueStore<K, V> extends StateStore {
   delete(key: K): V | undefined
   /** Every entry, in insertion order of the keys. Do not write while iterating. */
   all(): IterableIterator<[K, V]>
+  /**
+   * The entries whose string key starts with `prefix`, in insertion order of the keys (Kafka Streams'
+   * `prefixScan`): a snapshot, so writes while iterating are allowed. A prefix that is one segment and
+   * its `/` (`event-1/`) is answered from an index of the keys by their first segment, without visiting
+   * the rest of the store; any other prefix visits every key, decoding only the matches.
+   */
+  prefixScan(prefix: string): IterableIterator<[K, V]>
   approximateNumEntries(): number
 }
 
@@ -121,6 +128,12 @@ export class InMemoryKeyValueStore<K, V> implements KeyValueStore<K, V>, Runtime
    */
   #lastId: string | undefined
   #lastValue: V | undefined
+  /**
+   * String keys by their first segment and its `/` (`event-1/` for `event-1/booking-9`), built on the first
+   * `prefixScan` of such a prefix and kept from then on: a scan of one event's bookings among a million
+   * visits that event's keys only. Keys without `/` are not in it.
+   */
+  #segments: Map<string, Set<string>> | undefined
 
   constructor(name: string, keySerde: Serde<K>, valueSerde: Serde<V>, logged = true) {
     this.name = name
@@ -161,6 +174,19 @@ export class InMemoryKeyValueStore<K, V> implements KeyValueStore<K, V>, Runtime
     return value
   }
 
+  /** Keeps the segment index (once built) in step with a key that is now `present` or not. */
+  #index(id: string, present: boolean): void {
+    if (this.#segments === undefined) return
+    const slash = id.indexOf('/')
+    if (slash < 0) return
+    const segment = id.slice(0, slash + 1)
+    let ids = this.#segments.get(segment)
+    if (present) {
+      if (ids === undefined) this.#segments.set(segment, (ids = new Set()))
+      ids.add(id)
+    } else if (ids?.delete(id) === true && ids.size === 0) this.#segments.delete(segment)
+  }
+
   #remember(id: string): void {
     if (this.#inSavepoint) this.#undo.push(id, this.#lookup(id) ?? ABSENT)
   }
@@ -176,6 +202,7 @@ export class InMemoryKeyValueStore<K, V> implements KeyValueStore<K, V>, Runtime
     }
     const id = this.#write(key)
     this.#remember(id)
+    if (this.#segments !== undefined && !this.#values.has(id)) this.#index(id, true)
     this.#values.set(id, value)
     this.#lastId = id
     this.#lastValue = value
@@ -194,6 +221,7 @@ export class InMemoryKeyValueStore<K, V> implements KeyValueStore<K, V>, Runtime
     if (existing === undefined) return undefined
     this.#remember(id)
     this.#values.delete(id)
+    this.#index(id, false)
     this.#lastValue = undefined
     if (this.logged) this.#dirty.set(id, ABSENT)
     else this.#keys.delete(id)
@@ -214,6 +242,32 @@ export class InMemoryKeyValueStore<K, V> implements KeyValueStore<K, V>, Runtime
     for (const [id, value] of this.#values) yield [this.#keyOf(id), value as V]
   }
 
+  prefixScan(prefix: string): IterableIterator<[K, V]> {
+    const out: [K, V][] = []
+    const slash = prefix.indexOf('/')
+    if (this.#keys.size === 0 && slash >= 0 && slash === prefix.length - 1) {
+      for (const id of this.#segmentIndex().get(prefix) ?? []) out.push([id as K, this.#valueOf(id)])
+    } else {
+      for (const [id, value] of this.#values)
+        if (id.startsWith(prefix))
+          out.push([this.#keyOf(id), value instanceof Restored ? this.#decode(id, value) : value])
+    }
+    return out.values()
+  }
+
+  #segmentIndex(): Map<string, Set<string>> {
+    if (this.#segments === undefined) {
+      this.#segments = new Map()
+      for (const id of this.#values.keys()) this.#index(id, true)
+    }
+    return this.#segments
+  }
+
+  #valueOf(id: string): V {
+    const value = this.#values.get(id)!
+    return value instanceof Restored ? this.#decode(id, value) : value
+  }
+
   approximateNumEntries(): number {
     return this.#values.size
   }
@@ -226,9 +280,11 @@ export class InMemoryKeyValueStore<K, V> implements KeyValueStore<K, V>, Runtime
       const bytes = stable ? value : Buffer.copyBytesFrom(value)
       this.#values.set(id, new Restored(bytes, 0, bytes.length))
       this.#undecoded = true
+      this.#index(id, true)
     } else {
       this.#values.delete(id)
       this.#keys.delete(id)
+      this.#index(id, false)
     }
   }
 
@@ -242,9 +298,11 @@ export class InMemoryKeyValueStore<K, V> implements KeyValueStore<K, V>, Runtime
     if (valueLength >= 0) {
       this.#values.set(id, new Restored(bytes, valueAt, valueLength))
       this.#undecoded = true
+      this.#index(id, true)
     } else {
       this.#values.delete(id)
       this.#keys.delete(id)
+      this.#index(id, false)
     }
   }
 
@@ -279,6 +337,7 @@ export class InMemoryKeyValueStore<K, V> implements KeyValueStore<K, V>, Runtime
         this.#values.delete(id)
         if (!this.logged) this.#keys.delete(id)
       }
+      this.#index(id, previous !== ABSENT)
       if (this.logged) this.#dirty.set(id, previous)
     }
     this.release()

@@ -10,6 +10,21 @@ const valueSerde = jsonSerde<Value>()
 const newStore = (logged = true): InMemoryKeyValueStore<string, Value> =>
   new InMemoryKeyValueStore('store', stringSerde, valueSerde, logged)
 
+/** The value serde, counting its decodes. */
+function countingSerde(): Serde<Value> & { readonly decoded: number } {
+  let decoded = 0
+  return {
+    serialize: (topic, value) => valueSerde.serialize(topic, value),
+    deserialize: (topic, bytes) => {
+      decoded++
+      return valueSerde.deserialize(topic, bytes)
+    },
+    get decoded() {
+      return decoded
+    },
+  }
+}
+
 /** A changelog as [key, value | null] strings, sorted by key. */
 const readable = (records: ChangelogRecord[]): [string, string | null][] =>
   records
@@ -188,31 +203,24 @@ t.test('restore applies changelog records; tombstones delete; nothing is re-logg
 })
 
 t.test('restored values are decoded on first use, once, from a copy of their bytes', async (t) => {
-  let decoded = 0
-  const counting: Serde<Value> = {
-    serialize: (topic, value) => valueSerde.serialize(topic, value),
-    deserialize: (topic, bytes) => {
-      decoded++
-      return valueSerde.deserialize(topic, bytes)
-    },
-  }
+  const counting = countingSerde()
   const store = new InMemoryKeyValueStore<string, Value>('lazy', stringSerde, counting)
   const batch = Buffer.from('{"n":1}{"n":2}{"n":3}')
   store.restore(Buffer.from('a'), batch.subarray(0, 7))
   store.restore(Buffer.from('b'), batch.subarray(7, 14))
   store.restore(Buffer.from('c'), batch.subarray(14))
   batch.fill(0) // the fetched batch is reused: the store kept its own bytes
-  t.equal(decoded, 0, 'nothing is decoded while restoring')
+  t.equal(counting.decoded, 0, 'nothing is decoded while restoring')
   t.same(store.get('b'), { n: 2 })
   t.same(store.get('b'), { n: 2 })
-  t.equal(decoded, 1, 'a read decodes its value once')
+  t.equal(counting.decoded, 1, 'a read decodes its value once')
   t.same(Object.fromEntries(store.all()), { a: { n: 1 }, b: { n: 2 }, c: { n: 3 } })
-  t.equal(decoded, 3, 'all() decodes the rest')
+  t.equal(counting.decoded, 3, 'all() decodes the rest')
   store.savepoint()
   store.put('a', { n: 9 })
   store.rollback()
   t.same(store.get('a'), { n: 1 }, 'a rollback puts back the decoded value')
-  t.equal(decoded, 3)
+  t.equal(counting.decoded, 3)
 })
 
 t.test('a changelog drained from one store restores another to the same state', async (t) => {
@@ -285,6 +293,80 @@ t.test('restoreFrom (ranges of stable bytes) ends in the state restore ends in, 
   t.same(views.get('a'), { n: 5 }, 'the value is a view into the given bytes, read when first used')
   objects.restoreFrom(journal, 0, 8, 0, -1)
   t.equal(objects.approximateNumEntries(), 0, 'a value length of -1 is a tombstone')
+})
+
+t.test(
+  'prefixScan answers what filtering all() answers, in the same order, through any writes',
+  async (t) => {
+    // Random puts, deletes, rolled-back and released savepoints and restores, with scans between them: the
+    // one-segment prefixes (`e1/`) come from the segment index once it is built, the others from a full visit.
+    let seed = 11
+    const random = (n: number): number => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) % n
+    const key = () =>
+      [`e${random(3)}/b${random(6)}`, `e${random(3)}/b${random(2)}/x`, `e${random(3)}`][random(3)]!
+    const prefixes = ['e0/', 'e1/', 'e2/', 'e9/', 'e1/b1', 'e', '', 'e0/b1/']
+    const expected = (store: InMemoryKeyValueStore<string, Value>, prefix: string) =>
+      [...store.all()].filter(([k]) => k.startsWith(prefix))
+    const store = newStore()
+    const unlogged = newStore(false)
+    let scans = 0
+    for (let step = 0; step < 3_000; step++) {
+      for (const s of [store, unlogged]) {
+        const op = random(10)
+        const k = key()
+        if (op < 4) s.put(k, { n: step })
+        else if (op < 6) s.delete(k)
+        else if (op === 6) s.restore(Buffer.from(k), random(3) === 0 ? null : Buffer.from(`{"n":${-step}}`))
+        else if (op === 7) s.savepoint()
+        else if (op === 8) s.rollback()
+        else s.release()
+      }
+      if (step % 7 === 0)
+        for (const s of [store, unlogged]) {
+          const prefix = prefixes[random(prefixes.length)]!
+          const scanned = [...s.prefixScan(prefix)]
+          if (JSON.stringify(scanned) !== JSON.stringify(expected(s, prefix)))
+            t.fail(`step ${step}: prefixScan('${prefix}') differs from all() filtered`, { scanned })
+          scans++
+        }
+    }
+    t.ok(scans > 800)
+    t.same(
+      [...store.prefixScan('e1/')].map(([k]) => k),
+      expected(store, 'e1/').map(([k]) => k),
+      'the last scan agrees too',
+    )
+    t.ok(expected(store, 'e1/').length > 0, 'and is not empty')
+    const iterating = newStore()
+    iterating.put('e1/a', { n: 1 })
+    iterating.put('e1/b', { n: 2 })
+    for (const [k] of iterating.prefixScan('e1/')) iterating.delete(k)
+    t.same([...iterating.all()], [], 'a scan is a snapshot: its keys may be deleted while iterating')
+  },
+)
+
+t.test('prefixScan decodes only the restored values it returns', async (t) => {
+  const counting = countingSerde()
+  const store = new InMemoryKeyValueStore<string, Value>('lazy', stringSerde, counting)
+  for (let i = 0; i < 1_000; i++) store.restore(Buffer.from(`e${i % 100}/b${i}`), Buffer.from(`{"n":${i}}`))
+  t.same(
+    [...store.prefixScan('e7/')].map(([, v]) => v.n),
+    [7, 107, 207, 307, 407, 507, 607, 707, 807, 907],
+  )
+  t.equal(counting.decoded, 10, 'one segment: its ten values')
+  t.same(
+    [...store.prefixScan('e42/b4')].map(([k]) => k),
+    ['e42/b42', 'e42/b442'],
+  )
+  t.equal(counting.decoded, 12, 'any other prefix: the matching values only')
+  store.restore(Buffer.from('e7/b5000'), Buffer.from('{"n":5000}'))
+  store.restore(Buffer.from('e7/b7'), null)
+  t.same(
+    [...store.prefixScan('e7/')].map(([, v]) => v.n),
+    [107, 207, 307, 407, 507, 607, 707, 807, 907, 5000],
+    'the index follows restores once built',
+  )
+  t.equal(counting.decoded, 13)
 })
 
 t.test('Stores.keyValueStoreBuilder builds a fresh logged (default) or unlogged store', async (t) => {

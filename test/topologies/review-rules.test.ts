@@ -4,7 +4,15 @@
 // notified once), one reply by the organizer, one helpful vote per user per review, and the event's rating.
 import t from 'tap'
 import { REVIEW_WINDOW_MS } from '../../processors/ledger-state.ts'
-import { bookingCommand, bookingSerdes, ORGANIZER, user, DAY_MS, eventCommand } from './booking-harness.ts'
+import {
+  bookingCommand,
+  bookingSerdes,
+  bookRequest,
+  ORGANIZER,
+  user,
+  DAY_MS,
+  eventCommand,
+} from './booking-harness.ts'
 import { EVENT_END, moderate, ReviewHarness, reviewCommand, submit } from './review-harness.ts'
 
 async function harness(t: { teardown(fn: () => void): void }): Promise<ReviewHarness> {
@@ -43,6 +51,14 @@ t.test('only a participant with a CONFIRMED booking of the COMPLETED event may r
     ).accepted,
     'u4 holds seats it never pays',
   )
+  // u5 canceled a first booking, then booked again and paid: the second, active one is what counts.
+  t.ok(h.booking(bookRequest('e1', 'u5', 'b-u5-first')).accepted)
+  const cancelFirst = { cancel: { bookingId: 'b-u5-first', reason: null, forceMajeure: false } }
+  t.ok(h.booking(bookingCommand('e1', 'CANCEL', cancelFirst, user('u5'))).accepted)
+  h.confirmedBookings('e1', ['u5'])
+  // u6 is confirmed on another event only.
+  h.publishedEvent('e2')
+  h.confirmedBookings('e2', ['u6'])
   t.equal(
     h.review(submit('e1', 'r0', 'u1')).reasonCode,
     'REVIEW_NOT_ALLOWED',
@@ -67,6 +83,7 @@ t.test('only a participant with a CONFIRMED booking of the COMPLETED event may r
   t.equal(h.review(submit('e1', 'r2', 'u2')).reasonCode, 'REVIEW_NOT_ALLOWED', 'no booking')
   t.equal(h.review(submit('e1', 'r3', 'u3')).reasonCode, 'REVIEW_NOT_ALLOWED', 'a canceled booking')
   t.equal(h.review(submit('e1', 'r4', 'u4')).reasonCode, 'REVIEW_NOT_ALLOWED', 'an unpaid hold (expired)')
+  t.equal(h.review(submit('e1', 'r7', 'u6')).reasonCode, 'REVIEW_NOT_ALLOWED', 'a booking of another event')
   t.equal(
     h.review(
       reviewCommand('e1', 'r5', 'SUBMIT', ORGANIZER, {
@@ -78,6 +95,7 @@ t.test('only a participant with a CONFIRMED booking of the COMPLETED event may r
   )
   t.equal(h.review(submit('e9', 'r6', 'u1')).reasonCode, 'EVENT_NOT_FOUND')
   t.same(h.facts(), [], 'refusals leave no fact')
+  t.ok(h.review(submit('e1', 'r8', 'u5')).accepted, 'a confirmed booking after a canceled one')
 })
 
 t.test('a canceled event takes no reviews', async (t) => {
