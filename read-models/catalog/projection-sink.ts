@@ -120,6 +120,7 @@ export class ReadModelSink implements ProjectionSink {
       )
     }
     const changes = await this.#db.transaction(async (tx) => {
+      if (this.#db.engine === 'pglite') await tx.query(GENERIC_PLANS)
       const names = batches.map((b) => b.topic)
       const partitions = batches.map((b) => b.partition)
       // Locked in one order (topic, partition), so two rounds over the same partitions never deadlock. A
@@ -275,6 +276,21 @@ function mergeChanges(changes: readonly AppliedChanges[]): AppliedChanges {
     requestIds: ids((c) => c.requestIds),
   }
 }
+
+/**
+ * The projection's statements on their generic plans, with index scans, for its transaction only. On PGlite
+ * they are named prepared statements (pglite-statements.ts), and Postgres kept planning them at every run:
+ * with `= ANY` and `unnest` parameters a generic plan's estimate looks dearer than a custom one, so after
+ * the five custom plans it compares the two it went on choosing custom. Planning was most of a booking's
+ * statement time: the seat figures, the availability change and the price options took 2.8–4.5 ms a
+ * booking with custom plans, 1.1–1.3 ms with generic ones (bench/RESULTS.md). A generic plan is made once,
+ * maybe while a table is still empty, and kept as the table grows: without `enable_seqscan = off` the one
+ * that locks a batch's bookings scanned the whole table (a rebuild took 99 s instead of 13). Every
+ * statement of the projection finds its rows by key, whatever the values; the catalog search, whose best
+ * plan does depend on them, runs outside it and keeps Postgres's choice.
+ */
+const GENERIC_PLANS = `SELECT set_config('plan_cache_mode', 'force_generic_plan', true),
+  set_config('enable_seqscan', 'off', true)`
 
 /**
  * Takes, until the transaction ends, a lock per event the facts touch, in one order (no deadlock), before
