@@ -57,8 +57,8 @@ const EVENT_LOCK_CLASS = 0x43415431
  * (PENDING_PAYMENT, CONFIRMED) bookings and the event's likewise (recounts.ts): an event batch counts them
  * over the event's bookings, a booking batch moves them by what its bookings changed. The event and
  * booking topics are separate logs with no order between them; counting and summing changes give the same
- * numbers whatever order the two are applied in, and batches of the two applied at once take a lock per
- * event first (`lockEvents`), so each sees the other's rows.
+ * numbers whatever order the two are applied in, and on PostgreSQL batches of the two applied at once
+ * take a lock per event first (`lockEvents`), so each sees the other's rows (PGlite runs one at a time).
  *
  * A record that cannot be decoded is logged and skipped (its offset is still stored): the domain topics
  * are written by our own topology, and one bad record must not stop the read model.
@@ -120,7 +120,10 @@ export class ReadModelSink implements ProjectionSink {
       )
     }
     const changes = await this.#db.transaction(async (tx) => {
-      if (this.#db.engine === 'pglite') await tx.query(GENERIC_PLANS)
+      // PGlite runs one transaction at a time (its transaction mutex), in one session: its statements are
+      // this session's prepared ones, and no other transaction can interleave with this one.
+      const pglite = this.#db.engine === 'pglite'
+      if (pglite) await tx.query(GENERIC_PLANS)
       const names = batches.map((b) => b.topic)
       const partitions = batches.map((b) => b.partition)
       // Locked in one order (topic, partition), so two rounds over the same partitions never deadlock. A
@@ -162,10 +165,11 @@ export class ReadModelSink implements ProjectionSink {
         this.#decode<PaymentStatusChanged>(b.records),
       )
       const refundRequests = of(topics.refundRequests).flatMap((b) => this.#decode<RefundRequest>(b.records))
-      await lockEvents(
-        tx,
-        [...eventFacts, ...reviewFacts, ...bookingFacts].map((d) => d.fact),
-      )
+      if (!pglite)
+        await lockEvents(
+          tx,
+          [...eventFacts, ...reviewFacts, ...bookingFacts].map((d) => d.fact),
+        )
       const touched: AppliedChanges[] = []
       if (eventFacts.length > 0) {
         const applied = await applyEventFacts(
@@ -297,6 +301,7 @@ const GENERIC_PLANS = `SELECT set_config('plan_cache_mode', 'force_generic_plan'
  * any row is written. The seat and promo figures are recounted from both topics' rows: without it, an event
  * batch and a booking batch of the same event applied at once (the projection reads partitions
  * concurrently) each recount without the other's uncommitted rows, and the event keeps a stale count.
+ * PostgreSQL only: PGlite's transactions never run at once.
  */
 async function lockEvents(tx: Queryable, facts: readonly { readonly eventId: string }[]): Promise<void> {
   if (facts.length === 0) return

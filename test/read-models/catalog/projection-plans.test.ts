@@ -55,6 +55,10 @@ t.test('the projection plans its statements once; the session keeps its settings
       `${start}: run ${statement.generic_plans} times on its generic plan`,
     )
   }
+  t.notOk(
+    prepared.some((p) => p.statement.includes('pg_advisory_xact_lock')),
+    'no event locks: PGlite runs one transaction at a time',
+  )
   const [settings] = await db.query<{ mode: string; seqscan: string }>(
     `SELECT current_setting('plan_cache_mode') AS mode, current_setting('enable_seqscan') AS seqscan`,
   )
