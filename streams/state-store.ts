@@ -246,11 +246,10 @@ export class InMemoryKeyValueStore<K, V> implements KeyValueStore<K, V>, Runtime
     const out: [K, V][] = []
     const slash = prefix.indexOf('/')
     if (this.#keys.size === 0 && slash >= 0 && slash === prefix.length - 1) {
-      for (const id of this.#segmentIndex().get(prefix) ?? []) out.push([id as K, this.#valueOf(id)])
+      for (const id of this.#segmentIndex().get(prefix) ?? []) out.push([id as K, this.#decoded(id)])
     } else {
-      for (const [id, value] of this.#values)
-        if (id.startsWith(prefix))
-          out.push([this.#keyOf(id), value instanceof Restored ? this.#decode(id, value) : value])
+      for (const id of this.#values.keys())
+        if (id.startsWith(prefix)) out.push([this.#keyOf(id), this.#decoded(id)])
     }
     return out.values()
   }
@@ -263,7 +262,8 @@ export class InMemoryKeyValueStore<K, V> implements KeyValueStore<K, V>, Runtime
     return this.#segments
   }
 
-  #valueOf(id: string): V {
+  /** The value of a key that is in the store, decoded if it was restored and not read since. */
+  #decoded(id: string): V {
     const value = this.#values.get(id)!
     return value instanceof Restored ? this.#decode(id, value) : value
   }
