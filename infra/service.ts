@@ -2,8 +2,8 @@
  * The composition root of backend-event: everything `main.ts` runs, in start
  * order, closed in reverse.
  *
- *   read model (PGlite or PostgreSQL) and analytics (chDB or ClickHouse, migrated) open, while the
- *     embedded log's journal is read on a worker thread
+ *   analytics (chDB in a child process, or ClickHouse) open and migrate while the read model (PGlite or
+ *     PostgreSQL) opens, and the embedded log's journal is read on a worker thread
  *   → pipeline (booking topology on the embedded log or Kafka)
  *   → the read model's projection, and the analytics sink starting (catching up in the background)
  *   → a warm-up: one synthetic booking through the topology and a rolled-back projection (warm-up.ts)
@@ -83,6 +83,22 @@ export async function startService(config: ServiceConfig, logger: Logger): Promi
     const serdes = await serdesFor(config)
     stage('serdesMs')
 
+    // ClickHouse first: embedded, chDB opens in a process of its own (chdb-process.ts) and migrates while
+    // the read model opens on this thread.
+    const clickhouse = createClickHouse(
+      config.clickhouseUrl !== ''
+        ? { url: config.clickhouseUrl }
+        : {
+            path: join(config.dataDir, 'clickhouse'),
+            onEngineExit: (how) =>
+              logger.error(how, 'the chDB process ended; the next statement starts it again'),
+          },
+    )
+    const clickhouseCloser = () => clickhouse.close()
+    closers.push(clickhouseCloser)
+    const analyticsMigrated = migrateAnalytics(clickhouse)
+    analyticsMigrated.catch(() => undefined) // awaited below; a failure must not be unhandled meanwhile
+
     const readModel = await openReadModel({
       schema: config.readModelSchema,
       ...(config.databaseUrl !== '' ? { databaseUrl: config.databaseUrl } : { dataDir: config.dataDir }),
@@ -90,17 +106,7 @@ export async function startService(config: ServiceConfig, logger: Logger): Promi
     })
     closers.push(() => readModel.close())
     stage('readModelMs')
-
-    // ClickHouse opens and migrates before the API listens: chDB's engine takes a third of a second of this
-    // thread, which would otherwise stall the first requests.
-    const clickhouse = createClickHouse(
-      config.clickhouseUrl !== ''
-        ? { url: config.clickhouseUrl }
-        : { path: join(config.dataDir, 'clickhouse') },
-    )
-    const clickhouseCloser = () => clickhouse.close()
-    closers.push(clickhouseCloser)
-    await migrateAnalytics(clickhouse)
+    await analyticsMigrated
     stage('analyticsMs')
 
     const pipeline = await startPipeline(config, logger, {
@@ -121,9 +127,9 @@ export async function startService(config: ServiceConfig, logger: Logger): Promi
     stage('catalogMs')
 
     const analyticsRegistry = new Registry()
-    // The analytics sink reads its positions and booking tallies (100,000 active bookings: half a second,
-    // most of it chDB's own threads), then catches up beside the API. It starts now, while the warm-up below
-    // runs; nothing a client waits for needs it (stats read what is written), so on real infrastructure the
+    // The analytics sink reads its positions and booking tallies (100,000 active bookings: a quarter of a
+    // second in chDB's process, a tenth on this thread), then catches up beside the API. It starts now, while
+    // the warm-up below runs; nothing a client waits for needs it (stats read what is written), so on real infrastructure the
     // API does not wait for it (a ClickHouse that is down must not keep the API down). In the embedded mode
     // the API listens once it has started: loading the tallies after `/readyz` held the first second's
     // bookings behind it (bench/RESULTS.md, "Restart after SIGKILL").

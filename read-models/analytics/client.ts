@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module'
 import { createClient, type ClickHouseClient, type ClickHouseClientConfigOptions } from '@clickhouse/client'
 import type { createChdbConnection as CreateChdbConnection } from 'chdb/connection'
+import { ChdbProcessConnection, type ChdbProcessOptions } from './chdb-process.ts'
 
 /**
  * chDB is loaded on the first chDB client, not with this module: loading its native library costs a
@@ -21,13 +22,15 @@ export interface ClickHouseOptions {
    */
   readonly url?: string
   /**
-   * chDB only: the folder of a durable chDB session; undefined or `:memory:` is an ephemeral session. chDB
-   * runs one engine per process: every `:memory:` client of a process shares it, and a second on-disk path
-   * while one is open is refused by chDB.
+   * chDB only: the folder of a durable chDB session, run in a child process of its own (chdb-process.ts);
+   * undefined or `:memory:` is an ephemeral session in this process (every `:memory:` client of a process
+   * shares it).
    */
   readonly path?: string
   /** HTTP only: request timeout, ms. Default 30,000. */
   readonly requestTimeoutMs?: number
+  /** On-disk chDB only: told when its process ends unasked (the next call starts another). */
+  readonly onEngineExit?: ChdbProcessOptions['onExit']
 }
 
 /**
@@ -47,12 +50,18 @@ export function createClickHouse(options: ClickHouseOptions = {}): ClickHouseCli
       request_timeout: options.requestTimeoutMs ?? 30_000,
       clickhouse_settings,
     })
+  const path = options.path ?? ':memory:'
+  const connection =
+    path === ':memory:'
+      ? chdbConnection()({ path })
+      : new ChdbProcessConnection({
+          path,
+          ...(options.onEngineExit === undefined ? {} : { onExit: options.onEngineExit }),
+        })
   return createClient({
     // chDB implements the Connection contract of @clickhouse/client-common; @clickhouse/client declares an
     // identical copy of those types, which TypeScript treats as distinct.
-    connection: chdbConnection()({ path: options.path ?? ':memory:' }) as unknown as NonNullable<
-      ClickHouseClientConfigOptions['connection']
-    >,
+    connection: connection as unknown as NonNullable<ClickHouseClientConfigOptions['connection']>,
     clickhouse_settings,
   })
 }

@@ -1,7 +1,7 @@
 /**
- * The analytics read model in ClickHouse (chDB in-process, or a server): the client factory, the
- * migrations, the sink that projects the domain topics into fact tables and daily aggregates, and the stats
- * queries the API and dashboards read.
+ * The analytics read model in ClickHouse (chDB: in a child process on a folder, in-process in memory; or a
+ * server): the client factory, the migrations, the sink that projects the domain topics into fact tables
+ * and daily aggregates, and the stats queries the API and dashboards read.
  */
 export { createClickHouse, type ClickHouseClient, type ClickHouseOptions } from './client.ts'
 export {

@@ -74,8 +74,7 @@ const projection = new EmbeddedProjection(log, {
 })
 await projection.start()
 say({ ready: true })
-await projection.caughtUp(120_000)
-say({ caughtUp: true })
+// Closed on SIGTERM from before `caughtUp` is told: the test sends it as soon as it reads that line.
 process.on('SIGTERM', () => {
   void (async () => {
     await projection.close()
@@ -84,3 +83,5 @@ process.on('SIGTERM', () => {
     process.exit(0)
   })()
 })
+await projection.caughtUp(120_000)
+say({ caughtUp: true })
