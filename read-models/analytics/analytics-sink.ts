@@ -30,6 +30,11 @@ export interface AnalyticsSinkOptions {
 
 const key = (topic: string, partition: number): string => `${topic}:${partition}`
 
+/** The tallies query's answer (JSONCompact): partition, booking ID, seats, confirmed seats, paid. */
+interface TallyRows {
+  readonly data: readonly (readonly [number, string, number | string, number | string, number | string])[]
+}
+
 interface Range {
   readonly first: number
   readonly next: number
@@ -101,6 +106,14 @@ export class AnalyticsSink implements ProjectionSink {
     partitions: readonly { topic: string; partition: number }[],
   ): Promise<Map<string, number>> {
     const topics = [...new Set(partitions.map((p) => p.topic))]
+    // The booking tallies are read beside the offsets, not after them (their query finds the committed
+    // offsets itself): at a start the two answers come back while the main thread is busy elsewhere, and
+    // each round trip waited for it.
+    const bookingPartitions = partitions
+      .filter((p) => p.topic === this.#serdes.topics.bookingEvents)
+      .map((p) => p.partition)
+    const tallies = bookingPartitions.length > 0 ? this.#readTallies(bookingPartitions) : undefined
+    tallies?.catch(() => undefined) // awaited below, after the offsets
     const rows = await this.#retry.run('sink_offsets', async () =>
       (
         await this.#client.query({
@@ -144,43 +157,43 @@ export class AnalyticsSink implements ProjectionSink {
         this.#pending.set(k, { ...range, token: r.token !== '' ? r.token : rangeName(range, range) })
       }
     }
-    const bookingPartitions = partitions
-      .filter((p) => p.topic === this.#serdes.topics.bookingEvents)
-      .map((p) => ({ partition: p.partition, committed: result.get(key(p.topic, p.partition)) ?? 0 }))
-    if (bookingPartitions.length > 0) await this.#loadTallies(bookingPartitions)
+    if (tallies !== undefined) await this.#keepTallies(bookingPartitions, await tallies)
     return result
   }
 
   /**
    * The booking tallies of partitions of the booking topic, as of their committed offsets: the sums of the
    * deltas stored with the facts below them (facts at or above belong to an interrupted batch, which is
-   * written again).
+   * written again). A partition without a commit row has none.
    */
-  async #loadTallies(partitions: readonly { partition: number; committed: number }[]): Promise<void> {
-    for (const p of partitions)
-      this.#tallies.set(key(this.#serdes.topics.bookingEvents, p.partition), new Map())
-    const withFacts = partitions.filter((p) => p.committed > 0)
-    if (withFacts.length === 0) return
-    const rows = await this.#retry.run('booking_facts', async () =>
+  #readTallies(partitions: readonly number[]): Promise<TallyRows> {
+    const topic = this.#serdes.topics.bookingEvents
+    return this.#retry.run('booking_facts', async () =>
       (
         await this.#client.query({
           query: `SELECT source_partition AS partition, booking_id AS bookingId, sum(seats_delta) AS seats,
               sum(confirmed_seats_delta) AS confirmedSeats, sum(paid_delta_minor) AS paidMinor
-            FROM ${this.#database}.booking_facts FINAL
-            WHERE source_partition IN {partitions:Array(UInt32)} AND booking_id != ''
-              AND source_offset < {committed:Array(UInt64)}[indexOf({partitions:Array(UInt32)}, source_partition)]
+            FROM ${this.#database}.booking_facts AS f FINAL
+            INNER JOIN (
+              SELECT partition, max(next_offset) AS committed FROM ${this.#database}.sink_offsets
+              WHERE topic = {topic:String} AND kind = 'commit' AND partition IN {partitions:Array(UInt32)}
+              GROUP BY partition
+            ) AS c ON f.source_partition = c.partition
+            WHERE f.booking_id != '' AND f.source_offset < c.committed
             GROUP BY source_partition, booking_id
             HAVING seats != 0 OR confirmedSeats != 0 OR paidMinor != 0`,
-          query_params: {
-            partitions: withFacts.map((p) => p.partition),
-            committed: withFacts.map((p) => p.committed),
-          },
+          query_params: { topic, partitions },
           // One JSON document: a single parse, where a row per line costs a parse per booking (100,000
           // active bookings: 22-55 ms of this thread against 140-170 ms, at a restart's first requests).
           format: 'JSONCompact',
         })
       ).json<[number, string, number | string, number | string, number | string]>(),
     )
+  }
+
+  async #keepTallies(partitions: readonly number[], rows: TallyRows): Promise<void> {
+    for (const partition of partitions)
+      this.#tallies.set(key(this.#serdes.topics.bookingEvents, partition), new Map())
     // 100,000 rows take 150-200 ms of this thread, which the API or a start's warm-up shares: 2,000 at a time.
     for (const [i, [partition, bookingId, seats, confirmedSeats, paidMinor]] of rows.data.entries()) {
       if (i > 0 && i % 2_000 === 0) await new Promise((resolve) => setImmediate(resolve))
