@@ -12,10 +12,11 @@
  * 3. Prints ready times (min/median/max, and full ÷ empty) and booking latency percentiles over the first
  *    10 s after ready against seconds 20–30 (steady state) of the same run, and the p95 of each of the
  *    first 12 seconds (where a stall after ready lands); on Linux also the service's CPU time (all its
- *    threads, from /proc) from the spawn to ready and per booking over the 30 s after ready.
+ *    threads and its chDB process, from /proc) from the spawn to ready and per booking over the 30 s after
+ *    ready.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { availableParallelism, loadavg, tmpdir, totalmem } from 'node:os'
 import { join } from 'node:path'
@@ -70,12 +71,31 @@ function track(child: ChildProcess): ChildProcess {
   return child
 }
 
-/** A process's CPU time in ms (user + system, all threads; Linux's 100 ticks a second), if /proc has it. */
+/** Fields of /proc/PID/stat after the command name: state, ppid, … (index 11/12: user/system ticks). */
+function statOf(pid: number | string): string[] {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+}
+
+/**
+ * A process's CPU time in ms (user + system, all threads, and its child processes' running now: the
+ * embedded service runs chDB in one; Linux's 100 ticks a second), if /proc has it.
+ */
 function cpuMs(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined
+  const ms = (fields: string[]) => (Number(fields[11]) + Number(fields[12])) * 10
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-    return (Number(fields[11]) + Number(fields[12])) * 10
+    let total = ms(statOf(pid))
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue
+      try {
+        const fields = statOf(entry)
+        if (Number(fields[1]) === pid) total += ms(fields)
+      } catch {
+        // gone meanwhile
+      }
+    }
+    return total
   } catch {
     return undefined
   }
