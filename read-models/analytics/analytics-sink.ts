@@ -9,7 +9,7 @@ import {
   skippedSummary,
 } from '../../streams/index.ts'
 import { AnalyticsMetrics } from './analytics-metrics.ts'
-import type { BookingTally } from './booking-tallies.ts'
+import { readTallies, type BookingTally } from './booking-tallies.ts'
 import { ClickHouseRetry, type AnalyticsRetryOptions } from './clickhouse-retry.ts'
 import { decodeFacts, prefetchSchemas, type AnalyticsSerdes } from './fact-decoding.ts'
 import { FACT_COLUMNS, FACT_TABLES, factSourceOf, type FactRow } from './fact-tables.ts'
@@ -29,11 +29,6 @@ export interface AnalyticsSinkOptions {
 }
 
 const key = (topic: string, partition: number): string => `${topic}:${partition}`
-
-/** The tallies query's answer (JSONCompact): partition, booking ID, seats, confirmed seats, paid. */
-interface TallyRows {
-  readonly data: readonly (readonly [number, string, number | string, number | string, number | string])[]
-}
 
 interface Range {
   readonly first: number
@@ -112,7 +107,12 @@ export class AnalyticsSink implements ProjectionSink {
     const bookingPartitions = partitions
       .filter((p) => p.topic === this.#serdes.topics.bookingEvents)
       .map((p) => p.partition)
-    const tallies = bookingPartitions.length > 0 ? this.#readTallies(bookingPartitions) : undefined
+    const tallies =
+      bookingPartitions.length > 0
+        ? this.#retry.run('booking_facts', () =>
+            readTallies(this.#client, this.#database, this.#serdes.topics.bookingEvents, bookingPartitions),
+          )
+        : undefined
     tallies?.catch(() => undefined) // awaited below, after the offsets
     const rows = await this.#retry.run('sink_offsets', async () =>
       (
@@ -157,52 +157,9 @@ export class AnalyticsSink implements ProjectionSink {
         this.#pending.set(k, { ...range, token: r.token !== '' ? r.token : rangeName(range, range) })
       }
     }
-    if (tallies !== undefined) await this.#keepTallies(bookingPartitions, await tallies)
+    for (const [partition, tally] of (await tallies) ?? [])
+      this.#tallies.set(key(this.#serdes.topics.bookingEvents, partition), tally)
     return result
-  }
-
-  /**
-   * The booking tallies of partitions of the booking topic, as of their committed offsets: the sums of the
-   * deltas stored with the facts below them (facts at or above belong to an interrupted batch, which is
-   * written again). A partition without a commit row has none.
-   */
-  #readTallies(partitions: readonly number[]): Promise<TallyRows> {
-    const topic = this.#serdes.topics.bookingEvents
-    return this.#retry.run('booking_facts', async () =>
-      (
-        await this.#client.query({
-          query: `SELECT source_partition AS partition, booking_id AS bookingId, sum(seats_delta) AS seats,
-              sum(confirmed_seats_delta) AS confirmedSeats, sum(paid_delta_minor) AS paidMinor
-            FROM ${this.#database}.booking_facts AS f FINAL
-            INNER JOIN (
-              SELECT partition, max(next_offset) AS committed FROM ${this.#database}.sink_offsets
-              WHERE topic = {topic:String} AND kind = 'commit' AND partition IN {partitions:Array(UInt32)}
-              GROUP BY partition
-            ) AS c ON f.source_partition = c.partition
-            WHERE f.booking_id != '' AND f.source_offset < c.committed
-            GROUP BY source_partition, booking_id
-            HAVING seats != 0 OR confirmedSeats != 0 OR paidMinor != 0`,
-          query_params: { topic, partitions },
-          // One JSON document: a single parse, where a row per line costs a parse per booking (100,000
-          // active bookings: 22-55 ms of this thread against 140-170 ms, at a restart's first requests).
-          format: 'JSONCompact',
-        })
-      ).json<[number, string, number | string, number | string, number | string]>(),
-    )
-  }
-
-  async #keepTallies(partitions: readonly number[], rows: TallyRows): Promise<void> {
-    for (const partition of partitions)
-      this.#tallies.set(key(this.#serdes.topics.bookingEvents, partition), new Map())
-    // 100,000 rows take 150-200 ms of this thread, which the API or a start's warm-up shares: 2,000 at a time.
-    for (const [i, [partition, bookingId, seats, confirmedSeats, paidMinor]] of rows.data.entries()) {
-      if (i > 0 && i % 2_000 === 0) await new Promise((resolve) => setImmediate(resolve))
-      this.#tallies.get(key(this.#serdes.topics.bookingEvents, Number(partition)))!.set(bookingId, {
-        seats: Number(seats),
-        confirmedSeats: Number(confirmedSeats),
-        paidMinor: Number(paidMinor),
-      })
-    }
   }
 
   async apply(batch: ProjectionBatch): Promise<void> {
