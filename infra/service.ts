@@ -128,11 +128,11 @@ export async function startService(config: ServiceConfig, logger: Logger): Promi
 
     const analyticsRegistry = new Registry()
     // The analytics sink reads its positions and booking tallies (100,000 active bookings: a quarter of a
-    // second in chDB's process, a tenth on this thread), then catches up beside the API. It starts now, while
-    // the warm-up below runs; nothing a client waits for needs it (stats read what is written), so on real infrastructure the
-    // API does not wait for it (a ClickHouse that is down must not keep the API down). In the embedded mode
-    // the API listens once it has started: loading the tallies after `/readyz` held the first second's
-    // bookings behind it (bench/RESULTS.md, "Restart after SIGKILL").
+    // second in chDB's process, a tenth on this thread), then catches up beside the API. It starts now,
+    // while the warm-up below runs; nothing a client waits for needs it (stats read what is written), so on
+    // real infrastructure the API does not wait for it (a ClickHouse that is down must not keep the API
+    // down). In the embedded mode the API listens once it has started: loading the tallies after `/readyz`
+    // held the first second's bookings behind it (bench/RESULTS.md, "Restart after SIGKILL").
     const analyticsStarted = (async () => {
       const started = performance.now()
       const sink = await startAnalyticsSink(config, clickhouse, {

@@ -4,7 +4,7 @@
  * is a method of the `@clickhouse/client` Connection contract and a result's stream comes back as its bytes.
  *
  * argv: the folder, and how long to keep trying to open it (ms): after its service was killed, the chDB
- * process of the last run holds the folder's lock until it has seen its parent go, a few milliseconds.
+ * process of the last run holds the folder's lock until it has seen its parent go (milliseconds).
  */
 import { createRequire } from 'node:module'
 import type { Readable } from 'node:stream'
@@ -37,15 +37,16 @@ const errorOf = (error: unknown): ChdbProcessError => {
   }
 }
 
-// The parent gone, however it went (SIGKILL too): so does this process, leaving the folder as a kill of the
-// in-process engine would.
-process.on('disconnect', () => process.exit(0))
+// The parent gone, however it went (SIGKILL too): so does this process, at once and by SIGKILL, leaving the
+// folder as a kill of the in-process engine would. An exit would run chDB's own shutdown, which can wait on
+// the engine's work for seconds while the folder stays locked against the parent's next run.
+process.on('disconnect', () => process.kill(process.pid, 'SIGKILL'))
 
 const require = createRequire(import.meta.url)
 const { createChdbConnection } = require('chdb/connection') as {
   createChdbConnection: typeof CreateChdbConnection
 }
-const [path = '', openTimeout = '5000'] = process.argv.slice(2)
+const [path = '', openTimeout = '10000'] = process.argv.slice(2)
 const deadline = Date.now() + Number(openTimeout)
 let connection: Connection<Readable> | undefined
 while (connection === undefined) {
@@ -56,7 +57,7 @@ while (connection === undefined) {
       send({ openFailed: errorOf(error) }, () => process.exit(1))
       await new Promise(() => undefined)
     }
-    await new Promise((resolve) => setTimeout(resolve, 50))
+    await new Promise((resolve) => setTimeout(resolve, 100))
   }
 }
 const chdb = connection

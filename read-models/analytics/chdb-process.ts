@@ -21,7 +21,7 @@ const CHILD = fileURLToPath(new URL('./chdb-process-child.ts', import.meta.url))
 export interface ChdbProcessOptions {
   /** The session's data folder. */
   readonly path: string
-  /** How long the process keeps trying to open a folder another process still holds, ms. Default 5,000. */
+  /** How long the process keeps trying to open a folder another process still holds, ms. Default 10,000. */
   readonly openTimeoutMs?: number
   /** Told when the process ends unasked (it crashed, or was killed); the next call starts another. */
   readonly onExit?: (how: { code: number | null; signal: NodeJS.Signals | null }) => void
@@ -110,7 +110,7 @@ export class ChdbProcessConnection implements Connection<Readable> {
   }
 
   #start(): Running {
-    const child = fork(CHILD, [this.#options.path, String(this.#options.openTimeoutMs ?? 5000)], {
+    const child = fork(CHILD, [this.#options.path, String(this.#options.openTimeoutMs ?? 10_000)], {
       serialization: 'advanced',
       execArgv: [],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
@@ -128,12 +128,16 @@ export class ChdbProcessConnection implements Connection<Readable> {
       if ('error' in message) call.reject(errorOf(message.error))
       else call.resolve(message.result)
     })
-    child.once('exit', (code, signal) => {
-      const gone = new Error(`the chDB process exited (${signal ?? code}) before it answered`)
-      opening!.reject(gone)
-      for (const call of pending.values()) call.reject(gone)
+    const end = (error: Error): void => {
+      opening!.reject(error)
+      for (const call of pending.values()) call.reject(error)
       pending.clear()
       if (this.#running?.child === child) this.#running = undefined
+    }
+    // A process that could not be started: its calls fail with why, and the next call starts another.
+    child.on('error', end)
+    child.once('exit', (code, signal) => {
+      end(new Error(`the chDB process exited (${signal ?? code}) before it answered`))
       if (!this.#closed) this.#options.onExit?.({ code, signal })
     })
     return { child, opened, pending, busy: 0 }
@@ -167,7 +171,10 @@ export class ChdbProcessConnection implements Connection<Readable> {
           f(value)
         }
       running.pending.set(id, { resolve: settle(resolve), reject: settle(reject) })
-      running.child.send({ id, op, params: rest })
+      // A message that cannot go (the process just ended) fails its call, not this process.
+      running.child.send({ id, op, params: rest }, (error) => {
+        if (error !== null) running.pending.get(id)?.reject(error)
+      })
     })
   }
 }

@@ -74,7 +74,10 @@ const projection = new EmbeddedProjection(log, {
 })
 await projection.start()
 say({ ready: true })
-// Closed on SIGTERM from before `caughtUp` is told: the test sends it as soon as it reads that line.
+// Runs until SIGTERM, which closes it; nothing else may hold the event loop once it has caught up (an idle
+// chDB connection does not), and a process exiting on its own as the signal came died of it. The handler is
+// in place before `caughtUp` is told: the test sends the signal as soon as it reads that line.
+setInterval(() => undefined, 60_000)
 process.on('SIGTERM', () => {
   void (async () => {
     await projection.close()

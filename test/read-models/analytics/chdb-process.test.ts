@@ -165,12 +165,16 @@ t.test('an abort stops the wait for the answer', async (t) => {
   t.same(await connection.ping({ select: true }), { success: true }, 'the connection goes on')
 })
 
-/** A parent process holding a connection; prints its chDB process's ID once a statement answered. */
+/**
+ * A parent process holding a connection; prints its chDB process's ID once a statement answered. `hold`:
+ * it stays, with a statement of ~9 s running.
+ */
 function parent(dir: string, hold: boolean) {
   const script = `
     import { ChdbProcessConnection } from ${JSON.stringify(MODULE)}
     const connection = new ChdbProcessConnection({ path: ${JSON.stringify(dir)} })
     await connection.command({ query: 'SELECT 1' })
+    ${hold ? "void connection.query({ query: 'SELECT sleep(3) FROM numbers(3) SETTINGS max_block_size = 1' })" : ''}
     console.log(JSON.stringify({ child: connection.pid }))
     ${hold ? 'setInterval(() => undefined, 1000)' : ''}
   `
@@ -187,14 +191,19 @@ function parent(dir: string, hold: boolean) {
   return { child, exited, pid }
 }
 
-t.test('the chDB process ends with its parent, even a SIGKILLed one', async (t) => {
-  const { child, exited, pid } = parent(folder(t), true)
+t.test('the chDB process ends with its parent, even a SIGKILLed one, mid-statement', async (t) => {
+  const dir = folder(t)
+  const { child, exited, pid } = parent(dir, true)
   const chdb = await pid
   t.ok(running(chdb), 'runs while its parent does')
   child.kill('SIGKILL')
   await exited
   await until('the chDB process ended', () => !running(chdb))
   t.pass('ended')
+  // At once, not when its statement is done: the parent's next run finds the folder free.
+  const next = new ChdbProcessConnection({ path: dir, openTimeoutMs: 1_000 })
+  t.teardown(() => next.close())
+  t.same(await next.ping({ select: true }), { success: true }, 'the folder opens again within a second')
 })
 
 t.test('an idle connection does not keep its process alive', async (t) => {
