@@ -139,7 +139,7 @@ export const CONFIG_KEYS = {
     secret: true,
     default: '',
     description:
-      'ClickHouse HTTP endpoint of the analytics; empty runs chDB in-process in DATA_DIR/clickhouse',
+      'ClickHouse HTTP endpoint of the analytics; empty runs chDB in DATA_DIR/clickhouse, in a child process of the service',
   }),
   trustProxy: key({
     env: 'TRUST_PROXY',
