@@ -38,8 +38,9 @@ const errorOf = (error: unknown): ChdbProcessError => {
 }
 
 // The parent gone, however it went (SIGKILL too): so does this process, at once and by SIGKILL, leaving the
-// folder as a kill of the in-process engine would. An exit would run chDB's own shutdown, which can wait on
-// the engine's work for seconds while the folder stays locked against the parent's next run.
+// folder as a kill of the in-process engine would, with nothing to wait for. An exit runs chDB's own
+// shutdown first; once, in the analytics kill test, a killed parent's folder stayed locked for over 5 s
+// against its next run (not seen again, nor in six kills mid-insert timed by hand: reopened in ~0.25 s).
 process.on('disconnect', () => process.kill(process.pid, 'SIGKILL'))
 
 const require = createRequire(import.meta.url)
