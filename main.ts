@@ -7,7 +7,7 @@
  * stop, the open transactions commit, tasks close, the instance leaves its
  * consumer group.
  */
-import { enableCompileCache } from 'node:module'
+import { enableCompileCache, flushCompileCache } from 'node:module'
 import type { ServiceConfig } from './infra/config.ts'
 
 // Before anything else loads: Node keeps the TypeScript it stripped and the code V8 compiled from it on
@@ -31,6 +31,11 @@ logger.info({ config: describeConfig(config) }, 'starting')
 
 // Loaded once the configuration is accepted: a refusal costs no engine start-up (PGlite, chDB, Kafka).
 const { startService } = await import('./infra/service.ts')
+// Node writes its compile cache when the process exits normally: a service killed with SIGKILL never did,
+// and compiled itself again at every start. Written here, once the service's modules have loaded: the
+// first start pays the writing (1.5 s here), every later one finds it done (2 ms) and loads in 0.6 s
+// instead of 0.9. After the start it would have stalled the first requests instead.
+flushCompileCache()
 const service = await startService(config, logger)
 service.pipeline.streams.onError((error) => {
   logger.fatal({ err: error }, 'the pipeline stopped on a fatal error')

@@ -3,9 +3,10 @@
  * of issue 13, with one line naming the variable (exit code 78, no secret value echoed); and once started, a
  * token without `exp`, of another issuer or audience, older than the maximum age, or signed with the
  * development key while a real one is configured gets 401, while a full token gets in. The operational
- * endpoints are on the ops listener, not on the public one.
+ * endpoints are on the ops listener, not on the public one. A service killed with SIGKILL has written
+ * Node's compile cache (main.ts), so a restart after a crash does not compile its modules again.
  */
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { SignJWT } from 'jose'
@@ -163,3 +164,29 @@ t.test('a started service refuses every token that is not fully valid', async (t
   app.child.kill('SIGTERM')
   t.equal((await app.exited).code, 0, 'a clean stop')
 })
+
+t.test(
+  'a service killed with SIGKILL has written its compile cache: the next start does not compile again',
+  async (t) => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'start-up-'))
+    const cacheDir = mkdtempSync(join(tmpdir(), 'start-up-compile-cache-'))
+    t.teardown(() => {
+      rmSync(dataDir, { recursive: true, force: true })
+      rmSync(cacheDir, { recursive: true, force: true })
+    })
+    const app = startApp('main.ts', {
+      ...EMBEDDED,
+      DATA_DIR: dataDir,
+      HTTP_PORT: '0',
+      LOG_LEVEL: 'info',
+      NODE_COMPILE_CACHE: cacheDir,
+    })
+    t.teardown(() => app.child.kill('SIGKILL'))
+    await app.waitFor<{ msg?: string }>((l) => l.msg === 'backend-event is running', 180_000)
+    app.child.kill('SIGKILL')
+    await app.exited
+    // Node keeps one file per module it compiled; without a flush a killed process leaves none.
+    const files = readdirSync(cacheDir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile())
+    t.ok(files.length > 100, `the service's modules are in the cache (${files.length} files)`)
+  },
+)
