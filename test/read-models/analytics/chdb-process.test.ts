@@ -2,7 +2,8 @@
  * chDB in a child process (read-models/analytics/chdb-process.ts), on real chDB: statements, results and
  * errors cross the channel as the in-process engine gives them; two folders open in one process; a folder
  * still held is waited for; a process that dies fails its calls and the next call starts another on the
- * same data; the process ends with its parent, even a SIGKILLed one, and never keeps an idle parent alive.
+ * same data; the process ends with its parent, even a SIGKILLed one, and never keeps an idle parent alive; it
+ * gets none of the parent's environment beyond the paths, the time zone and the locale.
  */
 import { spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
@@ -83,6 +84,27 @@ t.test('statements, parameters, inserts and results cross the channel; errors ke
   t.equal(isRetriableWrite(error), false, 'so the sink does not retry a wrong statement')
   const missing = await client.query({ query: 'SELECT * FROM nowhere' }).catch((e: unknown) => e)
   t.match(missing, { code: '60', type: 'UNKNOWN_TABLE' })
+})
+
+t.test("the chDB process gets none of the service's secrets from the environment", async (t) => {
+  process.env.CHDB_PROCESS_TEST_SECRET = 'not-for-the-engine'
+  t.teardown(() => delete process.env.CHDB_PROCESS_TEST_SECRET)
+  const connection = new ChdbProcessConnection({ path: folder(t) })
+  t.teardown(() => connection.close())
+  const client = clientOf(connection)
+  t.same(await client.ping(), { success: true }, 'the engine opens on what it is given')
+  const environ = readFileSync(`/proc/${connection.pid}/environ`, 'utf8').split('\0').filter(Boolean)
+  const names = environ.map((entry) => entry.slice(0, entry.indexOf('=')))
+  t.notOk(names.includes('CHDB_PROCESS_TEST_SECRET'), 'no variable beyond the allowed ones')
+  t.ok(names.includes('PATH'), 'PATH is passed')
+  // Besides Node's own IPC variables and what the test runner adds to every process it starts
+  // (_TAPJS_*, NODE_OPTIONS), only the allowed ones.
+  const passed = names.filter((name) => !/^(NODE_CHANNEL_|_TAPJS_)|^NODE_OPTIONS$/.test(name))
+  t.same(
+    passed.filter((name) => !['PATH', 'HOME', 'TMPDIR', 'TZ', 'LANG', 'LC_ALL', 'LC_CTYPE'].includes(name)),
+    [],
+    `only where things are, the time zone and the locale (${passed.join(', ')})`,
+  )
 })
 
 t.test('two folders open at once in one process (one in-process engine allows one)', async (t) => {
