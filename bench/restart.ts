@@ -112,6 +112,8 @@ async function fill(dataDir: string, commands: number): Promise<void> {
         ...serviceEnv(dataDir, 0),
         BENCH_RESTART_COMMANDS: String(commands),
         BENCH_RESTART_EVENTS: String(EVENTS),
+        // main.ts's compile cache (Node's default folder), which the filler writes as the service does.
+        NODE_COMPILE_CACHE: process.env.NODE_COMPILE_CACHE ?? join(tmpdir(), 'node-compile-cache'),
       },
       stdio: ['ignore', 'pipe', 'inherit'],
     }),
