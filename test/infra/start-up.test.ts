@@ -185,7 +185,7 @@ t.test(
     await app.waitFor<{ msg?: string }>((l) => l.msg === 'backend-event is running', 180_000)
     app.child.kill('SIGKILL')
     await app.exited
-    // Node keeps one file per module it compiled; without a flush a killed process leaves none.
+    // Node keeps one file per module it compiled; without the flush a killed process left one file in all.
     const files = readdirSync(cacheDir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile())
     t.ok(files.length > 100, `the service's modules are in the cache (${files.length} files)`)
   },
