@@ -35,9 +35,9 @@ const { startService } = await import('./infra/service.ts')
 // never did, and compiled itself again at every restart on its data folder. So the embedded mode writes it
 // here, once the service's modules have loaded: the first start pays the writing (1.5 s on a slow 2-core
 // machine), every later one finds it done (2 ms) and loads in 0.6 s instead of 0.9 (after the start it
-// would have stalled the first requests instead). On real infrastructure an instance keeps no folder and
-// may start on a fresh file system every time (a container), where that write would only delay it: Node
-// writes the cache at exit there, and NODE_COMPILE_CACHE can point at a folder that outlives the process.
+// would have stalled the first requests instead). On real infrastructure an instance may start on a fresh
+// file system every time (a container), where that write would only delay it: Node writes the cache at
+// exit there, and NODE_COMPILE_CACHE can point at a folder that outlives the process.
 if (config.kafkaBrokers.length === 0) flushCompileCache()
 const service = await startService(config, logger)
 service.pipeline.streams.onError((error) => {
