@@ -38,7 +38,7 @@ const { startService } = await import('./infra/service.ts')
 // would have stalled the first requests instead). On real infrastructure an instance may start on a fresh
 // file system every time (a container), where that write would only delay it: Node writes the cache at
 // exit there, and NODE_COMPILE_CACHE can point at a folder that outlives the process.
-if (config.kafkaBrokers.length === 0) flushCompileCache()
+if (config.embedded) flushCompileCache()
 const service = await startService(config, logger)
 service.pipeline.streams.onError((error) => {
   logger.fatal({ err: error }, 'the pipeline stopped on a fatal error')

@@ -627,6 +627,19 @@ export type ServiceConfig = Config & {
   readonly [checkedForService]: true
 }
 
+const HELPER_ENV = ['PATH', 'HOME', 'TMPDIR', 'TZ', 'LANG', 'LC_ALL', 'LC_CTYPE'] as const
+
+/**
+ * What a helper process of the service (the chDB engine) gets of `env`: where programs, home and temporary
+ * files are, the time zone and the locale. Nothing else: the service's environment holds its secrets (the
+ * JWT key, the webhook secret, database URLs with passwords), which a helper has no use for.
+ */
+export function helperProcessEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  return Object.fromEntries(
+    HELPER_ENV.flatMap((name) => (env[name] === undefined ? [] : [[name, env[name]]])),
+  )
+}
+
 /**
  * The configuration of the service itself (`main.ts`): {@link loadConfig}, then the decision whether it may
  * start with the secrets it has. In the embedded mode unset secrets, issuer and audience become the

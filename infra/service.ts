@@ -38,7 +38,7 @@ import {
 import { openReadModel, startReadModelProjection } from '../read-models/catalog/index.ts'
 import { projectionOf, type ProjectionRunner } from '../streams/index.ts'
 import type { BookingSerdes } from '../topologies/index.ts'
-import { kafkaSecurityOf, type ServiceConfig } from './config.ts'
+import { helperProcessEnv, kafkaSecurityOf, type ServiceConfig } from './config.ts'
 import { openEmbeddedLog, startPipeline, type Pipeline } from './pipeline.ts'
 import { serdesFor } from './serdes.ts'
 import { warmUp } from './warm-up.ts'
@@ -90,6 +90,7 @@ export async function startService(config: ServiceConfig, logger: Logger): Promi
         ? { url: config.clickhouseUrl }
         : {
             path: join(config.dataDir, 'clickhouse'),
+            engineEnv: helperProcessEnv(),
             onEngineExit: (how) =>
               logger.error(how, 'the chDB process ended; the next statement starts it again'),
           },

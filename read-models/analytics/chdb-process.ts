@@ -18,22 +18,16 @@ import type { ChdbProcessError, ChdbProcessMessage } from './chdb-process-child.
 
 const CHILD = fileURLToPath(new URL('./chdb-process-child.ts', import.meta.url))
 
-/**
- * What the chDB process gets of this one's environment: where programs, home and temporary files are, the
- * time zone and the locale. Nothing else: the service's environment holds its secrets (the JWT key, the
- * webhook secret, database URLs with passwords), which the analytics engine has no use for.
- */
-const CHILD_ENV = ['PATH', 'HOME', 'TMPDIR', 'TZ', 'LANG', 'LC_ALL', 'LC_CTYPE'] as const
-
-function childEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  return Object.fromEntries(CHILD_ENV.flatMap((name) => (env[name] === undefined ? [] : [[name, env[name]]])))
-}
-
 export interface ChdbProcessOptions {
   /** The session's data folder. */
   readonly path: string
   /** How long the process keeps trying to open a folder another process still holds, ms. Default 10,000. */
   readonly openTimeoutMs?: number
+  /**
+   * The process's environment. Default none: this process's holds the service's secrets, which chDB has no
+   * use for (the service passes `helperProcessEnv()`, infra/config.ts).
+   */
+  readonly env?: NodeJS.ProcessEnv
   /** Told when the process ends unasked (it crashed, or was killed); the next call starts another. */
   readonly onExit?: (how: { code: number | null; signal: NodeJS.Signals | null }) => void
 }
@@ -124,7 +118,7 @@ export class ChdbProcessConnection implements Connection<Readable> {
     const child = fork(CHILD, [this.#options.path, String(this.#options.openTimeoutMs ?? 10_000)], {
       serialization: 'advanced',
       execArgv: [],
-      env: childEnv(process.env),
+      env: this.#options.env ?? {},
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     })
     // Neither the process nor its channel keeps this one alive; a call in progress does (#call).

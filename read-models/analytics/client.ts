@@ -31,6 +31,8 @@ export interface ClickHouseOptions {
   readonly requestTimeoutMs?: number
   /** On-disk chDB only: told when its process ends unasked (the next call starts another). */
   readonly onEngineExit?: ChdbProcessOptions['onExit']
+  /** On-disk chDB only: its process's environment (default none). */
+  readonly engineEnv?: ChdbProcessOptions['env']
 }
 
 /**
@@ -57,6 +59,7 @@ export function createClickHouse(options: ClickHouseOptions = {}): ClickHouseCli
       : new ChdbProcessConnection({
           path,
           ...(options.onEngineExit === undefined ? {} : { onExit: options.onEngineExit }),
+          ...(options.engineEnv === undefined ? {} : { env: options.engineEnv }),
         })
   return createClient({
     // chDB implements the Connection contract of @clickhouse/client-common; @clickhouse/client declares an

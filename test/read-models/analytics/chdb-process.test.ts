@@ -13,6 +13,7 @@ import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { ClickHouseError, createClient } from '@clickhouse/client'
 import t, { type Test } from 'tap'
+import { helperProcessEnv } from '../../../infra/config.ts'
 import { ChdbProcessConnection } from '../../../read-models/analytics/chdb-process.ts'
 import { createClickHouse, isRetriableWrite } from '../../../read-models/analytics/index.ts'
 import { sleep } from '../../support/processes.ts'
@@ -89,7 +90,7 @@ t.test('statements, parameters, inserts and results cross the channel; errors ke
 t.test("the chDB process gets none of the service's secrets from the environment", async (t) => {
   process.env.CHDB_PROCESS_TEST_SECRET = 'not-for-the-engine'
   t.teardown(() => delete process.env.CHDB_PROCESS_TEST_SECRET)
-  const connection = new ChdbProcessConnection({ path: folder(t) })
+  const connection = new ChdbProcessConnection({ path: folder(t), env: helperProcessEnv() })
   t.teardown(() => connection.close())
   const client = clientOf(connection)
   t.same(await client.ping(), { success: true }, 'the engine opens on what it is given')
