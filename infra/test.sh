@@ -16,6 +16,12 @@ set +e
 npx --no-install tap "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 set -e
+# A failure far up a long log would be out of sight of whoever reads its end:
+# repeat each failed test's line and diagnostics (at most 120 lines) last.
+if grep -qE '^ *not ok' "$log"; then
+  echo "failed:"
+  grep -n -A 20 -E '^ *not ok' "$log" | head -n 120
+fi
 summary=$(grep -E '^# \{ total' "$log" | tail -n 1)
 pass=$(sed -nE 's/.*pass: ([0-9]+).*/\1/p' <<<"$summary")
 fail=$(sed -nE 's/.*fail: ([0-9]+).*/\1/p' <<<"$summary")
