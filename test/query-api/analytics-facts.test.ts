@@ -27,7 +27,7 @@ function facts(log: EmbeddedLog, topic: string): Fact[] {
 
 /** Views are produced after the answer: poll briefly for them. */
 async function eventually<T>(read: () => T[], count: number): Promise<T[]> {
-  const deadline = Date.now() + 2000
+  const deadline = Date.now() + 10_000
   for (;;) {
     const found = read()
     if (found.length >= count || Date.now() > deadline) return found
@@ -95,7 +95,7 @@ t.test('a failing transport never fails the read', async (t) => {
     const res = await h.call(USER2, { method: 'GET', url: `/api/v1/events/${id}` })
     t.equal(res.statusCode, 200)
     // The read was answered; its view is produced after the answer: wait until the transport was tried.
-    const deadline = Date.now() + 2000
+    const deadline = Date.now() + 10_000
     while (failedAppends === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10))
     t.equal(failedAppends, 1, 'the view was sent, and the transport failed it')
   } finally {
