@@ -23,7 +23,10 @@ export const LEDGER_STORES = {
   promoBookings: 'ledger-promo-bookings',
   /** eventId → WaitingListState. */
   waitingLists: 'ledger-waiting-lists',
-  /** `<eventId>/<bookingId>` → HoldTimer of a PENDING_PAYMENT booking or of a CONFIRMED one's seat top-up. */
+  /**
+   * `<eventId>/<bookingId>` → when the hold of a PENDING_PAYMENT booking, or of a CONFIRMED one's seat top-up,
+   * is due (ms): a number, which a restart reads 100,000 of before it serves (`primeHolds`).
+   */
   holdTimers: 'ledger-hold-timers',
   /** `<eventId>/<refundId>` → TrackedRefund of a refund asked for and not yet completed (refund-retries.ts). */
   refunds: 'ledger-refunds',
@@ -62,9 +65,14 @@ export interface HoldTimer {
  * where none can be due (every second: a flash sale leaves 100,000 holds). Keyed by the store, so every
  * LedgerStores of a task (the event and review ledgers) sees the same bound.
  */
-const holdsDueFrom = new WeakMap<KeyValueStore<string, HoldTimer>, number>()
+const holdsDueFrom = new WeakMap<KeyValueStore<string, number>, number>()
 
 const bookingKey = (eventId: string, bookingId: string) => `${eventId}/${bookingId}`
+/** The timer of a hold-timer entry; event IDs hold no `/` (one event's entries are found by `<eventId>/`). */
+function holdTimer(key: string, dueMs: number): HoldTimer {
+  const slash = key.indexOf('/')
+  return { eventId: key.slice(0, slash), bookingId: key.slice(slash + 1), dueMs }
+}
 const userKey = (eventId: string, userId: string) => `${eventId}/${userId}`
 // The key is the client's text: JSON keeps any character of it from running into the IDs.
 const idempotencyKey = (eventId: string, userId: string, key: string) =>
@@ -81,7 +89,7 @@ export class LedgerStores {
   readonly #active: KeyValueStore<string, string>
   readonly #promoBookings: KeyValueStore<string, readonly string[]>
   readonly #waitingLists: KeyValueStore<string, WaitingListState>
-  readonly #holds: KeyValueStore<string, HoldTimer>
+  readonly #holds: KeyValueStore<string, number>
   readonly #outcomes: KeyValueStore<string, RequestOutcome>
   readonly #keys: KeyValueStore<string, FirstRequest>
   readonly #refunds: KeyValueStore<string, TrackedRefund>
@@ -183,7 +191,7 @@ export class LedgerStores {
     }
     const dueMs = holdDueMs(booking)
     if (dueMs !== null) {
-      this.#holds.put(key, { eventId: booking.eventId, bookingId: booking.bookingId, dueMs })
+      this.#holds.put(key, dueMs)
       const from = holdsDueFrom.get(this.#holds)
       if (from !== undefined && dueMs < from) holdsDueFrom.set(this.#holds, dueMs)
     } else if (this.#holds.get(key) !== undefined) this.#holds.delete(key)
@@ -198,9 +206,9 @@ export class LedgerStores {
     if ((holdsDueFrom.get(this.#holds) ?? -Infinity) > nowMs) return []
     const due: HoldTimer[] = []
     let earliest = Infinity
-    for (const [, timer] of this.#holds.all()) {
-      if (timer.dueMs <= nowMs) due.push(timer)
-      if (timer.dueMs < earliest) earliest = timer.dueMs
+    for (const [key, dueMs] of this.#holds.all()) {
+      if (dueMs <= nowMs) due.push(holdTimer(key, dueMs))
+      if (dueMs < earliest) earliest = dueMs
     }
     holdsDueFrom.set(this.#holds, earliest)
     return due

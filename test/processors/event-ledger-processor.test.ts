@@ -164,8 +164,8 @@ t.test('a legacy ticket code checks in the booking of the event holding that exa
 t.test('a due hold timer whose booking is gone is dropped', async (t) => {
   const l = ledger(NOW, [
     [LEDGER_STORES.events, 'e1', publishedEvent()],
-    [LEDGER_STORES.holdTimers, 'e1/b9', { eventId: 'e1', bookingId: 'b9', dueMs: NOW }],
-    [LEDGER_STORES.holdTimers, 'e2/b8', { eventId: 'e2', bookingId: 'b8', dueMs: NOW }],
+    [LEDGER_STORES.holdTimers, 'e1/b9', NOW],
+    [LEDGER_STORES.holdTimers, 'e2/b8', NOW],
   ])
   l.processor.runTimers(NOW)
   t.strictSame(l.writes(LEDGER_STORES.holdTimers), [
@@ -185,7 +185,7 @@ t.test('a change that frees no seat for a waiting queue leaves the list unwritte
     [LEDGER_STORES.events, 'e1', publishedEvent({ seatsTaken: 5 })],
     [LEDGER_STORES.waitingLists, 'e1', list],
     [LEDGER_STORES.bookings, 'e1/b1', heldBooking({ holdExpiresAtMs: NOW })],
-    [LEDGER_STORES.holdTimers, 'e1/b1', { eventId: 'e1', bookingId: 'b1', dueMs: NOW }],
+    [LEDGER_STORES.holdTimers, 'e1/b1', NOW],
   ])
   l.processor.runTimers(NOW)
   t.match(l.writes(LEDGER_STORES.bookings), [['e1/b1', { status: 'EXPIRED' }]])

@@ -27,11 +27,17 @@ const ledgerOf = (stores: Stores) =>
     unknown
   >)
 
-/** What a scan of every timer finds due: the answer `dueHolds` must give. */
-function scanned(stores: Stores, nowMs: number): HoldTimer[] {
-  const holds = stores.get(LEDGER_STORES.holdTimers)!
-  return [...holds.all()].map(([, timer]) => timer as HoldTimer).filter((timer) => timer.dueMs <= nowMs)
+/** Every timer in the store (`<eventId>/<bookingId>` → dueMs), in the store's order. */
+function timersOf(stores: Stores): HoldTimer[] {
+  return [...stores.get(LEDGER_STORES.holdTimers)!.all()].map(([key, dueMs]) => {
+    const [eventId, bookingId] = key.split('/') as [string, string]
+    return { eventId, bookingId, dueMs: dueMs as number }
+  })
 }
+
+/** What a scan of every timer finds due: the answer `dueHolds` must give. */
+const scanned = (stores: Stores, nowMs: number): HoldTimer[] =>
+  timersOf(stores).filter((timer) => timer.dueMs <= nowMs)
 
 /** Counts the full reads (`all()`) of the hold-timer store of `stores`. */
 function countScans(stores: Stores): () => number {
@@ -79,8 +85,8 @@ t.test('dueHolds agrees with a full scan through writes, rollbacks and restores'
     let nowMs = 1_000_000
     const write = (): void => {
       if (random(6) === 0) {
-        const timers = [...stores.get(LEDGER_STORES.holdTimers)!.all()]
-        if (timers.length > 0) ledger.dropHold(timers[random(timers.length)]![1] as HoldTimer)
+        const timers = timersOf(stores)
+        if (timers.length > 0) ledger.dropHold(timers[random(timers.length)]!)
         return
       }
       const status = statuses[random(statuses.length)]!

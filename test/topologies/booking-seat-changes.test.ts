@@ -3,7 +3,7 @@
 // withdrawal, never oversold); fewer seats refund the removed seats' share of what was paid, by the policy.
 import t, { type Test } from 'tap'
 import type { BookingDomainEvent } from '../../avro/index.ts'
-import { LEDGER_STORES, type HoldTimer } from '../../processors/ledger-stores.ts'
+import { LEDGER_STORES } from '../../processors/ledger-stores.ts'
 import type { BookingState, EventState } from '../../processors/ledger-state.ts'
 import { DEVELOPMENT_TICKET_SECRET, TicketSigner } from '../../processors/ticket-code.ts'
 import {
@@ -46,8 +46,9 @@ const eventState = (h: BookingHarness, eventId = 'e1') =>
   h.driver.getKeyValueStore<string, EventState>(LEDGER_STORES.events).get(eventId)!
 const bookingState = (h: BookingHarness, bookingId: string, eventId = 'e1') =>
   h.driver.getKeyValueStore<string, BookingState>(LEDGER_STORES.bookings).get(`${eventId}/${bookingId}`)!
-const holdTimer = (h: BookingHarness, bookingId: string, eventId = 'e1') =>
-  h.driver.getKeyValueStore<string, HoldTimer>(LEDGER_STORES.holdTimers).get(`${eventId}/${bookingId}`)
+/** When the booking's hold (or top-up) is due, if it has a timer. */
+const holdDueMs = (h: BookingHarness, bookingId: string, eventId = 'e1') =>
+  h.driver.getKeyValueStore<string, number>(LEDGER_STORES.holdTimers).get(`${eventId}/${bookingId}`)
 
 /** A CONFIRMED booking `bookingId` of `seats` seats paid by `pay-<bookingId>`. */
 function paidBooking(h: BookingHarness, userId: string, bookingId: string, seats: number, priceMinor = 1000) {
@@ -88,7 +89,7 @@ t.test('a paid confirmed booking grows through a top-up: held until paid, then c
     },
   ])
   t.match(bookingState(h, 'b1'), { status: 'CONFIRMED', seats: 2, topUp: { seats: 4, status: 'PENDING' } })
-  t.equal(holdTimer(h, 'b1')?.dueMs, T0 + 2 * HOUR_MS, 'the top-up runs on the hold timer')
+  t.equal(holdDueMs(h, 'b1'), T0 + 2 * HOUR_MS, 'the top-up runs on the hold timer')
   t.equal(eventState(h).priceOptions[0]!.taken, 4, 'the added seats are taken while held')
   t.equal(
     h.booking(bookRequest('e1', 'u2', 'b2', 2)).reasonCode,
@@ -123,7 +124,7 @@ t.test('a paid confirmed booking grows through a top-up: held until paid, then c
     seatsValueMinor: 4000,
     topUp: { status: 'PAID', paymentId: 'pay-b1-top' },
   })
-  t.equal(holdTimer(h, 'b1'), undefined, 'the hold timer is gone')
+  t.equal(holdDueMs(h, 'b1'), undefined, 'the hold timer is gone')
   h.driver.advanceWallClockTime(2 * HOUR_MS)
   t.ok(h.bookingEvents.isEmpty(), 'nothing lapses later')
   t.equal(eventState(h).seatsTaken, 4)
@@ -154,7 +155,7 @@ t.test('an unpaid top-up lapses at the hold time; its late payment is refunded w
     },
   ])
   t.same(noteKeys(h), [`booking.seats_change_expired:b1:${grow.requestId}`])
-  t.equal(holdTimer(h, 'b1'), undefined)
+  t.equal(holdDueMs(h, 'b1'), undefined)
   t.ok(h.booking(bookRequest('e1', 'u2', 'b2', 2)).accepted, 'the released seats are sold again')
   h.drain()
 
@@ -208,7 +209,7 @@ t.test('a failed or short top-up payment; withdrawing a top-up; canceling with o
   ])
   t.same(noteKeys(h), [`booking.seats_changed:b1:${withdraw.requestId}`])
   t.equal(eventState(h).seatsTaken, 1)
-  t.equal(holdTimer(h, 'b1'), undefined)
+  t.equal(holdDueMs(h, 'b1'), undefined)
   t.equal(h.booking(change('e1', 'b1', 1)).reasonCode, 'VALIDATION_FAILED', 'nothing to withdraw any more')
 
   t.ok(h.booking(change('e1', 'b1', 4)).accepted)
@@ -218,7 +219,7 @@ t.test('a failed or short top-up payment; withdrawing a top-up; canceling with o
   factsAre(t, h, [{ type: 'CANCELED', seats: 1, refundMinor: 1000, holdExpiresAtMs: null }])
   t.same(refunds(h), [['pay-b1', 1000, 'USER_CANCELED']], 'the paid seat refunded, the unpaid ones released')
   t.equal(eventState(h).seatsTaken, 0, 'the confirmed and the held seats are free again')
-  t.equal(holdTimer(h, 'b1'), undefined)
+  t.equal(holdDueMs(h, 'b1'), undefined)
   h.driver.advanceWallClockTime(2 * HOUR_MS)
   t.ok(h.bookingEvents.isEmpty(), 'the released top-up never lapses later')
 })
@@ -331,7 +332,7 @@ t.test('an event cancel releases a pending top-up with the booking', async (t) =
   factsAre(t, h, [{ type: 'CANCELED', seats: 2, refundMinor: 2000, reasonCode: 'EVENT_CANCELED' }])
   t.same(refunds(h), [['pay-b1', 2000, 'EVENT_CANCELED']])
   t.equal(eventState(h).seatsTaken, 0)
-  t.equal(holdTimer(h, 'b1'), undefined)
+  t.equal(holdDueMs(h, 'b1'), undefined)
   h.payment('e1', 'b1', 'COMPLETED', 3000, 'pay-top')
   t.same(refunds(h), [['pay-top', 3000, 'LATE_PAYMENT']], 'paying the top-up afterwards is refunded')
 })
