@@ -5,25 +5,42 @@
  * second per 100 MB on a 2-core VM, bench/RESULTS.md), and the CRC walk touches every page: done here,
  * the pages are mapped when the opening thread scans them.
  *
+ * The worker then indexes the frames too (log-index.ts `indexJournal`: where each record of each
+ * partition is), which the opening thread takes as it is (a tenth of a second of that thread on a folder
+ * of 100,000 bookings).
+ *
  * This module is also the worker's entry: run as a worker with `workerData.journal`, it reads that
- * file, posts `{ bytes, checkedBytes }` (the bytes' ArrayBuffer transferred, not copied) and ends.
+ * file, posts `{ bytes, checkedBytes, index }` (the bytes' and the index's ArrayBuffers transferred, not
+ * copied) and ends. A journal it cannot index (a frame naming a topic no frame created) comes without
+ * an index: the opening thread indexes it again and reports why.
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs'
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads'
 import { checkedBytesOf } from './journal-codec.ts'
+import { indexJournal, transferableIndex, type TransferableIndex } from './log-index.ts'
 
-/** A journal's bytes, and how many of them from the start are whole frames with good CRCs. */
+/**
+ * A journal's bytes, how many of them from the start are whole frames with good CRCs, and its index when
+ * the reader built one.
+ */
 export interface CheckedJournal {
   readonly bytes: Buffer
   readonly checkedBytes: number
+  readonly index?: TransferableIndex
 }
 
 /** Reads the journal at `path` and checks its frames on a worker thread. */
 export function readCheckedJournal(path: string): Promise<CheckedJournal> {
   return new Promise((resolve, reject) => {
     const worker = new Worker(new URL(import.meta.url), { workerData: { journal: path } })
-    worker.once('message', (message: { bytes: ArrayBuffer; length: number; checkedBytes: number }) =>
-      resolve({ bytes: Buffer.from(message.bytes, 0, message.length), checkedBytes: message.checkedBytes }),
+    worker.once(
+      'message',
+      (message: { bytes: ArrayBuffer; length: number; checkedBytes: number; index?: TransferableIndex }) =>
+        resolve({
+          bytes: Buffer.from(message.bytes, 0, message.length),
+          checkedBytes: message.checkedBytes,
+          ...(message.index === undefined ? {} : { index: message.index }),
+        }),
     )
     worker.once('error', reject)
     // After the message this settles nothing; before it, the worker died without an error event.
@@ -55,6 +72,16 @@ const job = isMainThread ? undefined : (workerData as { journal?: unknown } | nu
 if (typeof job === 'string') {
   const { buffer, bytes } = readWhole(job)
   const checkedBytes = checkedBytesOf(bytes)
+  let index: ReturnType<typeof transferableIndex> | undefined
+  try {
+    // Frame 0: the opening thread fills in the journal's frame number (log-index.ts `adoptIndex`).
+    index = transferableIndex(indexJournal(bytes, checkedBytes, 0))
+  } catch {
+    index = undefined
+  }
   // Transferred, not copied; `length`: what was read, should the file have shrunk meanwhile.
-  parentPort!.postMessage({ bytes: buffer, length: bytes.length, checkedBytes }, [buffer])
+  parentPort!.postMessage({ bytes: buffer, length: bytes.length, checkedBytes, index: index?.message }, [
+    buffer,
+    ...(index?.transfer ?? []),
+  ])
 }

@@ -19,11 +19,10 @@ import type { OutgoingRecord, TopicPartitionOffset } from '../task.ts'
 import type { TopicSpec } from '../topic-spec.ts'
 import { FrameStore } from './frame-store.ts'
 import { readCheckedJournal, type CheckedJournal } from './journal-reader.ts'
+import { adoptIndex, indexJournal, LogIndex, offsetKey, type PartitionLog } from './log-index.ts'
 import {
   encodeAppend,
   encodeFrame,
-  scanFrames,
-  type IndexedFrame,
   type JournalRecord,
   type KeyValueVisitor,
   type OffsetCommit,
@@ -50,85 +49,10 @@ export interface EmbeddedLogOptions {
 }
 
 /**
- * The records of one partition: for each retained record its offset and where its
- * bytes are (a frame of the FrameStore and a position in it), in typed arrays, so a
- * log of millions of records is a few arrays for the garbage collector, not millions
- * of objects. Records are decoded when read.
- */
-class PartitionLog {
-  /** offsets of the retained records, ascending; gaps after compaction */
-  #offsets = new Float64Array(64)
-  #frames = new Uint32Array(64)
-  #positions = new Uint32Array(64)
-  length = 0
-  end = 0
-  /** `append`'s scratch: the next offset to give while stamping batch number `batch`. */
-  next = 0
-  batch = 0
-
-  push(offset: number, frame: number, position: number): void {
-    if (this.length === this.#offsets.length) this.#grow()
-    this.#offsets[this.length] = offset
-    this.#frames[this.length] = frame
-    this.#positions[this.length] = position
-    this.length++
-    this.end = offset + 1
-  }
-
-  #grow(): void {
-    const capacity = this.length * 2
-    const offsets = new Float64Array(capacity)
-    offsets.set(this.#offsets)
-    this.#offsets = offsets
-    const frames = new Uint32Array(capacity)
-    frames.set(this.#frames)
-    this.#frames = frames
-    const positions = new Uint32Array(capacity)
-    positions.set(this.#positions)
-    this.#positions = positions
-  }
-
-  offsetAt(index: number): number {
-    return this.#offsets[index]!
-  }
-
-  frameAt(index: number): number {
-    return this.#frames[index]!
-  }
-
-  positionAt(index: number): number {
-    return this.#positions[index]!
-  }
-
-  /** Index of the first record with offset >= `offset`. */
-  indexOf(offset: number): number {
-    if (this.length === 0) return 0
-    const first = this.#offsets[0]!
-    if (offset <= first) return 0
-    // Dense logs (the common case) index directly; compacted ones search.
-    const guess = offset - first
-    if (guess < this.length && this.#offsets[guess] === offset) return guess
-    let lo = 0
-    let hi = this.length
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1
-      if (this.#offsets[mid]! < offset) lo = mid + 1
-      else hi = mid
-    }
-    return lo
-  }
-}
-
-/**
  * Told of every append: `records[i]` got offset `offsets[i]`. The arrays are the caller's: read them
  * during the call, copy what you keep.
  */
 export type AppendListener = (records: readonly OutgoingRecord[], offsets: readonly number[]) => void
-
-interface TopicState {
-  readonly spec: TopicSpec
-  readonly partitions: PartitionLog[]
-}
 
 /**
  * An in-process partitioned log with Kafka's semantics where this runtime
@@ -143,8 +67,8 @@ interface TopicState {
  * decodes records.
  */
 export class EmbeddedLog {
-  readonly #topics = new Map<string, TopicState>()
-  readonly #committed = new Map<string, number>()
+  /** Topics, where each partition's records are, committed offsets; replaced when a journal is loaded. */
+  #index = new LogIndex()
   readonly #listeners = new Set<AppendListener>()
   /** The frames that hold the records (PartitionLog points into them), in memory or in the journal. */
   readonly #frames: FrameStore
@@ -176,11 +100,16 @@ export class EmbeddedLog {
     const log = new EmbeddedLog(options)
     if (options.dir !== undefined) {
       const path = log.#lock(options.dir)
-      log.#openJournal(
-        path,
-        options,
-        existsSync(path) ? { bytes: readFileSync(path), checkedBytes: 0 } : undefined,
-      )
+      try {
+        log.#openJournal(
+          path,
+          options,
+          existsSync(path) ? { bytes: readFileSync(path), checkedBytes: 0 } : undefined,
+        )
+      } catch (error) {
+        log.#unlock()
+        throw error
+      }
     }
     return log
   }
@@ -229,8 +158,6 @@ export class EmbeddedLog {
       this.#load(path, journal)
       if (this.#journalBytes > (options.compactAtOpenBytes ?? 256 * 1024 * 1024)) {
         this.#rewrite(path)
-        this.#topics.clear()
-        this.#committed.clear()
         this.#frames.clear()
         this.#load(path, { bytes: readFileSync(path), checkedBytes: 0 })
       }
@@ -240,10 +167,16 @@ export class EmbeddedLog {
     this.#frames.attachJournal(this.#fd)
   }
 
-  /** Indexes a journal read (kept in memory, for restores) and truncates a torn tail. */
-  #load(path: string, { bytes, checkedBytes }: CheckedJournal): void {
+  /**
+   * Takes a journal read (kept in memory, for restores) with its index, the one the reader's worker built
+   * or else one built here, and truncates a torn tail.
+   */
+  #load(path: string, { bytes, checkedBytes, index }: CheckedJournal): void {
     const journal = this.#frames.addJournal(bytes)
-    const validBytes = scanFrames(bytes, (frame) => this.#apply(frame, journal), checkedBytes)
+    const indexed =
+      index === undefined ? indexJournal(bytes, checkedBytes, journal) : adoptIndex(index, journal)
+    this.#index = indexed.index
+    const { validBytes } = indexed
     if (validBytes < bytes.length) {
       const fd = openSync(path, 'r+')
       ftruncateSync(fd, validBytes)
@@ -257,7 +190,7 @@ export class EmbeddedLog {
     const tmp = `${path}.compacting`
     const fd = openSync(tmp, 'w')
     const now = Date.now()
-    for (const [name, topic] of this.#topics) {
+    for (const [name, topic] of this.#index.topics) {
       writeSync(fd, encodeFrame({ type: 'topic', topic: toTopicFrame(topic.spec) }))
       topic.partitions.forEach((log, partition) => {
         const kept = retained(topic.spec, this.#records(name, log, 0, log.length), now)
@@ -273,7 +206,7 @@ export class EmbeddedLog {
         writeSync(fd, encodeFrame({ type: 'end', topic: name, partition, endOffset: log.end }))
       })
     }
-    const offsets: OffsetCommit[] = [...this.#committed].map(([k, offset]) => {
+    const offsets: OffsetCommit[] = [...this.#index.committed].map(([k, offset]) => {
       const [group, topic, partition] = k.split('\u0000') as [string, string, string]
       return { group, topic, partition: Number(partition), offset }
     })
@@ -283,79 +216,23 @@ export class EmbeddedLog {
     renameSync(tmp, path)
   }
 
-  /** Applies a frame found at recovery; its records are in frame `journal` of the FrameStore. */
-  #apply(frame: IndexedFrame, journal: number): void {
-    if (frame.type === 'topic') {
-      this.#ensureTopic(fromTopicFrame(frame.topic))
-      return
-    }
-    if (frame.type === 'end') {
-      const log = this.#partition(frame.topic, frame.partition)
-      log.end = Math.max(log.end, frame.endOffset)
-      return
-    }
-    const { count, topics, topicOf, partitions, offsets, positions } = frame.records
-    // A frame names few topics: each is looked up once, its partitions by index.
-    const logs = topics.map((topic) => this.#topicState(topic).partitions)
-    for (let i = 0; i < count; i++) {
-      const t = topicOf[i]!
-      const log = logs[t]![partitions[i]!] ?? this.#partition(topics[t]!, partitions[i]!)
-      log.push(offsets[i]!, journal, positions[i]!)
-    }
-    for (const o of frame.offsets) this.#committed.set(offsetKey(o.group, o.topic, o.partition), o.offset)
-  }
-
-  #ensureTopic(spec: TopicSpec): { created: boolean } {
-    const existing = this.#topics.get(spec.name)
-    if (existing !== undefined) {
-      if (existing.spec.partitions !== spec.partitions)
-        throw new RuntimeError(
-          'TOPIC_PARTITIONS_MISMATCH',
-          `topic ${spec.name} has ${existing.spec.partitions} partitions, ${spec.partitions} declared`,
-          { details: { topic: spec.name } },
-        )
-      return { created: false }
-    }
-    this.#topics.set(spec.name, {
-      spec,
-      partitions: Array.from({ length: spec.partitions }, () => new PartitionLog()),
-    })
-    return { created: true }
-  }
-
-  #topicState(topic: string): TopicState {
-    const t = this.#topics.get(topic)
-    if (t === undefined)
-      throw new RuntimeError('UNKNOWN_TOPIC', `topic ${topic} does not exist`, { details: { topic } })
-    return t
-  }
-
   #partition(topic: string, partition: number): PartitionLog {
-    const t = this.#topicState(topic)
-    const log = t.partitions[partition]
-    if (log === undefined)
-      throw new RuntimeError('UNKNOWN_PARTITION', `topic ${topic} has no partition ${partition}`, {
-        details: { topic, partition },
-      })
-    return log
+    return this.#index.partition(topic, partition)
   }
 
   /** Creates topics that do not exist yet (idempotent); a different partition count is an error. */
   createTopics(specs: readonly TopicSpec[]): void {
     for (const spec of specs)
-      if (this.#ensureTopic(spec).created)
+      if (this.#index.ensureTopic(spec).created)
         this.#write(encodeFrame({ type: 'topic', topic: toTopicFrame(spec) }))
   }
 
   hasTopic(topic: string): boolean {
-    return this.#topics.has(topic)
+    return this.#index.topics.has(topic)
   }
 
   partitions(topic: string): number {
-    const t = this.#topics.get(topic)
-    if (t === undefined)
-      throw new RuntimeError('UNKNOWN_TOPIC', `topic ${topic} does not exist`, { details: { topic } })
-    return t.spec.partitions
+    return this.#index.topicState(topic).spec.partitions
   }
 
   /**
@@ -396,7 +273,7 @@ export class EmbeddedLog {
     } finally {
       logs.length = 0
     }
-    for (const o of commits) this.#committed.set(offsetKey(o.group, o.topic, o.partition), o.offset)
+    for (const o of commits) this.#index.committed.set(offsetKey(o.group, o.topic, o.partition), o.offset)
     for (const listener of this.#listeners) listener(records, offsets)
     return offsets
   }
@@ -503,7 +380,7 @@ export class EmbeddedLog {
 
   /** The committed position of a group, or undefined when the group never committed there. */
   committed(group: string, topic: string, partition: number): number | undefined {
-    return this.#committed.get(offsetKey(group, topic, partition))
+    return this.#index.committed.get(offsetKey(group, topic, partition))
   }
 
   /**
@@ -543,10 +420,6 @@ export class EmbeddedLog {
   }
 }
 
-function offsetKey(group: string, topic: string, partition: number): string {
-  return `${group}\u0000${topic}\u0000${partition}`
-}
-
 function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0)
@@ -567,20 +440,6 @@ function toTopicFrame(spec: TopicSpec): {
     partitions: spec.partitions,
     compact: spec.cleanupPolicy === 'compact',
     retentionMs: spec.retentionMs,
-  }
-}
-
-function fromTopicFrame(t: {
-  name: string
-  partitions: number
-  compact: boolean
-  retentionMs: number | null
-}): TopicSpec {
-  return {
-    name: t.name,
-    partitions: t.partitions,
-    cleanupPolicy: t.compact ? 'compact' : 'delete',
-    retentionMs: t.retentionMs,
   }
 }
 

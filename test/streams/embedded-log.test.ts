@@ -15,6 +15,8 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import t, { type Test } from 'tap'
 import { decodeFrames, encodeFrame, type JournalRecord } from '../../streams/embedded/journal-codec.ts'
+import { readCheckedJournal } from '../../streams/embedded/journal-reader.ts'
+import { adoptIndex, indexJournal } from '../../streams/embedded/log-index.ts'
 import { CodedError, EmbeddedLog, type EmbeddedLogOptions, type OutgoingRecord } from '../../streams/index.ts'
 import type { TopicSpec } from '../../streams/index.ts'
 
@@ -353,6 +355,80 @@ t.test('load reads a journal of many frames as open does', async (t) => {
     )
   t.equal(loaded.read('m', 1, 0).length, 250)
   t.equal(loaded.committed('g', 'm', 1), 499)
+})
+
+t.test('the reader indexes the journal on its worker, and the log takes that index as it is', async (t) => {
+  const dir = tempDir(t)
+  const log = EmbeddedLog.open({ dir, fsyncIntervalMs: 0 })
+  log.createTopics([deleteTopic('m', 3), compactTopic('c')])
+  for (let i = 0; i < 300; i++)
+    log.append([rec('m', i % 3, `k${i}`, `v${i}`)], [{ group: 'g', topic: 'm', partition: i % 3, offset: i }])
+  log.append([rec('c', 0, 'a', '1')])
+  log.close()
+  const path = join(dir, 'log.jnl')
+  const journal = await readCheckedJournal(path)
+  t.ok(journal.index !== undefined, 'the worker sent an index')
+  const built = indexJournal(readFileSync(path), 0, 7)
+  const adopted = adoptIndex(journal.index!, 7)
+  t.equal(adopted.validBytes, built.validBytes)
+  t.same([...adopted.index.committed], [...built.index.committed])
+  const shape = (index: typeof built.index) =>
+    [...index.topics.values()].map(({ spec, partitions }) => [
+      spec,
+      partitions.map((p) => [
+        p.end,
+        Array.from({ length: p.length }, (_, i) => [p.offsetAt(i), p.frameAt(i), p.positionAt(i)]),
+      ]),
+    ])
+  t.same(shape(adopted.index), shape(built.index), 'the same index as one built on this thread')
+  t.equal(adopted.index.partition('m', 1).length, 100)
+
+  // Loaded with that index, the log reads, commits and appends as one opened on this thread.
+  const loaded = await EmbeddedLog.load({ dir, fsyncIntervalMs: 0 })
+  t.teardown(() => loaded.close())
+  t.same(
+    loaded.read('m', 2, 95).map((r) => [r.offset, text(r.key), text(r.value)]),
+    [
+      [95, 'k287', 'v287'],
+      [96, 'k290', 'v290'],
+      [97, 'k293', 'v293'],
+      [98, 'k296', 'v296'],
+      [99, 'k299', 'v299'],
+    ],
+  )
+  t.equal(loaded.committed('g', 'm', 2), 299)
+  // Past the capacity the worker's arrays were made with: they grow.
+  for (let i = 0; i < 200; i++) t.same(loaded.append([rec('m', 0, `n${i}`, 'x')]), [100 + i])
+  t.equal(loaded.endOffset('m', 0), 300)
+  t.same(
+    loaded.read('m', 0, 299).map((r) => text(r.key)),
+    ['n199'],
+  )
+})
+
+t.test('a journal whose frames name a topic none created is refused on open and on load alike', async (t) => {
+  for (const opener of ['open', 'load'] as const) {
+    const dir = tempDir(t)
+    writeFileSync(
+      join(dir, 'log.jnl'),
+      Buffer.concat([
+        encodeFrame({
+          type: 'topic',
+          topic: { name: 'a', partitions: 1, compact: false, retentionMs: null },
+        }),
+        encodeFrame({
+          type: 'append',
+          records: [
+            { topic: 'b', partition: 0, offset: 0, timestamp: 1, key: null, value: null, headers: {} },
+          ],
+          offsets: [],
+        }),
+      ]),
+    )
+    if (opener === 'open') t.throws(() => EmbeddedLog.open({ dir }), { code: 'UNKNOWN_TOPIC' }, opener)
+    else await t.rejects(EmbeddedLog.load({ dir }), { code: 'UNKNOWN_TOPIC' }, opener)
+    t.notOk(existsSync(join(dir, 'LOCK')), `${opener}: the lock is released`)
+  }
 })
 
 t.test('journal codec: frames round-trip and decodeFrames reports the valid prefix', async (t) => {
