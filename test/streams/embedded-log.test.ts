@@ -744,85 +744,86 @@ t.test('createTopics is idempotent; a different partition count is TOPIC_PARTITI
   )
 })
 
-t.test('compaction at open keeps the last value per key, offsets, ends and commits', async (t) => {
-  const dir = tempDir(t)
-  const now = Date.now()
-  const log = EmbeddedLog.open({ dir, fsyncIntervalMs: 0 })
-  log.createTopics([compactTopic('c', 2), deleteTopic('d', 1), deleteTopic('r', 1, 60_000)])
-  log.append([
-    rec('c', 0, 'k1', 'k1-v1'), // 0
-    rec('c', 0, 'k2', 'k2-v1'), // 1
-    rec('c', 0, 'k1', 'k1-v2'), // 2
-    rec('c', 0, 'k3', 'k3-v1'), // 3
-    rec('c', 0, 'k2', null), // 4 tombstone
-    rec('c', 0, 'k4', 'k4-v1'), // 5
-    rec('c', 1, 'gone', 'x'), // p1: 0
-    rec('c', 1, 'gone', null), // p1: 1
-    rec('d', 0, 'k1', 'd1'),
-    rec('d', 0, 'k1', 'd2'),
-    rec('r', 0, 'old', 'expired', now - 3_600_000),
-    rec('r', 0, 'new', 'recent', now),
-  ])
-  log.append([rec('c', 0, 'k4', null)], [{ group: 'g', topic: 'c', partition: 0, offset: 3 }]) // 6
-  log.append([rec('c', 0, 'k3', 'k3-v2')], [{ group: 'g', topic: 'c', partition: 1, offset: 2 }]) // 7
-  const before = log.journalBytes()
-  log.close()
+for (const [via, reopen] of REOPENERS)
+  t.test(`compaction at ${via} keeps the last value per key, offsets, ends and commits`, async (t) => {
+    const dir = tempDir(t)
+    const now = Date.now()
+    const log = EmbeddedLog.open({ dir, fsyncIntervalMs: 0 })
+    log.createTopics([compactTopic('c', 2), deleteTopic('d', 1), deleteTopic('r', 1, 60_000)])
+    log.append([
+      rec('c', 0, 'k1', 'k1-v1'), // 0
+      rec('c', 0, 'k2', 'k2-v1'), // 1
+      rec('c', 0, 'k1', 'k1-v2'), // 2
+      rec('c', 0, 'k3', 'k3-v1'), // 3
+      rec('c', 0, 'k2', null), // 4 tombstone
+      rec('c', 0, 'k4', 'k4-v1'), // 5
+      rec('c', 1, 'gone', 'x'), // p1: 0
+      rec('c', 1, 'gone', null), // p1: 1
+      rec('d', 0, 'k1', 'd1'),
+      rec('d', 0, 'k1', 'd2'),
+      rec('r', 0, 'old', 'expired', now - 3_600_000),
+      rec('r', 0, 'new', 'recent', now),
+    ])
+    log.append([rec('c', 0, 'k4', null)], [{ group: 'g', topic: 'c', partition: 0, offset: 3 }]) // 6
+    log.append([rec('c', 0, 'k3', 'k3-v2')], [{ group: 'g', topic: 'c', partition: 1, offset: 2 }]) // 7
+    const before = log.journalBytes()
+    log.close()
 
-  const compacted = open(t, { dir, compactAtOpenBytes: 1 })
-  t.ok(compacted.journalBytes() < before, `the journal shrank (${before} → ${compacted.journalBytes()})`)
-  t.notOk(existsSync(join(dir, 'log.jnl.compacting')), 'no temporary file is left')
-  const check = (log: EmbeddedLog, label: string): void => {
-    t.same(
-      log.read('c', 0, 0).map((r) => [r.offset, text(r.key), text(r.value)]),
-      [
-        [2, 'k1', 'k1-v2'],
-        [7, 'k3', 'k3-v2'],
-      ],
-      `${label}: last value per key, tombstoned keys dropped, original offsets`,
-    )
-    t.equal(log.endOffset('c', 0), 8, `${label}: end offset kept`)
-    t.equal(log.startOffset('c', 0), 2, `${label}: start offset is the first retained record`)
-    t.same(log.read('c', 1, 0), [], `${label}: a partition of tombstones only is empty`)
-    t.equal(log.endOffset('c', 1), 2, `${label}: an emptied partition keeps its end offset`)
-    t.equal(log.startOffset('c', 1), 2)
-    t.same(
-      log.read('c', 0, 3).map((r) => r.offset),
-      [7],
-      `${label}: a read from a removed offset returns the next retained record`,
-    )
-    t.same(
-      log.read('c', 0, 0, 1).map((r) => r.offset),
-      [2],
-    )
-    t.same(log.read('c', 0, 8), [])
-    t.equal(log.committed('g', 'c', 0), 3, `${label}: committed positions kept`)
-    t.equal(log.committed('g', 'c', 1), 2)
-    t.same(
-      log.read('d', 0, 0).map((r) => text(r.value)),
-      ['d1', 'd2'],
-      `${label}: a delete topic without retention keeps everything`,
-    )
-    t.same(
-      log.read('r', 0, 0).map((r) => [r.offset, text(r.value)]),
-      [[1, 'recent']],
-      `${label}: a delete topic drops records older than its retention`,
-    )
-    t.equal(log.endOffset('r', 0), 2)
-  }
-  check(compacted, 'after compaction')
-  t.same(compacted.append([rec('c', 0, 'k5', 'k5-v1')]), [8], 'appends continue at the kept end offset')
-  compacted.close()
+    const compacted = await reopen(t, { dir, compactAtOpenBytes: 1 })
+    t.ok(compacted.journalBytes() < before, `the journal shrank (${before} → ${compacted.journalBytes()})`)
+    t.notOk(existsSync(join(dir, 'log.jnl.compacting')), 'no temporary file is left')
+    const check = (log: EmbeddedLog, label: string): void => {
+      t.same(
+        log.read('c', 0, 0).map((r) => [r.offset, text(r.key), text(r.value)]),
+        [
+          [2, 'k1', 'k1-v2'],
+          [7, 'k3', 'k3-v2'],
+        ],
+        `${label}: last value per key, tombstoned keys dropped, original offsets`,
+      )
+      t.equal(log.endOffset('c', 0), 8, `${label}: end offset kept`)
+      t.equal(log.startOffset('c', 0), 2, `${label}: start offset is the first retained record`)
+      t.same(log.read('c', 1, 0), [], `${label}: a partition of tombstones only is empty`)
+      t.equal(log.endOffset('c', 1), 2, `${label}: an emptied partition keeps its end offset`)
+      t.equal(log.startOffset('c', 1), 2)
+      t.same(
+        log.read('c', 0, 3).map((r) => r.offset),
+        [7],
+        `${label}: a read from a removed offset returns the next retained record`,
+      )
+      t.same(
+        log.read('c', 0, 0, 1).map((r) => r.offset),
+        [2],
+      )
+      t.same(log.read('c', 0, 8), [])
+      t.equal(log.committed('g', 'c', 0), 3, `${label}: committed positions kept`)
+      t.equal(log.committed('g', 'c', 1), 2)
+      t.same(
+        log.read('d', 0, 0).map((r) => text(r.value)),
+        ['d1', 'd2'],
+        `${label}: a delete topic without retention keeps everything`,
+      )
+      t.same(
+        log.read('r', 0, 0).map((r) => [r.offset, text(r.value)]),
+        [[1, 'recent']],
+        `${label}: a delete topic drops records older than its retention`,
+      )
+      t.equal(log.endOffset('r', 0), 2)
+    }
+    check(compacted, 'after compaction')
+    t.same(compacted.append([rec('c', 0, 'k5', 'k5-v1')]), [8], 'appends continue at the kept end offset')
+    compacted.close()
 
-  const reopened = open(t, { dir })
-  t.same(
-    reopened.read('c', 0, 0).map((r) => r.offset),
-    [2, 7, 8],
-    'the compacted journal and the later append reopen as they were',
-  )
-  t.equal(reopened.endOffset('c', 0), 9)
-  t.equal(reopened.endOffset('c', 1), 2)
-  t.equal(reopened.committed('g', 'c', 0), 3)
-})
+    const reopened = open(t, { dir })
+    t.same(
+      reopened.read('c', 0, 0).map((r) => r.offset),
+      [2, 7, 8],
+      'the compacted journal and the later append reopen as they were',
+    )
+    t.equal(reopened.endOffset('c', 0), 9)
+    t.equal(reopened.endOffset('c', 1), 2)
+    t.equal(reopened.committed('g', 'c', 0), 3)
+  })
 
 t.test('onAppend listeners get the records with their offsets; unsubscribe stops them', async (t) => {
   const log = open(t)
