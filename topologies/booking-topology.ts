@@ -56,13 +56,11 @@ export const holdDueSerde: Serde<number> = {
     data.length === 8 ? data.readDoubleBE(0) : (JSON.parse(data.toString('utf8')) as { dueMs: number }).dueMs,
 }
 
-/** The value serde of each ledger store: JSON but for the bookings and the hold timers. */
-const ledgerStoreSerde = (store: string): Serde<unknown> =>
-  store === LEDGER_STORES.bookings
-    ? (bookingStateSerde as Serde<unknown>)
-    : store === LEDGER_STORES.holdTimers
-      ? (holdDueSerde as Serde<unknown>)
-      : jsonSerde<unknown>()
+/** The ledger stores whose values are not JSON, and their serdes. */
+const LEDGER_STORE_SERDES: { readonly [store: string]: Serde<unknown> } = {
+  [LEDGER_STORES.bookings]: bookingStateSerde as Serde<unknown>,
+  [LEDGER_STORES.holdTimers]: holdDueSerde as Serde<unknown>,
+}
 
 /**
  * The value serdes of every topic of the booking topology (keys are plain strings), and the topic names
@@ -172,7 +170,7 @@ export function buildBookingTopology({
   )
   for (const store of Object.values(LEDGER_STORES))
     topology.addStateStore(
-      Stores.keyValueStoreBuilder(store, stringSerde, ledgerStoreSerde(store)),
+      Stores.keyValueStoreBuilder(store, stringSerde, LEDGER_STORE_SERDES[store] ?? jsonSerde<unknown>()),
       LEDGER_NODE,
     )
   const sinks = {

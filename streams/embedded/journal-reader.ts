@@ -77,7 +77,7 @@ if (typeof job === 'string') {
     // Frame 0: the opening thread fills in the journal's frame number (log-index.ts `adoptIndex`).
     index = transferableIndex(indexJournal(bytes, checkedBytes, 0))
   } catch {
-    index = undefined
+    // Left to the opening thread, which indexes the journal again and reports why it cannot.
   }
   // Transferred, not copied; `length`: what was read, should the file have shrunk meanwhile.
   parentPort!.postMessage({ bytes: buffer, length: bytes.length, checkedBytes, index: index?.message }, [

@@ -103,7 +103,7 @@ export class PartitionLog {
   }
 }
 
-export interface TopicState {
+interface TopicState {
   readonly spec: TopicSpec
   readonly partitions: PartitionLog[]
 }
@@ -112,7 +112,7 @@ export function offsetKey(group: string, topic: string, partition: number): stri
   return `${group}\u0000${topic}\u0000${partition}`
 }
 
-export function fromTopicFrame(t: {
+function fromTopicFrame(t: {
   name: string
   partitions: number
   compact: boolean
